@@ -1,0 +1,215 @@
+"""Export eligibility: what each ERP customer would become in Shopify, or why it cannot."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from shopsync.names import PERSON_SOURCES, split_names
+from shopsync.normalize import (
+    ProvinceTable,
+    countries_to_iso,
+    normalize_emails,
+    normalize_phones,
+)
+from shopsync.reasons import is_error
+from shopsync.settings import ShopSettings
+
+__all__ = ["ELIGIBILITY_COLUMNS", "ExportContext", "check_export_eligibility", "shopify_fields"]
+
+SHOPIFY_FIELD_LIMIT = 255
+COUNTY_CODE_LIMIT = 10
+
+ELIGIBILITY_COLUMNS = [
+    "customer_no",
+    "eligible",
+    "action",
+    "reasons",
+    "details",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "company",
+    "address1",
+    "address2",
+    "zip",
+    "city",
+    "country_code",
+    "province_code",
+    "province",
+]
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What the export rules need besides the customers: settings and reference tables."""
+
+    settings: ShopSettings
+    countries: Mapping[str, str]  # ERP country code -> ISO code ("" when none)
+    company_country: str
+    provinces: ProvinceTable
+    provinces_required: Collection[str] = ()  # ISO countries whose addresses need a province
+
+
+def shopify_fields(customers: pd.DataFrame, context: ExportContext) -> pd.DataFrame:
+    """The Shopify customer and address values each ERP customer maps to (SPEC section 5).
+
+    Returns, on the customers' index: the contact columns of ELIGIBILITY_COLUMNS plus the
+    intermediate facts the checks need (``email_*``, ``phone_*``, ``country_reason``,
+    ``province_found``).
+    """
+    settings = context.settings
+    out = pd.DataFrame(index=customers.index)
+    out["customer_no"] = customers["no"].astype(str)
+
+    emails = normalize_emails(customers["email"])
+    out = out.join(emails)
+
+    countries = countries_to_iso(
+        customers["country_code"], context.countries, context.company_country
+    )
+    out["country_code"] = countries["iso_code"]
+    out["country_reason"] = countries["country_reason"]
+
+    phones = normalize_phones(customers["phone"], out["country_code"])
+    out = out.join(phones)
+    out["phone"] = phones["phone_e164"].where(phones["phone_valid"], "")
+
+    names = _first_and_last(customers, settings)
+    out["first_name"] = names["first_name"]
+    out["last_name"] = names["last_name"]
+    if settings.name_source == "company_name":
+        out["company"] = customers["name"].fillna("").astype(str).str.strip()
+    elif settings.name_2_source == "company_name":
+        out["company"] = customers["name_2"].fillna("").astype(str).str.strip()
+    else:
+        out["company"] = ""
+
+    for target, source in [
+        ("address1", "address"),
+        ("address2", "address_2"),
+        ("zip", "post_code"),
+        ("city", "city"),
+    ]:
+        out[target] = customers[source].fillna("").astype(str).str.strip()
+
+    county = customers["county"].fillna("").astype(str).str.strip()
+    out["county"] = county
+    mode = "code" if settings.county_source == "code" else "name"
+    provinces = context.provinces.resolve_provinces(out["country_code"], county, mode=mode)
+    out["province_code"] = provinces["province_code"]
+    out["province"] = provinces["province_name"]
+    out["province_found"] = provinces["province_found"]
+    return out
+
+
+def check_export_eligibility(
+    customers: pd.DataFrame,
+    context: ExportContext,
+    *,
+    linked: Collection[str] = (),
+) -> pd.DataFrame:
+    """One row per ERP customer (same order): eligible or not, action, reasons, values to send.
+
+    ``linked`` holds the numbers of ERP customers already linked to a Shopify customer: they
+    are updated (when ``can_update_shopify_customers``) rather than created. Errors make
+    ``eligible`` false; warnings keep it true. ``details`` says which other customers a
+    duplicate shares its e-mail or phone with.
+    """
+    fields = shopify_fields(customers, context)
+    reasons: list[list[str]] = [[] for _ in range(len(fields))]
+    details: list[list[str]] = [[] for _ in range(len(fields))]
+
+    def flag(mask: pd.Series, code: str) -> None:
+        for position in np.flatnonzero(mask.to_numpy(dtype=bool)):
+            reasons[position].append(code)
+
+    flag(fields["email_missing"], "EMAIL_MISSING")
+    flag(~fields["email_missing"] & ~fields["email_valid"], "EMAIL_INVALID")
+    flag(fields["email_is_list"], "EMAIL_LIST")
+    _flag_duplicates(
+        fields["email_key"].where(fields["email_valid"], ""),
+        fields,
+        "EMAIL_DUPLICATE",
+        reasons,
+        details,
+    )
+    flag(fields["country_reason"] == "COUNTRY_NO_ISO", "COUNTRY_NO_ISO")
+    flag(fields["country_reason"] == "COUNTRY_UNKNOWN", "COUNTRY_UNKNOWN")
+    flag(~fields["phone_missing"] & ~fields["phone_valid"], "PHONE_INVALID")
+    flag(fields["phone_valid"] & (fields["phone_extension"] != ""), "PHONE_EXTENSION_DROPPED")
+    _flag_duplicates(fields["phone"], fields, "PHONE_DUPLICATE", reasons, details)
+
+    has_county = fields["county"] != ""
+    has_country = fields["country_code"] != ""
+    flag(has_county & has_country & ~fields["province_found"], "PROVINCE_UNKNOWN")
+    needs_province = fields["country_code"].isin(list(context.provinces_required))
+    flag(~has_county & needs_province, "PROVINCE_MISSING")
+    if context.settings.county_source == "code":
+        flag(fields["county"].str.len() > COUNTY_CODE_LIMIT, "COUNTY_TOO_LONG")
+
+    too_long = pd.Series(False, index=fields.index)
+    for column in ["email", "first_name", "last_name", "company", "address1", "address2", "city"]:
+        too_long |= fields[column].str.len() > SHOPIFY_FIELD_LIMIT
+    flag(too_long, "FIELD_TOO_LONG")
+
+    report = fields.copy()
+    report["reasons"] = [";".join(dict.fromkeys(codes)) for codes in reasons]
+    report["details"] = ["; ".join(text) for text in details]
+    report["eligible"] = [not any(is_error(c) for c in codes) for codes in reasons]
+    is_linked = report["customer_no"].isin(list(linked))
+    can_update = context.settings.can_update_shopify_customers
+    report["action"] = np.select(
+        [~report["eligible"], is_linked & can_update, is_linked],
+        ["skip", "update", "unchanged"],
+        default="create",
+    )
+    return report[ELIGIBILITY_COLUMNS].reset_index(drop=True)
+
+
+def _first_and_last(customers: pd.DataFrame, settings: ShopSettings) -> pd.DataFrame:
+    """First/last name from the first usable of contact, name 2, name (SPEC section 5)."""
+    candidates = [
+        ("contact", settings.contact_source),
+        ("name_2", settings.name_2_source),
+        ("name", settings.name_source),
+    ]
+    result = pd.DataFrame({"first_name": "", "last_name": ""}, index=customers.index)
+    taken = pd.Series(False, index=customers.index)
+    for column, source in candidates:
+        if source not in PERSON_SOURCES:
+            continue
+        text = customers[column].fillna("").astype(str).str.strip()
+        usable = (text != "") & ~taken
+        if usable.any():
+            split = split_names(source, text[usable])
+            result.loc[usable, ["first_name", "last_name"]] = split[["first_name", "last_name"]]
+            taken |= usable
+    return result
+
+
+def _flag_duplicates(
+    keys: pd.Series,
+    fields: pd.DataFrame,
+    code: str,
+    reasons: list[list[str]],
+    details: list[list[str]],
+) -> None:
+    """Flag every member of a group sharing a non-blank key, naming the other members."""
+    present = keys[keys != ""]
+    duplicated = present[present.duplicated(keep=False)]
+    if duplicated.empty:
+        return
+    positions = pd.Series(np.arange(len(keys)), index=keys.index)
+    numbers = fields["customer_no"]
+    for _key, members in duplicated.groupby(duplicated, sort=False):
+        member_numbers = numbers.loc[members.index].tolist()
+        for index in members.index:
+            position = positions[index]
+            others = [n for n in member_numbers if n != numbers[index]]
+            reasons[position].append(code)
+            details[position].append(f"{code}: same as {', '.join(others)}")

@@ -1,0 +1,67 @@
+"""Exceptions, grouped by what the caller should do: fix input, retry, skip a record, or stop."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "InputFileError",
+    "RecordError",
+    "RetriableError",
+    "ShopsyncError",
+    "StopError",
+    "UserInputError",
+]
+
+
+class ShopsyncError(Exception):
+    """Root of every error shopsync raises on purpose."""
+
+
+class UserInputError(ShopsyncError):
+    """The user must fix something they gave us (a file, a setting, an argument).
+
+    The CLI prints these as one line, without a traceback.
+    """
+
+
+class ConfigError(UserInputError):
+    """A settings file is invalid; ``problems`` lists every problem found, not only the first."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{source}: {len(self.problems)} problem(s):\n{lines}")
+
+
+class InputFileError(UserInputError):
+    """A data file cannot be read as asked; the message names the file, row and column."""
+
+    def __init__(
+        self, path: str, message: str, *, row: int | None = None, column: str | None = None
+    ):
+        self.path = str(path)
+        self.row = row
+        self.column = column
+        where = self.path
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column {column!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class RetriableError(ShopsyncError):
+    """A transient failure (network, throttling, 5xx): the same call may succeed later."""
+
+
+class RecordError(ShopsyncError):
+    """One record cannot be processed; skip it, log ``code`` with the message, go on."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(f"{code}: {message}")
+
+
+class StopError(ShopsyncError):
+    """The run cannot go on (authentication refused, another writer holds the lock...)."""

@@ -1,0 +1,135 @@
+"""Name rules: build an ERP name from Shopify first/last/company names, and split it back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from shopsync.errors import UserInputError
+
+__all__ = [
+    "COMPANY_NAME",
+    "FIRST_AND_LAST_NAME",
+    "LAST_AND_FIRST_NAME",
+    "NAME_SOURCES",
+    "NONE",
+    "PERSON_SOURCES",
+    "build_name",
+    "build_names",
+    "split_name",
+    "split_names",
+]
+
+COMPANY_NAME = "company_name"
+FIRST_AND_LAST_NAME = "first_and_last_name"
+LAST_AND_FIRST_NAME = "last_and_first_name"
+NONE = "none"
+NAME_SOURCES = (COMPANY_NAME, FIRST_AND_LAST_NAME, LAST_AND_FIRST_NAME, NONE)
+#: Sources that hold a person's name and can therefore be split into first and last name.
+PERSON_SOURCES = (FIRST_AND_LAST_NAME, LAST_AND_FIRST_NAME)
+
+
+def _source(source: Any) -> str:
+    value = getattr(source, "value", source)
+    if value not in NAME_SOURCES:
+        raise UserInputError(f"name source must be one of {', '.join(NAME_SOURCES)}; got {value!r}")
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip()
+
+
+def _join(left: str, right: str) -> str:
+    return f"{left} {right}".strip()
+
+
+def build_name(source: str, first: Any, last: Any, company: Any) -> str:
+    """The ERP name a source builds from Shopify's first name, last name and company.
+
+    ``company_name`` -> company; ``first_and_last_name`` -> "first last";
+    ``last_and_first_name`` -> "last first"; ``none`` -> "".  Each part is trimmed, parts are
+    joined by one space, and an empty part leaves no stray space.  Missing values count as "".
+    """
+    source = _source(source)
+    if source == COMPANY_NAME:
+        return _text(company)
+    if source == FIRST_AND_LAST_NAME:
+        return _join(_text(first), _text(last))
+    if source == LAST_AND_FIRST_NAME:
+        return _join(_text(last), _text(first))
+    return ""
+
+
+def split_name(source: str, text: Any) -> tuple[str, str]:
+    """Split an ERP name into Shopify ``(first, last)`` per its source.
+
+    ``first_and_last_name``: first = text before the first whitespace, last = the rest.
+    ``last_and_first_name``: first = text after the last whitespace, last = the rest.
+    The text is trimmed and the parts are trimmed (inner spacing of the rest is kept).  A single
+    word goes to the part written first: ``first_and_last_name`` -> ``(word, "")``,
+    ``last_and_first_name`` -> ``("", word)`` (so a name built from one part splits back into
+    it).  ``company_name`` and ``none`` hold no person's name -> ``("", "")``.  The words are cut
+    by position, never by searching for a substring (``Annabel Ann`` -> ``("Ann", "Annabel")``).
+    """
+    source = _source(source)
+    words = _text(text)
+    if source == FIRST_AND_LAST_NAME:
+        parts = words.split(maxsplit=1)
+        return (parts[0], parts[1]) if len(parts) == 2 else (words, "")
+    if source == LAST_AND_FIRST_NAME:
+        parts = words.rsplit(maxsplit=1)
+        return (parts[1], parts[0]) if len(parts) == 2 else ("", words)
+    return ("", "")
+
+
+def _clean(values: pd.Series | Any, index: pd.Index) -> pd.Series:
+    if not isinstance(values, pd.Series):
+        values = pd.Series(_text(values), index=index, dtype=object)
+    elif not values.index.equals(index):
+        values = values.reindex(index)
+    cleaned = values.astype(object).where(values.notna(), "")
+    return cleaned.map(str, na_action=None).str.strip().astype("str")
+
+
+def build_names(
+    source: str, first: pd.Series, last: pd.Series, company: pd.Series | None = None
+) -> pd.Series:
+    """Vectorised :func:`build_name` on the index of ``first`` (other Series are aligned on it;
+    a scalar or None is used for every row)."""
+    source = _source(source)
+    index = first.index
+    if source == COMPANY_NAME:
+        return _clean(company, index)
+    if source == NONE:
+        return pd.Series("", index=index, dtype="str")
+    first_s, last_s = _clean(first, index), _clean(last, index)
+    left, right = (first_s, last_s) if source == FIRST_AND_LAST_NAME else (last_s, first_s)
+    return (left + " " + right).str.strip()
+
+
+def split_names(source: str, text: pd.Series) -> pd.DataFrame:
+    """Vectorised :func:`split_name`: columns ``first_name, last_name`` on the index of ``text``."""
+    source = _source(source)
+    words = _clean(text, text.index)
+    if source not in PERSON_SOURCES:
+        empty = pd.Series("", index=text.index, dtype="str")
+        return pd.DataFrame({"first_name": empty, "last_name": empty.copy()})
+    if source == FIRST_AND_LAST_NAME:
+        parts = words.str.split(n=1, expand=True).reindex(columns=[0, 1])
+        first, last = parts[0], parts[1]
+    else:
+        parts = words.str.rsplit(n=1, expand=True).reindex(columns=[0, 1])
+        only_one = parts[1].isna()
+        first = parts[1].where(~only_one, "")
+        last = parts[0]
+    frame = pd.DataFrame({"first_name": first, "last_name": last}, index=text.index)
+    return frame.astype(object).where(frame.notna(), "").astype("str")

@@ -1,0 +1,608 @@
+"""Pure, vectorised normalisers: e-mail, phone (E.164), country (ERP code -> ISO), province."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+
+from shopsync.errors import UserInputError
+
+__all__ = [
+    "COUNTRY_NO_ISO",
+    "COUNTRY_UNKNOWN",
+    "EMAIL_MAX_LENGTH",
+    "EmailNorm",
+    "PhoneNorm",
+    "Province",
+    "ProvinceTable",
+    "bc_phone_match_mask",
+    "bc_phone_matches",
+    "countries_to_iso",
+    "email_match_key",
+    "email_match_keys",
+    "is_valid_email",
+    "iso_to_erp_country",
+    "normalize_email",
+    "normalize_emails",
+    "normalize_phone",
+    "normalize_phones",
+    "province_key",
+]
+
+COUNTRY_NO_ISO = "COUNTRY_NO_ISO"
+COUNTRY_UNKNOWN = "COUNTRY_UNKNOWN"
+
+#: Shopify refuses longer e-mail addresses ("Email is too long (maximum is 255 characters)").
+EMAIL_MAX_LENGTH = 255
+
+_CACHE_SIZE = 1 << 16
+
+
+# --------------------------------------------------------------------------------------------
+# shared helpers
+
+
+def _is_missing(value: Any) -> bool:
+    """True for None, NaN/NA and other pandas missing markers."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        return value is pd.NA or value is pd.NaT or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(value: Any) -> str:
+    """A cell as text: missing -> "", integral floats (Excel phone columns) without ``.0``."""
+    if _is_missing(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_series(values: pd.Series | Iterable[Any]) -> pd.Series:
+    return values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+
+
+def _aligned(other: pd.Series | str | None, index: pd.Index) -> np.ndarray:
+    """``other`` as an object array aligned on ``index`` (a scalar is broadcast)."""
+    if isinstance(other, pd.Series):
+        if not other.index.equals(index):
+            other = other.reindex(index)
+        return other.to_numpy(dtype=object)
+    return np.full(len(index), other, dtype=object)
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _map_unique(
+    columns: list[np.ndarray], func: Callable[..., tuple[Any, ...]], n_out: int
+) -> list[np.ndarray]:
+    """Apply ``func`` once per distinct row of ``columns`` and spread the results back.
+
+    Returns ``n_out`` object arrays, one per element of the tuples ``func`` returns.
+    """
+    n = len(columns[0]) if columns else 0
+    if n == 0:
+        return [np.empty(0, dtype=object) for _ in range(n_out)]
+    combined = np.zeros(n, dtype=np.int64)
+    factors = []
+    for column in columns:
+        codes, uniques = _factorize(column)
+        factors.append(uniques)
+        combined = combined * len(uniques) + codes
+    row_codes, unique_combined = pd.factorize(combined)
+    outputs: list[list[Any]] = [[] for _ in range(n_out)]
+    for code in unique_combined:
+        args = []
+        rest = int(code)
+        for uniques in reversed(factors):
+            rest, position = divmod(rest, len(uniques))
+            args.append(uniques[position])
+        result = func(*reversed(args))
+        for out, item in zip(outputs, result, strict=True):
+            out.append(item)
+    spread = []
+    for out in outputs:
+        array = np.empty(len(out), dtype=object)
+        array[:] = out
+        spread.append(array[row_codes])
+    return spread
+
+
+def _frame(index: pd.Index, columns: dict[str, np.ndarray], bools: Iterable[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(columns, index=index)
+    bool_columns = set(bools)
+    for name in columns:
+        frame[name] = frame[name].astype(bool if name in bool_columns else "str")
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# e-mail
+
+
+class EmailNorm(NamedTuple):
+    """One e-mail field, normalised.
+
+    ``email`` is what would be sent to Shopify (first address of a list, inner whitespace
+    removed, case kept); ``key`` is ``email`` case-folded, for duplicate detection.
+    """
+
+    email: str
+    key: str
+    is_list: bool
+    is_valid: bool
+    is_missing: bool
+
+
+_LIST_SEPARATORS = re.compile(r"[;,]")
+_WHITESPACE = re.compile(r"\s+")
+_LOCAL_CHAR = r"[\w!#$%&'*+/=?^`{|}~\-]"
+_LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
+_EMAIL_RE = re.compile(
+    rf"(?P<local>{_LOCAL_CHAR}+(?:\.{_LOCAL_CHAR}+)*)"
+    rf"@(?P<domain>(?:{_LABEL}\.)+(?:[^\W\d_]{{2,}}|xn--[a-z0-9\-]+))",
+    re.IGNORECASE,
+)
+
+
+def is_valid_email(address: str) -> bool:
+    """Syntax check close to Shopify's, on an address already stripped of whitespace.
+
+    One ``@``; a non-empty local part of letters, digits and ``!#$%&'*+/=?^_`{|}~-`` in
+    dot-separated runs (no leading, trailing or doubled dot), at most 64 characters; a domain of
+    at least two labels (letters, digits, inner hyphens, at most 63 characters each) whose last
+    label is alphabetic (2+ letters) or punycode; at most 255 characters in all.  Unicode letters
+    are accepted.  So ``foo@bar``, ``foo@@bar.com``, ``@bar.com``, ``foo@`` are invalid.
+    """
+    if not address or len(address) > EMAIL_MAX_LENGTH:
+        return False
+    match = _EMAIL_RE.fullmatch(address)
+    return match is not None and len(match["local"]) <= 64
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _normalize_email_text(text: str) -> EmailNorm:
+    parts = [part for part in _LIST_SEPARATORS.split(text) if part.strip()]
+    if not parts:
+        return EmailNorm("", "", False, False, True)
+    email = _WHITESPACE.sub("", parts[0])
+    return EmailNorm(email, email.casefold(), len(parts) > 1, is_valid_email(email), False)
+
+
+def normalize_email(value: Any) -> EmailNorm:
+    """Normalise one e-mail field the way Shopify stores it.
+
+    Whitespace is removed everywhere (Shopify stores ``"a b@x.com "`` as ``ab@x.com``); a field
+    holding several addresses separated by ``;`` or ``,`` yields the first one with
+    ``is_list=True``; an empty or blank field (or one holding only separators) is missing.
+    """
+    return _normalize_email_text(_text(value))
+
+
+def normalize_emails(values: pd.Series) -> pd.DataFrame:
+    """Vectorised :func:`normalize_email`: columns ``email, email_key, email_is_list,
+    email_valid, email_missing`` on the index of ``values``."""
+    values = _as_series(values)
+    out = _map_unique([values.to_numpy(dtype=object)], lambda v: tuple(normalize_email(v)), n_out=5)
+    names = ["email", "email_key", "email_is_list", "email_valid", "email_missing"]
+    return _frame(values.index, dict(zip(names, out, strict=True)), names[2:])
+
+
+def email_match_key(value: Any) -> str:
+    """BC's e-mail match key: the whole field, trimmed and case-folded (no list splitting)."""
+    return _text(value).strip().casefold()
+
+
+def email_match_keys(values: pd.Series) -> pd.Series:
+    """Vectorised :func:`email_match_key` (same index)."""
+    values = _as_series(values)
+    (out,) = _map_unique([values.to_numpy(dtype=object)], lambda v: (email_match_key(v),), 1)
+    return pd.Series(out, index=values.index, dtype="str", name=values.name)
+
+
+# --------------------------------------------------------------------------------------------
+# phone
+
+
+class PhoneNorm(NamedTuple):
+    """One phone field, normalised.
+
+    ``e164`` is filled whenever the text parses as a phone number (check ``is_valid`` before
+    sending it); ``extension`` is the extension found, "" if none; ``is_valid`` is
+    ``phonenumbers.is_valid_number``; ``is_missing`` means the field was empty.
+    """
+
+    e164: str
+    extension: str
+    is_valid: bool
+    is_missing: bool
+
+
+_PHONE_MISSING = PhoneNorm("", "", False, True)
+_PHONE_UNPARSABLE = PhoneNorm("", "", False, False)
+_PHONE_PLAIN = re.compile(r"\+?[0-9\s().\-]*")
+_PHONE_SEPARATORS = re.compile(r"[\s().\-]")
+
+
+def _clean_region(region: Any) -> str:
+    return _text(region).strip().upper()
+
+
+def _clean_phone(raw: Any) -> str:
+    """Cheap, meaning-preserving pre-cleaning: trim; drop separators from plain numbers.
+
+    Only text made of ASCII digits (3 or more), an optional leading ``+`` and the separators
+    `` ().-`` is compacted, so that ``(613) 450-5293`` and ``613-450-5293`` share one cache
+    entry; anything else (extensions, letters) is left for phonenumbers to read.  Text made of
+    separators only becomes "" (missing).
+    """
+    text = _text(raw).strip()
+    if _PHONE_PLAIN.fullmatch(text):
+        compact = _PHONE_SEPARATORS.sub("", text)
+        if not compact or sum(ch.isdigit() for ch in compact) >= 3:
+            return compact
+    return text
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_phone(text: str, region: str) -> PhoneNorm:
+    if not text:
+        return _PHONE_MISSING
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return _PHONE_UNPARSABLE
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return PhoneNorm(e164, number.extension or "", phonenumbers.is_valid_number(number), False)
+
+
+def normalize_phone(raw: Any, region: str | None = None) -> PhoneNorm:
+    """Parse one phone with ``region`` (ISO alpha-2 of the customer's country) as default.
+
+    A blank field, or one holding only separators (``-``, ``.``...), is missing.  Numbers
+    written with ``+`` or an international prefix ignore the region.  A number that does not
+    parse is invalid with an empty ``e164``.
+    """
+    return _parse_phone(_clean_phone(raw), _clean_region(region))
+
+
+def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> pd.DataFrame:
+    """Vectorised :func:`normalize_phone`: columns ``phone_e164, phone_extension, phone_valid,
+    phone_missing`` on the index of ``raw``.
+
+    ``region`` is one ISO code for all rows or a Series aligned on ``raw``'s index.  Each
+    distinct (raw, region) pair is parsed once.
+    """
+    raw = _as_series(raw)
+    regions = _aligned(region, raw.index)
+    out = _map_unique([raw.to_numpy(dtype=object), regions], normalize_phone, n_out=4)
+    names = ["phone_e164", "phone_extension", "phone_valid", "phone_missing"]
+    return _frame(raw.index, dict(zip(names, out, strict=True)), names[2:])
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(ch for ch in text if "0" <= ch <= "9")
+
+
+def bc_phone_matches(shopify_phone: Any, erp_phone: Any) -> bool:
+    """Business Central's phone match (compatibility mode).
+
+    BC keeps the Shopify phone's digits, drops leading zeros and builds the filter
+    ``*d1*d2*...*dn`` on the ERP phone: the digits must appear in that order in the ERP phone
+    (anything may sit between them) and the ERP phone must end with ``dn``.  Both sides are
+    trimmed first.  No digits left -> no match.  ``+1 234 56789`` matches ``123456789``;
+    ``+31612345678`` does not match ``0612345678``.
+    """
+    digits = _ascii_digits(_text(shopify_phone)).lstrip("0")
+    erp = _text(erp_phone).strip()
+    if not digits or not erp.endswith(digits[-1]):
+        return False
+    position = 0
+    body = erp[:-1]
+    for digit in digits[:-1]:
+        position = body.find(digit, position)
+        if position < 0:
+            return False
+        position += 1
+    return True
+
+
+def bc_phone_match_mask(shopify_phone: Any, erp_phones: pd.Series) -> pd.Series:
+    """Vectorised :func:`bc_phone_matches` of one Shopify phone against many ERP phones."""
+    erp_phones = _as_series(erp_phones)
+    (out,) = _map_unique(
+        [erp_phones.to_numpy(dtype=object)],
+        lambda erp: (bc_phone_matches(shopify_phone, erp),),
+        1,
+    )
+    return pd.Series(out, index=erp_phones.index, dtype=bool, name=erp_phones.name)
+
+
+# --------------------------------------------------------------------------------------------
+# country
+
+
+def _code(value: Any) -> str:
+    return _text(value).strip().upper()
+
+
+def _country_table(countries: Mapping[str, str | None]) -> dict[str, str]:
+    return {_code(code): _code(iso) for code, iso in countries.items()}
+
+
+def countries_to_iso(
+    codes: pd.Series, countries: Mapping[str, str | None], company_country: str
+) -> pd.DataFrame:
+    """ERP country codes -> ISO alpha-2: columns ``iso_code, country_reason`` (same index).
+
+    ``countries`` maps each ERP country code to its ISO code (None or "" when it has none).
+    A blank code stands for ``company_country`` (an ERP code).  Codes are compared trimmed and
+    upper-cased.  ``country_reason`` is ``COUNTRY_NO_ISO`` (known country without ISO code),
+    ``COUNTRY_UNKNOWN`` (code not in the table; also a blank code when the company country is
+    blank or unknown), or "".
+    """
+    codes = _as_series(codes)
+    table = _country_table(countries)
+    company = _code(company_country)
+
+    def resolve(value: Any) -> tuple[str, str]:
+        code = _code(value) or company
+        if code not in table:
+            return "", COUNTRY_UNKNOWN
+        iso = table[code]
+        return (iso, "") if iso else ("", COUNTRY_NO_ISO)
+
+    iso, reason = _map_unique([codes.to_numpy(dtype=object)], resolve, 2)
+    return _frame(codes.index, {"iso_code": iso, "country_reason": reason}, ())
+
+
+def iso_to_erp_country(iso: str, countries: Mapping[str, str | None]) -> str | None:
+    """The ERP country code whose ISO code is ``iso`` (e.g. ``GR`` -> ``EL``), or None.
+
+    When several ERP codes carry that ISO code, the one equal to it wins, else the smallest.
+    The code is returned as spelled in ``countries``.
+    """
+    wanted = _code(iso)
+    if not wanted:
+        return None
+    matches = sorted(code for code, value in countries.items() if _code(value) == wanted)
+    if not matches:
+        return None
+    for code in matches:
+        if _code(code) == wanted:
+            return code
+    return matches[0]
+
+
+# --------------------------------------------------------------------------------------------
+# province
+
+
+class Province(NamedTuple):
+    """A Shopify province: its code (as Shopify spells it) and name."""
+
+    code: str
+    name: str
+
+
+def province_key(value: Any) -> str:
+    """Matching key: NFKD, combining marks dropped, case-folded, only letters and digits kept.
+
+    ``"Bogotá, D.C."`` -> ``"bogotadc"``; ``"Q ROO"`` -> ``"qroo"``; ``"東京都"`` unchanged.
+    """
+    decomposed = unicodedata.normalize("NFKD", _text(value)).casefold()
+    return "".join(ch for ch in decomposed if ch.isalnum() and unicodedata.category(ch) != "Mn")
+
+
+def _casefold(value: Any) -> str:
+    return " ".join(_text(value).split()).casefold()
+
+
+def _split_list(value: Any) -> list[str]:
+    return [part.strip() for part in _text(value).split(";") if part.strip()]
+
+
+_AMBIGUOUS = ""  # marker in the key indexes: several provinces share the key
+
+
+def _merge_tiers(tiers: list[dict[str, set[str]]]) -> dict[str, str]:
+    """Earlier tiers win; a key naming several provinces in its tier is ambiguous."""
+    merged: dict[str, str] = {}
+    for tier in tiers:
+        for key, codes in tier.items():
+            if key and key not in merged:
+                merged[key] = next(iter(codes)) if len(codes) == 1 else _AMBIGUOUS
+    return merged
+
+
+class _Country:
+    """The province indexes of one country (built once, read-only afterwards)."""
+
+    def __init__(self) -> None:
+        self.provinces: dict[str, Province] = {}  # Shopify code -> province
+        self.names: dict[str, list[str]] = {}  # code -> [primary name, other names...]
+        self.iso: dict[str, list[str]] = {}
+        self.alt_codes: dict[str, list[str]] = {}
+        self.alt_names: dict[str, list[str]] = {}
+
+    def add(self, code: str, name: str) -> None:
+        if code in self.provinces:
+            old = self.provinces[code].name
+            if name and name != old:
+                self.provinces[code] = Province(code, name)
+                self.names[code].insert(0, name)
+            return
+        self.provinces[code] = Province(code, name)
+        self.names[code] = [name] if name else []
+        self.iso[code] = []
+        self.alt_codes[code] = []
+        self.alt_names[code] = []
+
+    def freeze(self, country: str) -> None:
+        def tier(pairs: Iterable[tuple[str, str]], key: Callable[[Any], str]) -> dict:
+            index: dict[str, set[str]] = {}
+            for code, value in pairs:
+                index.setdefault(key(value), set()).add(code)
+            return index
+
+        codes = [(code, code) for code in self.provinces]
+        iso_forms = []
+        for code in self.provinces:
+            for iso in self.iso[code]:
+                iso_forms += [(code, iso), (code, iso.split("-", 1)[-1])]
+            for alias in [code, *self.alt_codes[code]]:
+                iso_forms.append((code, f"{country}-{alias}"))
+        alt_codes = [(code, alt) for code in self.provinces for alt in self.alt_codes[code]]
+        names = [(code, name) for code in self.provinces for name in self.names[code]]
+        alt_names = [(code, name) for code in self.provinces for name in self.alt_names[code]]
+
+        self.any_index = _merge_tiers(
+            [
+                tier(codes, province_key),
+                tier(iso_forms, province_key),
+                tier(alt_codes, province_key),
+                tier(names, province_key),
+                tier(alt_names, province_key),
+            ]
+        )
+        self.code_index = _merge_tiers([tier(codes, _casefold)])
+        self.name_index = _merge_tiers([tier(names, _casefold), tier(alt_names, _casefold)])
+        self.prefix_list = sorted(
+            {(_casefold(name), code) for code, name in names if _casefold(name)}
+        )
+
+    def get(self, code: str | None) -> Province | None:
+        return self.provinces[code] if code else None
+
+
+class ProvinceTable:
+    """Shopify's provinces per ISO country, with lookups by code, name, ISO code or alternate.
+
+    Built from a DataFrame with the columns of ``data/reference/provinces.csv``
+    (``country_code, province_code, province_name, iso_3166_2, name_alternates,
+    code_alternates``; alternates ``;``-separated) and optionally a tax-area DataFrame
+    (``country`` ISO code, ``province`` name, ``province_code``): a tax-area row adds a province,
+    or renames the province with the same code (the reference name stays an accepted name).
+    Tax-area rows without ``province_code`` are ignored.
+    """
+
+    def __init__(self, provinces: pd.DataFrame, tax_areas: pd.DataFrame | None = None):
+        countries: dict[str, _Country] = {}
+        for row in provinces.to_dict("records"):
+            country, code = _code(row.get("country_code")), _text(row.get("province_code")).strip()
+            if not country or not code:
+                continue
+            entry = countries.setdefault(country, _Country())
+            entry.add(code, _text(row.get("province_name")).strip())
+            iso = _text(row.get("iso_3166_2")).strip()
+            if iso:
+                entry.iso[code].append(iso)
+            entry.alt_codes[code] += _split_list(row.get("code_alternates"))
+            entry.alt_names[code] += _split_list(row.get("name_alternates"))
+        if tax_areas is not None:
+            for row in tax_areas.to_dict("records"):
+                country = _code(row.get("country"))
+                code = _text(row.get("province_code")).strip()
+                if not country or not code:
+                    continue
+                entry = countries.setdefault(country, _Country())
+                known = {c.casefold(): c for c in entry.provinces}
+                entry.add(known.get(code.casefold(), code), _text(row.get("province")).strip())
+        for country, entry in countries.items():
+            entry.freeze(country)
+        self._countries = countries
+
+    def __repr__(self) -> str:
+        total = sum(len(c.provinces) for c in self._countries.values())
+        return f"ProvinceTable({len(self._countries)} countries, {total} provinces)"
+
+    def _country(self, iso_country: Any) -> _Country | None:
+        return self._countries.get(_code(iso_country))
+
+    def country_has_provinces(self, iso: str) -> bool:
+        """True when the table knows at least one province for this ISO country."""
+        entry = self._country(iso)
+        return entry is not None and bool(entry.provinces)
+
+    def provinces(self, iso: str) -> list[Province]:
+        """The provinces of one ISO country, in table order ([] if none)."""
+        entry = self._country(iso)
+        return list(entry.provinces.values()) if entry else []
+
+    def lookup(self, iso_country: str, value: str) -> Province | None:
+        """Resolve anything a user may have typed: Shopify code, name, ISO 3166-2 code (with or
+        without country prefix), alternate code or alternate name; accent-, case-, space- and
+        punctuation-insensitive.  Codes win over names; an ambiguous value resolves to None."""
+        entry = self._country(iso_country)
+        key = province_key(value)
+        if entry is None or not key:
+            return None
+        return entry.get(entry.any_index.get(key))
+
+    def by_code(self, iso: str, code: str) -> Province | None:
+        """Exact Shopify province code (trimmed, case-insensitive); alternates not accepted."""
+        entry = self._country(iso)
+        if entry is None:
+            return None
+        return entry.get(entry.code_index.get(_casefold(code)))
+
+    def by_name(self, iso: str, name: str, prefix: bool = False) -> Province | None:
+        """Exact name (trimmed, case-insensitive, accent-sensitive; the table name, then the
+        alternate names), then, if ``prefix``, the only province whose name starts with it
+        (BC's export rule for ``county_source = name``)."""
+        entry = self._country(iso)
+        wanted = _casefold(name)
+        if entry is None or not wanted:
+            return None
+        if wanted in entry.name_index:
+            return entry.get(entry.name_index[wanted])
+        if not prefix:
+            return None
+        hits = {code for folded, code in entry.prefix_list if folded.startswith(wanted)}
+        return entry.get(hits.pop()) if len(hits) == 1 else None
+
+    def resolve_provinces(
+        self,
+        iso: pd.Series | str,
+        values: pd.Series,
+        mode: Literal["any", "code", "name"] = "any",
+        *,
+        prefix: bool = True,
+    ) -> pd.DataFrame:
+        """Vectorised lookups: columns ``province_code, province_name, province_found`` on the
+        index of ``values``.  ``mode``: ``any`` -> :meth:`lookup`, ``code`` -> :meth:`by_code`,
+        ``name`` -> :meth:`by_name` with ``prefix``.  Not found (or blank) -> "", "", False."""
+        finders: dict[str, Callable[[Any, Any], Province | None]] = {
+            "any": self.lookup,
+            "code": self.by_code,
+            "name": lambda country, value: self.by_name(country, value, prefix=prefix),
+        }
+        if mode not in finders:
+            raise UserInputError(f"province mode must be one of any, code, name; got {mode!r}")
+        find = finders[mode]
+        values = _as_series(values)
+        countries = _aligned(iso, values.index)
+
+        def resolve(country: Hashable, value: Hashable) -> tuple[str, str, bool]:
+            found = find(country, value)
+            return (found.code, found.name, True) if found else ("", "", False)
+
+        out = _map_unique([countries, values.to_numpy(dtype=object)], resolve, 3)
+        names = ["province_code", "province_name", "province_found"]
+        return _frame(values.index, dict(zip(names, out, strict=True)), names[2:])

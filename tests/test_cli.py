@@ -1,0 +1,50 @@
+"""The shopsync command: verbs work, user errors are one line with exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from shopsync.cli import main
+from shopsync.store import open_store
+
+
+def test_init_then_load_erp(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert main(["init", "--db", db]) == 0
+    erp = tmp_path / "erp.csv"
+    erp.write_text("No.;Name;City\nC1;Contoso;" + "x" * 31 + "\nC2;Fabrikam;Oslo\n")
+    assert main(["load-erp", str(erp), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "2 customer(s): inserted 2" in out
+    assert "row 2 (C1) city: VALUE_TOO_LONG" in out
+    assert open_store(db).erp_customers()["no"].tolist() == ["C1", "C2"]
+
+
+def test_db_defaults_to_the_environment(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SHOPSYNC_DB", f"sqlite:///{tmp_path / 'env.db'}")
+    assert main(["init"]) == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_user_errors_exit_2_with_one_line_and_no_traceback(tmp_path):
+    bad = tmp_path / "erp.csv"
+    bad.write_text("name\nContoso\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "shopsync.cli", "load-erp", str(bad), "--db", "sqlite://"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("shopsync: error: ")
+    assert "missing the key column" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_invalid_config_lists_every_problem(tmp_path, capsys):
+    config = tmp_path / "shop.toml"
+    config.write_text('[shop]\ncode = "D"\nurl = "x"\nmapping_type = "nope"\n')
+    assert main(["init", "--config", str(config), "--db", "sqlite://"]) == 2
+    err = capsys.readouterr().err
+    assert "2 problem(s)" in err and "mapping_type" in err and "url" in err

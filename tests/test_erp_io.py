@@ -1,0 +1,124 @@
+"""ERP customer files: CSV and Excel, BC captions, text kept as text, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import Workbook
+
+from shopsync.erp_io import ERP_COLUMNS, read_erp_customers
+from shopsync.errors import InputFileError
+
+HEADER = ",".join(ERP_COLUMNS)
+
+
+def csv_file(tmp_path, text, name="erp.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_canonical_csv_reads_every_column_as_text(tmp_path):
+    row = "00042,Contoso,,Ann Lee,1 Main St,,Boston,MA,02134,US,0612345678,a@x.com,D,D,D,,yes,30D"
+    erp = read_erp_customers(csv_file(tmp_path, f"{HEADER}\n{row}\n"))
+    customer = erp.customers.iloc[0]
+    assert list(erp.customers.columns) == list(ERP_COLUMNS)
+    assert customer["no"] == "00042"
+    assert customer["post_code"] == "02134"  # leading zero survives
+    assert customer["phone"] == "0612345678"
+    assert bool(customer["tax_liable"]) is True
+    assert erp.issues.empty
+
+
+def test_business_central_captions_and_semicolons_are_accepted(tmp_path):
+    text = (
+        "No.;Name;Name 2;E-Mail;Phone No.;Country/Region Code;Post Code;County;Contact;Address 2\n"
+        "C1;Fabrikam;Sales;f@x.com;030 1234567;DE;01067;SN;Max Muster;Hof 2\n"
+    )
+    erp = read_erp_customers(csv_file(tmp_path, text))
+    c = erp.customers.iloc[0]
+    assert (c["no"], c["name_2"], c["email"], c["phone"]) == (
+        "C1",
+        "Sales",
+        "f@x.com",
+        "030 1234567",
+    )
+    assert (c["country_code"], c["post_code"], c["county"]) == ("DE", "01067", "SN")
+    assert (c["contact"], c["address_2"]) == ("Max Muster", "Hof 2")
+    assert c["city"] == ""  # absent columns are blank
+
+
+def test_utf8_with_bom_is_read(tmp_path):
+    erp = read_erp_customers(csv_file(tmp_path, "\ufeffno,name\nC1,Zoë\n"))
+    assert erp.customers.iloc[0]["name"] == "Zoë"
+
+
+def test_missing_key_column_names_file_row_and_column(tmp_path):
+    path = csv_file(tmp_path, "name,email\nContoso,a@x.com\n")
+    with pytest.raises(InputFileError) as info:
+        read_erp_customers(path)
+    assert str(path) in str(info.value)
+    assert info.value.column == "no" and info.value.row == 1
+
+
+def test_duplicate_no_names_both_rows(tmp_path):
+    path = csv_file(tmp_path, "no,name\nC1,A\nC2,B\nC1,C\n")
+    with pytest.raises(InputFileError, match="duplicate customer no 'C1' on rows 2, 4"):
+        read_erp_customers(path)
+
+
+def test_blank_no_is_an_error_with_its_row(tmp_path):
+    with pytest.raises(InputFileError, match="row 3"):
+        read_erp_customers(csv_file(tmp_path, "no,name\nC1,A\n ,B\n"))
+
+
+def test_unreadable_encoding_says_where_and_what_to_do(tmp_path):
+    path = csv_file(tmp_path, "no,name\nC1,Müller\n", encoding="cp1252")
+    with pytest.raises(InputFileError) as info:
+        read_erp_customers(path)
+    assert info.value.row == 2 and "--encoding" in str(info.value)
+    erp = read_erp_customers(path, encoding="cp1252")
+    assert erp.customers.iloc[0]["name"] == "Müller"
+
+
+def test_too_long_values_are_reported_and_kept_whole(tmp_path):
+    city = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch"
+    erp = read_erp_customers(csv_file(tmp_path, f"no,city\nC1,{city}\n"))
+    assert erp.customers.iloc[0]["city"] == city
+    issue = erp.issues.iloc[0]
+    assert (issue["row"], issue["column"], issue["code"]) == (2, "city", "VALUE_TOO_LONG")
+    assert erp.summary() == {"VALUE_TOO_LONG": 1}
+
+
+def test_unreadable_tax_liable_is_reported(tmp_path):
+    erp = read_erp_customers(csv_file(tmp_path, "no,tax_liable\nC1,maybe\nC2,No\n"))
+    assert erp.customers["tax_liable"].tolist() == [False, False]
+    assert erp.issues["code"].tolist() == ["TAX_LIABLE_UNREADABLE"]
+
+
+def test_excel_with_bc_captions_keeps_text(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["No.", "Name", "Post Code", "Phone No.", "Country/Region Code"])
+    ws.append(["C7", "Litware", "02134", "+31 6 12345678", "NL"])
+    ws.append(["C8", "Numbers", 2134, 31612345678, "NL"])
+    path = tmp_path / "erp.xlsx"
+    wb.save(path)
+    erp = read_erp_customers(path)
+    assert erp.customers["post_code"].tolist() == ["02134", "2134"]
+    assert erp.customers["phone"].tolist() == ["+31 6 12345678", "31612345678"]
+
+
+def test_broken_excel_and_unknown_types_are_clear_errors(tmp_path):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(InputFileError, match="not a readable Excel workbook"):
+        read_erp_customers(bad)
+    with pytest.raises(InputFileError, match="unsupported file type"):
+        read_erp_customers(csv_file(tmp_path, "x", name="erp.json"))
+    with pytest.raises(InputFileError, match="file not found"):
+        read_erp_customers(tmp_path / "nope.csv")
+
+
+def test_malformed_csv_is_an_error(tmp_path):
+    with pytest.raises(InputFileError, match="malformed CSV"):
+        read_erp_customers(csv_file(tmp_path, 'no,name\nC1,"unterminated\n'))

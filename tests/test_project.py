@@ -1,0 +1,52 @@
+"""Promises the project makes about itself: one dependency list, the README's commands, CI."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+import shopsync
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_environment_yml_installs_from_pyproject_and_pins_python():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    deps = env["dependencies"]
+    assert "python=3.11" in deps
+    pip_entries = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert pip_entries == ["-e .[dev]"]
+    # nothing else may drift from pyproject.toml: only python and pip come from conda
+    assert [d for d in deps if isinstance(d, str)] == ["python=3.11", "pip"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "dev" in project["project"]["optional-dependencies"]
+
+
+def test_readme_quick_start_is_the_two_make_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text()
+    assert "make demo" in readme and "make test" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    commands = [line for line in ci.splitlines() if line and not line.startswith("#")]
+    assert "make test" in commands
+
+
+def test_public_api_is_what_the_readme_lists():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`shopsync\.(\w+)`", section))
+    assert listed == set(shopsync.__all__) - {"__version__"}
+    for name in shopsync.__all__:
+        assert hasattr(shopsync, name)
+
+
+def test_every_cli_command_is_documented_in_the_readme():
+    from shopsync.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text()
+    parser = build_parser()
+    verbs = parser._subparsers._group_actions[0].choices  # argparse keeps them here
+    for verb in verbs:
+        assert f"shopsync {verb}" in readme, f"`shopsync {verb}` is not in the README"
