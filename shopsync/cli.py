@@ -33,6 +33,25 @@ def build_parser() -> argparse.ArgumentParser:
     _store_options(load)
     load.set_defaults(handler=_load_erp)
 
+    preview = verbs.add_parser(
+        "preview-import", help="plan: which ERP customer each Shopify customer maps to"
+    )
+    _job_options(preview)
+    preview.add_argument("--shopify", type=Path, help="Shopify customers JSONL (default: mirror)")
+    preview.set_defaults(handler=_preview_import)
+
+    orders = verbs.add_parser("preview-orders", help="sell-to and bill-to customer of each order")
+    _job_options(orders)
+    orders.add_argument("--orders", type=Path, required=True, help="Shopify orders JSONL")
+    orders.add_argument("--shopify", type=Path, help="Shopify customers JSONL (default: mirror)")
+    orders.set_defaults(handler=_preview_orders)
+
+    validate = verbs.add_parser(
+        "validate-export", help="can each ERP customer be exported to Shopify, and if not why"
+    )
+    _job_options(validate)
+    validate.set_defaults(handler=_validate_export)
+
     demo = verbs.add_parser("demo", help="run the main job on the sample data, no credentials")
     demo.add_argument(
         "--db",
@@ -66,6 +85,13 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
         "--db",
         help="store URL (any SQLAlchemy URL; default $SHOPSYNC_DB or sqlite:///data/shopsync.db)",
     )
+
+
+def _job_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, required=True, help="shop TOML file")
+    parser.add_argument("--erp", type=Path, help="ERP customers file (default: the store's)")
+    parser.add_argument("--out", type=Path, required=True, help="report file: .csv, .xlsx or .html")
+    _store_options(parser)
 
 
 def _add_emulator(verbs: argparse._SubParsersAction) -> None:
@@ -110,6 +136,52 @@ def _print_issues(issues) -> None:  # type: ignore[no-untyped-def]
     print(f"{len(issues)} value(s) to look at:")
     for row in issues.itertuples():
         print(f"  row {row.row} ({row.no}) {row.column}: {row.code}: {row.message}")
+
+
+def _preview_import(args: argparse.Namespace) -> int:
+    from shopsync.jobs import preview_import
+
+    config, store = _config_and_store(args)
+    plan = preview_import(config, store, erp_file=args.erp, shopify=args.shopify)
+    return _report(plan, args.out, f"Import plan for shop {config.shop.code}", "action")
+
+
+def _preview_orders(args: argparse.Namespace) -> int:
+    from shopsync.jobs import preview_orders
+
+    config, store = _config_and_store(args)
+    plan = preview_orders(config, store, args.orders, erp_file=args.erp, shopify=args.shopify)
+    return _report(plan, args.out, f"Order customers for shop {config.shop.code}", "rule")
+
+
+def _validate_export(args: argparse.Namespace) -> int:
+    from shopsync.jobs import validate_export
+
+    config, store = _config_and_store(args)
+    report = validate_export(config, store, erp_file=args.erp)
+    return _report(report, args.out, f"Export eligibility for shop {config.shop.code}", "action")
+
+
+def _config_and_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from shopsync.settings import load_config
+    from shopsync.store import open_store
+
+    config = load_config(args.config)
+    store = open_store(args.db)
+    store.initialise(config)
+    return config, store
+
+
+def _report(frame, out: Path, title: str, outcome_column: str) -> int:  # type: ignore[no-untyped-def]
+    from shopsync.reports import summary_counts, write_report
+
+    path = write_report(frame, out, title=title, outcome_column=outcome_column)
+    counts = summary_counts(frame, outcome_column)
+    print(f"{title}: {len(frame)} records")
+    for outcome, records in counts.itertuples(index=False):
+        print(f"  {outcome:<18} {records:>8}")
+    print(f"report: {path}")
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -86,6 +86,7 @@ _ALL = [
         "warning",
         "Bill-to matching had no name to compare; e-mail/phone matching was used instead.",
     ),
+    Reason("RECORD_UNREADABLE", "error", "The input record could not be read (see candidates)."),
     Reason("NO_CUSTOMER", "error", "The order has no customer and the shop has no default."),
     Reason("INVITES_UNAVAILABLE", "warning", "The store uses new customer accounts: no invites."),
     Reason("TAX_LIABLE_UNREADABLE", "warning", "Tax Liable is not yes/no; it was read as no."),

@@ -35,6 +35,7 @@ from shopsync.erp_io import ERP_COLUMNS
 from shopsync.errors import UserInputError
 from shopsync.reference import load_provinces
 from shopsync.settings import ShopConfig, ShopSettings
+from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers
 
 __all__ = [
     "DEFAULT_DB_URL",
@@ -383,6 +384,38 @@ class Store:
         frame["tax_liable"] = frame["tax_liable"].astype(bool)
         return frame
 
+    # -- Shopify mirror --------------------------------------------------------------------
+
+    def links(self, shop_code: str) -> dict[str, str]:
+        """Shopify customer id -> linked ERP customer no, for one shop."""
+        query = select(shopify_customers.c.id, shopify_customers.c.customer_no).where(
+            shopify_customers.c.shop_code == shop_code, shopify_customers.c.customer_no != ""
+        )
+        with self.engine.connect() as conn:
+            return dict(conn.execute(query).all())
+
+    def shopify_mirror(self, shop_code: str) -> ShopifyCustomers:
+        """The stored copy of a shop's Shopify customers and addresses."""
+        customers = self._frame(
+            select(shopify_customers)
+            .where(shopify_customers.c.shop_code == shop_code)
+            .order_by(shopify_customers.c.id)
+        ).rename(columns={"id": "shopify_id"})
+        addresses = self._frame(
+            select(shopify_addresses)
+            .where(shopify_addresses.c.shop_code == shop_code)
+            .order_by(shopify_addresses.c.customer_id, shopify_addresses.c.id)
+        ).rename(columns={"id": "address_id", "customer_id": "shopify_id"})
+        customers["record_error"] = ""
+        for column in ("created_at", "updated_at"):
+            customers[column] = customers[column].map(_iso_text)
+        customers["tags"] = customers["tags"].map(lambda t: ",".join(json.loads(t or "[]")))
+        addresses["position"] = addresses.groupby("shopify_id").cumcount()
+        return ShopifyCustomers(
+            customers.reindex(columns=CUSTOMER_COLUMNS, fill_value=""),
+            addresses.reindex(columns=ADDRESS_COLUMNS, fill_value=""),
+        )
+
     # -- runs ------------------------------------------------------------------------------
 
     def runs(self, shop_code: str | None = None) -> pd.DataFrame:
@@ -435,3 +468,9 @@ class Store:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _iso_text(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "" if value is None else str(value)

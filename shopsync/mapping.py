@@ -1,0 +1,630 @@
+"""Import matching: which ERP customer each Shopify customer maps to, by which rule, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from shopsync.erp_io import ERP_FIELD_LENGTHS
+from shopsync.names import build_names
+from shopsync.normalize import (
+    ProvinceTable,
+    bc_phone_match_mask,
+    countries_to_iso,
+    email_match_keys,
+    normalize_phones,
+    province_key,
+)
+from shopsync.reasons import is_error, join_codes
+from shopsync.settings import CountrySetting, CustomerTemplate, ShopSettings
+from shopsync.shopify_io import ShopifyCustomers
+
+__all__ = [
+    "ERP_VALUE_COLUMNS",
+    "PLAN_COLUMNS",
+    "ImportContext",
+    "choose_addresses",
+    "erp_values_from_addresses",
+    "plan_import",
+]
+
+# The ERP fields an import writes (SPEC section 4), prefixed ``erp_`` in the plan.
+ERP_VALUE_COLUMNS = [
+    "name",
+    "name_2",
+    "contact",
+    "address",
+    "address_2",
+    "city",
+    "county",
+    "post_code",
+    "country_code",
+    "phone",
+    "email",
+    "tax_area_code",
+    "tax_liable",
+    "vat_bus_posting_group",
+]
+
+PLAN_COLUMNS = [
+    "shopify_id",
+    "action",
+    "customer_no",
+    "rule",
+    "template_code",
+    "reasons",
+    "candidates",
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+] + [f"erp_{c}" for c in ERP_VALUE_COLUMNS]
+
+_BILL_TO_FIELDS = [
+    "name",
+    "name_2",
+    "address",
+    "address_2",
+    "post_code",
+    "city",
+    "county",
+    "country_code",
+]
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """What the import rules need besides the customers: settings and reference tables."""
+
+    settings: ShopSettings
+    countries: Mapping[str, str]  # ERP country code -> ISO code ("" when none)
+    company_country: str
+    provinces: ProvinceTable
+    templates: Mapping[str, CustomerTemplate] = field(default_factory=dict)
+    country_settings: Mapping[str, CountrySetting] = field(default_factory=dict)
+    # tax areas: country (ISO), province (name), tax_area_code, tax_liable, vat_bus_posting_group
+    tax_areas: pd.DataFrame | None = None
+
+
+def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
+    """The address an import uses per customer: the default one, else the first."""
+    if addresses.empty:
+        return addresses.set_index("shopify_id")
+    ordered = addresses.sort_values(
+        ["shopify_id", "is_default", "position"], ascending=[True, False, True]
+    )
+    return ordered.drop_duplicates("shopify_id").set_index("shopify_id")
+
+
+def erp_values_from_addresses(
+    addresses: pd.DataFrame,
+    customer_email: pd.Series,
+    customer_phone: pd.Series,
+    context: ImportContext,
+    *,
+    first_name: pd.Series | None = None,
+    last_name: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The ERP field values an import writes from Shopify addresses (SPEC section 4).
+
+    ``addresses`` has ADDRESS_COLUMNS (one row per record, index = record key); customer
+    e-mail/phone and, optionally, the customer's own names (used where the address has
+    none) are aligned on that index. Returns ERP_VALUE_COLUMNS plus ``reasons`` (codes) and
+    ``notes`` (words for the truncations and unknowns).
+    """
+    settings = context.settings
+    index = addresses.index
+    first = _text(addresses["first_name"])
+    last = _text(addresses["last_name"])
+    if first_name is not None:
+        no_names = (first == "") & (last == "")
+        first = first.where(~no_names, _text(first_name.reindex(index)))
+        last = last.where(~no_names, _text(last_name.reindex(index)))
+    company = _text(addresses["company"])
+
+    name = build_names(settings.name_source, first, last, company)
+    name_2 = build_names(settings.name_2_source, first, last, company)
+    contact = build_names(settings.contact_source, first, last, company)
+    name_empty = name == ""
+    name = name.where(~name_empty, name_2)
+    name_2 = name_2.where(~name_empty, "")
+    name_empty = name == ""
+    name = name.where(~name_empty, contact)
+    contact = contact.where(~name_empty, "")
+
+    out = pd.DataFrame(index=index)
+    out["name"], out["name_2"], out["contact"] = name, name_2, contact
+    out["address"] = _text(addresses["address1"])
+    out["address_2"] = _text(addresses["address2"])
+    out["city"] = _text(addresses["city"])
+    out["post_code"] = _text(addresses["zip"])
+
+    iso = _text(addresses["country_code"]).str.upper()
+    erp_country = _erp_country_codes(iso, context.countries)
+    out["country_code"] = erp_country
+
+    province_code = _text(addresses["province_code"])
+    province_name = _text(addresses["province_name"])
+    out["county"] = province_code if settings.county_source == "code" else province_name
+    has_province = (province_code != "") | (province_name != "")
+    known = pd.Series(
+        [
+            context.provinces.lookup(country, code or name_) is not None
+            for country, code, name_ in zip(iso, province_code, province_name, strict=True)
+        ],
+        index=index,
+        dtype=bool,
+    )
+
+    address_phone = _text(addresses["phone"])
+    out["phone"] = address_phone.where(address_phone != "", _text(customer_phone.reindex(index)))
+    out["email"] = _text(customer_email.reindex(index))
+
+    tax = _tax_area_values(iso, province_name, context.tax_areas)
+    out["tax_area_code"] = tax["tax_area_code"]
+    out["tax_liable"] = tax["tax_liable"]
+    out["vat_bus_posting_group"] = tax["vat_bus_posting_group"]
+
+    codes: list[list[str]] = [[] for _ in range(len(out))]
+    notes: list[list[str]] = [[] for _ in range(len(out))]
+    for position in np.flatnonzero(((iso != "") & (erp_country == "")).to_numpy()):
+        codes[position].append("COUNTRY_NOT_IN_ERP")
+        notes[position].append(f"no ERP country has ISO code {iso.iloc[position]}")
+    for position in np.flatnonzero((has_province & ~known & (iso != "")).to_numpy()):
+        codes[position].append("PROVINCE_UNKNOWN")
+        shown = province_code.iloc[position] or province_name.iloc[position]
+        notes[position].append(f"province {shown!r} unknown for {iso.iloc[position]}")
+    for column, limit in ERP_FIELD_LENGTHS.items():
+        if column not in out.columns:
+            continue
+        too_long = out[column].str.len() > limit
+        for position in np.flatnonzero(too_long.to_numpy()):
+            codes[position].append("VALUE_TRUNCATED")
+            notes[position].append(f"{column} cut to {limit} characters")
+        out[column] = out[column].str.slice(0, limit)
+    out["reasons"] = [join_codes(c) for c in codes]
+    out["notes"] = ["; ".join(n) for n in notes]
+    return out
+
+
+def plan_import(
+    shopify: ShopifyCustomers,
+    erp: pd.DataFrame,
+    context: ImportContext,
+    *,
+    links: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The import plan: one row per Shopify customer (PLAN_COLUMNS), in input order.
+
+    ``links`` maps Shopify ids to the ERP customers they are already linked to.
+    """
+    settings = context.settings
+    customers = shopify.customers.set_index("shopify_id", drop=False)
+    customers.index.name = None
+    n = len(customers)
+    plan = pd.DataFrame(index=customers.index)
+    plan["shopify_id"] = customers["shopify_id"]
+    plan["email"] = customers["email"]
+    plan["phone"] = customers["phone"]
+    plan["first_name"] = customers["first_name"]
+    plan["last_name"] = customers["last_name"]
+    plan["customer_no"] = ""
+    plan["rule"] = "none"
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    candidates: list[list[str]] = [[] for _ in range(n)]
+
+    chosen = choose_addresses(shopify.addresses).reindex(customers.index)
+    has_address = chosen["address_id"].notna().to_numpy()
+    text_columns = [c for c in chosen.columns if c not in ("position", "is_default")]
+    chosen[text_columns] = chosen[text_columns].astype(object).fillna("")
+    values = erp_values_from_addresses(
+        chosen,
+        customers["email"],
+        customers["phone"],
+        context,
+        first_name=customers["first_name"],
+        last_name=customers["last_name"],
+    )
+    # a customer without address still carries its e-mail, phone and names
+    no_address = ~has_address
+    values.loc[
+        no_address, ["address", "address_2", "city", "post_code", "county", "country_code"]
+    ] = ""
+    values.loc[no_address, "reasons"] = ""
+
+    erp = erp.reset_index(drop=True)
+    erp_numbers = set(erp["no"])
+
+    # 1. existing links (a link to a deleted ERP customer is cleared, discovery re-runs)
+    links = links or {}
+    link = pd.Series([links.get(i, "") for i in customers["shopify_id"]], index=plan.index)
+    broken = (link != "") & ~link.isin(erp_numbers)
+    for position in np.flatnonzero(broken.to_numpy()):
+        candidates[position].append(f"link to deleted ERP customer {link.iloc[position]} cleared")
+    linked = (link != "") & ~broken
+    plan.loc[linked, "customer_no"] = link[linked]
+    plan.loc[linked, "rule"] = "existing_link"
+
+    # 2.-4. discovery by the mapping type
+    open_rows = ~linked
+    if settings.mapping_type == "default_customer":
+        default = settings.default_customer_no
+        if default and default in erp_numbers:
+            plan.loc[open_rows, "customer_no"] = default
+            plan.loc[open_rows, "rule"] = "default_customer"
+    elif settings.mapping_type == "by_bill_to":
+        names_empty = (values["name"] == "") & (values["name_2"] == "")
+        fallback = open_rows & names_empty
+        for position in np.flatnonzero(fallback.to_numpy()):
+            reasons[position].append("NAME_EMPTY_FALLBACK_EMAIL_PHONE")
+        by_bill_to = open_rows & ~names_empty & pd.Series(has_address, index=plan.index)
+        _match_bill_to(plan, values, erp, by_bill_to, context)
+        _match_email_phone(plan, customers, chosen, erp, fallback, context, reasons, candidates)
+    else:
+        _match_email_phone(plan, customers, chosen, erp, open_rows, context, reasons, candidates)
+
+    # near misses for whoever is still unmatched
+    unmatched = plan["rule"] == "none"
+    if unmatched.any() and settings.mapping_type != "default_customer":
+        claimed = set(plan.loc[~unmatched, "customer_no"])
+        _near_misses(
+            plan, customers, chosen, values, erp, unmatched, claimed, context, reasons, candidates
+        )
+
+    # 5.-6. actions
+    plan["template_code"] = ""
+    plan["action"] = "skip"
+    value_codes = values["reasons"].str.split(";")
+    matched = plan["rule"] != "none"
+    if matched.any():
+        current = erp.set_index("no").loc[plan.loc[matched, "customer_no"].to_numpy()]
+        differs = _differs(values.loc[matched], current).to_numpy()
+        rule = plan.loc[matched, "rule"].to_numpy()
+        update = differs & (rule != "default_customer") & settings.shopify_can_update_customers
+        plan.loc[matched, "action"] = np.select(
+            [update, rule == "existing_link"], ["update", "unchanged"], default="link"
+        )
+    for position in np.flatnonzero((plan["action"] == "update").to_numpy()):
+        codes = [c for c in value_codes.iloc[position] if c]
+        reasons[position].extend(codes)
+        if any(is_error(c) for c in codes):  # link, but do not write what cannot be written
+            plan.iloc[position, plan.columns.get_loc("action")] = "link"
+    if settings.auto_create_unknown_customers:
+        for position in np.flatnonzero((~matched).to_numpy()):
+            if not has_address[position]:
+                reasons[position].append("NO_ADDRESS")
+                continue
+            template_code, problem = _template_for(chosen["country_code"].iloc[position], context)
+            plan.iloc[position, plan.columns.get_loc("template_code")] = template_code
+            codes = [c for c in value_codes.iloc[position] if c] + [problem]
+            reasons[position].extend(codes)
+            if not any(is_error(code) for code in codes if code):
+                plan.iloc[position, plan.columns.get_loc("action")] = "create"
+
+    writes = plan["action"].isin(["create", "update"])
+    for column in ERP_VALUE_COLUMNS:
+        plan[f"erp_{column}"] = values[column].where(writes, "")
+    plan["erp_tax_liable"] = plan["erp_tax_liable"].where(writes, False).astype(bool)
+    plan["reasons"] = [join_codes(codes) for codes in reasons]
+    plan["candidates"] = ["; ".join(dict.fromkeys(items)) for items in candidates]
+    broken_rows = customers["record_error"] != ""
+    if broken_rows.any():
+        plan.loc[broken_rows, ["action", "rule", "customer_no"]] = ["skip", "none", ""]
+        plan.loc[broken_rows, "reasons"] = "RECORD_UNREADABLE"
+        plan.loc[broken_rows, "candidates"] = customers.loc[broken_rows, "record_error"]
+    return plan[PLAN_COLUMNS].reset_index(drop=True)
+
+
+# -- matching rules -------------------------------------------------------------------------
+
+
+def _match_email_phone(
+    plan: pd.DataFrame,
+    customers: pd.DataFrame,
+    chosen: pd.DataFrame,
+    erp: pd.DataFrame,
+    rows: pd.Series,
+    context: ImportContext,
+    reasons: list[list[str]],
+    candidates: list[list[str]],
+) -> None:
+    """E-mail (trimmed, case-insensitive, whole field), then phone (E.164 or BC's rule)."""
+    if not rows.any() or erp.empty:
+        return
+    positions = pd.Series(np.arange(len(plan)), index=plan.index)
+    shop_keys = email_match_keys(customers["email"])
+    erp_keys = email_match_keys(erp["email"])
+    hits = _join_lowest(shop_keys[rows & (shop_keys != "")], erp_keys, erp["no"])
+    for shop_index, (chosen_no, all_nos) in hits.items():
+        position = positions[shop_index]
+        plan.iloc[position, plan.columns.get_loc("customer_no")] = chosen_no
+        plan.iloc[position, plan.columns.get_loc("rule")] = "email"
+        if len(all_nos) > 1:
+            reasons[position].append("AMBIGUOUS_EMAIL")
+            candidates[position].extend(f"{no} (same e-mail)" for no in all_nos if no != chosen_no)
+
+    rows = rows & (plan["rule"] == "none")
+    shop_phone = customers["phone"]
+    rows = rows & (shop_phone != "")
+    if not rows.any():
+        return
+    if context.settings.phone_match == "bc":
+        for shop_index in plan.index[rows]:
+            mask = bc_phone_match_mask(shop_phone[shop_index], erp["phone"])
+            nos = sorted(erp.loc[mask.to_numpy(), "no"])
+            if nos:
+                _set_match(plan, positions[shop_index], nos, "phone", reasons, candidates)
+        return
+    shop_e164 = _shopify_e164(shop_phone[rows], chosen["country_code"])
+    erp_e164 = _erp_e164(erp, context)
+    hits = _join_lowest(shop_e164[shop_e164 != ""], erp_e164, erp["no"])
+    for shop_index, (_chosen_no, all_nos) in hits.items():
+        _set_match(plan, positions[shop_index], all_nos, "phone", reasons, candidates)
+
+
+def _set_match(
+    plan: pd.DataFrame,
+    position: int,
+    nos: list[str],
+    rule: str,
+    reasons: list[list[str]],
+    candidates: list[list[str]],
+) -> None:
+    plan.iloc[position, plan.columns.get_loc("customer_no")] = nos[0]
+    plan.iloc[position, plan.columns.get_loc("rule")] = rule
+    if len(nos) > 1:
+        reasons[position].append(f"AMBIGUOUS_{rule.upper()}")
+        label = {"phone": "same phone", "email": "same e-mail"}.get(rule, f"same {rule}")
+        candidates[position].extend(f"{no} ({label})" for no in nos[1:])
+
+
+def _match_bill_to(
+    plan: pd.DataFrame,
+    values: pd.DataFrame,
+    erp: pd.DataFrame,
+    rows: pd.Series,
+    context: ImportContext,
+) -> None:
+    """Exact equality on the eight bill-to fields; ties go to the lowest number."""
+    if not rows.any() or erp.empty:
+        return
+    left = values.loc[rows, _BILL_TO_FIELDS].copy()
+    left["_key"] = left.index
+    right = erp[["no", *_BILL_TO_FIELDS]].astype(str).copy()
+    for column in _BILL_TO_FIELDS:
+        right[column] = right[column].str.strip()
+    merged = left.merge(right, on=_BILL_TO_FIELDS, how="inner").sort_values("no")
+    first = merged.drop_duplicates("_key").set_index("_key")["no"]
+    plan.loc[first.index, "customer_no"] = first
+    plan.loc[first.index, "rule"] = "bill_to"
+
+
+def _join_lowest(
+    shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series
+) -> dict[object, tuple[str, list[str]]]:
+    """Hash join of keys; per Shopify row the lowest ERP number and all matching numbers."""
+    if shop_keys.empty:
+        return {}
+    right = pd.DataFrame({"key": erp_keys.to_numpy(), "no": erp_numbers.astype(str).to_numpy()})
+    right = right[right["key"] != ""]
+    left = pd.DataFrame({"key": shop_keys.to_numpy(), "_row": shop_keys.index})
+    merged = left.merge(right, on="key", how="inner").sort_values(["_row", "no"])
+    if merged.empty:
+        return {}
+    grouped = merged.groupby("_row", sort=False)["no"].agg(list)
+    return {row: (nos[0], nos) for row, nos in grouped.items()}
+
+
+def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
+    """Shopify stores E.164 already; other text is parsed with the address country."""
+    stored = phones.str.fullmatch(r"\+[1-9]\d{6,14}")
+    result = phones.where(stored, "")
+    if (~stored).any():
+        parsed = normalize_phones(phones[~stored], regions.reindex(phones[~stored].index))
+        result.loc[~stored] = parsed["phone_e164"].where(parsed["phone_valid"], "")
+    return result
+
+
+def _erp_e164(erp: pd.DataFrame, context: ImportContext) -> pd.Series:
+    """ERP phones in E.164, each parsed with its customer's ISO country ('' when invalid)."""
+    iso = countries_to_iso(erp["country_code"], context.countries, context.company_country)
+    parsed = normalize_phones(erp["phone"], iso["iso_code"])
+    return parsed["phone_e164"].where(parsed["phone_valid"], "")
+
+
+# -- near misses ----------------------------------------------------------------------------
+
+
+def _near_misses(
+    plan: pd.DataFrame,
+    customers: pd.DataFrame,
+    chosen: pd.DataFrame,
+    values: pd.DataFrame,
+    erp: pd.DataFrame,
+    rows: pd.Series,
+    claimed: set[str],
+    context: ImportContext,
+    reasons: list[list[str]],
+    candidates: list[list[str]],
+) -> None:
+    """Likely candidates among ERP customers no other Shopify customer matched exactly:
+    an e-mail one typo away, the same phone digits under another country code, or the
+    same name and post code."""
+    free = erp[~erp["no"].isin(claimed)].reset_index(drop=True)
+    if free.empty:
+        return
+    positions = pd.Series(np.arange(len(plan)), index=plan.index)
+    found: dict[object, list[str]] = {}
+
+    shop_keys = email_match_keys(customers.loc[rows, "email"])
+    erp_keys = email_match_keys(free["email"])
+    for row, no, other in _one_edit_pairs(shop_keys, erp_keys, free["no"]):
+        found.setdefault(row, []).append(f"{no} (e-mail one typo away: {other})")
+
+    shop_phones = _shopify_e164(customers.loc[rows, "phone"], chosen["country_code"])
+    erp_phones = _erp_e164(free, context)
+    erp_digits = free["phone"].astype(str).str.replace(r"\D", "", regex=True)
+    tail = 8  # the subscriber digits; country and trunk prefixes differ in front of them
+    left = pd.DataFrame(
+        {"tail": shop_phones.str[-tail:], "phone": shop_phones, "_row": shop_phones.index}
+    )
+    left = left[shop_phones.str.len() > tail]
+    right = pd.DataFrame(
+        {
+            "tail": erp_digits.str[-tail:],
+            "erp_phone": erp_phones.where(erp_phones != "", free["phone"]),
+            "no": free["no"],
+        }
+    )
+    right = right[erp_digits.str.len() >= tail]
+    merged = left.merge(right, on="tail")
+    merged = merged[merged["phone"] != merged["erp_phone"]]
+    for row, no, phone in zip(merged["_row"], merged["no"], merged["erp_phone"], strict=True):
+        found.setdefault(row, []).append(f"{no} (same number under {phone})")
+
+    who = customers.loc[rows, "first_name"] + " " + customers.loc[rows, "last_name"]
+    left = pd.DataFrame(
+        {"who": who.map(province_key), "zip": chosen.loc[rows, "zip"], "_row": who.index}
+    )
+    left = left[(left["who"] != "") & (left["zip"] != "")]
+    for column in ("name", "contact"):
+        right = pd.DataFrame(
+            {
+                "who": free[column].map(province_key),
+                "zip": free["post_code"].str.strip(),
+                "no": free["no"],
+            }
+        )
+        merged = left.merge(right[right["who"] != ""], on=["who", "zip"])
+        for row, no in zip(merged["_row"], merged["no"], strict=True):
+            found.setdefault(row, []).append(f"{no} (same {column} and post code)")
+
+    for row, items in found.items():
+        position = positions[row]
+        reasons[position].append("NEAR_MISS")
+        candidates[position].extend(items)
+
+
+def _one_edit_pairs(
+    shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series
+) -> list[tuple[object, str, str]]:
+    """(shop row, ERP no, ERP e-mail) for keys one typo apart (symmetric deletion index, so
+    no all-pairs comparison)."""
+    shop_keys = shop_keys[shop_keys != ""]
+    erp_keys = erp_keys[erp_keys != ""]
+    if shop_keys.empty or erp_keys.empty:
+        return []
+
+    def variants(keys: pd.Series) -> pd.DataFrame:
+        rows, forms = [], []
+        for index, key in keys.items():
+            rows.append(index)
+            forms.append(key)
+            for i in range(len(key)):
+                rows.append(index)
+                forms.append(key[:i] + key[i + 1 :])
+        return pd.DataFrame({"row": rows, "form": forms})
+
+    left = variants(shop_keys)
+    right = variants(erp_keys)
+    merged = left.merge(right, on="form", suffixes=("", "_erp"))
+    pairs = []
+    seen = set()
+    for row, erp_row in zip(merged["row"], merged["row_erp"], strict=True):
+        shop, other = shop_keys[row], erp_keys[erp_row]
+        if shop == other or (row, erp_row) in seen or not _one_edit(shop, other):
+            continue
+        seen.add((row, erp_row))
+        pairs.append((row, str(erp_numbers[erp_row]), other))
+    return pairs
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one insertion, deletion, substitution or swap of
+    neighbours (a typo)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        swapped = len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+        return len(diff) == 1 or (swapped and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _template_for(iso: str, context: ImportContext) -> tuple[str, str]:
+    """(template code, problem code) for a new customer whose address is in ``iso``."""
+    per_country = context.country_settings.get(iso)
+    code = (per_country.customer_template_code if per_country else "") or (
+        context.settings.customer_template_code
+    )
+    if not code:
+        return "", "NO_TEMPLATE"
+    template = context.templates.get(code)
+    if template is None:
+        return code, "NO_TEMPLATE"
+    if template.missing_fields():
+        return code, "TEMPLATE_INCOMPLETE"
+    return code, ""
+
+
+def _differs(values: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
+    """Per row: does writing ``values`` change the ERP customer ``current``?"""
+    compared = [
+        c
+        for c in ERP_VALUE_COLUMNS
+        if c not in ("tax_area_code", "tax_liable", "vat_bus_posting_group")
+    ]
+    new = values[compared].astype(str).to_numpy()
+    old = current[compared].astype(str).to_numpy()
+    return pd.Series((new != old).any(axis=1), index=values.index)
+
+
+def _erp_country_codes(iso: pd.Series, countries: Mapping[str, str]) -> pd.Series:
+    """ISO country -> the ERP country code carrying it ('' when none; the code equal to the
+    ISO code wins, else the smallest)."""
+    reverse: dict[str, str] = {}
+    for code in sorted(countries, key=lambda c: (c != countries[c], c)):
+        iso_code = countries[code]
+        if iso_code and iso_code not in reverse:
+            reverse[iso_code] = code
+    return iso.map(reverse).fillna("")
+
+
+def _tax_area_values(
+    iso: pd.Series, province: pd.Series, tax_areas: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Tax area code/liable and VAT group from the tax-area row of (ISO country, province)."""
+    out = pd.DataFrame(
+        {"tax_area_code": "", "tax_liable": False, "vat_bus_posting_group": ""}, index=iso.index
+    )
+    if tax_areas is None or tax_areas.empty:
+        return out
+    table = tax_areas.assign(
+        _key=tax_areas["country"].str.upper() + "|" + tax_areas["province"].map(province_key)
+    )
+    table = table.drop_duplicates("_key").set_index("_key")
+    keys = iso + "|" + province.map(province_key)
+    hit = keys.isin(table.index)
+    if not hit.any():
+        return out
+    rows = table.loc[keys[hit]]
+    area = rows["tax_area_code"].fillna("").astype(str).to_numpy()
+    out.loc[hit, "tax_area_code"] = area
+    out.loc[hit, "tax_liable"] = np.where(
+        area != "", rows["tax_liable"].astype(bool).to_numpy(), False
+    )
+    out.loc[hit, "vat_bus_posting_group"] = (
+        rows["vat_bus_posting_group"].fillna("").astype(str).to_numpy()
+    )
+    return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).str.strip()

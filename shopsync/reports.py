@@ -1,0 +1,197 @@
+"""Report files from result DataFrames: CSV, Excel (sheets per outcome) and self-contained HTML."""
+
+from __future__ import annotations
+
+import csv
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from shopsync.errors import UserInputError
+from shopsync.reasons import explain
+
+__all__ = ["FORMULA_PREFIXES", "neutralise", "reason_counts", "summary_counts", "write_report"]
+
+# A spreadsheet evaluates text starting with these; such cells are written as plain text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_EXCEL_SHEET_ROWS = 1_048_575
+
+
+def neutralise(value: object) -> object:
+    """Text a spreadsheet would read as a formula gets a leading apostrophe; the rest as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def summary_counts(frame: pd.DataFrame, outcome_column: str) -> pd.DataFrame:
+    """Records per outcome: columns ``outcome, records``."""
+    counts = frame[outcome_column].value_counts().sort_index()
+    return pd.DataFrame({"outcome": counts.index.astype(str), "records": counts.to_numpy()})
+
+
+def reason_counts(frame: pd.DataFrame, reason_column: str = "reasons") -> pd.DataFrame:
+    """Records per reason code: columns ``reason, records, meaning``."""
+    if reason_column not in frame or frame.empty:
+        return pd.DataFrame(columns=["reason", "records", "meaning"])
+    codes = frame[reason_column].fillna("").astype(str).str.split(";").explode()
+    codes = codes[codes != ""]
+    counts = codes.value_counts().sort_index()
+    return pd.DataFrame(
+        {
+            "reason": counts.index.astype(str),
+            "records": counts.to_numpy(),
+            "meaning": [explain(code) for code in counts.index],
+        }
+    )
+
+
+def write_report(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    title: str,
+    outcome_column: str = "action",
+    reason_column: str = "reasons",
+) -> Path:
+    """Write ``frame`` to ``path``; the format follows the extension (.csv, .xlsx, .html).
+
+    Every row of ``frame`` appears exactly once in the file (in Excel: once across the
+    outcome sheets).
+    """
+    path = Path(path)
+    writers = {".csv": _write_csv, ".xlsx": _write_xlsx, ".html": _write_html, ".htm": _write_html}
+    writer = writers.get(path.suffix.lower())
+    if writer is None:
+        raise UserInputError(f"{path}: unknown report type (use .csv, .xlsx or .html)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer(frame, path, title, outcome_column, reason_column)
+    return path
+
+
+def _write_csv(frame: pd.DataFrame, path: Path, *_: str) -> None:
+    safe = frame.map(neutralise)
+    safe.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+
+
+def _write_xlsx(
+    frame: pd.DataFrame, path: Path, title: str, outcome_column: str, reason_column: str
+) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=False)
+    summary = workbook.active
+    summary.title = "Summary"
+    summary.append([title])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([f"{len(frame)} records"])
+    summary.append([])
+    summary.append(["outcome", "records"])
+    for row in summary_counts(frame, outcome_column).itertuples(index=False):
+        summary.append(list(row))
+    summary.append([])
+    summary.append(["reason", "records", "meaning"])
+    for row in reason_counts(frame, reason_column).itertuples(index=False):
+        summary.append(list(row))
+    _size_columns(summary, [[c.value for c in col] for col in summary.iter_cols()])
+
+    for outcome, part in frame.groupby(outcome_column, sort=True):
+        for start in range(0, max(len(part), 1), _EXCEL_SHEET_ROWS):
+            chunk = part.iloc[start : start + _EXCEL_SHEET_ROWS]
+            suffix = f" ({start // _EXCEL_SHEET_ROWS + 1})" if start else ""
+            sheet = workbook.create_sheet(_sheet_name(f"{outcome}{suffix}"))
+            sheet.append(list(chunk.columns))
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+            for values in chunk.itertuples(index=False):
+                sheet.append([_excel_value(v) for v in values])
+            for row in sheet.iter_rows(min_row=2):
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+                        cell.data_type = "s"  # never a formula
+                        cell.quotePrefix = True
+            sheet.freeze_panes = "A2"
+            _size_columns(sheet, [[c, *chunk[c].astype(str).head(200)] for c in chunk.columns])
+    workbook.save(path)
+
+
+def _excel_value(value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _sheet_name(name: str) -> str:
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(name)) or "blank"
+    return cleaned[:31]
+
+
+def _size_columns(sheet, columns: list[list[object]]) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl.utils import get_column_letter
+
+    for number, values in enumerate(columns, 1):
+        width = max((len(str(v)) for v in values if v is not None), default=8)
+        sheet.column_dimensions[get_column_letter(number)].width = min(max(width + 2, 8), 60)
+
+
+def _write_html(
+    frame: pd.DataFrame, path: Path, title: str, outcome_column: str, reason_column: str
+) -> None:
+    outcomes = summary_counts(frame, outcome_column)
+    reasons = reason_counts(frame, reason_column)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>{len(frame)} records.</p>",
+        "<h2>Outcomes</h2>",
+        _bar_chart(outcomes),
+        outcomes.to_html(index=False, classes="counts", border=0),
+    ]
+    if not reasons.empty:
+        parts += ["<h2>Reasons</h2>", reasons.to_html(index=False, classes="counts", border=0)]
+    for outcome, part in frame.groupby(outcome_column, sort=True):
+        parts.append(f"<h2>{html.escape(str(outcome))} ({len(part)})</h2>")
+        parts.append(part.to_html(index=False, classes="records", border=0, na_rep=""))
+    parts.append("</body></html>")
+    path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _bar_chart(counts: pd.DataFrame) -> str:
+    """An inline SVG bar chart of records per outcome (no scripts, no external files)."""
+    if counts.empty:
+        return ""
+    bar_height, gap, label_width, width = 22, 6, 120, 420
+    top = int(counts["records"].max()) or 1
+    rows = []
+    for i, (outcome, records) in enumerate(counts.itertuples(index=False)):
+        y = i * (bar_height + gap)
+        length = max(int(width * int(records) / top), 1)
+        rows.append(
+            f'<text x="0" y="{y + 16}">{html.escape(str(outcome))}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}" '
+            f'class="bar"><title>{html.escape(str(outcome))}: {records}</title></rect>'
+            f'<text x="{label_width + length + 6}" y="{y + 16}">{records}</text>'
+        )
+    height = len(counts) * (bar_height + gap)
+    total_width = label_width + width + 80
+    return (
+        f'<svg role="img" aria-label="records per outcome" width="{total_width}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>'
+    )
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
+th { background: #f3f3f3; position: sticky; top: 0; }
+svg text { font-size: 13px; }
+.bar { fill: #4a7bd0; }
+"""

@@ -1,0 +1,96 @@
+"""Small builders for test records in the shapes the library reads."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pycountry
+
+from shopsync.erp_io import ERP_COLUMNS
+from shopsync.mapping import ImportContext
+from shopsync.reference import load_province_table
+from shopsync.settings import CountrySetting, CustomerTemplate, ShopSettings
+from shopsync.shopify_io import customers_from_nodes
+
+PROVINCES = load_province_table()
+
+
+def erp(*rows: dict) -> pd.DataFrame:
+    """ERP customers with every canonical column ('' unless given)."""
+    frame = pd.DataFrame([{c: "" for c in ERP_COLUMNS} | row for row in rows], dtype=object)
+    frame["tax_liable"] = frame["tax_liable"].astype(bool)
+    return frame
+
+
+def countries(**overrides: str) -> dict[str, str]:
+    """ERP country code -> ISO: every ISO country as itself, then ``overrides``.
+
+    An override whose value is an ISO code another code carries removes that code (the ERP
+    spells that country otherwise), e.g. ``EL="GR"``.
+    """
+    table = {c.alpha_2: c.alpha_2 for c in pycountry.countries}
+    for code, iso in overrides.items():
+        if iso and iso != code:
+            table.pop(iso, None)
+        table[code] = iso
+    return table
+
+
+def address(number: int, **fields) -> dict:
+    base = {
+        "id": f"gid://shopify/MailingAddress/{number}?model_name=CustomerAddress",
+        "firstName": "Ann",
+        "lastName": "Lee",
+        "company": "",
+        "address1": "1 Main St",
+        "address2": "",
+        "zip": "02134",
+        "city": "Boston",
+        "countryCodeV2": "US",
+        "provinceCode": "MA",
+        "province": "Massachusetts",
+        "phone": "",
+    }
+    return base | fields
+
+
+def customer(number: int, email=None, phone=None, addresses=(), default=None, **fields) -> dict:
+    node = {
+        "id": f"gid://shopify/Customer/{number}",
+        "firstName": "Ann",
+        "lastName": "Lee",
+        "defaultEmailAddress": {"emailAddress": email} if email else None,
+        "defaultPhoneNumber": {"phoneNumber": phone} if phone else None,
+        "defaultAddress": {"id": address(default)["id"]} if default is not None else None,
+        "addressesV2": {"nodes": list(addresses)},
+    }
+    return node | fields
+
+
+def shopify(*nodes: dict):
+    return customers_from_nodes(nodes)
+
+
+TEMPLATES = {
+    "DOM": CustomerTemplate("DOM", "", "DOMESTIC", "DOMESTIC", "DOMESTIC"),
+    "EU": CustomerTemplate("EU", "", "EU", "EU", "FOREIGN"),
+    "HALF": CustomerTemplate("HALF", "", "EU", "", ""),
+}
+
+
+def context(
+    tax_areas: pd.DataFrame | None = None, country_settings=None, **settings
+) -> ImportContext:
+    base = {"code": "D", "url": "http://127.0.0.1:8787"}
+    return ImportContext(
+        settings=ShopSettings(**(base | settings)),
+        countries=countries(EL="GR"),
+        company_country="US",
+        provinces=PROVINCES,
+        templates=TEMPLATES,
+        country_settings=country_settings or {},
+        tax_areas=tax_areas,
+    )
+
+
+def per_country(**templates: str) -> dict[str, CountrySetting]:
+    return {iso: CountrySetting(iso, code) for iso, code in templates.items()}

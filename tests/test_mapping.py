@@ -1,0 +1,372 @@
+"""Import matching rules (SPEC section 4), each with a concrete example."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from factories import address, context, customer, erp, per_country, shopify
+
+from shopsync.mapping import PLAN_COLUMNS, plan_import
+
+
+def plan(shop, customers, ctx=None, **kw):
+    return plan_import(shop, customers, ctx or context(), **kw).set_index("shopify_id")
+
+
+def test_email_matches_case_insensitively_on_the_whole_field():
+    result = plan(
+        shopify(customer(1, "p1@contoso.com")), erp({"no": "C1", "email": " P1@Contoso.com "})
+    )
+    assert result.loc["1", ["action", "customer_no", "rule"]].tolist() == ["link", "C1", "email"]
+
+
+def test_email_compare_uses_casefold_not_lower():
+    result = plan(shopify(customer(1, "strasse@x.de")), erp({"no": "C1", "email": "STRAßE@x.de"}))
+    assert result.loc["1", "customer_no"] == "C1"
+
+
+def test_email_list_field_is_not_an_email_match():
+    result = plan(shopify(customer(1, "a@x.com")), erp({"no": "C1", "email": "a@x.com;b@x.com"}))
+    assert result.loc["1", "rule"] == "none"
+
+
+def test_email_tie_takes_the_lowest_number_and_shows_the_tie():
+    customers = erp({"no": "C20", "email": "dup@x.com"}, {"no": "C10", "email": "DUP@x.com"})
+    row = plan(shopify(customer(1, "dup@x.com")), customers).loc["1"]
+    assert row["customer_no"] == "C10"
+    assert row["reasons"] == "AMBIGUOUS_EMAIL"
+    assert "C20 (same e-mail)" in row["candidates"]
+
+
+def test_phone_matches_in_e164_with_the_erp_customers_own_country():
+    customers = erp(
+        {"no": "C1", "phone": "06 12345678", "country_code": "NL"},
+        {"no": "C2", "phone": "030 1234567", "country_code": "DE"},
+        {"no": "C3", "phone": "210 1234567", "country_code": "EL"},
+    )
+    shop = shopify(
+        customer(1, None, "+31612345678"),
+        customer(2, None, "+49301234567"),
+        customer(3, None, "+302101234567"),
+    )
+    result = plan(shop, customers)
+    assert result["customer_no"].tolist() == ["C1", "C2", "C3"]
+    assert set(result["rule"]) == {"phone"}
+
+
+def test_email_wins_over_phone():
+    customers = erp({"no": "C1", "phone": "+31612345678"}, {"no": "C2", "email": "a@x.com"})
+    result = plan(shopify(customer(1, "a@x.com", "+31612345678")), customers)
+    assert result.loc["1", "customer_no"] == "C2"
+
+
+def test_phone_tie_is_flagged():
+    customers = erp(
+        {"no": "C2", "phone": "+31 6 12345678"},
+        {"no": "C1", "phone": "0612345678", "country_code": "NL"},
+    )
+    row = plan(shopify(customer(1, None, "+31612345678")), customers).loc["1"]
+    assert (row["customer_no"], row["reasons"]) == ("C1", "AMBIGUOUS_PHONE")
+
+
+@pytest.mark.parametrize(
+    "shop_phone, erp_phone, matches",
+    [
+        ("+1 234 56789", "123456789", True),  # BC's example
+        ("+31612345678", "0612345678", False),  # BC's example: the leading 0 is not a 3
+        ("+31612345678", "+31 6 1234 5678", True),
+    ],
+)
+def test_bc_phone_mode_reproduces_business_central(shop_phone, erp_phone, matches):
+    ctx = context(phone_match="bc")
+    result = plan(
+        shopify(customer(1, None, shop_phone)), erp({"no": "C1", "phone": erp_phone}), ctx
+    )
+    assert (result.loc["1", "rule"] == "phone") is matches
+
+
+def test_bill_to_matches_on_all_eight_fields():
+    ctx = context(
+        mapping_type="by_bill_to", name_source="first_and_last_name", name_2_source="none"
+    )
+    base = {
+        "name": "Ann Lee",
+        "address": "1 Main St",
+        "post_code": "02134",
+        "city": "Boston",
+        "county": "MA",
+        "country_code": "US",
+    }
+    exact = erp({"no": "C1", **base})
+    shop = shopify(customer(1, "other@x.com", addresses=[address(10)]))
+    assert plan(shop, exact, ctx).loc["1", ["customer_no", "rule"]].tolist() == ["C1", "bill_to"]
+    for field, other in [
+        ("name", "Ann Leigh"),
+        ("name_2", "Sales"),
+        ("address", "2 Main St"),
+        ("address_2", "Floor 2"),
+        ("post_code", "02135"),
+        ("city", "Cambridge"),
+        ("county", "NY"),
+        ("country_code", "CA"),
+    ]:
+        one_off = erp({"no": "C1", **base, field: other})
+        assert plan(shop, one_off, ctx).loc["1", "rule"] == "none", field
+
+
+def test_bill_to_county_by_name_when_county_source_is_name():
+    ctx = context(
+        mapping_type="by_bill_to", name_source="first_and_last_name", county_source="name"
+    )
+    customers = erp(
+        {
+            "no": "C1",
+            "name": "Ann Lee",
+            "name_2": "Ann Lee",
+            "address": "1 Main St",
+            "post_code": "02134",
+            "city": "Boston",
+            "county": "Massachusetts",
+            "country_code": "US",
+        }
+    )
+    result = plan(shopify(customer(1, addresses=[address(10)])), customers, ctx)
+    assert result.loc["1", "rule"] == "bill_to"
+
+
+def test_bill_to_with_empty_names_falls_back_to_email_phone():
+    ctx = context(
+        mapping_type="by_bill_to",
+        name_source="company_name",
+        name_2_source="none",
+        contact_source="none",
+    )
+    shop = shopify(customer(1, "a@x.com", addresses=[address(10, company="")]))
+    row = plan(shop, erp({"no": "C1", "email": "a@x.com"}), ctx).loc["1"]
+    assert (row["rule"], row["reasons"]) == ("email", "NAME_EMPTY_FALLBACK_EMAIL_PHONE")
+
+
+def test_default_customer_mapping():
+    ctx = context(mapping_type="default_customer", default_customer_no="WEB")
+    result = plan(
+        shopify(customer(1, "a@x.com")), erp({"no": "WEB"}, {"no": "C1", "email": "a@x.com"}), ctx
+    )
+    assert result.loc["1", ["action", "customer_no", "rule"]].tolist() == [
+        "link",
+        "WEB",
+        "default_customer",
+    ]
+
+
+def test_existing_link_wins_and_a_link_to_a_deleted_customer_is_cleared():
+    customers = erp({"no": "C1", "email": "a@x.com"}, {"no": "C2"})
+    shop = shopify(customer(1, "a@x.com"), customer(2, "a@x.com"))
+    result = plan(shop, customers, links={"1": "C2", "2": "C9"})
+    assert result.loc["1", ["customer_no", "rule", "action"]].tolist() == [
+        "C2",
+        "existing_link",
+        "unchanged",
+    ]
+    assert result.loc["2", ["customer_no", "rule"]].tolist() == ["C1", "email"]
+    assert "C9" in result.loc["2", "candidates"]
+
+
+def test_auto_create_uses_the_default_address_then_the_first():
+    ctx = context(
+        auto_create_unknown_customers=True,
+        customer_template_code="DOM",
+        country_settings=per_country(DE="EU", GR="EU"),
+    )
+    shop = shopify(
+        customer(
+            1,
+            "a@x.com",
+            addresses=[
+                address(10, countryCodeV2="US"),
+                address(11, countryCodeV2="DE", provinceCode="", province=""),
+            ],
+            default=11,
+        ),
+        customer(
+            2,
+            "b@x.com",
+            addresses=[address(20, countryCodeV2="DE", provinceCode="", province=""), address(21)],
+        ),
+        customer(3, "c@x.com", addresses=[address(30)]),
+    )
+    result = plan(shop, erp({"no": "C0"}), ctx)
+    assert result["action"].tolist() == ["create"] * 3
+    assert result["template_code"].tolist() == ["EU", "EU", "DOM"]  # default, first, shop
+    assert result["erp_country_code"].tolist() == ["DE", "DE", "US"]
+
+
+def test_create_reasons_no_address_no_template_incomplete_country():
+    ctx = context(
+        auto_create_unknown_customers=True, country_settings=per_country(FR="HALF", DE="EU")
+    )
+    shop = shopify(
+        customer(1, "pos@x.com"),  # POS customer: no address
+        customer(2, "b@x.com", addresses=[address(20)]),  # US: no template at all
+        customer(
+            3, "c@x.com", addresses=[address(30, countryCodeV2="FR", provinceCode="", province="")]
+        ),
+        customer(
+            4, "d@x.com", addresses=[address(40, countryCodeV2="XK", provinceCode="", province="")]
+        ),
+    )
+    result = plan(shop, erp({"no": "C0"}), ctx)
+    assert result["action"].tolist() == ["skip"] * 4
+    assert result.loc["1", "reasons"] == "NO_ADDRESS"
+    assert result.loc["2", "reasons"] == "NO_TEMPLATE"
+    assert result.loc["3", "reasons"] == "TEMPLATE_INCOMPLETE"
+    assert "COUNTRY_NOT_IN_ERP" in result.loc["4", "reasons"]
+
+
+def test_without_auto_create_unmatched_customers_are_skipped_with_rule_none():
+    row = plan(shopify(customer(1, "x@x.com", addresses=[address(1)])), erp({"no": "C1"})).loc["1"]
+    assert (row["action"], row["rule"], row["customer_no"]) == ("skip", "none", "")
+
+
+def test_update_only_when_shopify_can_update_and_something_changed():
+    ctx = context(shopify_can_update_customers=True, name_source="first_and_last_name")
+    same = {
+        "no": "C1",
+        "name": "Ann Lee",
+        "name_2": "Ann Lee",
+        "address": "1 Main St",
+        "city": "Boston",
+        "county": "MA",
+        "post_code": "02134",
+        "country_code": "US",
+        "email": "a@x.com",
+    }
+    shop = shopify(customer(1, "a@x.com", addresses=[address(1)]))
+    assert plan(shop, erp(same), ctx).loc["1", "action"] == "update"  # contact differs
+    same["contact"] = ""
+    # name takes the first/last name, name_2 too, contact is built first/last as well
+    values = plan(shop, erp(same), ctx).loc["1"]
+    assert values["erp_contact"] == "Ann Lee"
+    assert (
+        plan(shop, erp(same), context(name_source="first_and_last_name")).loc["1", "action"]
+        == "link"
+    )
+
+
+def test_erp_values_follow_the_name_sources():
+    ctx = context(auto_create_unknown_customers=True, customer_template_code="DOM")
+    shop = shopify(
+        customer(1, "a@x.com", addresses=[address(1, company="Contoso", phone="+16175550100")])
+    )
+    row = plan(shop, erp({"no": "C0"}), ctx).loc["1"]
+    assert (row["erp_name"], row["erp_name_2"], row["erp_contact"]) == (
+        "Contoso",
+        "Ann Lee",
+        "Ann Lee",
+    )
+    assert (row["erp_phone"], row["erp_email"], row["erp_county"]) == (
+        "+16175550100",
+        "a@x.com",
+        "MA",
+    )
+    ctx = context(
+        auto_create_unknown_customers=True,
+        customer_template_code="DOM",
+        name_source="last_and_first_name",
+        name_2_source="none",
+        county_source="name",
+    )
+    row = plan(shop, erp({"no": "C0"}), ctx).loc["1"]
+    assert (row["erp_name"], row["erp_name_2"], row["erp_county"]) == (
+        "Lee Ann",
+        "",
+        "Massachusetts",
+    )
+
+
+def test_name_falls_back_to_contact_when_name_sources_give_nothing():
+    ctx = context(
+        auto_create_unknown_customers=True,
+        customer_template_code="DOM",
+        name_source="company_name",
+        name_2_source="none",
+    )
+    row = plan(shopify(customer(1, "a@x.com", addresses=[address(1)])), erp({"no": "C0"}), ctx).loc[
+        "1"
+    ]
+    assert (row["erp_name"], row["erp_contact"]) == ("Ann Lee", "")
+
+
+def test_long_values_are_cut_with_a_warning_and_tax_area_applied():
+    tax = pd.DataFrame(
+        [
+            {
+                "country": "US",
+                "province": "Massachusetts",
+                "province_code": "MA",
+                "tax_area_code": "US-MA",
+                "tax_liable": True,
+                "vat_bus_posting_group": "US",
+            }
+        ]
+    )
+    ctx = context(tax, auto_create_unknown_customers=True, customer_template_code="DOM")
+    shop = shopify(customer(1, "a@x.com", addresses=[address(1, city="C" * 40)]))
+    row = plan(shop, erp({"no": "C0"}), ctx).loc["1"]
+    assert row["action"] == "create" and row["reasons"] == "VALUE_TRUNCATED"
+    assert row["erp_city"] == "C" * 30
+    assert (row["erp_tax_area_code"], row["erp_tax_liable"], row["erp_vat_bus_posting_group"]) == (
+        "US-MA",
+        True,
+        "US",
+    )
+
+
+def test_unknown_province_is_reported():
+    ctx = context(auto_create_unknown_customers=True, customer_template_code="DOM")
+    shop = shopify(
+        customer(1, "a@x.com", addresses=[address(1, provinceCode="ZZ", province="Nowhere")])
+    )
+    assert "PROVINCE_UNKNOWN" in plan(shop, erp({"no": "C0"}), ctx).loc["1", "reasons"]
+
+
+def test_near_misses_typo_country_code_and_name_post_code():
+    customers = erp(
+        {"no": "C1", "email": "typo@contoso.com"},
+        {"no": "C2", "phone": "+32612345678"},
+        {"no": "C3", "name": "Bo Berg", "post_code": "11122"},
+    )
+    shop = shopify(
+        customer(1, "tpyo@contoso.com"),
+        customer(2, None, "+31612345678"),
+        customer(
+            3,
+            "bo@x.se",
+            first="Bo",
+            last="Berg",
+            firstName="Bo",
+            lastName="Berg",
+            addresses=[
+                address(
+                    3,
+                    firstName="Bo",
+                    lastName="Berg",
+                    zip="11122",
+                    countryCodeV2="SE",
+                    provinceCode="",
+                    province="",
+                )
+            ],
+        ),
+    )
+    result = plan(shop, customers)
+    assert set(result["reasons"]) == {"NEAR_MISS"}
+    assert result.loc["1", "candidates"].startswith("C1 (e-mail one typo away")
+    assert result.loc["2", "candidates"].startswith("C2 (same number under +32612345678)")
+    assert result.loc["3", "candidates"] == "C3 (same name and post code)"
+
+
+def test_every_shopify_customer_appears_exactly_once_with_all_columns():
+    shop = shopify(*[customer(i, f"c{i}@x.com") for i in range(50)])
+    result = plan_import(shop, erp({"no": "C1", "email": "c3@x.com"}), context())
+    assert list(result.columns) == PLAN_COLUMNS
+    assert sorted(result["shopify_id"]) == sorted(str(i) for i in range(50))

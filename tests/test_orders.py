@@ -1,0 +1,141 @@
+"""Order customers (SPEC section 4, Orders): each rule with an example."""
+
+from __future__ import annotations
+
+from factories import address, context, customer, erp, shopify
+
+from shopsync.orders import ORDER_PLAN_COLUMNS, plan_order_customers
+from shopsync.settings import CountrySetting
+from shopsync.shopify_io import orders_from_nodes
+
+
+def order(number, customer_id=None, email="", ship="US", bill=None, display=None, **fields):
+    ship_address = address(900 + number, countryCodeV2=ship)
+    return {
+        "id": f"gid://shopify/Order/{number}",
+        "name": f"#{number}",
+        "customer": {"id": f"gid://shopify/Customer/{customer_id}"} if customer_id else None,
+        "email": email,
+        "shippingAddress": ship_address,
+        "billingAddress": bill or ship_address,
+        "displayAddress": display or ship_address,
+        **fields,
+    }
+
+
+CUSTOMERS = erp(
+    {"no": "WEB"},
+    {"no": "CA-DEFAULT"},
+    {"no": "C1", "email": "ann@x.com"},
+    {
+        "no": "C2",
+        "name": "Bill Payer",
+        "name_2": "",
+        "address": "9 Pay St",
+        "post_code": "02134",
+        "city": "Boston",
+        "county": "MA",
+        "country_code": "US",
+    },
+)
+
+
+def plan(orders, ctx, shop=None, links=None):
+    frame = plan_order_customers(orders_from_nodes(orders), shop, CUSTOMERS, ctx, links=links)
+    assert list(frame.columns) == ORDER_PLAN_COLUMNS
+    return frame.set_index("order_id")
+
+
+def test_per_country_default_customer_by_ship_to_country_comes_first():
+    ctx = context(
+        customer_import="all_customers",
+        default_customer_no="WEB",
+        country_settings={"CA": CountrySetting("CA", "", "CA-DEFAULT")},
+    )
+    result = plan([order(1, 7, "ann@x.com", ship="CA", bill=address(1, countryCodeV2="US"))], ctx)
+    row = result.loc["1"]
+    assert (row["sell_to_customer_no"], row["bill_to_customer_no"], row["rule"]) == (
+        "CA-DEFAULT",
+        "CA-DEFAULT",
+        "country_default",
+    )
+
+
+def test_import_none_sends_every_order_to_the_shop_default():
+    ctx = context(customer_import="none", default_customer_no="WEB")
+    row = plan([order(1, 7, "ann@x.com")], ctx).loc["1"]
+    assert (row["sell_to_customer_no"], row["bill_to_customer_no"], row["rule"]) == (
+        "WEB",
+        "WEB",
+        "default_customer",
+    )
+
+
+def test_mapped_by_email_from_the_customer_file_or_the_order():
+    ctx = context(customer_import="all_customers", default_customer_no="WEB")
+    shop = shopify(customer(7, "ann@x.com"))
+    by_file = plan([order(1, 7, "")], ctx, shop).loc["1"]
+    by_order = plan([order(1, 8, "ann@x.com")], ctx).loc["1"]
+    for row in (by_file, by_order):
+        assert (row["sell_to_customer_no"], row["bill_to_customer_no"], row["rule"]) == (
+            "C1",
+            "C1",
+            "email",
+        )
+
+
+def test_existing_link_of_the_orders_customer_wins():
+    ctx = context(customer_import="all_customers")
+    row = plan([order(1, 7, "ann@x.com")], ctx, links={"7": "C2"}).loc["1"]
+    assert (row["sell_to_customer_no"], row["rule"]) == ("C2", "existing_link")
+
+
+def test_bill_to_from_billing_address_sell_to_from_display_address():
+    ctx = context(
+        customer_import="all_customers",
+        mapping_type="by_bill_to",
+        name_source="first_and_last_name",
+        name_2_source="none",
+        default_customer_no="WEB",
+    )
+    billing = address(1, firstName="Bill", lastName="Payer", address1="9 Pay St")
+    result = plan([order(1, 7, "nobody@x.com", bill=billing)], ctx).loc["1"]
+    assert (result["bill_to_customer_no"], result["bill_to_rule"]) == ("C2", "bill_to")
+    # the display address matches nobody: sell-to falls back to bill-to
+    assert (result["sell_to_customer_no"], result["rule"]) == ("C2", "bill_to_fallback")
+
+
+def test_unmatched_without_auto_create_falls_back_to_the_default_customer():
+    ctx = context(customer_import="all_customers", default_customer_no="WEB")
+    row = plan([order(1, 7, "stranger@x.com")], ctx).loc["1"]
+    assert (row["sell_to_customer_no"], row["bill_to_customer_no"]) == ("WEB", "WEB")
+
+
+def test_unmatched_with_auto_create_plans_a_create():
+    ctx = context(
+        customer_import="all_customers",
+        auto_create_unknown_customers=True,
+        customer_template_code="DOM",
+    )
+    row = plan([order(1, 7, "stranger@x.com")], ctx).loc["1"]
+    assert (row["sell_to_action"], row["bill_to_action"]) == ("create", "create")
+
+
+def test_guest_orders_get_the_default_customer_or_no_customer():
+    with_default = plan([order(1, None, "guest@x.com")], context(default_customer_no="WEB")).loc[
+        "1"
+    ]
+    assert (with_default["sell_to_customer_no"], with_default["rule"]) == (
+        "WEB",
+        "default_customer",
+    )
+    without = plan([order(1, None, "guest@x.com")], context()).loc["1"]
+    assert (without["sell_to_customer_no"], without["reasons"]) == ("", "NO_CUSTOMER")
+
+
+def test_every_order_appears_once_even_when_customers_repeat():
+    ctx = context(customer_import="all_customers", default_customer_no="WEB")
+    orders = [order(i, 7, "ann@x.com") for i in range(1, 6)]
+    result = plan(orders, ctx)
+    assert sorted(result.index) == ["1", "2", "3", "4", "5"]
+    assert set(result["sell_to_customer_no"]) == {"C1"}
