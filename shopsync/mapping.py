@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +18,7 @@ from shopsync.normalize import (
     normalize_phones,
     province_key,
 )
-from shopsync.reasons import is_error, join_codes
+from shopsync.reasons import join_codes
 from shopsync.settings import CountrySetting, CustomerTemplate, ShopSettings
 from shopsync.shopify_io import ShopifyCustomers
 
@@ -62,6 +62,11 @@ PLAN_COLUMNS = [
     "first_name",
     "last_name",
 ] + [f"erp_{c}" for c in ERP_VALUE_COLUMNS]
+
+# Problems that stop a create or an update (the other codes are warnings on the record).
+_BLOCKING = frozenset({"NO_ADDRESS", "NO_TEMPLATE", "TEMPLATE_INCOMPLETE", "COUNTRY_NOT_IN_ERP"})
+
+_TAIL_DIGITS = 7  # the subscriber digits; country and trunk prefixes differ in front of them
 
 _BILL_TO_FIELDS = [
     "name",
@@ -150,14 +155,8 @@ def erp_values_from_addresses(
     province_name = _text(addresses["province_name"])
     out["county"] = province_code if settings.county_source == "code" else province_name
     has_province = (province_code != "") | (province_name != "")
-    known = pd.Series(
-        [
-            context.provinces.lookup(country, code or name_) is not None
-            for country, code, name_ in zip(iso, province_code, province_name, strict=True)
-        ],
-        index=index,
-        dtype=bool,
-    )
+    given = province_code.where(province_code != "", province_name)
+    known = context.provinces.resolve_provinces(iso, given, mode="any")["province_found"]
 
     address_phone = _text(addresses["phone"])
     out["phone"] = address_phone.where(address_phone != "", _text(customer_phone.reindex(index)))
@@ -275,34 +274,37 @@ def plan_import(
         )
 
     # 5.-6. actions
-    plan["template_code"] = ""
-    plan["action"] = "skip"
-    value_codes = values["reasons"].str.split(";")
-    matched = plan["rule"] != "none"
+    action = np.full(n, "skip", dtype=object)
+    template_code = np.full(n, "", dtype=object)
+    value_codes = values["reasons"].to_numpy()
+    matched = (plan["rule"] != "none").to_numpy()
     if matched.any():
-        current = erp.set_index("no").loc[plan.loc[matched, "customer_no"].to_numpy()]
-        differs = _differs(values.loc[matched], current).to_numpy()
-        rule = plan.loc[matched, "rule"].to_numpy()
+        current = erp.set_index("no").loc[plan["customer_no"].to_numpy()[matched]]
+        differs = _differs(values[matched], current).to_numpy()
+        rule = plan["rule"].to_numpy()[matched]
         update = differs & (rule != "default_customer") & settings.shopify_can_update_customers
-        plan.loc[matched, "action"] = np.select(
+        action[matched] = np.select(
             [update, rule == "existing_link"], ["update", "unchanged"], default="link"
         )
-    for position in np.flatnonzero((plan["action"] == "update").to_numpy()):
-        codes = [c for c in value_codes.iloc[position] if c]
+    for position in np.flatnonzero((action == "update") & (value_codes != "")):
+        codes = value_codes[position].split(";")
         reasons[position].extend(codes)
-        if any(is_error(c) for c in codes):  # link, but do not write what cannot be written
-            plan.iloc[position, plan.columns.get_loc("action")] = "link"
+        if _BLOCKING.intersection(codes):  # link, but do not write what cannot be written
+            action[position] = "link"
     if settings.auto_create_unknown_customers:
-        for position in np.flatnonzero((~matched).to_numpy()):
+        templates = {iso: _template_for(iso, context) for iso in set(chosen["country_code"])}
+        iso_codes = chosen["country_code"].to_numpy()
+        for position in np.flatnonzero(~matched):
             if not has_address[position]:
                 reasons[position].append("NO_ADDRESS")
                 continue
-            template_code, problem = _template_for(chosen["country_code"].iloc[position], context)
-            plan.iloc[position, plan.columns.get_loc("template_code")] = template_code
-            codes = [c for c in value_codes.iloc[position] if c] + [problem]
+            template_code[position], problem = templates[iso_codes[position]]
+            codes = [c for c in (*value_codes[position].split(";"), problem) if c]
             reasons[position].extend(codes)
-            if not any(is_error(code) for code in codes if code):
-                plan.iloc[position, plan.columns.get_loc("action")] = "create"
+            if not _BLOCKING.intersection(codes):
+                action[position] = "create"
+    plan["action"] = action
+    plan["template_code"] = template_code
 
     writes = plan["action"].isin(["create", "update"])
     for column in ERP_VALUE_COLUMNS:
@@ -334,51 +336,60 @@ def _match_email_phone(
     """E-mail (trimmed, case-insensitive, whole field), then phone (E.164 or BC's rule)."""
     if not rows.any() or erp.empty:
         return
-    positions = pd.Series(np.arange(len(plan)), index=plan.index)
-    shop_keys = email_match_keys(customers["email"])
+    shop_keys = email_match_keys(customers.loc[rows, "email"])
     erp_keys = email_match_keys(erp["email"])
-    hits = _join_lowest(shop_keys[rows & (shop_keys != "")], erp_keys, erp["no"])
-    for shop_index, (chosen_no, all_nos) in hits.items():
-        position = positions[shop_index]
-        plan.iloc[position, plan.columns.get_loc("customer_no")] = chosen_no
-        plan.iloc[position, plan.columns.get_loc("rule")] = "email"
-        if len(all_nos) > 1:
-            reasons[position].append("AMBIGUOUS_EMAIL")
-            candidates[position].extend(f"{no} (same e-mail)" for no in all_nos if no != chosen_no)
+    hits = _join_keys(shop_keys[shop_keys != ""], erp_keys, erp["no"])
+    _apply_hits(plan, hits, "email", reasons, candidates)
 
-    rows = rows & (plan["rule"] == "none")
-    shop_phone = customers["phone"]
-    rows = rows & (shop_phone != "")
+    rows = rows & (plan["rule"] == "none") & (customers["phone"] != "")
     if not rows.any():
         return
+    shop_phone = customers.loc[rows, "phone"]
     if context.settings.phone_match == "bc":
-        for shop_index in plan.index[rows]:
-            mask = bc_phone_match_mask(shop_phone[shop_index], erp["phone"])
-            nos = sorted(erp.loc[mask.to_numpy(), "no"])
-            if nos:
-                _set_match(plan, positions[shop_index], nos, "phone", reasons, candidates)
-        return
-    shop_e164 = _shopify_e164(shop_phone[rows], chosen["country_code"])
-    erp_e164 = _erp_e164(erp, context)
-    hits = _join_lowest(shop_e164[shop_e164 != ""], erp_e164, erp["no"])
-    for shop_index, (_chosen_no, all_nos) in hits.items():
-        _set_match(plan, positions[shop_index], all_nos, "phone", reasons, candidates)
+        found = []
+        for shop_index, phone in shop_phone.items():
+            mask = bc_phone_match_mask(phone, erp["phone"])
+            found += [(shop_index, no) for no in erp.loc[mask.to_numpy(), "no"]]
+        hits = pd.DataFrame(found, columns=["_row", "no"])
+    else:
+        shop_e164 = _shopify_e164(shop_phone, chosen["country_code"])
+        shop_e164 = shop_e164[shop_e164 != ""]
+        erp_e164 = _erp_e164(erp, context, tails=set(_tail(shop_e164)))
+        hits = _join_keys(shop_e164, erp_e164, erp["no"])
+    _apply_hits(plan, hits, "phone", reasons, candidates)
 
 
-def _set_match(
+def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
+    """Hash join of non-blank keys: columns ``_row`` (Shopify index) and ``no``."""
+    right = pd.DataFrame({"key": erp_keys.to_numpy(), "no": erp_numbers.astype(str).to_numpy()})
+    right = right[right["key"] != ""]
+    left = pd.DataFrame({"key": shop_keys.to_numpy(), "_row": shop_keys.index})
+    return left.merge(right, on="key", how="inner")[["_row", "no"]]
+
+
+def _apply_hits(
     plan: pd.DataFrame,
-    position: int,
-    nos: list[str],
+    hits: pd.DataFrame,
     rule: str,
     reasons: list[list[str]],
     candidates: list[list[str]],
 ) -> None:
-    plan.iloc[position, plan.columns.get_loc("customer_no")] = nos[0]
-    plan.iloc[position, plan.columns.get_loc("rule")] = rule
-    if len(nos) > 1:
+    """Record matches: the lowest ERP number wins; ties are flagged with the others named."""
+    if hits.empty:
+        return
+    hits = hits.sort_values(["_row", "no"], kind="stable")
+    first = hits.drop_duplicates("_row")
+    plan.loc[first["_row"].to_numpy(), "customer_no"] = first["no"].to_numpy()
+    plan.loc[first["_row"].to_numpy(), "rule"] = rule
+    ties = hits[hits["_row"].duplicated(keep=False)]
+    if ties.empty:
+        return
+    positions = pd.Series(np.arange(len(plan)), index=plan.index)
+    label = "same e-mail" if rule == "email" else f"same {rule}"
+    for row, numbers in ties.groupby("_row", sort=False)["no"]:
+        position = positions[row]
         reasons[position].append(f"AMBIGUOUS_{rule.upper()}")
-        label = {"phone": "same phone", "email": "same e-mail"}.get(rule, f"same {rule}")
-        candidates[position].extend(f"{no} ({label})" for no in nos[1:])
+        candidates[position].extend(f"{no} ({label})" for no in numbers.iloc[1:])
 
 
 def _match_bill_to(
@@ -402,22 +413,6 @@ def _match_bill_to(
     plan.loc[first.index, "rule"] = "bill_to"
 
 
-def _join_lowest(
-    shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series
-) -> dict[object, tuple[str, list[str]]]:
-    """Hash join of keys; per Shopify row the lowest ERP number and all matching numbers."""
-    if shop_keys.empty:
-        return {}
-    right = pd.DataFrame({"key": erp_keys.to_numpy(), "no": erp_numbers.astype(str).to_numpy()})
-    right = right[right["key"] != ""]
-    left = pd.DataFrame({"key": shop_keys.to_numpy(), "_row": shop_keys.index})
-    merged = left.merge(right, on="key", how="inner").sort_values(["_row", "no"])
-    if merged.empty:
-        return {}
-    grouped = merged.groupby("_row", sort=False)["no"].agg(list)
-    return {row: (nos[0], nos) for row, nos in grouped.items()}
-
-
 def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
     """Shopify stores E.164 already; other text is parsed with the address country."""
     stored = phones.str.fullmatch(r"\+[1-9]\d{6,14}")
@@ -428,11 +423,34 @@ def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
     return result
 
 
-def _erp_e164(erp: pd.DataFrame, context: ImportContext) -> pd.Series:
-    """ERP phones in E.164, each parsed with its customer's ISO country ('' when invalid)."""
-    iso = countries_to_iso(erp["country_code"], context.countries, context.company_country)
-    parsed = normalize_phones(erp["phone"], iso["iso_code"])
-    return parsed["phone_e164"].where(parsed["phone_valid"], "")
+def _erp_e164(
+    erp: pd.DataFrame, context: ImportContext, tails: set[str] | None = None
+) -> pd.Series:
+    """ERP phones in E.164, each parsed with its customer's ISO country ('' when invalid).
+
+    With ``tails``, only phones that can end in one of those digit tails are parsed (the
+    others are ''): E.164 keeps a number's last digits, so a phone whose written digits end
+    otherwise cannot equal a wanted number. Text with letters or other signs (extensions,
+    vanity numbers, non-ASCII digits) is always parsed.
+    """
+    phones = erp["phone"].fillna("").astype(str)
+    wanted = phones != ""
+    if tails is not None:
+        plain = phones.str.fullmatch(r"[0-9+()./\- ]*")
+        digits = phones.str.replace(r"\D", "", regex=True)
+        wanted &= ~plain | _tail(digits).isin(tails)
+    result = pd.Series("", index=erp.index, dtype=object)
+    if wanted.any():
+        subset = erp[wanted]
+        iso = countries_to_iso(subset["country_code"], context.countries, context.company_country)
+        parsed = normalize_phones(subset["phone"], iso["iso_code"])
+        result[wanted] = parsed["phone_e164"].where(parsed["phone_valid"], "").to_numpy()
+    return result
+
+
+def _tail(numbers: pd.Series) -> pd.Series:
+    """The last digits that identify a number whatever its prefixes."""
+    return numbers.str[-_TAIL_DIGITS:]
 
 
 # -- near misses ----------------------------------------------------------------------------
@@ -465,25 +483,14 @@ def _near_misses(
         found.setdefault(row, []).append(f"{no} (e-mail one typo away: {other})")
 
     shop_phones = _shopify_e164(customers.loc[rows, "phone"], chosen["country_code"])
-    erp_phones = _erp_e164(free, context)
-    erp_digits = free["phone"].astype(str).str.replace(r"\D", "", regex=True)
-    tail = 8  # the subscriber digits; country and trunk prefixes differ in front of them
-    left = pd.DataFrame(
-        {"tail": shop_phones.str[-tail:], "phone": shop_phones, "_row": shop_phones.index}
-    )
+    erp_digits = free["phone"].fillna("").astype(str).str.replace(r"\D", "", regex=True)
+    tail = 9  # long enough that a shared tail is no coincidence among a million numbers
+    left = pd.DataFrame({"tail": shop_phones.str[-tail:], "_row": shop_phones.index})
     left = left[shop_phones.str.len() > tail]
-    right = pd.DataFrame(
-        {
-            "tail": erp_digits.str[-tail:],
-            "erp_phone": erp_phones.where(erp_phones != "", free["phone"]),
-            "no": free["no"],
-        }
-    )
-    right = right[erp_digits.str.len() >= tail]
-    merged = left.merge(right, on="tail")
-    merged = merged[merged["phone"] != merged["erp_phone"]]
-    for row, no, phone in zip(merged["_row"], merged["no"], merged["erp_phone"], strict=True):
-        found.setdefault(row, []).append(f"{no} (same number under {phone})")
+    right = pd.DataFrame({"tail": erp_digits.str[-tail:], "phone": free["phone"], "no": free["no"]})
+    merged = left.merge(right[erp_digits.str.len() >= tail], on="tail")
+    for row, no, phone in zip(merged["_row"], merged["no"], merged["phone"], strict=True):
+        found.setdefault(row, []).append(f"{no} (same phone digits: {phone})")
 
     who = customers.loc[rows, "first_name"] + " " + customers.loc[rows, "last_name"]
     left = pd.DataFrame(
@@ -610,7 +617,7 @@ def _tax_area_values(
         _key=tax_areas["country"].str.upper() + "|" + tax_areas["province"].map(province_key)
     )
     table = table.drop_duplicates("_key").set_index("_key")
-    keys = iso + "|" + province.map(province_key)
+    keys = iso + "|" + _map_distinct(province, province_key)
     hit = keys.isin(table.index)
     if not hit.any():
         return out
@@ -624,6 +631,13 @@ def _tax_area_values(
         rows["vat_bus_posting_group"].fillna("").astype(str).to_numpy()
     )
     return out
+
+
+def _map_distinct(values: pd.Series, func: Callable[[str], str]) -> pd.Series:
+    """``values.map(func)`` computing ``func`` once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = np.array([func(value) for value in uniques], dtype=object)
+    return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -1,0 +1,174 @@
+"""Export eligibility (SPEC section 5): reason codes, and exactly what would be sent."""
+
+from __future__ import annotations
+
+import pytest
+from factories import PROVINCES, countries, erp
+
+from shopsync.eligibility import ELIGIBILITY_COLUMNS, ExportContext, check_export_eligibility
+from shopsync.settings import ShopSettings
+
+
+def context(**settings) -> ExportContext:
+    return ExportContext(
+        settings=ShopSettings(code="D", url="http://127.0.0.1:8787", **settings),
+        countries=countries(EL="GR", XK=""),
+        company_country="US",
+        provinces=PROVINCES,
+        provinces_required={"US", "CA", "JP", "MX"},
+    )
+
+
+def check(*rows, ctx=None, **kw):
+    rows = [{"email": f"{r['no'].lower()}@x.com", "country_code": "NL"} | r for r in rows]
+    report = check_export_eligibility(erp(*rows), ctx or context(), **kw)
+    assert list(report.columns) == ELIGIBILITY_COLUMNS
+    return report.set_index("customer_no")
+
+
+def reasons_of(row):
+    return set(filter(None, row["reasons"].split(";")))
+
+
+@pytest.mark.parametrize(
+    "email, code",
+    [
+        ("", "EMAIL_MISSING"),
+        ("foo@bar", "EMAIL_INVALID"),
+        ("foo@@bar.com", "EMAIL_INVALID"),
+        ("@bar.com", "EMAIL_INVALID"),
+    ],
+)
+def test_email_errors(email, code):
+    row = check({"no": "C1", "email": email}).loc["C1"]
+    assert reasons_of(row) == {code} and not row["eligible"] and row["action"] == "skip"
+
+
+@pytest.mark.parametrize("field", ["a@x.com;b@x.com", "a@x.com, b@x.com"])
+def test_email_list_sends_the_first_with_a_warning(field):
+    row = check({"no": "C1", "email": field}).loc["C1"]
+    assert (row["email"], row["reasons"], row["eligible"]) == ("a@x.com", "EMAIL_LIST", True)
+
+
+def test_duplicates_are_reported_on_every_member_naming_the_others():
+    report = check(
+        {"no": "C1", "email": "Dup@x.com"},
+        {"no": "C2", "email": " dup@X.com "},
+        {"no": "C3", "email": "dup@x.com"},
+        {"no": "C4", "email": "solo@x.com", "phone": "06 12345678"},
+        {"no": "C5", "email": "other@x.com", "phone": "+31 6 1234 5678"},
+    )
+    assert report.loc[["C1", "C2", "C3"], "reasons"].tolist() == ["EMAIL_DUPLICATE"] * 3
+    assert report.loc["C1", "details"] == "EMAIL_DUPLICATE: same as C2, C3"
+    assert report.loc["C4", "reasons"] == "PHONE_DUPLICATE"
+    assert report.loc["C5", "details"] == "PHONE_DUPLICATE: same as C4"
+
+
+def test_country_codes():
+    report = check(
+        {"no": "C1", "country_code": "EL", "phone": "210 1234567"},
+        {"no": "C2", "country_code": "XK"},
+        {"no": "C3", "country_code": "ZZ"},
+        {"no": "C4", "country_code": "", "county": "MA"},
+    )
+    assert (report.loc["C1", "country_code"], report.loc["C1", "phone"]) == ("GR", "+302101234567")
+    assert report.loc["C2", "reasons"] == "COUNTRY_NO_ISO"
+    assert report.loc["C3", "reasons"] == "COUNTRY_UNKNOWN"
+    assert report.loc["C4", "country_code"] == "US"  # blank: the company's country
+    assert report.loc["C4", "eligible"]
+
+
+@pytest.mark.parametrize(
+    "phone, country, e164",
+    [
+        ("4155550123", "US", "+14155550123"),
+        ("+31612345678", "NL", "+31612345678"),
+        ("(415)555-0123", "US", "+14155550123"),
+        ("+1 415-555-0123", "US", "+14155550123"),
+        ("0612345678", "NL", "+31612345678"),
+        ("030 1234567", "DE", "+49301234567"),
+    ],
+)
+def test_phones_are_sent_as_e164(phone, country, e164):
+    row = check(
+        {
+            "no": "C1",
+            "phone": phone,
+            "country_code": country,
+            "county": "CA" if country == "US" else "",
+        }
+    ).loc["C1"]
+    assert (row["phone"], row["eligible"]) == (e164, True)
+
+
+def test_invalid_phone_and_dropped_extension():
+    report = check(
+        {"no": "C1", "phone": "12"},
+        {"no": "C2", "phone": "+1 415 555 0123 ext. 12", "country_code": "US", "county": "CA"},
+    )
+    assert report.loc["C1", "reasons"] == "PHONE_INVALID" and not report.loc["C1", "eligible"]
+    assert report.loc["C2", "reasons"] == "PHONE_EXTENSION_DROPPED"
+    assert (report.loc["C2", "phone"], report.loc["C2", "eligible"]) == ("+14155550123", True)
+
+
+def test_provinces_by_code_and_by_name():
+    by_code = check(
+        {"no": "C1", "country_code": "CA", "county": "ON"},
+        {"no": "C2", "country_code": "JP", "county": "JP-13"},
+        {"no": "C3", "country_code": "US", "county": "Massachusetts"},
+        {"no": "C4", "country_code": "US", "county": "XX"},
+        {"no": "C5", "country_code": "US", "county": ""},
+    )
+    assert by_code.loc["C1", ["province_code", "province"]].tolist() == ["ON", "Ontario"]
+    assert by_code.loc["C2", "province_code"] == "JP-13"
+    assert reasons_of(by_code.loc["C3"]) == {"PROVINCE_UNKNOWN", "COUNTY_TOO_LONG"}
+    assert by_code.loc["C4", "reasons"] == "PROVINCE_UNKNOWN"
+    assert (by_code.loc["C5", "reasons"], by_code.loc["C5", "eligible"]) == (
+        "PROVINCE_MISSING",
+        True,
+    )
+    by_name = check(
+        {"no": "C1", "country_code": "US", "county": "Massachusetts"},
+        {"no": "C2", "country_code": "MX", "county": "Aguascalientes"},
+        {"no": "C3", "country_code": "CA", "county": "Brit"},  # BC's prefix rule
+        ctx=context(county_source="name"),
+    )
+    assert by_name["province_code"].tolist() == ["MA", "AGS", "BC"]
+    assert by_name["eligible"].all()
+
+
+def test_names_per_source_never_by_substring():
+    report = check(
+        {"no": "C1", "name": "Contoso", "contact": "Firstname Last name"},
+        {"no": "C2", "name": "Annabel Ann", "contact": ""},
+        ctx=context(contact_source="first_and_last_name", name_source="last_and_first_name"),
+    )
+    assert report.loc["C1", ["first_name", "last_name"]].tolist() == ["Firstname", "Last name"]
+    assert report.loc["C2", ["first_name", "last_name"]].tolist() == ["Ann", "Annabel"]
+    last_first = check(
+        {"no": "C1", "contact": "Last name Firstname"},
+        ctx=context(contact_source="last_and_first_name"),
+    )
+    assert last_first.loc["C1", ["first_name", "last_name"]].tolist() == ["Firstname", "Last name"]
+
+
+def test_company_is_name_or_name_2_per_source():
+    row = check({"no": "C1", "name": "Contoso Ltd", "name_2": "Sales"}).loc["C1"]
+    assert row["company"] == "Contoso Ltd"
+    ctx = context(name_source="first_and_last_name", name_2_source="company_name")
+    assert (
+        check({"no": "C1", "name": "Ann Lee", "name_2": "Sales"}, ctx=ctx).loc["C1", "company"]
+        == "Sales"
+    )
+
+
+def test_long_fields_and_linked_customers():
+    report = check(
+        {"no": "C1", "address": "x" * 256},
+        {"no": "C2"},
+        ctx=context(can_update_shopify_customers=True),
+        linked={"C2"},
+    )
+    assert report.loc["C1", "reasons"] == "FIELD_TOO_LONG"
+    assert report.loc["C2", "action"] == "update"
+    assert check({"no": "C2"}, linked={"C2"}).loc["C2", "action"] == "unchanged"
