@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shopsync import __version__
+from shopsync.emulator.cli import add_emulator_command
 from shopsync.errors import ShopsyncError, UserInputError
 
 __all__ = ["build_parser", "main"]
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
 
-    _add_emulator(verbs)
+    add_emulator_command(verbs)
     return parser
 
 
@@ -92,14 +93,6 @@ def _job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--erp", type=Path, help="ERP customers file (default: the store's)")
     parser.add_argument("--out", type=Path, required=True, help="report file: .csv, .xlsx or .html")
     _store_options(parser)
-
-
-def _add_emulator(verbs: argparse._SubParsersAction) -> None:
-    try:
-        from shopsync.emulator.cli import add_emulator_command
-    except ImportError:  # the emulator is optional at import time only while it is built
-        return
-    add_emulator_command(verbs)
 
 
 def _init(args: argparse.Namespace) -> int:

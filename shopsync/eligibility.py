@@ -83,11 +83,18 @@ def shopify_fields(customers: pd.DataFrame, context: ExportContext) -> pd.DataFr
     out["first_name"] = names["first_name"]
     out["last_name"] = names["last_name"]
     if settings.name_source == "company_name":
-        out["company"] = customers["name"].fillna("").astype(str).str.strip()
+        company = customers["name"].fillna("").astype(str).str.strip()
     elif settings.name_2_source == "company_name":
-        out["company"] = customers["name_2"].fillna("").astype(str).str.strip()
+        company = customers["name_2"].fillna("").astype(str).str.strip()
     else:
-        out["company"] = ""
+        company = pd.Series("", index=customers.index)
+    # A person's name in the company field (a consumer whose ERP name is their own name, as
+    # an import writes it) is not a company: BC would send it; we leave the company blank.
+    full = (names["first_name"] + " " + names["last_name"]).str.strip().str.casefold()
+    reverse = (names["last_name"] + " " + names["first_name"]).str.strip().str.casefold()
+    folded = company.str.casefold()
+    is_person = (folded == full) | (folded == reverse)
+    out["company"] = company.where(~is_person, "")
 
     for target, source in [
         ("address1", "address"),

@@ -7,6 +7,8 @@ __all__ = [
     "InputFileError",
     "RecordError",
     "RetriableError",
+    "ShopifyRefused",
+    "ShopifyUnavailable",
     "ShopsyncError",
     "StopError",
     "UserInputError",
@@ -65,3 +67,24 @@ class RecordError(ShopsyncError):
 
 class StopError(ShopsyncError):
     """The run cannot go on (authentication refused, another writer holds the lock...)."""
+
+
+class ShopifyUnavailable(RetriableError):
+    """Shopify did not answer usefully after every try (network, 5xx, throttling)."""
+
+    def __init__(self, operation: str, message: str, request_id: str = ""):
+        self.operation = operation
+        self.request_id = request_id
+        suffix = f" (request id {request_id})" if request_id else ""
+        super().__init__(f"{operation}: {message}{suffix}")
+
+
+class ShopifyRefused(StopError):
+    """Shopify refused the request itself: bad token, missing scope, invalid or too costly
+    query. Retrying cannot help; the message says what to fix."""
+
+    def __init__(self, operation: str, message: str, request_id: str = ""):
+        self.operation = operation
+        self.request_id = request_id
+        suffix = f" (request id {request_id})" if request_id else ""
+        super().__init__(f"{operation}: {message}{suffix}")

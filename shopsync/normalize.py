@@ -152,11 +152,12 @@ class EmailNorm(NamedTuple):
 
 _LIST_SEPARATORS = re.compile(r"[;,]")
 _WHITESPACE = re.compile(r"\s+")
-_LOCAL_CHAR = r"[\w!#$%&'*+/=?^`{|}~\-]"
-_LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
+# ASCII only, as Shopify: an internationalised domain must be written in punycode (xn--).
+_LOCAL_CHAR = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~\-]"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL_RE = re.compile(
     rf"(?P<local>{_LOCAL_CHAR}+(?:\.{_LOCAL_CHAR}+)*)"
-    rf"@(?P<domain>(?:{_LABEL}\.)+(?:[^\W\d_]{{2,}}|xn--[a-z0-9\-]+))",
+    rf"@(?P<domain>(?:{_LABEL}\.)+(?:[A-Za-z]{{2,}}|xn--[a-z0-9\-]+))",
     re.IGNORECASE,
 )
 
@@ -167,8 +168,9 @@ def is_valid_email(address: str) -> bool:
     One ``@``; a non-empty local part of letters, digits and ``!#$%&'*+/=?^_`{|}~-`` in
     dot-separated runs (no leading, trailing or doubled dot), at most 64 characters; a domain of
     at least two labels (letters, digits, inner hyphens, at most 63 characters each) whose last
-    label is alphabetic (2+ letters) or punycode; at most 255 characters in all.  Unicode letters
-    are accepted.  So ``foo@bar``, ``foo@@bar.com``, ``@bar.com``, ``foo@`` are invalid.
+    label is alphabetic (2+ letters) or punycode; at most 255 characters in all.  ASCII only, as
+    Shopify stores it (``jörg@müller.de`` is refused; ``x@xn--mller-kva.de`` is fine).  So
+    ``foo@bar``, ``foo@@bar.com``, ``@bar.com``, ``foo@`` are invalid.
     """
     if not address or len(address) > EMAIL_MAX_LENGTH:
         return False

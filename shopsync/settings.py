@@ -80,6 +80,7 @@ class ShopSettings:
     send_invites: bool = False
     phone_match: str = "e164"
     bulk_mutation_threshold: int = 50
+    customer_no_prefix: str = "SHOP"
 
     def with_changes(self, **changes: Any) -> ShopSettings:
         """A copy with ``changes``; turning one update direction on turns the other off."""

@@ -16,9 +16,11 @@ __all__ = [
     "CUSTOMER_COLUMNS",
     "ORDER_COLUMNS",
     "ShopifyCustomers",
+    "customers_from_jsonl",
     "customers_from_nodes",
     "legacy_id",
     "orders_from_nodes",
+    "parse_jsonl",
     "read_jsonl",
     "read_shopify_customers",
     "read_shopify_orders",
@@ -116,12 +118,17 @@ def read_jsonl(path: str | Path) -> list[tuple[int, dict[str, Any] | None, str]]
     path = Path(path)
     if not path.exists():
         raise InputFileError(str(path), "file not found")
-    rows = []
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputFileError(str(path), f"not UTF-8 text ({exc.reason})") from None
-    for number, line in enumerate(text.splitlines(), 1):
+    return parse_jsonl(text.splitlines())
+
+
+def parse_jsonl(lines: Iterable[str]) -> list[tuple[int, dict[str, Any] | None, str]]:
+    """(line number, object or None, problem) per non-blank line."""
+    rows = []
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
@@ -140,10 +147,19 @@ def read_shopify_customers(path: str | Path) -> ShopifyCustomers:
     """Customers from a JSONL file: nested ``addressesV2{nodes}`` lines, or a bulk export
     whose address lines carry ``__parentId``. An unreadable line becomes a customer row
     with ``record_error`` set, so no record disappears."""
+    return _customers_from_rows(read_jsonl(path))
+
+
+def customers_from_jsonl(lines: Iterable[str]) -> ShopifyCustomers:
+    """Customers from JSONL text lines (a bulk query's result, or a file's lines)."""
+    return _customers_from_rows(parse_jsonl(lines))
+
+
+def _customers_from_rows(rows: list[tuple[int, dict[str, Any] | None, str]]) -> ShopifyCustomers:
     nodes: list[dict[str, Any]] = []
     by_gid: dict[str, dict[str, Any]] = {}
     broken: list[tuple[int, str]] = []
-    for number, value, problem in read_jsonl(path):
+    for number, value, problem in rows:
         if value is None:
             broken.append((number, problem))
         elif "__parentId" in value:

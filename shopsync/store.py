@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -141,10 +143,12 @@ shopify_customers = Table(
     Column("tax_exempt", Boolean, nullable=False, default=False),
     Column("email_marketing_state", String(30), nullable=False, default=""),
     Column("default_address_id", String(20), nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True)),
-    Column("updated_at", DateTime(timezone=True)),
-    Column("last_updated_by_erp", DateTime(timezone=True)),
+    # Shopify's own timestamps, as the ISO-8601 text it sends (compared as text)
+    Column("created_at", String(32), nullable=False, default=""),
+    Column("updated_at", String(32), nullable=False, default=""),
+    Column("last_updated_by_erp", String(32), nullable=False, default="", doc="our last write"),
     Column("customer_no", String(20), nullable=False, default="", doc="link to the ERP"),
+    Column("invite", String(12), nullable=False, default="", doc="'' | pending | sent | failed"),
 )
 
 shopify_addresses = Table(
@@ -176,11 +180,12 @@ sync_runs = Table(
     Column("shop_code", String(20), nullable=False, index=True),
     Column("direction", String(10), nullable=False),
     Column("parameters", Text, nullable=False, default="{}"),
-    Column("status", String(20), nullable=False, doc="running | succeeded | failed | crashed"),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("watermark", DateTime(timezone=True), doc="import watermark this run establishes"),
+    Column("status", String(20), nullable=False, doc="running | succeeded | failed"),
+    Column("started_at", String(32), nullable=False, doc="ISO-8601 UTC"),
+    Column("finished_at", String(32), nullable=False, default=""),
+    Column("watermark", String(32), nullable=False, default="", doc="import watermark"),
     Column("counts", Text, nullable=False, default="{}", doc="outcome -> count, JSON"),
+    Column("report", Text, nullable=False, default="", doc="report file paths, JSON"),
 )
 
 sync_log = Table(
@@ -193,8 +198,47 @@ sync_log = Table(
     Column("outcome", String(10), nullable=False, doc="skipped | failed"),
     Column("reason", String(40), nullable=False, default=""),
     Column("message", Text, nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", String(32), nullable=False),
 )
+
+locks = Table(
+    "locks",
+    metadata,
+    Column("shop_code", String(20), primary_key=True),
+    Column("holder", String(100), nullable=False, doc="host:pid:token of the running sync"),
+    Column("acquired_at", Float, nullable=False, doc="epoch seconds"),
+    Column("heartbeat_at", Float, nullable=False, doc="epoch seconds; stale after expiry"),
+)
+
+number_series = Table(
+    "number_series",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("prefix", String(10), nullable=False),
+    Column("last_number", Integer, nullable=False, default=0),
+    Column("digits", Integer, nullable=False, default=6),
+)
+
+order_customers = Table(
+    "order_customers",
+    metadata,
+    Column("shop_code", String(20), primary_key=True),
+    Column("order_id", String(20), primary_key=True),
+    Column("name", String(40), nullable=False, default=""),
+    Column("sell_to_customer_no", String(20), nullable=False, default=""),
+    Column("bill_to_customer_no", String(20), nullable=False, default=""),
+    Column("rule", String(30), nullable=False, default=""),
+    Column("run_id", Integer, nullable=False),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+SCHEMA_VERSION = "2"
 
 
 def resolve_db_url(url: str | None = None) -> str:
@@ -239,11 +283,22 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def create_schema(self) -> None:
-        """Create missing tables (existing ones are left as they are)."""
+        """Create missing tables; refuse a store written by another schema version."""
         try:
             metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                version = conn.execute(
+                    select(meta.c.value).where(meta.c.key == "schema_version")
+                ).scalar()
+                if version is None:
+                    conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
         except OperationalError as exc:
             raise UserInputError(f"cannot open store {self!r}: {exc.orig}") from None
+        if version not in (None, SCHEMA_VERSION):
+            raise UserInputError(
+                f"store {self!r} has schema version {version}, this shopsync needs "
+                f"{SCHEMA_VERSION}: use a new store (--db) or delete the old file"
+            )
 
     # -- reference data ---------------------------------------------------------------------
 
@@ -407,8 +462,6 @@ class Store:
             .order_by(shopify_addresses.c.customer_id, shopify_addresses.c.id)
         ).rename(columns={"id": "address_id", "customer_id": "shopify_id"})
         customers["record_error"] = ""
-        for column in ("created_at", "updated_at"):
-            customers[column] = customers[column].map(_iso_text)
         customers["tags"] = customers["tags"].map(lambda t: ",".join(json.loads(t or "[]")))
         addresses["position"] = addresses.groupby("shopify_id").cumcount()
         return ShopifyCustomers(
@@ -416,7 +469,354 @@ class Store:
             addresses.reindex(columns=ADDRESS_COLUMNS, fill_value=""),
         )
 
+    def _mirror_rows(self, shop_code: str, ids: list[str], conn: Any) -> pd.DataFrame:
+        c = shopify_customers.c
+        frames = []
+        with self._begin(conn) as active:
+            for chunk in _chunks(ids, 500):
+                result = active.execute(
+                    select(c.id, c.last_updated_by_erp, c.customer_no, c.invite).where(
+                        c.shop_code == shop_code, c.id.in_(chunk)
+                    )
+                )
+                frames.append(pd.DataFrame(result.fetchall(), columns=list(result.keys())))
+        frame = pd.concat(frames) if frames else pd.DataFrame(columns=["id"])
+        return frame.set_index("id")
+
+    def mirror_state(self, shop_code: str) -> pd.DataFrame:
+        """Per stored Shopify customer: updated_at, last_updated_by_erp, customer_no, invite,
+        email, phone (index: Shopify id)."""
+        c = shopify_customers.c
+        frame = self._frame(
+            select(
+                c.id,
+                c.updated_at,
+                c.last_updated_by_erp,
+                c.customer_no,
+                c.invite,
+                c.email,
+                c.phone,
+                c.default_address_id,
+            ).where(c.shop_code == shop_code)
+        )
+        return frame.set_index("id")
+
+    def save_mirror(self, shop_code: str, shopify: ShopifyCustomers, *, conn: Any = None) -> None:
+        """Upsert Shopify customers and replace their addresses; links, our write markers and
+        invite states are kept."""
+        if shopify.customers.empty:
+            return
+        customers = shopify.customers[shopify.customers["record_error"] == ""]
+        ids = customers["shopify_id"].tolist()
+        kept = self._mirror_rows(shop_code, ids, conn)
+        rows = []
+        for record in customers.to_dict("records"):
+            previous = (
+                kept.loc[record["shopify_id"]] if record["shopify_id"] in kept.index else None
+            )
+            rows.append(
+                {
+                    "shop_code": shop_code,
+                    "id": record["shopify_id"],
+                    "first_name": record["first_name"],
+                    "last_name": record["last_name"],
+                    "email": record["email"],
+                    "phone": record["phone"],
+                    "state": record["state"],
+                    "tags": json.dumps([t for t in str(record["tags"]).split(",") if t]),
+                    "note": record["note"],
+                    "verified_email": bool(record["verified_email"]),
+                    "tax_exempt": bool(record["tax_exempt"]),
+                    "default_address_id": record["default_address_id"],
+                    "created_at": record["created_at"],
+                    "updated_at": record["updated_at"],
+                    "last_updated_by_erp": ""
+                    if previous is None
+                    else previous["last_updated_by_erp"],
+                    "customer_no": "" if previous is None else previous["customer_no"],
+                    "invite": "" if previous is None else previous["invite"],
+                }
+            )
+        addresses = shopify.addresses[shopify.addresses["shopify_id"].isin(ids)]
+        address_rows = [
+            {
+                "shop_code": shop_code,
+                "id": a["address_id"],
+                "customer_id": a["shopify_id"],
+                **{k: a[k] for k in _ADDRESS_TEXT},
+                "is_default": bool(a["is_default"]),
+            }
+            for a in addresses.to_dict("records")
+        ]
+        with self._begin(conn) as conn:
+            for chunk in _chunks(ids, 500):
+                conn.execute(
+                    shopify_customers.delete().where(
+                        shopify_customers.c.shop_code == shop_code,
+                        shopify_customers.c.id.in_(chunk),
+                    )
+                )
+                conn.execute(
+                    shopify_addresses.delete().where(
+                        shopify_addresses.c.shop_code == shop_code,
+                        shopify_addresses.c.customer_id.in_(chunk),
+                    )
+                )
+            conn.execute(shopify_customers.insert(), rows)
+            if address_rows:
+                conn.execute(shopify_addresses.insert(), address_rows)
+
+    def link(self, shop_code: str, shopify_id: str, customer_no: str, *, conn: Any = None) -> None:
+        """Link a Shopify customer to an ERP customer ('' unlinks)."""
+        statement = (
+            shopify_customers.update()
+            .where(shopify_customers.c.shop_code == shop_code, shopify_customers.c.id == shopify_id)
+            .values(customer_no=customer_no)
+        )
+        self._run(statement, conn)
+
+    def mark_written(
+        self,
+        shop_code: str,
+        shopify_id: str,
+        updated_at: str,
+        *,
+        invite: str | None = None,
+        conn: Any = None,
+    ) -> None:
+        """Remember our own write to a Shopify customer (echo suppression), optionally its
+        invite state."""
+        values: dict[str, Any] = {"last_updated_by_erp": updated_at, "updated_at": updated_at}
+        if invite is not None:
+            values["invite"] = invite
+        self._run(
+            shopify_customers.update()
+            .where(shopify_customers.c.shop_code == shop_code, shopify_customers.c.id == shopify_id)
+            .values(**values),
+            conn,
+        )
+
+    def pending_invites(self, shop_code: str) -> list[str]:
+        """Shopify ids of customers we created whose invite is not sent yet."""
+        c = shopify_customers.c
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(c.id)
+                    .where(c.shop_code == shop_code, c.invite == "pending")
+                    .order_by(c.id)
+                ).scalars()
+            )
+
+    def create_erp_customer(
+        self,
+        values: Mapping[str, Any],
+        *,
+        series: str,
+        shop_code: str,
+        shopify_id: str,
+        conn: Any = None,
+    ) -> str:
+        """Insert a new ERP customer numbered from ``series`` and link the Shopify customer,
+        in one transaction (a crash leaves neither or both)."""
+        now = _now()
+        with self._begin(conn) as conn:
+            no = self._next_number(conn, series)
+            row = {
+                name: values.get(name, False if name == "tax_liable" else "")
+                for name in ERP_COLUMNS
+            }
+            row.update(no=no, created_at=now, updated_at=now)
+            conn.execute(erp_customers.insert().values(**row))
+            self.link(shop_code, shopify_id, no, conn=conn)
+        return no
+
+    def update_erp_customer(
+        self,
+        no: str,
+        values: Mapping[str, Any],
+        *,
+        shop_code: str,
+        shopify_id: str,
+        conn: Any = None,
+    ) -> None:
+        """Overwrite an ERP customer's fields with ``values`` and (re)link, in one transaction."""
+        with self._begin(conn) as conn:
+            fields = {k: v for k, v in values.items() if k in ERP_COLUMNS and k != "no"}
+            conn.execute(
+                erp_customers.update()
+                .where(erp_customers.c.no == no)
+                .values(**fields, updated_at=_now())
+            )
+            self.link(shop_code, shopify_id, no, conn=conn)
+
+    def ensure_series(self, code: str, prefix: str, digits: int = 6) -> None:
+        """Create a number series for new ERP customers unless it exists."""
+        self._upsert(number_series, [{"code": code, "prefix": prefix, "digits": digits}], ["code"])
+
+    def _next_number(self, conn: Any, series: str) -> str:
+        row = conn.execute(select(number_series).where(number_series.c.code == series)).one()
+        number = row.last_number
+        while True:
+            number += 1
+            candidate = f"{row.prefix}{number:0{row.digits}d}"
+            taken = conn.execute(
+                select(func.count())
+                .select_from(erp_customers)
+                .where(erp_customers.c.no == candidate)
+            ).scalar_one()
+            if not taken:
+                break
+        conn.execute(
+            number_series.update().where(number_series.c.code == series).values(last_number=number)
+        )
+        return candidate
+
+    def save_order_customers(self, shop_code: str, plan: pd.DataFrame, run_id: int) -> None:
+        """Write the order -> sell-to / bill-to table (one row per order, replaced)."""
+        rows = [
+            {
+                "shop_code": shop_code,
+                "order_id": r["order_id"],
+                "name": r["name"],
+                "sell_to_customer_no": r["sell_to_customer_no"],
+                "bill_to_customer_no": r["bill_to_customer_no"],
+                "rule": r["rule"],
+                "run_id": run_id,
+            }
+            for r in plan.to_dict("records")
+        ]
+        with self.engine.begin() as conn:
+            for chunk in _chunks([r["order_id"] for r in rows], 500):
+                conn.execute(
+                    order_customers.delete().where(
+                        order_customers.c.shop_code == shop_code,
+                        order_customers.c.order_id.in_(chunk),
+                    )
+                )
+            if rows:
+                conn.execute(order_customers.insert(), rows)
+
+    def order_customers(self, shop_code: str) -> pd.DataFrame:
+        """The order -> customer table of a shop."""
+        return self._frame(
+            select(order_customers)
+            .where(order_customers.c.shop_code == shop_code)
+            .order_by(order_customers.c.order_id)
+        )
+
     # -- runs ------------------------------------------------------------------------------
+
+    def start_run(self, shop_code: str, direction: str, parameters: Mapping[str, Any]) -> int:
+        """Record a new running sync; returns its id."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sync_runs.insert().values(
+                    shop_code=shop_code,
+                    direction=direction,
+                    parameters=json.dumps(dict(parameters), sort_keys=True),
+                    status="running",
+                    started_at=iso_now(),
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        counts: Mapping[str, int],
+        watermark: str,
+        report: Mapping[str, str] | None = None,
+    ) -> None:
+        """Close a run with its status, counts, watermark and report paths."""
+        self._run(
+            sync_runs.update()
+            .where(sync_runs.c.id == run_id)
+            .values(
+                status=status,
+                finished_at=iso_now(),
+                counts=json.dumps(dict(counts), sort_keys=True),
+                watermark=watermark,
+                report=json.dumps(dict(report or {})),
+            )
+        )
+
+    def set_run_report(self, run_id: int, report: Mapping[str, str]) -> None:
+        self._run(
+            sync_runs.update()
+            .where(sync_runs.c.id == run_id)
+            .values(report=json.dumps(dict(report)))
+        )
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        """One run as a dict (counts and report decoded), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sync_runs).where(sync_runs.c.id == run_id)).mappings().first()
+        if row is None:
+            return None
+        run = dict(row)
+        run["counts"] = json.loads(run["counts"] or "{}")
+        run["report"] = json.loads(run["report"] or "{}")
+        run["parameters"] = json.loads(run["parameters"] or "{}")
+        return run
+
+    def watermark(self, shop_code: str) -> str:
+        """The import watermark: the newest one a finished run recorded ('' when none)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(
+                select(func.max(sync_runs.c.watermark)).where(
+                    sync_runs.c.shop_code == shop_code,
+                    sync_runs.c.status.in_(["succeeded", "failed"]),
+                    sync_runs.c.watermark != "",
+                )
+            ).scalar()
+        return value or ""
+
+    def log(self, run_id: int, rows: list[Mapping[str, str]]) -> None:
+        """Append skipped/failed records of a run: side, record, outcome, reason, message."""
+        if not rows:
+            return
+        now = iso_now()
+        with self.engine.begin() as conn:
+            conn.execute(
+                sync_log.insert(), [{"run_id": run_id, "created_at": now, **r} for r in rows]
+            )
+
+    def run_log(self, run_id: int) -> pd.DataFrame:
+        """The skipped/failed records of one run."""
+        return self._frame(
+            select(
+                sync_log.c.side,
+                sync_log.c.record,
+                sync_log.c.outcome,
+                sync_log.c.reason,
+                sync_log.c.message,
+            )
+            .where(sync_log.c.run_id == run_id)
+            .order_by(sync_log.c.id)
+        )
+
+    def failed_records(self, shop_code: str, side: str) -> list[str]:
+        """Records that failed on ``side`` in the shop's latest finished run (retried next)."""
+        with self.engine.connect() as conn:
+            last = conn.execute(
+                select(func.max(sync_runs.c.id)).where(
+                    sync_runs.c.shop_code == shop_code, sync_runs.c.status != "running"
+                )
+            ).scalar()
+            if last is None:
+                return []
+            return list(
+                conn.execute(
+                    select(sync_log.c.record).where(
+                        sync_log.c.run_id == last,
+                        sync_log.c.side == side,
+                        sync_log.c.outcome == "failed",
+                    )
+                ).scalars()
+            )
 
     def runs(self, shop_code: str | None = None) -> pd.DataFrame:
         """Sync runs, newest first."""
@@ -434,6 +834,24 @@ class Store:
             }
 
     # -- helpers ---------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """One database transaction: pass the connection as ``conn=`` to the writers."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _begin(self, conn: Any = None) -> Iterator[Any]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.begin() as own:
+                yield own
+
+    def _run(self, statement: Any, conn: Any = None) -> None:
+        with self._begin(conn) as active:
+            active.execute(statement)
 
     def _frame(self, query: Any) -> pd.DataFrame:
         with self.engine.connect() as conn:
@@ -470,7 +888,27 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso_text(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return "" if value is None else str(value)
+def iso_now() -> str:
+    """Now, as ISO-8601 UTC text with microseconds (sorts as it reads)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+_ADDRESS_TEXT = (
+    "company",
+    "first_name",
+    "last_name",
+    "address1",
+    "address2",
+    "zip",
+    "city",
+    "country_code",
+    "country_name",
+    "province_code",
+    "province_name",
+    "phone",
+)

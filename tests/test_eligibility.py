@@ -172,3 +172,11 @@ def test_long_fields_and_linked_customers():
     assert report.loc["C1", "reasons"] == "FIELD_TOO_LONG"
     assert report.loc["C2", "action"] == "update"
     assert check({"no": "C2"}, linked={"C2"}).loc["C2", "action"] == "unchanged"
+
+
+def test_a_persons_name_is_not_sent_as_company():
+    report = check(
+        {"no": "C1", "name": "Ann Lee", "contact": "Ann Lee"},
+        {"no": "C2", "name": "Contoso", "contact": "Ann Lee"},
+    )
+    assert report.loc["C1", "company"] == "" and report.loc["C2", "company"] == "Contoso"

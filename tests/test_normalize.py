@@ -86,6 +86,8 @@ def test_email_case_is_kept_in_the_value_sent():
         "a" * 250 + "@example.com",  # Shopify: "Email is too long (maximum is 255 characters)"
         "foo<bar>@x.com",
         'foo"@x.com',
+        "jörg@müller.de",  # Shopify stores ASCII addresses only
+        "lena.weiß@example.de",
     ],
 )
 def test_invalid_emails(address):
@@ -102,7 +104,6 @@ def test_invalid_emails(address):
         "first.last+tag@sub.example.co.uk",
         "o'brien@example.ie",
         "user_name-1@my-domain.example",
-        "jörg@müller.de",
         "x@xn--mller-kva.de",
         "a" * 64 + "@example.com",
     ],

@@ -1,0 +1,137 @@
+"""Generate shopsync/emulator/schema.graphql: the Admin schema trimmed to the served types."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from graphql import parse, print_ast
+from graphql.language import (
+    DirectiveDefinitionNode,
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    InputObjectTypeDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    ListTypeNode,
+    Node,
+    NonNullTypeNode,
+    ObjectTypeDefinitionNode,
+    ScalarTypeDefinitionNode,
+    SchemaDefinitionNode,
+    TypeNode,
+    UnionTypeDefinitionNode,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from shopsync.emulator.schema import (  # noqa: E402
+    KEPT_DIRECTIVES,
+    MUTATION_FIELDS,
+    OBJECT_FIELDS,
+    QUERY_FIELDS,
+    SCHEMA_PATH,
+)
+
+DEFAULT_SOURCE = Path("/work/shared/shopify/admin-2026-07.graphql")
+BUILTIN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
+
+
+def _named(type_node: TypeNode) -> str:
+    while isinstance(type_node, (ListTypeNode, NonNullTypeNode)):
+        type_node = type_node.type
+    return type_node.name.value
+
+
+def _with(node: Node, **changes: object) -> Node:
+    """Copy a (frozen) AST node with some attributes replaced."""
+    values = {key: getattr(node, key) for key in node.keys if key != "loc"}
+    values.update(changes)
+    return type(node)(**values)
+
+
+def _clean(node: Node, **changes: object) -> Node:
+    """Drop the description and Shopify-internal directives of a definition node."""
+    if "directives" in node.keys and node.directives:
+        changes["directives"] = tuple(d for d in node.directives if d.name.value in KEPT_DIRECTIVES)
+    if "description" in node.keys:
+        changes["description"] = None
+    return _with(node, **changes)
+
+
+def trim(document: DocumentNode) -> DocumentNode:
+    """Return a new document holding only the served root fields and the types they reach."""
+    defs = {
+        d.name.value: d
+        for d in document.definitions
+        if not isinstance(d, (SchemaDefinitionNode, DirectiveDefinitionNode))
+    }
+    wanted_fields = {"QueryRoot": set(QUERY_FIELDS), "Mutation": set(MUTATION_FIELDS)}
+    kept: dict[str, object] = {}
+    queue = list(wanted_fields)
+    while queue:
+        name = queue.pop()
+        if name in kept or name in BUILTIN_SCALARS:
+            continue
+        node = defs[name]
+        if isinstance(node, (ObjectTypeDefinitionNode, InterfaceTypeDefinitionNode)):
+            if name in wanted_fields:
+                allowed = wanted_fields[name]
+            elif name in OBJECT_FIELDS:
+                spec = OBJECT_FIELDS[name]
+                allowed = None if spec == "*" else set(spec)
+            else:
+                raise SystemExit(f"output type {name} is reachable but not in OBJECT_FIELDS")
+            fields = [f for f in node.fields if allowed is None or f.name.value in allowed]
+            if allowed is not None:
+                missing = allowed - {f.name.value for f in fields}
+                if missing:
+                    raise SystemExit(f"{name} has no fields {sorted(missing)}")
+            new_fields = []
+            for f in fields:
+                queue.append(_named(f.type))
+                args = []
+                for arg in f.arguments or ():
+                    queue.append(_named(arg.type))
+                    args.append(_clean(arg))
+                new_fields.append(_clean(f, arguments=tuple(args)))
+            kept[name] = _clean(node, fields=tuple(new_fields), interfaces=())
+        elif isinstance(node, InputObjectTypeDefinitionNode):
+            new_fields = []
+            for f in node.fields:
+                queue.append(_named(f.type))
+                new_fields.append(_clean(f))
+            kept[name] = _clean(node, fields=tuple(new_fields))
+        elif isinstance(node, EnumTypeDefinitionNode):
+            kept[name] = _clean(node, values=tuple(_clean(v) for v in node.values))
+        elif isinstance(node, UnionTypeDefinitionNode):
+            raise SystemExit(f"union {name} is reachable; list the fields that lead to it")
+        elif isinstance(node, ScalarTypeDefinitionNode):
+            kept[name] = _clean(node)
+        else:
+            raise SystemExit(f"unexpected definition {name}: {type(node).__name__}")
+    schema_def = parse("schema { query: QueryRoot mutation: Mutation }").definitions[0]
+    ordered = [schema_def] + [kept[n] for n in sorted(kept)]
+    return DocumentNode(definitions=tuple(ordered))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument("--output", type=Path, default=SCHEMA_PATH)
+    args = parser.parse_args(argv)
+    document = parse(args.source.read_text(encoding="utf-8"), no_location=True)
+    trimmed = trim(document)
+    text = (
+        f"# Generated by scripts/build_emulator_schema.py from {args.source.name}; do not edit.\n"
+        + print_ast(trimmed)
+        + "\n"
+    )
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output} ({len(trimmed.definitions) - 1} types, {len(text)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,7 @@
+"""A local emulator of Shopify's Admin GraphQL API (2026-07) for demos, notebooks and tests."""
+
+from .app import GRAPHQL_PATH, Emulator
+from .faults import ConnectionDropped, FaultSpec
+from .schema import API_VERSION
+
+__all__ = ["API_VERSION", "GRAPHQL_PATH", "ConnectionDropped", "Emulator", "FaultSpec"]

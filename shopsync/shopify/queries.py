@@ -1,0 +1,338 @@
+"""Every GraphQL document shopsync sends to Shopify: constants with variables, never built."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ALL_DOCUMENTS",
+    "BULK_CUSTOMERS_QUERY",
+    "BULK_OPERATION",
+    "BULK_RUN_MUTATION",
+    "BULK_RUN_QUERY",
+    "CURRENT_BULK_OPERATION",
+    "CUSTOMERS_PAGE",
+    "CUSTOMER_ADDRESS_CREATE",
+    "CUSTOMER_ADDRESS_UPDATE",
+    "CUSTOMER_BY_IDENTIFIER",
+    "CUSTOMER_GENERATE_ACTIVATION_URL",
+    "CUSTOMER_SEND_INVITE",
+    "CUSTOMER_SET",
+    "CUSTOMER_UPDATE",
+    "ORDERS_PAGE",
+    "SHOP_INFO",
+    "STAGED_UPLOADS_CREATE",
+]
+
+# Page sizes keep each page's requested cost under Shopify's limit of 1,000 points.
+CUSTOMER_PAGE_SIZE = 100
+ADDRESSES_PER_CUSTOMER = 5
+
+_ADDRESS_FIELDS = """
+fragment AddressFields on MailingAddress {
+  id
+  firstName
+  lastName
+  company
+  address1
+  address2
+  zip
+  city
+  countryCodeV2
+  country
+  provinceCode
+  province
+  phone
+}
+"""
+
+_CUSTOMER_FIELDS = (
+    """
+fragment CustomerFields on Customer {
+  id
+  legacyResourceId
+  firstName
+  lastName
+  state
+  tags
+  note
+  verifiedEmail
+  taxExempt
+  createdAt
+  updatedAt
+  defaultEmailAddress { emailAddress }
+  defaultPhoneNumber { phoneNumber }
+  defaultAddress { id }
+  addressesV2(first: 5) { nodes { ...AddressFields } }
+}
+"""
+    + _ADDRESS_FIELDS
+)
+
+CUSTOMERS_PAGE = (
+    """
+query CustomersPage($first: Int!, $after: String, $query: String) {
+  customers(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { ...CustomerFields }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+    + _CUSTOMER_FIELDS
+)
+
+CUSTOMER_BY_IDENTIFIER = (
+    """
+query CustomerByIdentifier($identifier: CustomerIdentifierInput!) {
+  customerByIdentifier(identifier: $identifier) { ...CustomerFields }
+}
+"""
+    + _CUSTOMER_FIELDS
+)
+
+SHOP_INFO = """
+query ShopInfo {
+  shop {
+    name
+    shipsToCountries
+    customerAccountsV2 { customerAccountsVersion }
+  }
+}
+"""
+
+ORDERS_PAGE = (
+    """
+query OrdersPage($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
+    nodes {
+      id
+      legacyResourceId
+      name
+      createdAt
+      email
+      phone
+      sourceName
+      customer { id }
+      billingAddress { ...AddressFields }
+      shippingAddress { ...AddressFields }
+      displayAddress { ...AddressFields }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+    + _ADDRESS_FIELDS
+)
+
+_USER_ERRORS = "userErrors { field message }"
+
+CUSTOMER_UPDATE = (
+    """
+mutation CustomerUpdate($input: CustomerInput!) {
+  customerUpdate(input: $input) {
+    customer { ...CustomerFields }
+    """
+    + _USER_ERRORS
+    + """
+  }
+}
+"""
+    + _CUSTOMER_FIELDS
+)
+
+CUSTOMER_ADDRESS_CREATE = (
+    """
+mutation CustomerAddressCreate($customerId: ID!, $address: MailingAddressInput!) {
+  customerAddressCreate(customerId: $customerId, address: $address, setAsDefault: true) {
+    address { ...AddressFields }
+    """
+    + _USER_ERRORS
+    + """
+  }
+}
+"""
+    + _ADDRESS_FIELDS
+)
+
+CUSTOMER_ADDRESS_UPDATE = (
+    """
+mutation CustomerAddressUpdate($customerId: ID!, $addressId: ID!, $address: MailingAddressInput!) {
+  customerAddressUpdate(customerId: $customerId, addressId: $addressId, address: $address) {
+    address { ...AddressFields }
+    """
+    + _USER_ERRORS
+    + """
+  }
+}
+"""
+    + _ADDRESS_FIELDS
+)
+
+CUSTOMER_SEND_INVITE = """
+mutation CustomerSendInvite($customerId: ID!) {
+  customerSendAccountInviteEmail(customerId: $customerId) {
+    customer { id state }
+    userErrors { field message }
+  }
+}
+"""
+
+CUSTOMER_GENERATE_ACTIVATION_URL = """
+mutation CustomerActivationUrl($customerId: ID!) {
+  customerGenerateAccountActivationUrl(customerId: $customerId) {
+    accountActivationUrl
+    userErrors { field message }
+  }
+}
+"""
+
+# The query a bulk export runs (Shopify runs it without first/after limits).
+BULK_CUSTOMERS_QUERY = """
+{
+  customers {
+    edges {
+      node {
+        id
+        legacyResourceId
+        firstName
+        lastName
+        state
+        tags
+        note
+        verifiedEmail
+        taxExempt
+        createdAt
+        updatedAt
+        defaultEmailAddress { emailAddress }
+        defaultPhoneNumber { phoneNumber }
+        defaultAddress { id }
+        addressesV2 {
+          edges {
+            node {
+              id
+              firstName
+              lastName
+              company
+              address1
+              address2
+              zip
+              city
+              countryCodeV2
+              country
+              provinceCode
+              province
+              phone
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+_BULK_OPERATION_FIELDS = """
+  id
+  status
+  errorCode
+  objectCount
+  rootObjectCount
+  url
+  partialDataUrl
+"""
+
+BULK_RUN_QUERY = (
+    """
+mutation BulkRunQuery($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation {"""
+    + _BULK_OPERATION_FIELDS
+    + """}
+    userErrors { field message code }
+  }
+}
+"""
+)
+
+BULK_RUN_MUTATION = (
+    """
+mutation BulkRunMutation(
+  $mutation: String!, $stagedUploadPath: String!, $clientIdentifier: String
+) {
+  bulkOperationRunMutation(
+    mutation: $mutation, stagedUploadPath: $stagedUploadPath, clientIdentifier: $clientIdentifier
+  ) {
+    bulkOperation {"""
+    + _BULK_OPERATION_FIELDS
+    + """}
+    userErrors { field message code }
+  }
+}
+"""
+)
+
+BULK_OPERATION = (
+    """
+query BulkOperation($id: ID!) {
+  bulkOperation(id: $id) {"""
+    + _BULK_OPERATION_FIELDS
+    + """}
+}
+"""
+)
+
+CURRENT_BULK_OPERATION = (
+    """
+query CurrentBulkOperation($type: BulkOperationType!) {
+  currentBulkOperation(type: $type) {"""
+    + _BULK_OPERATION_FIELDS
+    + """}
+}
+"""
+)
+
+STAGED_UPLOADS_CREATE = """
+mutation StagedUploadsCreate($input: [StagedUploadInput!]!) {
+  stagedUploadsCreate(input: $input) {
+    stagedTargets { url resourceUrl parameters { name value } }
+    userErrors { field message }
+  }
+}
+"""
+
+# Create or update one customer (an upsert on its identifier, so retries make no duplicate);
+# the same document runs once per JSONL line in a bulk export. It returns only what the
+# mirror needs, to keep each call cheap at the rate limit.
+CUSTOMER_SET = """
+mutation CustomerSet($identifier: CustomerSetIdentifiers, $input: CustomerSetInput!) {
+  customerSet(identifier: $identifier, input: $input) {
+    customer {
+      id
+      legacyResourceId
+      updatedAt
+      defaultEmailAddress { emailAddress }
+      defaultPhoneNumber { phoneNumber }
+      defaultAddress { id }
+    }
+    userErrors { field message }
+  }
+}
+"""
+
+# Every document above, by name (a test validates each against the full 2026-07 schema).
+ALL_DOCUMENTS = {
+    "CUSTOMERS_PAGE": CUSTOMERS_PAGE,
+    "CUSTOMER_BY_IDENTIFIER": CUSTOMER_BY_IDENTIFIER,
+    "SHOP_INFO": SHOP_INFO,
+    "ORDERS_PAGE": ORDERS_PAGE,
+    "CUSTOMER_SET": CUSTOMER_SET,
+    "CUSTOMER_UPDATE": CUSTOMER_UPDATE,
+    "CUSTOMER_ADDRESS_CREATE": CUSTOMER_ADDRESS_CREATE,
+    "CUSTOMER_ADDRESS_UPDATE": CUSTOMER_ADDRESS_UPDATE,
+    "CUSTOMER_SEND_INVITE": CUSTOMER_SEND_INVITE,
+    "CUSTOMER_GENERATE_ACTIVATION_URL": CUSTOMER_GENERATE_ACTIVATION_URL,
+    "BULK_CUSTOMERS_QUERY": BULK_CUSTOMERS_QUERY,
+    "BULK_RUN_QUERY": BULK_RUN_QUERY,
+    "BULK_RUN_MUTATION": BULK_RUN_MUTATION,
+    "BULK_OPERATION": BULK_OPERATION,
+    "CURRENT_BULK_OPERATION": CURRENT_BULK_OPERATION,
+    "STAGED_UPLOADS_CREATE": STAGED_UPLOADS_CREATE,
+}

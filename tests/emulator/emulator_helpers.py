@@ -1,0 +1,58 @@
+"""Helpers shared by the emulator tests: a fake clock and GraphQL shortcuts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shopsync.emulator import Emulator
+
+
+class FakeClock:
+    """Monotonic seconds and wall time that only move when a test says so."""
+
+    def __init__(self) -> None:
+        self.seconds = 1000.0
+        self.start = datetime(2026, 7, 1, 12, 0, 0, tzinfo=UTC)
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.seconds
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.seconds - 1000.0)
+
+    def advance(self, seconds: float) -> None:
+        self.seconds += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.seconds += seconds
+
+
+def gql(emulator: Emulator, query: str, variables: dict | None = None) -> dict[str, Any]:
+    """Execute and return the body, asserting HTTP 200."""
+    status, _headers, body = emulator.execute(query, variables)
+    assert status == 200, body
+    return body
+
+
+CREATE = """
+mutation Create($input: CustomerInput!) {
+  customerCreate(input: $input) {
+    customer {
+      id email phone firstName lastName displayName tags state verifiedEmail note
+      createdAt updatedAt
+      defaultEmailAddress { emailAddress marketingState }
+      defaultPhoneNumber { phoneNumber }
+      defaultAddress { id city countryCodeV2 country provinceCode province }
+    }
+    userErrors { field message }
+  }
+}
+"""
+
+
+def create(emulator: Emulator, **fields: Any) -> dict:
+    """customerCreate and return the payload."""
+    return gql(emulator, CREATE, {"input": fields})["data"]["customerCreate"]

@@ -1,0 +1,206 @@
+"""The Shopify client against the emulator: pacing, retries, faults, pagination, bulk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from graphql import build_schema, parse, validate
+
+from shopsync.emulator import Emulator
+from shopsync.errors import ShopifyRefused, ShopifyUnavailable, StopError
+from shopsync.shopify import ShopifyClient, bulk_customers, queries, run_bulk_mutation
+from shopsync.shopify.client import email_search, phone_search, read_token
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class FakeClock:
+    """Time that passes only when someone sleeps: the client and the emulator share it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+
+
+def seed_customers(directory: Path, count: int) -> Path:
+    lines = []
+    for i in range(count):
+        lines.append(
+            json.dumps(
+                {
+                    "id": f"gid://shopify/Customer/{5000 + i}",
+                    "firstName": f"F{i}",
+                    "lastName": "Seed",
+                    "defaultEmailAddress": {"emailAddress": f"seed{i}@example.com"},
+                    "defaultPhoneNumber": None,
+                    "createdAt": "2026-01-01T00:00:00Z",
+                    "updatedAt": f"2026-01-{1 + i % 28:02d}T00:00:00Z",
+                    "addressesV2": {"nodes": []},
+                }
+            )
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "customers.jsonl").write_text("\n".join(lines) + "\n")
+    return directory
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def emulator(clock):
+    return Emulator(clock=clock, sleep=clock.sleep)
+
+
+@pytest.fixture
+def client(emulator, clock):
+    with emulator.serve() as server:
+        yield ShopifyClient(server.url, "test-token", sleep=clock.sleep, clock=clock, seed=1)
+
+
+@pytest.fixture(scope="module")
+def full_schema():
+    # Shopify's own schema breaks a deprecation rule graphql-core checks; documents still validate
+    return build_schema((FIXTURES / "admin-2026-07.graphql").read_text(), assume_valid=True)
+
+
+@pytest.mark.parametrize("name", sorted(queries.ALL_DOCUMENTS))
+def test_every_document_is_valid_against_the_full_2026_07_schema(name, full_schema):
+    errors = validate(full_schema, parse(queries.ALL_DOCUMENTS[name]))
+    assert errors == [], [e.message for e in errors]
+
+
+def test_search_terms_are_quoted_and_phones_sent_as_plus_digits():
+    assert email_search('a"b@x.com ') == 'email:"a\\"b@x.com"'
+    assert phone_search("+31 6 1234 5678") == "phone:+31612345678"
+
+
+def test_token_comes_from_the_environment_only(monkeypatch):
+    monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", " shpat_test ")
+    assert read_token() == "shpat_test"
+    monkeypatch.delenv("SHOPIFY_ACCESS_TOKEN")
+    monkeypatch.setitem(__import__("sys").modules, "keyring", None)
+    with pytest.raises(StopError, match="SHOPIFY_ACCESS_TOKEN"):
+        read_token()
+
+
+def test_a_wrong_token_is_refused_with_a_clear_error_that_hides_it(clock):
+    emulator = Emulator(token="right-token", clock=clock, sleep=clock.sleep)
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "wrong-secret-token", sleep=clock.sleep, clock=clock)
+        with pytest.raises(ShopifyRefused) as info:
+            client.shop()
+    assert "HTTP 401" in str(info.value)
+    assert "wrong-secret-token" not in str(info.value) + repr(client)
+
+
+def test_pagination_walks_more_than_a_thousand_customers(tmp_path, clock):
+    emulator = Emulator(data_dir=seed_customers(tmp_path, 1234), clock=clock, sleep=clock.sleep)
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+        ids = [node["id"] for node in client.customers()]
+    assert len(ids) == len(set(ids)) == 1234
+    assert client.stats.by_operation["CustomersPage"] == 13
+
+
+def test_find_customers_rechecks_every_hit_exactly(client):
+    for email in ["ann@x.com", "ann@x.co", "ann.lee@x.com"]:
+        assert client.set_customer({"email": email}, identifier={"email": email}).ok
+    client.set_customer(
+        {"email": "p@x.com", "phone": "+31612345678"}, identifier={"email": "p@x.com"}
+    )
+    found = client.find_customers(email="ANN@x.com")
+    assert [c["defaultEmailAddress"]["emailAddress"] for c in found] == ["ann@x.com"]
+    by_phone = client.find_customers(phone="+31612345678")
+    assert [c["defaultEmailAddress"]["emailAddress"] for c in by_phone] == ["p@x.com"]
+
+
+def test_a_burst_is_paced_so_no_request_is_throttled_after_the_first(client, clock):
+    started = clock.now
+    for i in range(400):  # ~400 x 10+ points: twice the standard bucket
+        result = client.set_customer({"email": f"b{i}@x.com"}, identifier={"email": f"b{i}@x.com"})
+        assert result.ok
+    assert client.stats.throttled <= 1
+    elapsed = clock.now - started
+    points = client.stats.cost
+    assert elapsed >= (points - 2000) / 100 * 0.9  # it really waited for the bucket
+
+
+def test_throttled_answers_are_retried_after_the_bucket_refills(client, emulator, clock):
+    client.throttle.available = 10_000  # a client that believes it has room
+    client.throttle.maximum = 10_000
+    for i in range(250):
+        assert client.set_customer({"email": f"t{i}@x.com"}, identifier={"email": f"t{i}@x.com"}).ok
+    assert client.stats.throttled >= 1
+    assert len(emulator.customers()) == 250
+
+
+@pytest.mark.parametrize("fault", ["500", "502", "503", "429", "drop_before", "drop_after", "slow"])
+def test_every_fault_kind_is_recovered_without_duplicates(fault, emulator, client):
+    emulator.faults = f"{fault}=0.3,slow_seconds=0.01,retry_after=0.01"
+    client.timeout = 5
+    emails = [f"f{i}@x.com" for i in range(40)]
+    for email in emails:
+        result = client.set_customer({"email": email, "lastName": "F"}, identifier={"email": email})
+        assert result.ok, result.message
+    stored = [c["defaultEmailAddress"]["emailAddress"] for c in emulator.customers()]
+    assert sorted(stored) == sorted(emails)  # each exactly once
+    if fault != "slow":
+        assert client.stats.retries > 0
+
+
+def test_giving_up_names_the_operation_and_never_the_token(emulator, clock):
+    emulator.faults = "503=1.0"
+    with emulator.serve() as server:
+        client = ShopifyClient(
+            server.url, "secret-xyz", sleep=clock.sleep, clock=clock, max_tries=3
+        )
+        with pytest.raises(ShopifyUnavailable) as info:
+            client.shop()
+    assert "ShopInfo" in str(info.value) and "3 tries" in str(info.value)
+    assert "secret-xyz" not in str(info.value)
+
+
+def test_user_errors_are_results_not_exceptions(client):
+    client.set_customer({"email": "dup@x.com"}, identifier={"email": "dup@x.com"})
+    result = client.set_customer(
+        {"email": "other@x.com", "phone": "+1234abcd"}, identifier={"email": "other@x.com"}
+    )
+    assert not result.ok and "Phone is invalid" in result.message
+
+
+def test_bulk_query_streams_customers_with_addresses(tmp_path, clock):
+    emulator = Emulator(data_dir=Path("data/sample"), clock=clock, sleep=clock.sleep)
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+        result = bulk_customers(client, poll=0.5)
+    assert len(result.customers) == len(emulator.customers())
+    assert len(result.addresses) == sum(
+        len(c["addressesV2"]["nodes"]) for c in emulator.customers()
+    )
+    assert (result.customers["record_error"] == "").all()
+
+
+def test_bulk_mutation_maps_every_line_back_to_its_input(client, emulator):
+    lines = [
+        {"identifier": {"email": f"bulk{i}@x.com"}, "input": {"email": f"bulk{i}@x.com"}}
+        for i in range(30)
+    ]
+    lines[7] = {"identifier": {"email": "broken"}, "input": {"email": "broken"}}
+    results = run_bulk_mutation(
+        client, queries.CUSTOMER_SET, lines, result_key="customerSet", poll=0.5
+    )
+    assert len(results) == 30
+    assert [r.ok for r in results].count(False) == 1 and not results[7].ok
+    assert "Email is invalid" in results[7].message
+    assert results[3].data["legacyResourceId"]
+    assert len(emulator.customers()) == 29
