@@ -53,11 +53,44 @@ def build_parser() -> argparse.ArgumentParser:
     _job_options(validate)
     validate.set_defaults(handler=_validate_export)
 
+    run = verbs.add_parser("sync", help="synchronise customers with Shopify (import, export)")
+    run.add_argument("--config", type=Path, required=True, help="shop TOML file")
+    run.add_argument("--direction", choices=["import", "export", "both"], default="both")
+    run.add_argument("--dry-run", action="store_true", help="plan only: write nothing anywhere")
+    run.add_argument("--customers", type=_csv_list, default=(), help="ERP numbers: NO,NO,...")
+    run.add_argument("--shopify-ids", type=_csv_list, default=(), help="Shopify ids: ID,ID,...")
+    run.add_argument("--orders", action="store_true", help="also resolve new orders' customers")
+    run.add_argument(
+        "--emulator", type=Path, metavar="DIR", help="sync with an in-process emulator seeded here"
+    )
+    run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder")
+    run.add_argument("--out", type=Path, help="with --dry-run: write the plan to this file")
+    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _store_options(run)
+    run.set_defaults(handler=_sync)
+
+    runs = verbs.add_parser("runs", help="list the sync runs kept in the store")
+    runs.add_argument("--shop", help="only this shop's runs")
+    _store_options(runs)
+    runs.set_defaults(handler=_runs)
+
+    log = verbs.add_parser("log", help="the skipped and failed records of one run")
+    log.add_argument("run_id", type=int)
+    _store_options(log)
+    log.set_defaults(handler=_log)
+
     demo = verbs.add_parser("demo", help="run the main job on the sample data, no credentials")
     demo.add_argument(
         "--db",
         default="sqlite:///data/demo.db",
         help="store URL for the demo (recreated; default sqlite:///data/demo.db)",
+    )
+    demo.add_argument("--reports", type=Path, default=Path("reports"), help="report folder")
+    demo.add_argument(
+        "--plan",
+        choices=["standard", "advanced", "plus"],
+        default="standard",
+        help="the emulated shop's Shopify plan (its rate limit)",
     )
     demo.set_defaults(handler=_demo)
 
@@ -177,10 +210,78 @@ def _report(frame, out: Path, title: str, outcome_column: str) -> int:  # type: 
     return 0
 
 
+def _csv_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from shopsync.sync import sync
+
+    result = sync(
+        args.config,
+        db=args.db,
+        emulator=args.emulator,
+        direction=args.direction,
+        dry_run=args.dry_run,
+        customers=args.customers,
+        shopify_ids=args.shopify_ids,
+        orders=args.orders,
+        report_dir=args.reports,
+        progress=not args.no_progress,
+    )
+    print(result.summary())
+    if args.dry_run:
+        if args.out:
+            from shopsync.reports import write_report
+
+            path = write_report(
+                result.records,
+                args.out,
+                title="Sync plan (dry run)",
+                outcome_column="outcome",
+                reason_column="reason",
+            )
+            print(f"plan: {path}")
+        return 0
+    for kind, path in result.reports.items():
+        print(f"report ({kind}): {path}")
+    if result.failed:
+        print(f"{result.failed} record(s) failed: see `shopsync log {result.run_id}`")
+        return 1
+    return 0
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from shopsync.store import open_store
+
+    runs = open_store(args.db).runs(args.shop)
+    if runs.empty:
+        print("no runs yet")
+        return 0
+    columns = ["id", "shop_code", "direction", "status", "started_at", "finished_at", "counts"]
+    print(runs[columns].to_string(index=False))
+    return 0
+
+
+def _log(args: argparse.Namespace) -> int:
+    from shopsync.store import open_store
+
+    store = open_store(args.db)
+    run = store.run(args.run_id)
+    if run is None:
+        raise UserInputError(f"no run {args.run_id} in the store")
+    print(f"run {run['id']} of shop {run['shop_code']}: {run['status']}, {run['counts']}")
+    for kind, path in run["report"].items():
+        print(f"report ({kind}): {path}")
+    log = store.run_log(args.run_id)
+    print(log.to_string(index=False) if not log.empty else "no skipped or failed records")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from shopsync.demo import run_demo
 
-    return run_demo(db_url=args.db)
+    return run_demo(db_url=args.db, report_dir=args.reports, plan=args.plan)
 
 
 if __name__ == "__main__":  # pragma: no cover

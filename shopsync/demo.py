@@ -1,4 +1,4 @@
-"""The README's main job on the embedded default: sample data, a fresh SQLite store."""
+"""The README's main job on the embedded default: the sample shop on an in-process emulator."""
 
 from __future__ import annotations
 
@@ -7,34 +7,71 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.engine import make_url
 
+from shopsync.emulator import Emulator
 from shopsync.erp_io import read_erp_customers
-from shopsync.jobs import validate_export
+from shopsync.jobs import preview_import, validate_export
 from shopsync.reasons import explain
 from shopsync.reference import reference_dir
+from shopsync.reports import write_report
+from shopsync.session import shopify_session
 from shopsync.settings import load_config
+from shopsync.shopify import ShopifyClient, bulk_customers
 from shopsync.store import open_store
+from shopsync.sync import SyncOptions, sync_shop
 
-__all__ = ["SAMPLE_DIR", "run_demo"]
+__all__ = ["SAMPLE_DIR", "format_validation_summary", "run_demo"]
 
 SAMPLE_DIR = reference_dir().parent / "sample"
 
 
-def run_demo(db_url: str = "sqlite:///data/demo.db", sample_dir: Path = SAMPLE_DIR) -> int:
-    """Initialise a fresh store, load the sample ERP file, print the validation summary."""
+def run_demo(
+    db_url: str = "sqlite:///data/demo.db",
+    sample_dir: Path = SAMPLE_DIR,
+    report_dir: Path = Path("reports"),
+    progress: bool = True,
+    plan: str = "standard",
+) -> int:
+    """Fresh store, sample ERP file, previews, a two-way sync with invites, then the same sync
+    again to show that nothing changes. Returns 0, or 1 when records failed."""
     _remove_sqlite_file(db_url)
     config = load_config(sample_dir / "shop.toml")
     store = open_store(db_url)
     store.initialise(config)
-    print(f"store: {store!r} initialised for shop {config.shop.code}")
-
     erp = read_erp_customers(sample_dir / "erp_customers.csv")
     counts = store.save_erp_customers(erp.customers)
-    print(f"ERP customers loaded: {counts['inserted']} new, {len(erp.issues)} value(s) to look at")
+    print(f"store {store!r}: shop {config.shop.code}, {counts['inserted']} ERP customers loaded")
 
-    report = validate_export(config, store)
-    print()
-    print(format_validation_summary(report))
-    return 0
+    emulator = Emulator(data_dir=sample_dir, plan=plan)
+    with shopify_session(config, emulator=emulator) as (shop_config, client):
+        print(f"Shopify: the emulator at {shop_config.shop.url} (sample shop, no credentials)")
+        shopify = bulk_customers(client, poll=0.1)
+        plan = preview_import(shop_config, store, shopify=shopify)
+        plan_file = write_report(
+            plan, report_dir / "DEMO-import-plan.xlsx", title="Import plan (preview)"
+        )
+        print(f"\nImport plan for {len(plan)} Shopify customers: {_counts(plan['action'])}")
+        validation = validate_export(shop_config, store)
+        validation_file = write_report(
+            validation, report_dir / "DEMO-export-validation.html", title="Export eligibility"
+        )
+        print(format_validation_summary(validation))
+
+        options = SyncOptions(report_dir=report_dir, progress=progress, bulk_poll_seconds=0.1)
+        print("\nSync 1: import, export, invites")
+        first = sync_shop(shop_config, store, client, options)
+        print(first.summary())
+        writes_before = _writes(client)
+        print("\nSync 2: the same again (nothing should change)")
+        second = sync_shop(shop_config, store, client, options)
+        print(second.summary())
+        sent = _writes(client) - writes_before
+        print(f"mutations sent by sync 2: {sent}")
+
+    print("\nReports:")
+    for path in [plan_file, validation_file, *first.reports.values(), *second.reports.values()]:
+        print(f"  {path}")
+    print(f"Runs are kept in the store: `shopsync runs --db {db_url}`")
+    return 1 if first.failed or second.failed else 0
 
 
 def format_validation_summary(report: pd.DataFrame) -> str:
@@ -43,18 +80,34 @@ def format_validation_summary(report: pd.DataFrame) -> str:
     lines = [
         f"Export validation: {len(report)} ERP customers, {eligible} eligible, "
         f"{len(report) - eligible} not eligible",
-        "",
-        f"{'action':<10} {'customers':>9}",
     ]
-    for action, count in report["action"].value_counts().sort_index().items():
-        lines.append(f"{action:<10} {count:>9}")
     codes = report["reasons"].str.split(";").explode()
     codes = codes[codes.fillna("") != ""]
     if not codes.empty:
-        lines += ["", f"{'reason':<26} {'customers':>9}  meaning"]
+        lines += [f"  {'reason':<26} {'customers':>9}  meaning"]
         for code, count in codes.value_counts().sort_index().items():
-            lines.append(f"{code:<26} {count:>9}  {explain(code)}")
+            lines.append(f"  {code:<26} {count:>9}  {explain(code)}")
     return "\n".join(lines)
+
+
+def _counts(values: pd.Series) -> str:
+    return ", ".join(f"{key} {count}" for key, count in values.value_counts().sort_index().items())
+
+
+_READS = {
+    "CustomersPage",
+    "CustomerByIdentifier",
+    "ShopInfo",
+    "BulkOperation",
+    "BulkRunQuery",
+    "CurrentBulkOperation",
+    "OrdersPage",
+}
+
+
+def _writes(client: ShopifyClient) -> int:
+    """Write requests a client has sent (every operation but the reads)."""
+    return sum(n for name, n in client.stats.by_operation.items() if name not in _READS)
 
 
 def _remove_sqlite_file(db_url: str) -> None:

@@ -89,6 +89,19 @@ _ALL = [
     Reason("RECORD_UNREADABLE", "error", "The input record could not be read (see candidates)."),
     Reason("NO_CUSTOMER", "error", "The order has no customer and the shop has no default."),
     Reason("INVITES_UNAVAILABLE", "warning", "The store uses new customer accounts: no invites."),
+    # sync runs
+    Reason(
+        "IMPORT_WITH_ORDERS",
+        "warning",
+        "customer_import is with_order_import: only known customers are refreshed (when Shopify "
+        "may update them); new ones arrive with their orders.",
+    ),
+    Reason("NOT_IN_SHOPIFY", "error", "The Shopify customer asked for does not exist (any more)."),
+    Reason(
+        "EXPORT_CUSTOMERS_OFF",
+        "warning",
+        "Not in Shopify, and export_customers is off: the customer is not created there.",
+    ),
     Reason("TAX_LIABLE_UNREADABLE", "warning", "Tax Liable is not yes/no; it was read as no."),
 ]
 

@@ -1,4 +1,4 @@
-"""`make demo`'s job: a fresh store, the sample ERP file, the validation summary."""
+"""`make demo`: the sample shop on the emulator, previews, two syncs; the second changes nothing."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ from shopsync.cli import main
 from shopsync.store import open_store
 
 
-def test_demo_runs_on_the_sample_data_and_starts_fresh(tmp_path, capsys):
+def test_demo_syncs_the_sample_shop_and_the_second_sync_changes_nothing(tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert main(["demo", "--db", db]) == 0
-    first = capsys.readouterr().out
-    assert "Export validation: 202 ERP customers" in first
-    assert "EMAIL_DUPLICATE" in first and "PHONE_INVALID" in first
-    assert main(["demo", "--db", db]) == 0  # again: recreated, same answer
-    assert capsys.readouterr().out == first
-    assert len(open_store(db).erp_customers()) == 202
+    reports = tmp_path / "reports"
+    assert main(["demo", "--db", db, "--reports", str(reports), "--plan", "plus"]) == 0
+    out = capsys.readouterr().out
+    assert "Import plan for 196 Shopify customers" in out
+    assert "Export validation: 202 ERP customers" in out
+    assert "mutations sent by sync 2: 0" in out
+    store = open_store(db)
+    runs = store.runs("DEMO")
+    assert runs["status"].tolist() == ["succeeded", "succeeded"]
+    assert len(list(reports.glob("DEMO-*.xlsx"))) == 3  # plan + two runs
+    assert (reports / "DEMO-export-validation.html").exists()

@@ -50,3 +50,25 @@ def test_every_cli_command_is_documented_in_the_readme():
     verbs = parser._subparsers._group_actions[0].choices  # argparse keeps them here
     for verb in verbs:
         assert f"shopsync {verb}" in readme, f"`shopsync {verb}` is not in the README"
+
+
+def test_every_reason_code_is_explained_in_the_readme():
+    from shopsync.reasons import REASONS
+
+    readme = (ROOT / "README.md").read_text()
+    for code in REASONS:
+        assert f"`{code}`" in readme, code
+
+
+def test_every_reason_code_the_code_emits_is_registered():
+    import importlib
+    import re
+
+    from shopsync.reasons import REASONS
+
+    emitted, exported = set(), {"SHOPSYNC_DB", "SHOPIFY_ACCESS_TOKEN"}
+    for path in (ROOT / "shopsync").glob("*.py"):
+        emitted |= set(re.findall(r'"([A-Z]{3,}(?:_[A-Z0-9]+)+)"', path.read_text()))
+        module = importlib.import_module(f"shopsync.{path.stem}")
+        exported |= set(getattr(module, "__all__", []))
+    assert emitted - exported - set(REASONS) == set()

@@ -83,6 +83,7 @@ class Emulator:
         self.schema = load_schema()
         #: The fault drawn for each recent request (None = answered normally), oldest first.
         self.request_log: deque[dict] = deque(maxlen=10_000)
+        self.requests_served = 0  # GraphQL requests answered (or faulted), for tests
         self._log_lock = threading.Lock()
 
     # ------------------------------------------------------------------ properties
@@ -174,6 +175,7 @@ class Emulator:
         with self._log_lock:  # one draw per request, in arrival order
             kind = spec.draw(self._rng) if spec.active else None
             self.request_log.append({"fault": kind})
+            self.requests_served += 1
         if kind in ("500", "502", "503", "429"):
             status, headers, body = fault_response(kind, spec)
             return status, {**JSON_HEADERS, **headers}, body

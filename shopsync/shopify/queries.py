@@ -169,7 +169,7 @@ mutation CustomerAddressUpdate($customerId: ID!, $addressId: ID!, $address: Mail
 CUSTOMER_SEND_INVITE = """
 mutation CustomerSendInvite($customerId: ID!) {
   customerSendAccountInviteEmail(customerId: $customerId) {
-    customer { id state }
+    customer { id state updatedAt }
     userErrors { field message }
   }
 }
