@@ -211,12 +211,15 @@ def _flag_duplicates(
     duplicated = present[present.duplicated(keep=False)]
     if duplicated.empty:
         return
-    positions = pd.Series(np.arange(len(keys)), index=keys.index)
-    numbers = fields["customer_no"]
-    for _key, members in duplicated.groupby(duplicated, sort=False):
-        member_numbers = numbers.loc[members.index].tolist()
-        for index in members.index:
-            position = positions[index]
-            others = [n for n in member_numbers if n != numbers[index]]
-            reasons[position].append(code)
-            details[position].append(f"{code}: same as {', '.join(others)}")
+    members = pd.DataFrame(
+        {
+            "key": duplicated.to_numpy(),
+            "no": fields.loc[duplicated.index, "customer_no"].to_numpy(),
+            "position": fields.index.get_indexer(duplicated.index),
+        }
+    )
+    groups = members.groupby("key", sort=False)["no"].agg(list).to_dict()
+    for key, no, position in zip(members["key"], members["no"], members["position"], strict=True):
+        others = [other for other in groups[key] if other != no]
+        reasons[position].append(code)
+        details[position].append(f"{code}: same as {', '.join(others)}")

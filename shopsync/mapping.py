@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -167,8 +168,8 @@ def erp_values_from_addresses(
     out["tax_liable"] = tax["tax_liable"]
     out["vat_bus_posting_group"] = tax["vat_bus_posting_group"]
 
-    codes: list[list[str]] = [[] for _ in range(len(out))]
-    notes: list[list[str]] = [[] for _ in range(len(out))]
+    codes: Notes = defaultdict(list)
+    notes: Notes = defaultdict(list)
     for position in np.flatnonzero(((iso != "") & (erp_country == "")).to_numpy()):
         codes[position].append("COUNTRY_NOT_IN_ERP")
         notes[position].append(f"no ERP country has ISO code {iso.iloc[position]}")
@@ -184,8 +185,8 @@ def erp_values_from_addresses(
             codes[position].append("VALUE_TRUNCATED")
             notes[position].append(f"{column} cut to {limit} characters")
         out[column] = out[column].str.slice(0, limit)
-    out["reasons"] = [join_codes(c) for c in codes]
-    out["notes"] = ["; ".join(n) for n in notes]
+    out["reasons"] = _joined(codes, len(out), join_codes)
+    out["notes"] = _joined(notes, len(out), "; ".join)
     return out
 
 
@@ -212,8 +213,9 @@ def plan_import(
     plan["last_name"] = customers["last_name"]
     plan["customer_no"] = ""
     plan["rule"] = "none"
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    candidates: list[list[str]] = [[] for _ in range(n)]
+    # sparse: only rows with something to say have an entry
+    reasons: Notes = defaultdict(list)
+    candidates: Notes = defaultdict(list)
 
     chosen = choose_addresses(shopify.addresses).reindex(customers.index)
     has_address = chosen["address_id"].notna().to_numpy()
@@ -235,12 +237,12 @@ def plan_import(
     values.loc[no_address, "reasons"] = ""
 
     erp = erp.reset_index(drop=True)
-    erp_numbers = set(erp["no"])
+    erp_numbers = pd.Index(erp["no"].astype("str"))
 
     # 1. existing links (a link to a deleted ERP customer is cleared, discovery re-runs)
     links = links or {}
     link = pd.Series([links.get(i, "") for i in customers["shopify_id"]], index=plan.index)
-    broken = (link != "") & ~link.isin(erp_numbers)
+    broken = (link != "") & (erp_numbers.get_indexer(link.astype("str")) < 0)
     for position in np.flatnonzero(broken.to_numpy()):
         candidates[position].append(f"link to deleted ERP customer {link.iloc[position]} cleared")
     linked = (link != "") & ~broken
@@ -268,7 +270,7 @@ def plan_import(
     # near misses for whoever is still unmatched
     unmatched = plan["rule"] == "none"
     if unmatched.any() and settings.mapping_type != "default_customer":
-        claimed = set(plan.loc[~unmatched, "customer_no"])
+        claimed = pd.Index(plan.loc[~unmatched, "customer_no"].astype("str").unique())
         _near_misses(
             plan, customers, chosen, values, erp, unmatched, claimed, context, reasons, candidates
         )
@@ -300,7 +302,8 @@ def plan_import(
                 continue
             template_code[position], problem = templates[iso_codes[position]]
             codes = [c for c in (*value_codes[position].split(";"), problem) if c]
-            reasons[position].extend(codes)
+            if codes:
+                reasons[position].extend(codes)
             if not _BLOCKING.intersection(codes):
                 action[position] = "create"
     plan["action"] = action
@@ -310,8 +313,8 @@ def plan_import(
     for column in ERP_VALUE_COLUMNS:
         plan[f"erp_{column}"] = values[column].where(writes, "")
     plan["erp_tax_liable"] = plan["erp_tax_liable"].where(writes, False).astype(bool)
-    plan["reasons"] = [join_codes(codes) for codes in reasons]
-    plan["candidates"] = ["; ".join(dict.fromkeys(items)) for items in candidates]
+    plan["reasons"] = _joined(reasons, n, join_codes)
+    plan["candidates"] = _joined(candidates, n, lambda items: "; ".join(dict.fromkeys(items)))
     broken_rows = customers["record_error"] != ""
     if broken_rows.any():
         plan.loc[broken_rows, ["action", "rule", "customer_no"]] = ["skip", "none", ""]
@@ -330,8 +333,8 @@ def _match_email_phone(
     erp: pd.DataFrame,
     rows: pd.Series,
     context: ImportContext,
-    reasons: list[list[str]],
-    candidates: list[list[str]],
+    reasons: Notes,
+    candidates: Notes,
 ) -> None:
     """E-mail (trimmed, case-insensitive, whole field), then phone (E.164 or BC's rule)."""
     if not rows.any() or erp.empty:
@@ -371,8 +374,8 @@ def _apply_hits(
     plan: pd.DataFrame,
     hits: pd.DataFrame,
     rule: str,
-    reasons: list[list[str]],
-    candidates: list[list[str]],
+    reasons: Notes,
+    candidates: Notes,
 ) -> None:
     """Record matches: the lowest ERP number wins; ties are flagged with the others named."""
     if hits.empty:
@@ -438,7 +441,7 @@ def _erp_e164(
     if tails is not None:
         plain = phones.str.fullmatch(r"[0-9+()./\- ]*")
         digits = phones.str.replace(r"\D", "", regex=True)
-        wanted &= ~plain | _tail(digits).isin(tails)
+        wanted &= ~plain | (pd.Index(list(tails)).get_indexer(_tail(digits)) >= 0)
     result = pd.Series("", index=erp.index, dtype=object)
     if wanted.any():
         subset = erp[wanted]
@@ -463,15 +466,15 @@ def _near_misses(
     values: pd.DataFrame,
     erp: pd.DataFrame,
     rows: pd.Series,
-    claimed: set[str],
+    claimed: pd.Index,
     context: ImportContext,
-    reasons: list[list[str]],
-    candidates: list[list[str]],
+    reasons: Notes,
+    candidates: Notes,
 ) -> None:
     """Likely candidates among ERP customers no other Shopify customer matched exactly:
     an e-mail one typo away, the same phone digits under another country code, or the
     same name and post code."""
-    free = erp[~erp["no"].isin(claimed)].reset_index(drop=True)
+    free = erp[claimed.get_indexer(erp["no"].astype("str")) < 0].reset_index(drop=True)
     if free.empty:
         return
     positions = pd.Series(np.arange(len(plan)), index=plan.index)
@@ -493,14 +496,12 @@ def _near_misses(
         found.setdefault(row, []).append(f"{no} (same phone digits: {phone})")
 
     who = customers.loc[rows, "first_name"] + " " + customers.loc[rows, "last_name"]
-    left = pd.DataFrame(
-        {"who": who.map(province_key), "zip": chosen.loc[rows, "zip"], "_row": who.index}
-    )
+    left = pd.DataFrame({"who": _name_keys(who), "zip": chosen.loc[rows, "zip"], "_row": who.index})
     left = left[(left["who"] != "") & (left["zip"] != "")]
     for column in ("name", "contact"):
         right = pd.DataFrame(
             {
-                "who": free[column].map(province_key),
+                "who": _name_keys(free[column]),
                 "zip": free["post_code"].str.strip(),
                 "no": free["no"],
             }
@@ -518,35 +519,72 @@ def _near_misses(
 def _one_edit_pairs(
     shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series
 ) -> list[tuple[object, str, str]]:
-    """(shop row, ERP no, ERP e-mail) for keys one typo apart (symmetric deletion index, so
-    no all-pairs comparison)."""
-    shop_keys = shop_keys[shop_keys != ""]
-    erp_keys = erp_keys[erp_keys != ""]
+    """(shop row, ERP no, ERP e-mail) for keys one typo apart: one character inserted,
+    deleted, replaced, or two neighbours swapped.
+
+    A symmetric deletion index: every key and each of its one-character deletions (with the
+    position deleted) is hashed and joined, so no all-pairs comparison is made; the positions
+    tell the kind of edit, and every pair found is checked on the texts.
+    """
+    shop_keys = shop_keys[(shop_keys != "") & (shop_keys.str.len() <= _TYPO_MAX_LENGTH)]
+    erp_keys = erp_keys[(erp_keys != "") & (erp_keys.str.len() <= _TYPO_MAX_LENGTH)]
     if shop_keys.empty or erp_keys.empty:
         return []
+    shop_text = shop_keys.to_numpy(dtype=object)
+    erp_text = erp_keys.to_numpy(dtype=object)
+    width = max(max(map(len, shop_text)), max(map(len, erp_text)))
+    left = _deletion_hashes(shop_text, width)
+    right = _deletion_hashes(erp_text, width)
+    pairs = left.merge(right, on="hash", suffixes=("", "_erp"))
+    at, at_erp = pairs["at"].to_numpy(), pairs["at_erp"].to_numpy()
+    typo = (
+        ((at == -1) ^ (at_erp == -1))  # one side is the other with a character removed
+        | ((at >= 0) & (at == at_erp))  # the same position replaced
+        | ((at >= 0) & (at_erp >= 0) & (np.abs(at - at_erp) == 1))  # neighbours swapped
+    )
+    pairs = pairs[typo].drop_duplicates(["key", "key_erp"])
+    numbers = erp_numbers.astype(str).to_numpy()
+    found = []
+    for k, e in zip(pairs["key"], pairs["key_erp"], strict=True):
+        if _one_edit(shop_text[k], erp_text[e]):  # rules out hash collisions and non-swaps
+            found.append((shop_keys.index[k], numbers[e], erp_text[e]))
+    return found
 
-    def variants(keys: pd.Series) -> pd.DataFrame:
-        rows, forms = [], []
-        for index, key in keys.items():
-            rows.append(index)
-            forms.append(key)
-            for i in range(len(key)):
-                rows.append(index)
-                forms.append(key[:i] + key[i + 1 :])
-        return pd.DataFrame({"row": rows, "form": forms})
 
-    left = variants(shop_keys)
-    right = variants(erp_keys)
-    merged = left.merge(right, on="form", suffixes=("", "_erp"))
-    pairs = []
-    seen = set()
-    for row, erp_row in zip(merged["row"], merged["row_erp"], strict=True):
-        shop, other = shop_keys[row], erp_keys[erp_row]
-        if shop == other or (row, erp_row) in seen or not _one_edit(shop, other):
-            continue
-        seen.add((row, erp_row))
-        pairs.append((row, str(erp_numbers[erp_row]), other))
-    return pairs
+_TYPO_MAX_LENGTH = 80  # longer e-mails are not searched for typos
+_HASH_BASE = np.uint64(1_000_003)
+
+
+def _deletion_hashes(texts: np.ndarray, width: int) -> pd.DataFrame:
+    """For each text (``key`` = its position): the hash of the text (``at`` = -1) and of each
+    one-character deletion (``at`` = the position deleted), computed column-wise in numpy.
+
+    With code points c_j and weights w_j = BASE^(width-1-j), hash = sum c_j w_j (mod 2^64);
+    deleting position i keeps the prefix and moves the suffix one place left:
+    hash_i = prefix_i + suffix_(i+1) * BASE. Padding code points are 0, so the hash of a
+    deletion equals the hash of the shorter text itself.
+    """
+    codes = np.array(list(texts), dtype=f"<U{width}").view(np.uint32).reshape(len(texts), width)
+    codes = codes.astype(np.uint64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    with np.errstate(over="ignore"):
+        weights = _HASH_BASE ** np.arange(width - 1, -1, -1, dtype=np.uint64)
+        terms = codes * weights
+        prefix = np.zeros((len(texts), width + 1), dtype=np.uint64)
+        np.cumsum(terms, axis=1, out=prefix[:, 1:])
+        total = prefix[:, -1]
+        suffix_after = total[:, None] - prefix[:, 1:]  # sum of terms j > i
+        deleted = prefix[:, :-1] + suffix_after * _HASH_BASE
+    positions = np.broadcast_to(np.arange(width), (len(texts), width))
+    inside = positions < lengths[:, None]
+    owners = np.broadcast_to(np.arange(len(texts))[:, None], (len(texts), width))
+    return pd.DataFrame(
+        {
+            "hash": np.concatenate([total, deleted[inside]]).view(np.int64),
+            "key": np.concatenate([np.arange(len(texts)), owners[inside]]),
+            "at": np.concatenate([np.full(len(texts), -1), positions[inside]]),
+        }
+    )
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -588,9 +626,12 @@ def _differs(values: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
         for c in ERP_VALUE_COLUMNS
         if c not in ("tax_area_code", "tax_liable", "vat_bus_posting_group")
     ]
-    new = values[compared].astype(str).to_numpy()
-    old = current[compared].astype(str).to_numpy()
-    return pd.Series((new != old).any(axis=1), index=values.index)
+    changed = np.zeros(len(values), dtype=bool)
+    for column in compared:
+        new = values[column].astype("str").reset_index(drop=True)
+        old = current[column].astype("str").reset_index(drop=True)
+        changed |= new.ne(old).to_numpy(dtype=bool)
+    return pd.Series(changed, index=values.index)
 
 
 def _erp_country_codes(iso: pd.Series, countries: Mapping[str, str]) -> pd.Series:
@@ -631,6 +672,24 @@ def _tax_area_values(
         rows["vat_bus_posting_group"].fillna("").astype(str).to_numpy()
     )
     return out
+
+
+# Per row position, the codes or texts gathered about it (rows without any have no entry).
+Notes = dict[int, list[str]]
+
+
+def _joined(notes: Notes, n: int, join: Callable[[list[str]], str]) -> np.ndarray:
+    """One text per row: the row's notes joined, '' for rows without notes."""
+    joined = np.full(n, "", dtype=object)
+    for position, items in notes.items():
+        joined[position] = join(items)
+    return joined
+
+
+def _name_keys(names: pd.Series) -> pd.Series:
+    """Names compared loosely: lower case, letters and digits only."""
+    text = names.astype("str").str.lower()
+    return text.str.replace(r"[\W_]+", "", regex=True)
 
 
 def _map_distinct(values: pd.Series, func: Callable[[str], str]) -> pd.Series:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
@@ -89,8 +92,39 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
+# From this many distinct values on, an expensive parser runs on every core.
+PARALLEL_MIN = 20_000
+
+
+def _apply_chunk(func: Callable[..., tuple[Any, ...]], chunk: list[tuple]) -> list[tuple]:
+    return [func(*args) for args in chunk]
+
+
+def _evaluate(
+    func: Callable[..., tuple[Any, ...]], arguments: list[tuple], parallel: bool
+) -> Iterable[tuple]:
+    """``func(*args)`` for each argument tuple, in order; spread over the machine's cores
+    (forked workers) when asked and worth it."""
+    workers = min(os.cpu_count() or 1, 8)
+    if not parallel or workers < 2 or len(arguments) < PARALLEL_MIN:
+        return (func(*args) for args in arguments)
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: stay in this process
+        return (func(*args) for args in arguments)
+    size = -(-len(arguments) // (workers * 4))
+    chunks = [arguments[i : i + size] for i in range(0, len(arguments), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parts = list(pool.map(_apply_chunk, [func] * len(chunks), chunks))
+    return (result for part in parts for result in part)
+
+
 def _map_unique(
-    columns: list[np.ndarray], func: Callable[..., tuple[Any, ...]], n_out: int
+    columns: list[np.ndarray],
+    func: Callable[..., tuple[Any, ...]],
+    n_out: int,
+    *,
+    parallel: bool = False,
 ) -> list[np.ndarray]:
     """Apply ``func`` once per distinct row of ``columns`` and spread the results back.
 
@@ -106,14 +140,16 @@ def _map_unique(
         factors.append(uniques)
         combined = combined * len(uniques) + codes
     row_codes, unique_combined = pd.factorize(combined)
-    outputs: list[list[Any]] = [[] for _ in range(n_out)]
+    arguments = []
     for code in unique_combined:
         args = []
         rest = int(code)
         for uniques in reversed(factors):
             rest, position = divmod(rest, len(uniques))
             args.append(uniques[position])
-        result = func(*reversed(args))
+        arguments.append(tuple(reversed(args)))
+    outputs: list[list[Any]] = [[] for _ in range(n_out)]
+    for result in _evaluate(func, arguments, parallel):
         for out, item in zip(outputs, result, strict=True):
             out.append(item)
     spread = []
@@ -214,8 +250,8 @@ def email_match_key(value: Any) -> str:
 def email_match_keys(values: pd.Series) -> pd.Series:
     """Vectorised :func:`email_match_key` (same index)."""
     values = _as_series(values)
-    (out,) = _map_unique([values.to_numpy(dtype=object)], lambda v: (email_match_key(v),), 1)
-    return pd.Series(out, index=values.index, dtype="str", name=values.name)
+    text = values.astype(object).where(values.notna(), "").astype("str")
+    return text.str.strip().str.casefold().rename(values.name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,7 +329,9 @@ def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> p
     """
     raw = _as_series(raw)
     regions = _aligned(region, raw.index)
-    out = _map_unique([raw.to_numpy(dtype=object), regions], normalize_phone, n_out=4)
+    out = _map_unique(
+        [raw.to_numpy(dtype=object), regions], normalize_phone, n_out=4, parallel=True
+    )
     names = ["phone_e164", "phone_extension", "phone_valid", "phone_missing"]
     return _frame(raw.index, dict(zip(names, out, strict=True)), names[2:])
 

@@ -90,7 +90,7 @@ class Throttle:
 
     def wait_for(self, cost: float, now: float) -> float:
         """Seconds to wait so that ``cost`` points are available."""
-        missing = min(cost, self.maximum) - self.estimate(now)
+        missing = min(cost + 1.0, self.maximum) - self.estimate(now)  # a point of margin
         return max(missing / self.restore_rate, 0.0)
 
 
@@ -176,7 +176,7 @@ class ShopifyClient:
         self._random = random.Random(seed)
         self.throttle = Throttle(measured_at=clock())
         self.stats = CallStats()
-        self._costs: dict[str, float] = {}
+        self._costs: dict[str, float] = dict(queries.EXPECTED_COSTS)
 
     @classmethod
     def from_settings(cls, settings: ShopSettings, token: str | None = None, **options: Any):

@@ -17,10 +17,22 @@ __all__ = [
     "CUSTOMER_SEND_INVITE",
     "CUSTOMER_SET",
     "CUSTOMER_UPDATE",
+    "EXPECTED_COSTS",
     "ORDERS_PAGE",
     "SHOP_INFO",
     "STAGED_UPLOADS_CREATE",
 ]
+
+# What each document costs (requestedQueryCost), so the client paces a document's first
+# request right; later requests use the cost Shopify reported for it.
+EXPECTED_COSTS = {
+    "CustomersPage": 74,
+    "CustomerByIdentifier": 8,
+    "ShopInfo": 2,
+    "OrdersPage": 16,
+    "CustomerSet": 12,
+    "CustomerUpdate": 17,
+}
 
 # Page sizes keep each page's requested cost under Shopify's limit of 1,000 points.
 CUSTOMER_PAGE_SIZE = 100
