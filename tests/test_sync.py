@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from sync_helpers import (
     FakeClock,
@@ -219,3 +221,59 @@ def test_a_failed_record_is_logged_holds_the_watermark_and_is_retried(tmp_path, 
     retried = second.records[second.records["record"] == victim]
     assert retried["outcome"].tolist() == ["created"]
     assert second.status == "succeeded"
+
+
+def test_orders_get_their_customers_and_are_written_to_the_store(tmp_path, shop):
+    store = sample_store(tmp_path / "s.db", shop[0])
+    result, _ = run(store, shop, tmp_path, orders=True)
+    orders = result.records[result.records["side"] == "order"]
+    assert len(orders) == 100  # every order of the sample shop, once
+    table = store.order_customers("DEMO").set_index("order_id")
+    assert len(table) == 100
+    assert table.at["5600000001009", "sell_to_customer_no"] == "C90010"  # ships to Canada
+    assert table.at["5600000000000", "sell_to_customer_no"] == "C00010"  # found by e-mail
+    guest = table.at["5600000004036", "sell_to_customer_no"]
+    assert guest == "C90000"  # no customer: the shop's default
+
+
+def test_the_cli_syncs_lists_runs_shows_logs_and_fails_on_failed_records(tmp_path, capsys):
+    from shopsync.cli import main
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    config = str(SAMPLE / "shop.toml")
+    assert main(["init", "--config", config, "--db", db]) == 0
+    assert main(["load-erp", str(SAMPLE / "erp_customers.csv"), "--db", db]) == 0
+    args = ["sync", "--config", config, "--db", db, "--emulator", str(SAMPLE), "--no-progress"]
+    assert main([*args, "--dry-run", "--out", str(tmp_path / "plan.csv")]) == 0
+    assert (tmp_path / "plan.csv").exists()
+    assert main([*args, "--direction", "import", "--reports", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "run 1: succeeded" in out and "report (html)" in out
+    assert main(["runs", "--db", db]) == 0
+    assert "succeeded" in capsys.readouterr().out
+    assert main(["log", "1", "--db", db]) == 0
+    assert "NO_ADDRESS" in capsys.readouterr().out  # the POS customers without address
+    assert main(["log", "99", "--db", db]) == 2
+
+
+def test_the_cli_exits_1_when_records_failed(tmp_path, monkeypatch, capsys):
+    from shopsync.cli import main
+    from shopsync.shopify.client import MutationResult, ShopifyClient
+
+    def refuse(self, input_, *, identifier):
+        return MutationResult(False, None, (("email", "Email has already been taken"),))
+
+    def refuse_all(client, mutation, lines, **kw):
+        return [refuse(client, None, identifier=None) for _ in lines]
+
+    monkeypatch.setattr(ShopifyClient, "set_customer", refuse)
+    sync_module = sys.modules["shopsync.sync"]  # (shopsync.sync is also the function)
+    monkeypatch.setattr(sync_module, "run_bulk_mutation", refuse_all)
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    config = str(SAMPLE / "shop.toml")
+    main(["init", "--config", config, "--db", db])
+    main(["load-erp", str(SAMPLE / "erp_customers.csv"), "--db", db])
+    code = main(["sync", "--config", config, "--db", db, "--emulator", str(SAMPLE),
+                 "--no-progress", "--reports", str(tmp_path / "r")])  # fmt: skip
+    assert code == 1
+    assert "failed: see `shopsync log 1`" in capsys.readouterr().out
