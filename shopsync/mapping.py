@@ -16,7 +16,7 @@ from shopsync.normalize import (
     bc_phone_match_mask,
     countries_to_iso,
     email_match_keys,
-    normalize_phones,
+    phones_e164,
     province_key,
 )
 from shopsync.reasons import join_codes
@@ -364,9 +364,16 @@ def _match_email_phone(
 
 def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
     """Hash join of non-blank keys: columns ``_row`` (Shopify index) and ``no``."""
-    right = pd.DataFrame({"key": erp_keys.to_numpy(), "no": erp_numbers.astype(str).to_numpy()})
+    right = pd.DataFrame(
+        {
+            "key": erp_keys.astype("str").reset_index(drop=True),
+            "no": erp_numbers.astype("str").reset_index(drop=True),
+        }
+    )
     right = right[right["key"] != ""]
-    left = pd.DataFrame({"key": shop_keys.to_numpy(), "_row": shop_keys.index})
+    left = pd.DataFrame(
+        {"key": shop_keys.astype("str").reset_index(drop=True), "_row": shop_keys.index}
+    )
     return left.merge(right, on="key", how="inner")[["_row", "no"]]
 
 
@@ -421,15 +428,16 @@ def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
     stored = phones.str.fullmatch(r"\+[1-9]\d{6,14}")
     result = phones.where(stored, "")
     if (~stored).any():
-        parsed = normalize_phones(phones[~stored], regions.reindex(phones[~stored].index))
-        result.loc[~stored] = parsed["phone_e164"].where(parsed["phone_valid"], "")
+        others = phones[~stored]
+        result.loc[~stored] = phones_e164(others, regions.reindex(others.index))
     return result
 
 
 def _erp_e164(
     erp: pd.DataFrame, context: ImportContext, tails: set[str] | None = None
 ) -> pd.Series:
-    """ERP phones in E.164, each parsed with its customer's ISO country ('' when invalid).
+    """ERP phones in E.164, each parsed with its customer's ISO country ('' when it does not
+    parse).
 
     With ``tails``, only phones that can end in one of those digit tails are parsed (the
     others are ''): E.164 keeps a number's last digits, so a phone whose written digits end
@@ -446,8 +454,7 @@ def _erp_e164(
     if wanted.any():
         subset = erp[wanted]
         iso = countries_to_iso(subset["country_code"], context.countries, context.company_country)
-        parsed = normalize_phones(subset["phone"], iso["iso_code"])
-        result[wanted] = parsed["phone_e164"].where(parsed["phone_valid"], "").to_numpy()
+        result[wanted] = phones_e164(subset["phone"], iso["iso_code"]).to_numpy()
     return result
 
 

@@ -37,6 +37,8 @@ __all__ = [
     "normalize_emails",
     "normalize_phone",
     "normalize_phones",
+    "phone_e164",
+    "phones_e164",
     "province_key",
 ]
 
@@ -334,6 +336,38 @@ def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> p
     )
     names = ["phone_e164", "phone_extension", "phone_valid", "phone_missing"]
     return _frame(raw.index, dict(zip(names, out, strict=True)), names[2:])
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _e164_only(text: str, region: str) -> tuple[str]:
+    if not text:
+        return ("",)
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
+        return ("",)
+    return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),)
+
+
+def phone_e164(raw: Any, region: str | None = None) -> str:
+    """The E.164 form phonenumbers gives ``raw`` read in ``region`` ('' when it does not parse);
+    no validity check: this is the form phones are matched on."""
+    return _e164_only(_clean_phone(raw), _clean_region(region))[0]
+
+
+def phones_e164(raw: pd.Series, region: pd.Series | str | None = None) -> pd.Series:
+    """Vectorised :func:`phone_e164` (same index); each distinct pair parsed once, on every
+    core when there are many."""
+    raw = _as_series(raw)
+    regions = _aligned(region, raw.index)
+    (out,) = _map_unique(
+        [raw.to_numpy(dtype=object), regions], _phone_e164_tuple, n_out=1, parallel=True
+    )
+    return pd.Series(out, index=raw.index, dtype="str", name=raw.name)
+
+
+def _phone_e164_tuple(raw: Any, region: Any) -> tuple[str]:
+    return (phone_e164(raw, region),)
 
 
 def _ascii_digits(text: str) -> str:

@@ -743,3 +743,15 @@ def test_resolve_provinces_equals_scalar(table, rows, mode):
         found = scalar(country, value)
         expected.append((found.code, found.name, True) if found else ("", "", False))
     assert [tuple(row) for row in frame.itertuples(index=False)] == expected
+
+
+def test_phones_are_matched_on_their_e164_form_without_a_validity_check():
+    from shopsync.normalize import phone_e164, phones_e164
+
+    assert phone_e164("06 12345678", "NL") == "+31612345678"
+    assert phone_e164("+1 (613) 450-5293") == "+16134505293"
+    assert phone_e164("not a phone", "NL") == ""
+    raw = pd.Series(["0612345678", "030 1234567", "", "0612345678"], index=[5, 6, 7, 8])
+    regions = pd.Series(["NL", "DE", "NL", "NL"], index=[5, 6, 7, 8])
+    out = phones_e164(raw, regions)
+    assert out.to_dict() == {5: "+31612345678", 6: "+49301234567", 7: "", 8: "+31612345678"}
