@@ -167,14 +167,15 @@ def check_export_eligibility(
     report = fields.copy()
     report["reasons"] = [";".join(dict.fromkeys(codes)) for codes in reasons]
     report["details"] = ["; ".join(text) for text in details]
-    report["eligible"] = [not any(is_error(c) for c in codes) for codes in reasons]
-    is_linked = report["customer_no"].isin(list(linked))
+    eligible = np.array([not any(is_error(c) for c in codes) for codes in reasons], dtype=bool)
+    report["eligible"] = eligible
+    is_linked = report["customer_no"].isin(list(linked)).to_numpy(dtype=bool)
     can_update = context.settings.can_update_shopify_customers
     report["action"] = np.select(
-        [~report["eligible"], is_linked & can_update, is_linked],
+        [~eligible, is_linked & can_update, is_linked],
         ["skip", "update", "unchanged"],
         default="create",
-    )
+    ).astype(object)
     return report[ELIGIBILITY_COLUMNS].reset_index(drop=True)
 
 

@@ -16,7 +16,8 @@ PROVINCES = load_province_table()
 
 def erp(*rows: dict) -> pd.DataFrame:
     """ERP customers with every canonical column ('' unless given)."""
-    frame = pd.DataFrame([{c: "" for c in ERP_COLUMNS} | row for row in rows], dtype=object)
+    rows_ = [{c: "" for c in ERP_COLUMNS} | row for row in rows]
+    frame = pd.DataFrame(rows_, columns=list(ERP_COLUMNS), dtype=object)
     frame["tax_liable"] = frame["tax_liable"].astype(bool)
     return frame
 

@@ -180,3 +180,8 @@ def test_a_persons_name_is_not_sent_as_company():
         {"no": "C2", "name": "Contoso", "contact": "Ann Lee"},
     )
     assert report.loc["C1", "company"] == "" and report.loc["C2", "company"] == "Contoso"
+
+
+def test_no_customers_give_an_empty_report_with_the_columns():
+    report = check_export_eligibility(erp(), context())
+    assert report.empty and list(report.columns) == ELIGIBILITY_COLUMNS
