@@ -34,6 +34,13 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# JupyterLab on the notebooks, with the sample shop's emulator on the sample config's URL.
+lab: $(VENV)/.installed-dev
+	$(BIN)/shopsync emulator --data data/sample --port 8787 & emulator=$$!; \
+	trap 'kill $$emulator' EXIT INT TERM; \
+	$(BIN)/jupyter lab --ip=127.0.0.1 --LabApp.default_url=/lab/tree/notebooks \
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from shopsync import __version__
 from shopsync.emulator.cli import add_emulator_command
 from shopsync.errors import ShopsyncError, UserInputError
+from shopsync.notebook import add_run_notebook_command
 
 __all__ = ["build_parser", "main"]
 
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     add_emulator_command(verbs)
+    add_run_notebook_command(verbs)
     return parser
 
 

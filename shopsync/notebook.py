@@ -1,0 +1,972 @@
+"""What the notebooks call: parameter checks, inputs per source, tables, banners; run-notebook."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import html
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+
+from shopsync.emulator import Emulator
+from shopsync.erp_io import read_erp_customers
+from shopsync.errors import ShopsyncError, UserInputError
+from shopsync.jobs import preview_import, preview_orders, validate_export
+from shopsync.reasons import explain, split_codes
+from shopsync.reports import write_report
+from shopsync.session import shopify_session
+from shopsync.settings import (
+    CONTACT_SOURCES,
+    COUNTY_SOURCES,
+    MAPPING_TYPES,
+    NAME_SOURCES,
+    PHONE_MATCHES,
+    ShopConfig,
+    load_config,
+)
+from shopsync.shopify import bulk_customers
+from shopsync.shopify.client import TOKEN_ENV
+from shopsync.shopify_io import ShopifyCustomers, read_shopify_customers
+from shopsync.store import Store, open_store
+from shopsync.sync import SyncResult, sync
+
+__all__ = [
+    "IMPORT_SETTINGS",
+    "SECRET_WORDS",
+    "ImportPlan",
+    "ImportPreview",
+    "NotebookRun",
+    "RunFailed",
+    "SyncJob",
+    "add_run_notebook_command",
+    "banner_html",
+    "bar_chart",
+    "check_parameters",
+    "count_table",
+    "declared_parameters",
+    "export_reports",
+    "filter_validation",
+    "has_frontend",
+    "link_manually",
+    "load_erp_into_store",
+    "load_shopify",
+    "looks_secret",
+    "main",
+    "open_shop",
+    "outcome_counts",
+    "problems",
+    "raise_if_failed",
+    "reason_counts",
+    "reason_counts_text",
+    "report_links_html",
+    "run_notebook",
+    "run_notebook_command",
+    "scrub_notebook",
+    "setting_overrides",
+    "setup",
+    "show_chart",
+    "show_table",
+    "text_list",
+    "typed_parameters",
+    "validation_fixes",
+    "validation_report",
+]
+
+# A parameter whose name holds one of these is refused: secrets never enter a notebook.
+SECRET_WORDS = ("token", "secret", "password", "passwd", "key", "credential")
+
+# The shop settings the import plan depends on, with their choices (None: free text or bool).
+IMPORT_SETTINGS: dict[str, tuple[str, ...] | None] = {
+    "mapping_type": MAPPING_TYPES,
+    "phone_match": PHONE_MATCHES,
+    "auto_create_unknown_customers": None,
+    "shopify_can_update_customers": None,
+    "name_source": NAME_SOURCES,
+    "name_2_source": NAME_SOURCES,
+    "contact_source": CONTACT_SOURCES,
+    "county_source": COUNTY_SOURCES,
+    "customer_template_code": None,
+    "default_customer_no": None,
+}
+
+# Shopify access tokens (admin, custom app, partner, storefront...): shp??_ and a long tail.
+_TOKEN_PATTERN = re.compile(r"shp[a-z]{2}_[A-Za-z0-9]{16,}")
+# The password of a URL with credentials (a store URL such as postgresql://user:pw@host/db).
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^:/\s@'\"]+:)[^@\s'\"]+@")
+_SCRUBBED = "[scrubbed]"
+_IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
+_BANNER_TAG = "shopsync-banner"
+_START_DIR: Path | None = None  # where the kernel started: the notebook's folder in Jupyter
+
+
+class RunFailed(ShopsyncError):
+    """A sync run in a notebook ended with failed records (raised last, so papermill fails)."""
+
+
+# -- parameters --------------------------------------------------------------------------------
+
+
+def looks_secret(name: str) -> bool:
+    """Does a parameter name look like it holds a secret (token, secret, password, key...)?"""
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
+def _refuse_secrets(names: Sequence[str]) -> None:
+    secret = sorted(name for name in names if looks_secret(name))
+    if secret:
+        raise UserInputError(
+            f"parameter(s) {', '.join(secret)} look like secrets, and secrets never enter a "
+            f"notebook (they would be saved in its output): set {TOKEN_ENV} in the environment "
+            "instead; shopsync reads it itself"
+        )
+
+
+def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
+    """Check a notebook's parameters after papermill injected its values; return them.
+
+    ``namespace`` is the notebook's ``globals()``. Names that look secret are refused; a name
+    the parameters cell does not declare is refused; a value of the wrong type is refused with
+    the papermill trap that causes it (``-r`` for codes like 02134, quoted YAML for ON/NO);
+    "true"/"false" text for a bool parameter is converted in ``namespace``.
+    """
+    declared: dict[str, Any] = dict(namespace.get("__annotations__", {}))
+    names = [
+        name
+        for name, value in namespace.items()
+        if not name.startswith("_")
+        and name not in _IPYTHON_NAMES
+        and not isinstance(value, (ModuleType, type))
+        and not callable(value)
+    ]
+    _refuse_secrets(names)
+    unknown = sorted(name for name in names if name not in declared)
+    if unknown:
+        raise UserInputError(
+            f"unknown parameter(s) {', '.join(unknown)}; this notebook's parameters are "
+            + ", ".join(declared)
+        )
+    problems = []
+    for name, kind in declared.items():
+        value = namespace.get(name)
+        try:
+            namespace[name] = _coerce(name, value, kind)
+        except UserInputError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UserInputError("; ".join(problems))
+    return {name: namespace[name] for name in declared}
+
+
+def _coerce(name: str, value: Any, kind: Any) -> Any:
+    kind_name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    if kind_name == "str":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            raise UserInputError(
+                f"{name} is text but arrived as {value!r}: YAML reads ON/OFF/YES/NO (country NO "
+                f"included) as booleans; quote it (-y '{name}: \"NO\"') or pass it with -r"
+            )
+        raise UserInputError(
+            f"{name} is text but arrived as the number {value!r}: papermill's -p reads 02134 as "
+            f"2134; pass it with -r {name} VALUE so it stays text"
+        )
+    if kind_name == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise UserInputError(f"{name} must be true or false, got {value!r}")
+    if kind_name == "int" and not (isinstance(value, int) and not isinstance(value, bool)):
+        raise UserInputError(f"{name} must be a whole number, got {value!r}")
+    if kind_name == "float" and not isinstance(value, (int, float)):
+        raise UserInputError(f"{name} must be a number, got {value!r}")
+    return value
+
+
+def setting_overrides(**values: Any) -> dict[str, Any]:
+    """Shop-setting parameters as overrides: "" means "as configured"; "true"/"false" are
+    booleans for the boolean settings."""
+    overrides: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in IMPORT_SETTINGS:
+            raise UserInputError(f"{name} is not a setting the import plan depends on")
+        if value is None or value == "":
+            continue
+        if name in ("auto_create_unknown_customers", "shopify_can_update_customers"):
+            value = _coerce(name, value, "bool")
+        overrides[name] = value
+    return overrides
+
+
+def text_list(value: str) -> tuple[str, ...]:
+    """A comma-separated parameter as a tuple of non-blank, stripped items."""
+    return tuple(part.strip() for part in str(value).split(",") if part.strip())
+
+
+# -- the notebook environment ------------------------------------------------------------------
+
+
+def setup(itables: bool = True) -> None:
+    """Start a notebook: run from the project folder (so the default relative paths work when
+    Jupyter starts the kernel in notebooks/), and turn on interactive tables when available."""
+    global _START_DIR
+    here = Path.cwd()
+    _START_DIR = here
+    if here.name == "notebooks" and (here.parent / "data").is_dir():
+        os.chdir(here.parent)
+    if itables and _in_kernel():
+        try:
+            from itables import init_notebook_mode
+        except ImportError:
+            pass
+        else:
+            init_notebook_mode(all_interactive=False, connected=False)
+
+
+def _ipython() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _in_kernel() -> bool:
+    shell = _ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def has_frontend() -> bool:
+    """True when a Jupyter frontend (JupyterLab, Notebook, VS Code) runs this kernel, false
+    under papermill, nbval and plain Python: widgets are shown only when someone can click."""
+    shell = _ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return False
+    # ipykernel sets __session__ for kernels that Jupyter Server starts; VS Code its own name
+    return bool(shell.user_ns.get("__session__") or shell.user_ns.get("__vsc_ipynb_file__"))
+
+
+def _display(*objects: Any) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with the notebook extra
+        for obj in objects:
+            print(obj)
+        return
+    display(*objects)
+
+
+def show_table(frame: pd.DataFrame, caption: str = "", *, interactive_from: int = 15) -> None:
+    """Display a table: sortable and filterable (itables) when it is long, plain otherwise."""
+    if caption:
+        _display(_html(f"<h4>{html.escape(caption)} ({len(frame)})</h4>"))
+    if frame.empty:
+        _display(_html("<p><em>none</em></p>"))
+        return
+    if len(frame) >= interactive_from and _in_kernel():
+        try:
+            from itables import show
+        except ImportError:
+            pass
+        else:
+            show(frame, lengthMenu=[10, 25, 100, -1], pageLength=10)
+            return
+    _display(frame)
+
+
+def _html(text: str) -> Any:
+    try:
+        from IPython.display import HTML
+    except ImportError:  # pragma: no cover
+        return text
+    return HTML(text)
+
+
+def count_table(frame: pd.DataFrame, rows: str, columns: str | None = None) -> pd.DataFrame:
+    """Records per ``rows`` value (and per ``columns`` value), with totals."""
+    if columns is None:
+        counts = frame[rows].value_counts().sort_index()
+        return counts.rename_axis(rows).reset_index(name="records")
+    table = pd.crosstab(frame[rows], frame[columns], margins=True, margins_name="total")
+    return table
+
+
+def bar_chart(counts: Mapping[str, int], title: str = "records") -> str:
+    """An inline SVG bar chart (no plotting library, survives in saved notebooks)."""
+    items = [(str(k), int(v)) for k, v in counts.items()]
+    if not items:
+        return ""
+    bar, gap, label, width = 20, 6, 170, 360
+    top = max(v for _, v in items) or 1
+    rows = []
+    for i, (name, value) in enumerate(items):
+        y = 24 + i * (bar + gap)
+        length = max(int(width * value / top), 1)
+        rows.append(
+            f'<text x="0" y="{y + 15}">{html.escape(name)}</text>'
+            f'<rect x="{label}" y="{y}" width="{length}" height="{bar}" fill="#4a7bd0">'
+            f"<title>{html.escape(name)}: {value}</title></rect>"
+            f'<text x="{label + length + 6}" y="{y + 15}">{value}</text>'
+        )
+    height = 24 + len(items) * (bar + gap)
+    return (
+        f'<svg role="img" aria-label="{html.escape(title)}" width="{label + width + 60}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" '
+        f'font-size="13"><text x="0" y="14" font-weight="bold">{html.escape(title)}</text>'
+        f"{''.join(rows)}</svg>"
+    )
+
+
+def show_chart(counts: Mapping[str, int], title: str) -> None:
+    """Display a bar chart of ``counts``."""
+    _display(_html(bar_chart(counts, title)))
+
+
+# -- shop, store and Shopify inputs ------------------------------------------------------------
+
+
+def open_shop(config: str | Path, db: str = "") -> tuple[ShopConfig, Store]:
+    """The shop's config and the store (its countries, provinces and settings seeded)."""
+    shop_config = load_config(config)
+    store = open_store(db or None)
+    store.initialise(shop_config)
+    return shop_config, store
+
+
+def load_erp_into_store(store: Store, erp_file: str | Path) -> dict[str, int]:
+    """Load an ERP customers file into the store (as ``shopsync load-erp``); returns counts."""
+    erp = read_erp_customers(erp_file)
+    counts = store.save_erp_customers(erp.customers)
+    if not erp.issues.empty:
+        counts["values to look at"] = len(erp.issues)
+    return counts
+
+
+def load_shopify(
+    config: ShopConfig,
+    store: Store,
+    source: str,
+    *,
+    emulator_data: str | Path = "data/sample",
+    emulator_plan: str = "standard",
+) -> ShopifyCustomers:
+    """Shopify customers from ``source``: ``emulator`` (in-process, seeded from
+    ``emulator_data``), ``live`` (the config's URL; the token from the environment), ``store``
+    (the store's mirror) or the path of a customers JSONL file."""
+    if source == "emulator":
+        emulator = Emulator(data_dir=emulator_data, plan=emulator_plan)
+        with shopify_session(config, emulator=emulator) as (_, client):
+            return bulk_customers(client, poll=0.05)
+    if source == "live":
+        with shopify_session(config) as (_, client):
+            return bulk_customers(client)
+    if source == "store":
+        return store.shopify_mirror(config.shop.code)
+    path = Path(source)
+    if not path.is_file():
+        raise UserInputError(
+            f"shopify = {source!r}: expected emulator, live, store or a customers JSONL file"
+        )
+    return read_shopify_customers(path)
+
+
+# -- the import preview (01) -------------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """One import plan and its order-customer table, for the settings it was made with."""
+
+    plan: pd.DataFrame
+    orders: pd.DataFrame | None
+    settings: dict[str, Any]
+
+    def counts_text(self) -> str:
+        """Plain-text counts per action and per rule (what the checked notebook cell prints)."""
+        lines = [f"PLAN: {len(self.plan)} Shopify customers"]
+        for column in ("action", "rule"):
+            counts = self.plan[column].value_counts().sort_index()
+            lines.append(f"per {column}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if self.orders is not None:
+            counts = self.orders["rule"].value_counts().sort_index()
+            lines.append(
+                f"orders: {len(self.orders)}; per rule: "
+                + ", ".join(f"{k} {v}" for k, v in counts.items())
+            )
+        return "\n".join(lines)
+
+    def review(self) -> pd.DataFrame:
+        """Ties and near misses: the customers whose candidates an analyst should look at."""
+        mask = self.plan["candidates"].fillna("") != ""
+        columns = ["shopify_id", "action", "customer_no", "rule", "reasons", "candidates"]
+        columns += ["email", "phone", "first_name", "last_name"]
+        return self.plan.loc[mask, columns].reset_index(drop=True)
+
+    def candidates(self, shopify_id: str) -> pd.DataFrame:
+        """The candidates of one Shopify customer, one per row: customer_no and why."""
+        rows = self.plan.loc[self.plan["shopify_id"] == str(shopify_id)]
+        if rows.empty:
+            raise UserInputError(f"Shopify customer {shopify_id} is not in the plan")
+        found = []
+        for part in str(rows.iloc[0]["candidates"] or "").split(";"):
+            part = part.strip()
+            if part:
+                no, _, why = part.partition(" ")
+                found.append({"customer_no": no, "why": why.strip(" ()")})
+        return pd.DataFrame(found, columns=["customer_no", "why"])
+
+    def summary_html(self) -> str:
+        """Counts per action and rule, and a chart, as HTML (the panel's plan view)."""
+        table = count_table(self.plan, "action", "rule")
+        changed = ", ".join(f"{k} = {v}" for k, v in self.settings.items()) or "as configured"
+        return (
+            f'<div class="shopsync-plan"><h4>PLAN: {len(self.plan)} Shopify customers</h4>'
+            f"<p>settings: {html.escape(changed)}</p>"
+            + table.to_html(classes="shopsync-plan-table", border=0)
+            + bar_chart(self.plan["action"].value_counts().sort_index().to_dict(), "per action")
+            + "</div>"
+        )
+
+
+@dataclass
+class ImportPreview:
+    """The loaded inputs of an import preview; ``plan`` re-plans with other settings."""
+
+    config: ShopConfig
+    store: Store
+    shopify: ShopifyCustomers
+    erp_file: Path | None = None
+    orders_file: Path | None = None
+    base_settings: dict[str, Any] = field(default_factory=dict)
+
+    def settings(self) -> dict[str, Any]:
+        """The effective value of every import setting (config, then the parameters)."""
+        shop = self.config.shop
+        return {name: self.base_settings.get(name, getattr(shop, name)) for name in IMPORT_SETTINGS}
+
+    def plan(self, settings: Mapping[str, Any] | None = None) -> ImportPlan:
+        """Plan the import with the parameters' settings, then ``settings`` on top."""
+        overrides = {**self.base_settings, **setting_overrides(**(settings or {}))}
+        shop = self.config.shop.with_changes(**overrides)
+        config = dataclasses.replace(self.config, shop=shop)
+        plan = preview_import(config, self.store, erp_file=self.erp_file, shopify=self.shopify)
+        orders = None
+        if self.orders_file is not None:
+            orders = preview_orders(
+                config, self.store, self.orders_file, erp_file=self.erp_file, shopify=self.shopify
+            )
+        changed = {k: v for k, v in overrides.items() if getattr(self.config.shop, k) != v}
+        return ImportPlan(plan, orders, changed)
+
+    def link(self, shopify_id: str, customer_no: str) -> str:
+        """Link a Shopify customer to an ERP customer in the store (see link_manually)."""
+        return link_manually(self.store, self.config, self.shopify, shopify_id, customer_no)
+
+
+def link_manually(
+    store: Store,
+    config: ShopConfig,
+    shopify: ShopifyCustomers,
+    shopify_id: str,
+    customer_no: str,
+) -> str:
+    """Write an analyst's link into the store; returns what was done, in words.
+
+    The Shopify customer is saved into the store's mirror first (the link lives there), with
+    Shopify's ``updatedAt`` left blank so that the next sync imports it through the new link.
+    """
+    shopify_id, customer_no = str(shopify_id).strip(), str(customer_no).strip()
+    customers = shopify.customers[shopify.customers["shopify_id"] == shopify_id]
+    if customers.empty:
+        raise UserInputError(f"Shopify customer {shopify_id!r} is not among the loaded customers")
+    erp = store.erp_customers()
+    if customer_no not in set(erp["no"]):
+        raise UserInputError(
+            f"ERP customer {customer_no!r} is not in the store {store!r}: load the ERP file "
+            "into the store first (shopsync load-erp), then link"
+        )
+    shop = config.shop.code
+    previous = store.links(shop).get(shopify_id, "")
+    taken = sorted(sid for sid, no in store.links(shop).items() if no == customer_no)
+    mirror = ShopifyCustomers(
+        customers.assign(updated_at=""),
+        shopify.addresses[shopify.addresses["shopify_id"] == shopify_id],
+    )
+    with store.transaction() as conn:
+        store.save_mirror(shop, mirror, conn=conn)
+        store.link(shop, shopify_id, customer_no, conn=conn)
+    said = f"linked Shopify customer {shopify_id} to ERP customer {customer_no}"
+    if previous and previous != customer_no:
+        said += f" (was {previous})"
+    others = [sid for sid in taken if sid != shopify_id]
+    if others:
+        said += f"; note: {customer_no} is also linked to Shopify {', '.join(others)}"
+    return said
+
+
+# -- export validation (02) --------------------------------------------------------------------
+
+
+def validation_report(
+    config: ShopConfig, store: Store, erp_file: str | Path | None = None
+) -> pd.DataFrame:
+    """The eligibility report of the ERP customers (a file, else the store's)."""
+    return validate_export(config, store, erp_file=erp_file or None)
+
+
+def filter_validation(report: pd.DataFrame, reason: str = "", country: str = "") -> pd.DataFrame:
+    """Rows with reason code ``reason`` and ISO country ``country`` ("" = any)."""
+    mask = pd.Series(True, index=report.index)
+    if reason:
+        mask &= report["reasons"].fillna("").map(lambda text: reason in split_codes(text))
+    if country:
+        mask &= report["country_code"].fillna("").str.upper() == country.strip().upper()
+    return report[mask].reset_index(drop=True)
+
+
+def validation_fixes(report: pd.DataFrame) -> pd.DataFrame:
+    """The ineligible customers, with each reason in words: what to fix in the ERP."""
+    ineligible = report[~report["eligible"].astype(bool)]
+    rows = []
+    for record in ineligible.to_dict("records"):
+        codes = split_codes(record["reasons"] or "")
+        rows.append(
+            {
+                "customer_no": record["customer_no"],
+                "country_code": record["country_code"],
+                "email": record["email"],
+                "reasons": record["reasons"],
+                "what to fix": " ".join(explain(code) for code in codes),
+                "details": record["details"],
+            }
+        )
+    columns = ["customer_no", "country_code", "email", "reasons", "what to fix", "details"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def reason_counts_text(report: pd.DataFrame) -> str:
+    """Plain-text eligibility counts: totals and customers per reason code."""
+    eligible = int(report["eligible"].astype(bool).sum())
+    lines = [
+        f"ELIGIBILITY: {len(report)} ERP customers, {eligible} eligible, "
+        f"{len(report) - eligible} not eligible"
+    ]
+    codes = report["reasons"].fillna("").map(split_codes).explode().dropna()
+    for code, count in codes[codes != ""].value_counts().sort_index().items():
+        lines.append(f"  {code:<28} {count:>4}")
+    return "\n".join(lines)
+
+
+def reason_counts(report: pd.DataFrame) -> dict[str, int]:
+    """Customers per reason code."""
+    codes = report["reasons"].fillna("").map(split_codes).explode().dropna()
+    return {str(k): int(v) for k, v in codes[codes != ""].value_counts().sort_index().items()}
+
+
+def export_reports(
+    frame: pd.DataFrame, output_dir: str | Path, stem: str, formats: str = "csv,xlsx,html"
+) -> list[Path]:
+    """Write ``frame`` as ``output_dir/stem.<format>`` for each format; returns the paths."""
+    paths = []
+    for fmt in (f.strip().lower() for f in formats.split(",") if f.strip()):
+        if fmt not in ("csv", "xlsx", "html"):
+            raise UserInputError(f"export format {fmt!r}: use csv, xlsx or html")
+        paths.append(
+            write_report(
+                frame, Path(output_dir) / f"{stem}.{fmt}", title=stem, outcome_column="action"
+            )
+        )
+    return paths
+
+
+# -- sync (03) ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncJob:
+    """A sync as the notebook's parameters describe it; ``run`` does a dry run or a real one
+    (against one emulator instance, so the real run sees what the dry run saw)."""
+
+    config: str | Path
+    db: str = ""
+    shopify: str = "emulator"
+    emulator_data: str | Path = "data/sample"
+    emulator_plan: str = "standard"
+    options: dict[str, Any] = field(default_factory=dict)
+    _emulator: Emulator | None = None
+
+    def __post_init__(self) -> None:
+        if self.shopify not in ("emulator", "live"):
+            raise UserInputError(
+                f"shopify = {self.shopify!r}: a sync runs against emulator or live"
+            )
+        if self.shopify == "emulator":
+            self._emulator = Emulator(data_dir=self.emulator_data, plan=self.emulator_plan)
+
+    def run(self, *, dry_run: bool, progress: bool = True) -> SyncResult:
+        """Run the sync; ``dry_run`` plans only and writes nothing anywhere."""
+        options = dict(self.options)
+        if self._emulator is not None:  # the emulator finishes bulk operations at once
+            options.setdefault("bulk_poll_seconds", 0.1)
+        return sync(
+            self.config,
+            db=self.db or None,
+            emulator=self._emulator,
+            dry_run=dry_run,
+            progress=progress,
+            **options,
+        )
+
+
+def outcome_counts(result: SyncResult) -> dict[str, int]:
+    """Records per outcome, the outcomes that occurred only."""
+    return {k: v for k, v in result.counts.items() if v}
+
+
+def problems(result: SyncResult) -> pd.DataFrame:
+    """The failed and skipped records of a run, failed first."""
+    records = result.records
+    bad = records[records["outcome"].isin(["failed", "skipped"])].copy()
+    bad["_order"] = bad["outcome"].map({"failed": 0, "skipped": 1})
+    columns = ["side", "record", "outcome", "reason", "message", "customer_no", "shopify_id"]
+    return bad.sort_values(["_order", "side", "record"])[columns].reset_index(drop=True)
+
+
+def banner_html(result: SyncResult) -> str:
+    """A coloured banner: failed, succeeded or planned, with the counts."""
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v) or "no records"
+    if result.status == "planned":
+        colour, title = "#2b6cb0", "DRY RUN: nothing was written"
+    elif result.failed or result.status == "failed":
+        colour, title = "#c53030", f"RUN {result.run_id} FAILED: {result.failed} record(s) failed"
+    else:
+        colour, title = "#2f855a", f"RUN {result.run_id} SUCCEEDED"
+    return (
+        f'<div class="shopsync-banner" style="border-left: 6px solid {colour}; '
+        f'padding: 8px 12px; background: #f7f7f7"><strong style="color: {colour}">'
+        f"{html.escape(title)}</strong><br>{html.escape(counts)}</div>"
+    )
+
+
+def report_links_html(reports: Mapping[str, Path]) -> str:
+    """Links to a run's report files."""
+    if not reports:
+        return "<p>No report files (dry run).</p>"
+    items = "".join(
+        f'<li><a href="{html.escape(_relative(path))}" target="_blank">'
+        f"{html.escape(kind)}</a>: <code>{html.escape(str(path))}</code></li>"
+        for kind, path in reports.items()
+    )
+    return f"<p>Report files:</p><ul>{items}</ul>"
+
+
+def _relative(path: Path) -> str:
+    """``path`` as a link from the notebook's own folder (where Jupyter resolves links)."""
+    try:
+        return os.path.relpath(Path(path).resolve(), _START_DIR or Path.cwd())
+    except ValueError:  # another drive
+        return str(path)
+
+
+def raise_if_failed(result: SyncResult) -> None:
+    """Raise RunFailed when records failed: a scheduled run then exits non-zero."""
+    if result.status == "failed" or result.failed:
+        where = f"; report: {result.reports['html']}" if "html" in result.reports else ""
+        raise RunFailed(
+            f"run {result.run_id}: {result.failed} record(s) failed (see the failed records "
+            f"table){where}"
+        )
+
+
+# -- run-notebook: papermill, scrub, exit code -------------------------------------------------
+
+
+@dataclass
+class NotebookRun:
+    """One executed notebook: where it was written, whether it succeeded, and why not."""
+
+    notebook: Path
+    output: Path
+    ok: bool
+    error: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
+    scrubbed: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def declared_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares: name -> {type, default, help} (papermill's view)."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(notebook))
+    return {
+        name: {
+            "type": info.get("inferred_type_name", "None"),
+            "default": info.get("default"),
+            "help": info.get("help", ""),
+        }
+        for name, info in found.items()
+    }
+
+
+def typed_parameters(
+    notebook: str | Path, text: Mapping[str, str], raw: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Parameters for ``notebook``: ``text`` values converted to each parameter's declared type
+    (so 02134 stays text where the notebook declares text), ``raw`` values as given."""
+    declared = declared_parameters(notebook)
+    given = {**text, **(raw or {})}
+    _refuse_secrets(list(given))
+    unknown = sorted(name for name in given if name not in declared)
+    if unknown:
+        raise UserInputError(
+            f"{Path(notebook).name} has no parameter(s) {', '.join(unknown)}; "
+            f"its parameters: {', '.join(declared)}"
+        )
+    values: dict[str, Any] = {}
+    for name, value in text.items():
+        kind = declared[name]["type"]
+        if kind == "bool":
+            values[name] = _coerce(name, value, "bool")
+        elif kind in ("int", "float"):
+            try:
+                values[name] = int(value) if kind == "int" else float(value)
+            except ValueError:
+                raise UserInputError(f"{name} must be a {kind}, got {value!r}") from None
+        else:
+            values[name] = value
+    values.update(raw or {})
+    return values
+
+
+def run_notebook(
+    notebook: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    output_dir: str | Path = "runs",
+    cwd: str | Path | None = None,
+    kernel_name: str | None = None,
+    timeout: int | None = None,
+) -> NotebookRun:
+    """Execute ``notebook`` with papermill into ``output_dir/<name>-<timestamp>.ipynb``, scrub
+    the output of secrets, and put a banner cell with the outcome at its top."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook = Path(notebook)
+    params = dict(parameters or {})
+    _refuse_secrets(list(params))
+    output = _output_path(notebook, Path(output_dir))
+    error = ""
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=params,
+            cwd=str(cwd) if cwd else None,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue} (cell In [{exc.exec_count}])"
+    except Exception as exc:  # kernel died, timeout, unreadable notebook...
+        error = f"{type(exc).__name__}: {exc}"
+    scrubbed = 0
+    if output.exists():
+        scrubbed = scrub_notebook(output)
+        _add_banner(output, error, params)
+    elif not error:
+        error = "papermill wrote no output notebook"
+    return NotebookRun(notebook, output, not error, _scrub_text(error), params, scrubbed)
+
+
+def _output_path(notebook: Path, output_dir: Path) -> Path:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    candidate = output_dir / f"{notebook.stem}-{stamp}.ipynb"
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = output_dir / f"{notebook.stem}-{stamp}-{number}.ipynb"
+    return candidate
+
+
+def _secret_values() -> list[str]:
+    """Values of environment variables whose names look secret (long enough to matter)."""
+    values = {
+        value
+        for name, value in os.environ.items()
+        if looks_secret(name) and len(value.strip()) >= 8
+    }
+    return sorted(values, key=len, reverse=True)
+
+
+def _scrub_text(text: str, secrets: Sequence[str] | None = None) -> str:
+    for secret in _secret_values() if secrets is None else secrets:
+        text = text.replace(secret, _SCRUBBED)
+    text = _URL_PASSWORD.sub(rf"\g<1>{_SCRUBBED}@", text)
+    return _TOKEN_PATTERN.sub(_SCRUBBED, text)
+
+
+def scrub_notebook(path: str | Path, secrets: Sequence[str] = ()) -> int:
+    """Remove secrets from a saved notebook: the values of secret-looking environment variables
+    (such as the access token), ``secrets``, anything shaped like a Shopify token, passwords
+    in URLs (a store URL), and any secret-looking parameter papermill recorded. Returns how
+    many strings changed."""
+    path = Path(path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    known = sorted({*_secret_values(), *(s for s in secrets if s)}, key=len, reverse=True)
+    changed = 0
+
+    def clean(value: Any) -> Any:
+        nonlocal changed
+        if isinstance(value, str):
+            cleaned = _scrub_text(value, known)
+            changed += cleaned != value
+            return cleaned
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {
+                k: (_SCRUBBED if looks_secret(k) and isinstance(v, str) else clean(v))
+                for k, v in value.items()
+            }
+        return value
+
+    params = document.get("metadata", {}).get("papermill", {}).get("parameters", {})
+    for name in [n for n in params if looks_secret(n)]:
+        params[name] = _SCRUBBED
+        changed += 1
+    document["cells"] = clean(document.get("cells", []))
+    document["metadata"] = clean(document.get("metadata", {}))
+    path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return changed
+
+
+def _add_banner(output: Path, error: str, params: Mapping[str, Any]) -> None:
+    import nbformat
+
+    document = nbformat.read(str(output), as_version=4)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    shown = ", ".join(f"`{k}` = `{v!r}`" for k, v in params.items()) or "the defaults"
+    if error:
+        text = (
+            f'<div style="border-left: 6px solid #c53030; padding: 8px 12px">'
+            f'<strong style="color: #c53030">RUN FAILED</strong> ({when})<br>'
+            f"{html.escape(_scrub_text(error))}<br>"
+            '<a href="#papermill-error-cell">Go to the failing cell</a>; the failed records '
+            "table is above it.</div>\n\nParameters: " + shown
+        )
+    else:
+        text = (
+            f'<div style="border-left: 6px solid #2f855a; padding: 8px 12px">'
+            f'<strong style="color: #2f855a">RUN SUCCEEDED</strong> ({when})</div>'
+            "\n\nParameters: " + shown
+        )
+    cell = nbformat.v4.new_markdown_cell(_scrub_text(text))
+    cell.metadata["tags"] = [_BANNER_TAG]
+    document.cells.insert(0, cell)
+    nbformat.write(document, str(output))
+
+
+def add_run_notebook_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``run-notebook`` on an argparse sub-parsers object; returns the new parser."""
+    parser = subparsers.add_parser(
+        "run-notebook",
+        help="run a notebook headless (papermill) into runs/, scrubbed; exit 1 when it failed",
+        description=(
+            "Execute a notebook with papermill into OUTPUT_DIR/<name>-<timestamp>.ipynb, scrub "
+            "secrets from it, add a banner cell with the outcome, and exit 1 when it failed. "
+            "-p values take the type the notebook declares (02134 stays text); secrets are "
+            f"refused as parameters: set {TOKEN_ENV} in the environment."
+        ),
+    )
+    parser.add_argument("notebook", type=Path, help="the notebook (.ipynb)")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter, converted to the type the notebook declares",
+    )
+    parser.add_argument(
+        "-r",
+        "--raw",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a text parameter, never converted",
+    )
+    parser.add_argument("-f", "--parameters-file", type=Path, help="parameters as a YAML file")
+    parser.add_argument("--output-dir", type=Path, default=Path("runs"), help="default runs/")
+    parser.add_argument("--cwd", type=Path, help="working folder of the kernel (default: here)")
+    parser.add_argument("--kernel", help="kernel name (default: the notebook's)")
+    parser.add_argument("--timeout", type=int, help="seconds per cell (default: none)")
+    parser.set_defaults(handler=run_notebook_command, func=run_notebook_command)
+    return parser
+
+
+def run_notebook_command(args: argparse.Namespace) -> int:
+    """The ``run-notebook`` handler: prints where the output went; 0, or 1 when it failed."""
+    if not args.notebook.is_file():
+        raise UserInputError(f"{args.notebook}: no such notebook")
+    raw: dict[str, Any] = {}
+    if args.parameters_file:
+        import yaml
+
+        loaded = yaml.safe_load(args.parameters_file.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise UserInputError(f"{args.parameters_file}: expected a mapping of parameters")
+        raw.update(loaded)
+    raw.update(dict(args.raw))
+    parameters = typed_parameters(args.notebook, dict(args.parameter), raw)
+    run = run_notebook(
+        args.notebook,
+        parameters,
+        output_dir=args.output_dir,
+        cwd=args.cwd,
+        kernel_name=args.kernel,
+        timeout=args.timeout,
+    )
+    print(f"output notebook: {run.output}")
+    if run.ok:
+        print(f"{args.notebook.name}: succeeded")
+    else:
+        print(f"{args.notebook.name}: FAILED: {run.error}", file=sys.stderr)
+    return run.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m shopsync.notebook NOTEBOOK [options]``: run-notebook on its own."""
+    parser = argparse.ArgumentParser(prog="shopsync")
+    verbs = parser.add_subparsers(dest="verb")
+    add_run_notebook_command(verbs)
+    args = parser.parse_args(["run-notebook", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return run_notebook_command(args)
+    except UserInputError as exc:
+        print(f"shopsync: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,295 @@
+"""ipywidgets panels for the notebooks: they only set the parameters and call the library."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from shopsync.errors import ShopsyncError
+from shopsync.notebook import (
+    IMPORT_SETTINGS,
+    ImportPlan,
+    ImportPreview,
+    banner_html,
+    bar_chart,
+    export_reports,
+    filter_validation,
+    problems,
+    reason_counts,
+    report_links_html,
+    show_table,
+    validation_fixes,
+)
+from shopsync.sync import SyncResult
+
+__all__ = ["PreviewPanel", "SyncPanel", "ValidationPanel"]
+
+_BOOLEAN_SETTINGS = ("auto_create_unknown_customers", "shopify_can_update_customers")
+
+
+def _error_html(exc: Exception) -> str:
+    return f'<p style="color: #c53030"><strong>{type(exc).__name__}</strong>: {exc}</p>'
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+class PreviewPanel:
+    """01: the import settings, a Preview button that re-plans, the plan, and the inspector of
+    one customer's candidates with a Link button that writes the link to the store."""
+
+    def __init__(self, preview: ImportPreview) -> None:
+        self.preview = preview
+        current = preview.settings()
+        templates = ["", *preview.config.templates]
+        self.controls: dict[str, widgets.ValueWidget] = {}
+        for name, choices in IMPORT_SETTINGS.items():
+            label = name.replace("_", " ")
+            if name in _BOOLEAN_SETTINGS:
+                control = widgets.Checkbox(
+                    value=bool(current[name]), description=label, indent=True
+                )
+            elif name == "customer_template_code":
+                control = widgets.Dropdown(
+                    options=templates, value=current[name] or "", description=label
+                )
+            elif choices:
+                control = widgets.Dropdown(options=choices, value=current[name], description=label)
+            else:
+                control = widgets.Text(value=str(current[name] or ""), description=label)
+            control.style.description_width = "200px"
+            control.layout.width = "440px"
+            self.controls[name] = control
+        self.preview_button = widgets.Button(
+            description="Preview", button_style="primary", icon="refresh"
+        )
+        self.preview_button.on_click(lambda _: self.refresh())
+        self.plan_view = widgets.HTML()
+        self.review_output = widgets.Output()
+        self.customer = widgets.Dropdown(options=[], description="Shopify customer")
+        self.customer.style.description_width = "200px"
+        self.customer.observe(lambda _: self._show_candidates(), names="value")
+        self.candidates_view = widgets.HTML()
+        self.customer_no = widgets.Text(description="ERP customer no")
+        self.customer_no.style.description_width = "200px"
+        self.link_button = widgets.Button(
+            description="Link in the store", button_style="warning", icon="link"
+        )
+        self.link_button.on_click(lambda _: self.link())
+        self.link_status = widgets.HTML()
+        self.result: ImportPlan | None = None
+        self.widget = widgets.VBox(
+            [
+                widgets.HTML("<h3>Mapping settings</h3>"),
+                widgets.GridBox(
+                    list(self.controls.values()),
+                    layout=widgets.Layout(grid_template_columns="repeat(2, 460px)"),
+                ),
+                self.preview_button,
+                self.plan_view,
+                widgets.HTML("<h3>Review a customer's candidates</h3>"),
+                self.customer,
+                self.candidates_view,
+                widgets.HBox([self.customer_no, self.link_button]),
+                self.link_status,
+                self.review_output,
+            ]
+        )
+        self.refresh()
+
+    def settings(self) -> dict[str, Any]:
+        """The settings the controls show (the same names as the notebook's parameters)."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def refresh(self) -> ImportPlan | None:
+        """Re-plan with the controls' settings (what the Preview button does)."""
+        self.preview_button.disabled = True
+        try:
+            self.result = self.preview.plan(self.settings())
+        except (ShopsyncError, ValueError) as exc:
+            self.plan_view.value = _error_html(exc)
+            return None
+        finally:
+            self.preview_button.disabled = False
+        self.plan_view.value = self.result.summary_html()
+        review = self.result.review()
+        self.customer.options = list(review["shopify_id"])
+        self._show_candidates()
+        self.review_output.clear_output()
+        with self.review_output:
+            show_table(review, "Ties and near misses to review")
+        return self.result
+
+    def _show_candidates(self) -> None:
+        if self.result is None or not self.customer.value:
+            self.candidates_view.value = "<p><em>no customer to review</em></p>"
+            return
+        candidates = self.result.candidates(self.customer.value)
+        row = self.result.plan[self.result.plan["shopify_id"] == self.customer.value].iloc[0]
+        self.candidates_view.value = (
+            f"<p>{_escape(str(row['email']))} {_escape(str(row['phone']))}: action "
+            f"<b>{_escape(str(row['action']))}</b> ({_escape(str(row['rule']))}, "
+            f"{_escape(str(row['reasons']))})</p>"
+            + candidates.to_html(index=False, border=0, classes="shopsync-candidates")
+        )
+        if not candidates.empty:
+            self.customer_no.value = str(candidates.iloc[0]["customer_no"])
+
+    def link(self) -> str:
+        """Write the link shown (Shopify customer -> ERP customer no) to the store."""
+        try:
+            said = self.preview.link(self.customer.value or "", self.customer_no.value)
+        except ShopsyncError as exc:
+            self.link_status.value = _error_html(exc)
+            return ""
+        self.link_status.value = f'<p style="color: #2f855a">{_escape(said)}</p>'
+        return said
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class ValidationPanel:
+    """02: filters by reason and country, the filtered table, and export buttons."""
+
+    def __init__(
+        self,
+        report: pd.DataFrame,
+        *,
+        output_dir: str | Path,
+        stem: str,
+        reason: str = "",
+        country: str = "",
+    ) -> None:
+        self.report = report
+        self.output_dir = Path(output_dir)
+        self.stem = stem
+        reasons = ["", *reason_counts(report)]
+        countries = ["", *sorted(c for c in report["country_code"].fillna("").unique() if c)]
+        self.reason = widgets.Dropdown(
+            options=reasons if reason in reasons else [*reasons, reason],
+            value=reason,
+            description="reason",
+        )
+        self.country = widgets.Dropdown(
+            options=countries if country in countries else [*countries, country],
+            value=country,
+            description="country",
+        )
+        self.only_ineligible = widgets.Checkbox(value=True, description="only ineligible")
+        for control in (self.reason, self.country, self.only_ineligible):
+            control.observe(lambda _: self.refresh(), names="value")
+        self.count_view = widgets.HTML()
+        self.table_output = widgets.Output()
+        self.export_buttons = {
+            fmt: widgets.Button(description=f"Export {fmt.upper()}", icon="download")
+            for fmt in ("csv", "xlsx", "html")
+        }
+        for fmt, button in self.export_buttons.items():
+            button.on_click(lambda _, fmt=fmt: self.export(fmt))
+        self.export_status = widgets.HTML()
+        self.filtered = report
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.reason, self.country, self.only_ineligible]),
+                self.count_view,
+                widgets.HBox(list(self.export_buttons.values())),
+                self.export_status,
+                self.table_output,
+            ]
+        )
+        self.refresh()
+
+    def refresh(self) -> pd.DataFrame:
+        """Apply the filters; returns the filtered report."""
+        frame = filter_validation(self.report, self.reason.value, self.country.value)
+        if self.only_ineligible.value:
+            frame = frame[~frame["eligible"].astype(bool)].reset_index(drop=True)
+        self.filtered = frame
+        self.count_view.value = f"<p><b>{len(frame)}</b> customer(s) match the filters</p>"
+        self.table_output.clear_output()
+        with self.table_output:
+            show_table(validation_fixes(frame) if self.only_ineligible.value else frame)
+        return frame
+
+    def export(self, fmt: str) -> Path:
+        """Write the filtered report in ``fmt`` (csv, xlsx, html) to the output folder."""
+        (path,) = export_reports(self.filtered, self.output_dir, self._stem(), fmt)
+        self.export_status.value = f"<p>written: <code>{_escape(str(path))}</code></p>"
+        return path
+
+    def _stem(self) -> str:
+        parts = [self.stem, self.reason.value, self.country.value]
+        return "-".join(p for p in parts if p)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class SyncPanel:
+    """03: after a dry run, a button that runs the real sync with the same parameters."""
+
+    def __init__(self, run: Callable[[], SyncResult], plan: SyncResult) -> None:
+        self._run = run
+        self.plan = plan
+        self.confirm = widgets.Checkbox(
+            value=False, description="I have checked the plan above", indent=False
+        )
+        self.run_button = widgets.Button(
+            description="Run the sync now", button_style="danger", icon="play", disabled=True
+        )
+        self.confirm.observe(lambda change: self._arm(change["new"]), names="value")
+        self.run_button.on_click(lambda _: self.run())
+        self.status = widgets.HTML(
+            f"<p>The dry run planned: {_escape(_counts(plan.counts))}. Nothing was written.</p>"
+        )
+        self.output = widgets.Output()
+        self.result: SyncResult | None = None
+        self.widget = widgets.VBox(
+            [self.status, widgets.HBox([self.confirm, self.run_button]), self.output]
+        )
+
+    def _arm(self, confirmed: bool) -> None:
+        self.run_button.disabled = not confirmed or self.result is not None
+
+    def run(self) -> SyncResult | None:
+        """Run the real sync once (the button disables itself) and show its outcome."""
+        if self.result is not None or not self.confirm.value:
+            return self.result
+        self.run_button.disabled = True
+        self.status.value = "<p>Running the sync...</p>"
+        with self.output:
+            try:
+                self.result = self._run()
+            except ShopsyncError as exc:
+                self.status.value = _error_html(exc)
+                return None
+        result = self.result
+        self.status.value = (
+            banner_html(result)
+            + bar_chart({k: v for k, v in result.counts.items() if v}, "records per outcome")
+            + report_links_html(result.reports)
+        )
+        with self.output:
+            show_table(problems(result), "Failed and skipped records")
+        return result
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "no records"

@@ -1,0 +1,161 @@
+"""The notebook panels in plain pytest: build, change a setting, press a button, see the result."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from shopsync.errors import UserInputError
+from shopsync.notebook import (
+    ImportPreview,
+    SyncJob,
+    load_erp_into_store,
+    load_shopify,
+    open_shop,
+    validation_report,
+)
+from shopsync.widgets import PreviewPanel, SyncPanel, ValidationPanel
+from tests.tests_paths import SAMPLE
+
+ERP = SAMPLE / "erp_customers.csv"
+
+
+@pytest.fixture
+def shop(tmp_path):
+    return open_shop(SAMPLE / "shop.toml", f"sqlite:///{tmp_path / 'store.db'}")
+
+
+@pytest.fixture
+def preview(shop):
+    config, store = shop
+    customers = load_shopify(config, store, str(SAMPLE / "customers.jsonl"))
+    return ImportPreview(
+        config, store, customers, erp_file=ERP, orders_file=SAMPLE / "orders.jsonl"
+    )
+
+
+def _rule_counts(plan: pd.DataFrame) -> dict[str, int]:
+    return plan["rule"].value_counts().to_dict()
+
+
+def test_preview_panel_shows_the_configured_settings_and_their_plan(preview):
+    panel = PreviewPanel(preview)
+    assert panel.settings()["mapping_type"] == "by_email_phone"
+    assert panel.settings()["auto_create_unknown_customers"] is True
+    assert panel.result is not None
+    assert len(panel.result.plan) == len(preview.shopify.customers)
+    assert panel.result.settings == {}
+    assert f"PLAN: {len(panel.result.plan)} Shopify customers" in panel.plan_view.value
+    assert "as configured" in panel.plan_view.value
+    # the review list holds exactly the customers with candidates
+    review = panel.result.review()
+    assert list(panel.customer.options) == list(review["shopify_id"])
+    assert len(review) > 0
+
+
+def test_changing_a_setting_and_pressing_preview_gives_the_new_plan(preview):
+    panel = PreviewPanel(preview)
+    before = panel.result
+    assert "default_customer" not in _rule_counts(before.plan)
+
+    panel.controls["mapping_type"].value = "default_customer"
+    assert panel.result is before  # nothing re-plans until the button is pressed
+    panel.preview_button.click()
+
+    after = panel.result
+    assert after is not before
+    assert after.settings == {"mapping_type": "default_customer"}
+    expected = preview.plan({"mapping_type": "default_customer"}).plan
+    pd.testing.assert_frame_equal(after.plan, expected)
+    assert _rule_counts(after.plan) != _rule_counts(before.plan)
+    assert "default_customer" in _rule_counts(after.plan)
+    assert "mapping_type = default_customer" in panel.plan_view.value
+
+
+def test_turning_auto_create_off_turns_creates_into_skips(preview):
+    panel = PreviewPanel(preview)
+    creates = int((panel.result.plan["action"] == "create").sum())
+    assert creates > 0
+    panel.controls["auto_create_unknown_customers"].value = False
+    panel.preview_button.click()
+    assert int((panel.result.plan["action"] == "create").sum()) == 0
+    assert panel.result.settings == {"auto_create_unknown_customers": False}
+
+
+def test_link_button_writes_the_link_only_when_pressed(preview):
+    config, store = preview.config, preview.store
+    load_erp_into_store(store, ERP)
+    panel = PreviewPanel(preview)
+    shopify_id = panel.customer.options[0]
+    panel.customer.value = shopify_id
+    candidates = panel.result.candidates(shopify_id)
+    assert panel.customer_no.value == candidates.iloc[0]["customer_no"]
+    assert candidates.iloc[0]["customer_no"] in panel.candidates_view.value
+    assert store.links(config.shop.code) == {}  # choosing writes nothing
+
+    said = panel.link_button.click() or panel.link_status.value
+    assert "linked Shopify customer" in said
+    assert store.links(config.shop.code) == {shopify_id: candidates.iloc[0]["customer_no"]}
+    # the mirror row has no updatedAt, so the next sync imports it through the link
+    assert store.mirror_state(config.shop.code).at[shopify_id, "updated_at"] == ""
+    replanned = preview.plan().plan.set_index("shopify_id")
+    assert replanned.at[shopify_id, "rule"] == "existing_link"
+
+
+def test_link_to_an_unknown_erp_customer_is_refused_and_writes_nothing(preview):
+    config, store = preview.config, preview.store
+    panel = PreviewPanel(preview)
+    panel.customer.value = panel.customer.options[0]
+    panel.customer_no.value = "NOPE0001"
+    panel.link_button.click()
+    assert "UserInputError" in panel.link_status.value
+    assert "not in the store" in panel.link_status.value
+    assert store.links(config.shop.code) == {}
+    with pytest.raises(UserInputError, match="not among the loaded customers"):
+        preview.link("999", "C00010")
+
+
+def test_validation_panel_filters_and_exports(shop, tmp_path):
+    config, store = shop
+    report = validation_report(config, store, ERP)
+    panel = ValidationPanel(report, output_dir=tmp_path / "out", stem="DEMO-export-validation")
+    ineligible = int((~report["eligible"].astype(bool)).sum())
+    assert len(panel.filtered) == ineligible
+    panel.reason.value = "EMAIL_INVALID"
+    expected = report[report["reasons"].str.split(";").map(lambda c: "EMAIL_INVALID" in c)]
+    assert len(panel.filtered) == len(expected) > 0
+    assert f"<b>{len(expected)}</b>" in panel.count_view.value
+    panel.export_buttons["csv"].click()
+    written = tmp_path / "out" / "DEMO-export-validation-EMAIL_INVALID.csv"
+    assert written.is_file()
+    assert len(pd.read_csv(written, dtype=str)) == len(expected)
+    panel.reason.value = ""
+    panel.country.value = "GR"
+    assert set(panel.filtered["country_code"]) <= {"GR"}
+
+
+def test_sync_panel_runs_the_real_sync_only_after_confirmation(shop, tmp_path):
+    _, store = shop
+    load_erp_into_store(store, ERP)
+    job = SyncJob(
+        SAMPLE / "shop.toml",
+        db=str(store.engine.url),
+        emulator_data=SAMPLE,
+        emulator_plan="plus",
+        options={"report_dir": tmp_path / "reports"},
+    )
+    plan = job.run(dry_run=True, progress=False)
+    assert plan.status == "planned" and store.runs().empty
+    panel = SyncPanel(lambda: job.run(dry_run=False, progress=False), plan)
+    assert panel.run_button.disabled
+    panel.run_button.click()  # not confirmed: nothing happens
+    assert panel.result is None and store.runs().empty
+
+    panel.confirm.value = True
+    assert not panel.run_button.disabled
+    panel.run_button.click()
+    assert panel.result is not None and panel.result.status == "succeeded"
+    assert panel.run_button.disabled  # once only
+    assert len(store.runs()) == 1
+    assert f"RUN {panel.result.run_id} SUCCEEDED" in panel.status.value
+    assert (tmp_path / "reports" / f"DEMO-{panel.result.run_id}.html").is_file()
