@@ -219,8 +219,9 @@ def plan_import(
 
     chosen = choose_addresses(shopify.addresses).reindex(customers.index)
     has_address = chosen["address_id"].notna().to_numpy()
-    text_columns = [c for c in chosen.columns if c not in ("position", "is_default")]
-    chosen[text_columns] = chosen[text_columns].astype(object).fillna("")
+    for column in chosen.columns:
+        if column not in ("position", "is_default"):  # text stays in Arrow: no Python objects
+            chosen[column] = chosen[column].astype("str").fillna("")
     values = erp_values_from_addresses(
         chosen,
         customers["email"],
@@ -281,8 +282,8 @@ def plan_import(
     value_codes = values["reasons"].to_numpy()
     matched = (plan["rule"] != "none").to_numpy()
     if matched.any():
-        current = erp.set_index("no").loc[plan["customer_no"].to_numpy()[matched]]
-        differs = _differs(values[matched], current).to_numpy()
+        numbers = plan["customer_no"].to_numpy()[matched].astype(str)
+        differs = _differs(values[matched], erp, numbers).to_numpy()
         rule = plan["rule"].to_numpy()[matched]
         update = differs & (rule != "default_customer") & settings.shopify_can_update_customers
         action[matched] = np.select(
@@ -542,6 +543,9 @@ def _one_edit_pairs(
     width = max(max(map(len, shop_text)), max(map(len, erp_text)))
     left = _deletion_hashes(shop_text, width)
     right = _deletion_hashes(erp_text, width)
+    # keep only forms both sides have before joining: the join then stays small
+    left = left[np.isin(left["hash"].to_numpy(), right["hash"].to_numpy())]
+    right = right[np.isin(right["hash"].to_numpy(), left["hash"].to_numpy())]
     pairs = left.merge(right, on="hash", suffixes=("", "_erp"))
     at, at_erp = pairs["at"].to_numpy(), pairs["at_erp"].to_numpy()
     typo = (
@@ -562,36 +566,41 @@ _TYPO_MAX_LENGTH = 80  # longer e-mails are not searched for typos
 _HASH_BASE = np.uint64(1_000_003)
 
 
-def _deletion_hashes(texts: np.ndarray, width: int) -> pd.DataFrame:
+def _deletion_hashes(texts: np.ndarray, width: int, chunk: int = 20_000) -> pd.DataFrame:
     """For each text (``key`` = its position): the hash of the text (``at`` = -1) and of each
-    one-character deletion (``at`` = the position deleted), computed column-wise in numpy.
+    one-character deletion (``at`` = the position deleted), computed column-wise in numpy,
+    ``chunk`` texts at a time to bound memory.
 
     With code points c_j and weights w_j = BASE^(width-1-j), hash = sum c_j w_j (mod 2^64);
     deleting position i keeps the prefix and moves the suffix one place left:
     hash_i = prefix_i + suffix_(i+1) * BASE. Padding code points are 0, so the hash of a
     deletion equals the hash of the shorter text itself.
     """
-    codes = np.array(list(texts), dtype=f"<U{width}").view(np.uint32).reshape(len(texts), width)
-    codes = codes.astype(np.uint64)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     with np.errstate(over="ignore"):
         weights = _HASH_BASE ** np.arange(width - 1, -1, -1, dtype=np.uint64)
-        terms = codes * weights
-        prefix = np.zeros((len(texts), width + 1), dtype=np.uint64)
-        np.cumsum(terms, axis=1, out=prefix[:, 1:])
-        total = prefix[:, -1]
-        suffix_after = total[:, None] - prefix[:, 1:]  # sum of terms j > i
-        deleted = prefix[:, :-1] + suffix_after * _HASH_BASE
-    positions = np.broadcast_to(np.arange(width), (len(texts), width))
-    inside = positions < lengths[:, None]
-    owners = np.broadcast_to(np.arange(len(texts))[:, None], (len(texts), width))
-    return pd.DataFrame(
-        {
-            "hash": np.concatenate([total, deleted[inside]]).view(np.int64),
-            "key": np.concatenate([np.arange(len(texts)), owners[inside]]),
-            "at": np.concatenate([np.full(len(texts), -1), positions[inside]]),
-        }
-    )
+    parts = []
+    for start in range(0, len(texts), chunk):
+        block = texts[start : start + chunk]
+        count = len(block)
+        codes = np.array(list(block), dtype=f"<U{width}").view(np.uint32).reshape(count, width)
+        lengths = np.fromiter(map(len, block), dtype=np.int64, count=count)
+        with np.errstate(over="ignore"):
+            prefix = np.zeros((count, width + 1), dtype=np.uint64)
+            np.cumsum(codes.astype(np.uint64) * weights, axis=1, out=prefix[:, 1:])
+            total = prefix[:, -1].copy()
+            deleted = prefix[:, :-1] + (total[:, None] - prefix[:, 1:]) * _HASH_BASE
+        inside = np.arange(width)[None, :] < lengths[:, None]
+        rows, positions = np.nonzero(inside)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "hash": np.concatenate([total, deleted[inside]]).view(np.int64),
+                    "key": np.concatenate([np.arange(count), rows]).astype(np.int32) + start,
+                    "at": np.concatenate([np.full(count, -1), positions]).astype(np.int16),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -626,17 +635,19 @@ def _template_for(iso: str, context: ImportContext) -> tuple[str, str]:
     return code, ""
 
 
-def _differs(values: pd.DataFrame, current: pd.DataFrame) -> pd.Series:
-    """Per row: does writing ``values`` change the ERP customer ``current``?"""
+def _differs(values: pd.DataFrame, erp: pd.DataFrame, numbers: np.ndarray) -> pd.Series:
+    """Per row: does writing ``values`` change the ERP customer numbered ``numbers[row]``?
+    (Compared one column at a time, to keep no copy of the ERP table.)"""
     compared = [
         c
         for c in ERP_VALUE_COLUMNS
         if c not in ("tax_area_code", "tax_liable", "vat_bus_posting_group")
     ]
+    positions = pd.Index(erp["no"].astype("str")).get_indexer(numbers)
     changed = np.zeros(len(values), dtype=bool)
     for column in compared:
         new = values[column].astype("str").reset_index(drop=True)
-        old = current[column].astype("str").reset_index(drop=True)
+        old = erp[column].astype("str").take(positions).reset_index(drop=True)
         changed |= new.ne(old).to_numpy(dtype=bool)
     return pd.Series(changed, index=values.index)
 
