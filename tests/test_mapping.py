@@ -370,3 +370,26 @@ def test_every_shopify_customer_appears_exactly_once_with_all_columns():
     result = plan_import(shop, erp({"no": "C1", "email": "c3@x.com"}), context())
     assert list(result.columns) == PLAN_COLUMNS
     assert sorted(result["shopify_id"]) == sorted(str(i) for i in range(50))
+
+
+def test_malformed_input_lines_are_reported_not_dropped(tmp_path):
+    import json
+
+    from shopsync.shopify_io import read_shopify_customers
+
+    good = customer(1, "a@x.com")
+    lines = [
+        json.dumps(good),
+        "{not json",
+        json.dumps([1, 2]),
+        json.dumps({"__parentId": "gid://shopify/Customer/404", "id": "x"}),
+        json.dumps(customer(2, "b@x.com")),
+    ]
+    path = tmp_path / "customers.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    plan_frame = plan_import(read_shopify_customers(path), erp({"no": "C1"}), context())
+    assert len(plan_frame) == 5  # every line is a row
+    broken = plan_frame[plan_frame["reasons"] == "RECORD_UNREADABLE"]
+    assert broken["shopify_id"].tolist() == ["line 2", "line 3", "line 4"]
+    assert (broken["action"] == "skip").all()
+    assert "not JSON" in broken["candidates"].iloc[0]

@@ -139,3 +139,16 @@ def test_every_order_appears_once_even_when_customers_repeat():
     result = plan(orders, ctx)
     assert sorted(result.index) == ["1", "2", "3", "4", "5"]
     assert set(result["sell_to_customer_no"]) == {"C1"}
+
+
+def test_unreadable_order_lines_are_rows_with_a_reason(tmp_path):
+    import json
+
+    from shopsync.shopify_io import read_shopify_orders
+
+    path = tmp_path / "orders.jsonl"
+    path.write_text(json.dumps(order(1, 7, "ann@x.com")) + "\n{oops\n")
+    ctx = context(customer_import="all_customers", default_customer_no="WEB")
+    result = plan_order_customers(read_shopify_orders(path), None, CUSTOMERS, ctx)
+    assert result["order_id"].tolist() == ["1", "line 2"]
+    assert result["reasons"].tolist()[1] == "RECORD_UNREADABLE"
