@@ -898,17 +898,4 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[start : start + size]
 
 
-_ADDRESS_TEXT = (
-    "company",
-    "first_name",
-    "last_name",
-    "address1",
-    "address2",
-    "zip",
-    "city",
-    "country_code",
-    "country_name",
-    "province_code",
-    "province_name",
-    "phone",
-)
+_ADDRESS_TEXT = tuple(ADDRESS_COLUMNS[4:])  # the address fields (no ids or flags)
