@@ -217,9 +217,9 @@ class _Run:
         for sid in customers.loc[[not n for n in is_new], "shopify_id"]:
             self.record("import", sid, "unchanged", shopify_id=sid, rule="", action="unchanged")
         if self.settings.customer_import == "with_order_import":
-            known = selected["shopify_id"].isin(state.index[state["customer_no"] != ""])
-            if not self.settings.shopify_can_update_customers:
-                known &= False
+            linked = state.index[state["customer_no"] != ""]
+            refreshable = self.settings.shopify_can_update_customers  # else nothing to do
+            known = selected["shopify_id"].isin(linked) & refreshable
             for sid in selected.loc[~known, "shopify_id"]:
                 self.record("import", sid, "skipped", shopify_id=sid, reason="IMPORT_WITH_ORDERS")
             selected = selected[known]

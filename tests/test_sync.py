@@ -277,3 +277,15 @@ def test_the_cli_exits_1_when_records_failed(tmp_path, monkeypatch, capsys):
                  "--no-progress", "--reports", str(tmp_path / "r")])  # fmt: skip
     assert code == 1
     assert "failed: see `shopsync log 1`" in capsys.readouterr().out
+
+
+def test_with_order_import_refreshes_only_known_customers(tmp_path, clock):
+    emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
+    config = sample_config(customer_import="with_order_import", shopify_can_update_customers=True)
+    with served(emulator, config, clock) as shop:
+        store = sample_store(tmp_path / "s.db", shop[0])
+        result, _ = run(store, shop, tmp_path, direction="import")
+    imported = result.records[result.records["side"] == "import"]
+    assert set(imported["outcome"]) == {"skipped"}  # nobody is known yet: all wait for orders
+    assert set(imported["reason"]) == {"IMPORT_WITH_ORDERS"}
+    assert len(store.erp_customers()) == 202  # no ERP customer created
