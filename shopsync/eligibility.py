@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from shopsync.exporting import match_in_mirror
 from shopsync.names import PERSON_SOURCES, split_names
 from shopsync.normalize import (
     ProvinceTable,
@@ -18,7 +19,13 @@ from shopsync.normalize import (
 from shopsync.reasons import is_error
 from shopsync.settings import ShopSettings
 
-__all__ = ["ELIGIBILITY_COLUMNS", "ExportContext", "check_export_eligibility", "shopify_fields"]
+__all__ = [
+    "ELIGIBILITY_COLUMNS",
+    "ExportContext",
+    "check_export_eligibility",
+    "flag_taken_in_shopify",
+    "shopify_fields",
+]
 
 SHOPIFY_FIELD_LIMIT = 255
 COUNTY_CODE_LIMIT = 10
@@ -177,6 +184,33 @@ def check_export_eligibility(
         default="create",
     ).astype(object)
     return report[ELIGIBILITY_COLUMNS].reset_index(drop=True)
+
+
+def flag_taken_in_shopify(report: pd.DataFrame, shopify: pd.DataFrame) -> pd.DataFrame:
+    """The remote check: an unlinked ERP customer whose e-mail (else phone) belongs to a
+    Shopify customer linked to another ERP customer is not eligible
+    (``ALREADY_EXISTS_IN_SHOPIFY``, details naming both).
+
+    ``shopify``: the known Shopify customers — ``shopify_id, email, phone, customer_no``
+    (the link, '' when none), e.g. the store's mirror.
+    """
+    report = report.copy()
+    holders = dict(zip(shopify["shopify_id"], shopify["customer_no"], strict=True))
+    linked_numbers = set(shopify["customer_no"]) - {""}
+    found = match_in_mirror(report, shopify)
+    for index in report.index[found != ""]:
+        sid = found[index]
+        holder, no = holders.get(sid, ""), report.at[index, "customer_no"]
+        if not holder or holder == no or no in linked_numbers:
+            continue
+        report.at[index, "reasons"] = ";".join(
+            c for c in [*report.at[index, "reasons"].split(";"), "ALREADY_EXISTS_IN_SHOPIFY"] if c
+        )
+        note = f"ALREADY_EXISTS_IN_SHOPIFY: Shopify customer {sid} is linked to {holder}"
+        report.at[index, "details"] = "; ".join(d for d in [report.at[index, "details"], note] if d)
+        report.at[index, "eligible"] = False
+        report.at[index, "action"] = "skip"
+    return report
 
 
 def _first_and_last(customers: pd.DataFrame, settings: ShopSettings) -> pd.DataFrame:

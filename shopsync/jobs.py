@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shopsync.eligibility import ExportContext, check_export_eligibility
+from shopsync.eligibility import ExportContext, check_export_eligibility, flag_taken_in_shopify
 from shopsync.erp_io import read_erp_customers
 from shopsync.mapping import ImportContext, plan_import
 from shopsync.orders import plan_order_customers
@@ -55,11 +55,17 @@ def import_context(store: Store, config: ShopConfig) -> ImportContext:
 def validate_export(
     config: ShopConfig, store: Store, erp_file: str | Path | None = None
 ) -> pd.DataFrame:
-    """Export eligibility of every ERP customer (from ``erp_file``, else from the store)."""
-    linked = set(store.links(config.shop.code).values())
-    return check_export_eligibility(
-        _erp(store, erp_file), export_context(store, config), linked=linked
+    """Export eligibility of every ERP customer (from ``erp_file``, else from the store),
+    with the remote check against the Shopify customers the store knows (its mirror)."""
+    links = store.links(config.shop.code)
+    report = check_export_eligibility(
+        _erp(store, erp_file), export_context(store, config), linked=set(links.values())
     )
+    known = store.shopify_mirror(config.shop.code).customers
+    if known.empty:
+        return report
+    known = known.assign(customer_no=known["shopify_id"].map(links).fillna(""))
+    return flag_taken_in_shopify(report, known)
 
 
 def preview_import(

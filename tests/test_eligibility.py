@@ -185,3 +185,28 @@ def test_a_persons_name_is_not_sent_as_company():
 def test_no_customers_give_an_empty_report_with_the_columns():
     report = check_export_eligibility(erp(), context())
     assert report.empty and list(report.columns) == ELIGIBILITY_COLUMNS
+
+
+def test_the_remote_check_flags_customers_whose_shopify_twin_belongs_to_another():
+    import pandas as pd
+
+    from shopsync.eligibility import flag_taken_in_shopify
+
+    report = check(
+        {"no": "C1", "email": "taken@x.com"},
+        {"no": "C2", "email": "free@x.com"},
+        {"no": "C3", "email": "mine@x.com"},
+    )
+    shopify = pd.DataFrame(
+        {
+            "shopify_id": ["11", "12", "13"],
+            "email": ["taken@x.com", "free@x.com", "mine@x.com"],
+            "phone": ["", "", ""],
+            "customer_no": ["C9", "", "C3"],
+        }
+    )
+    flagged = flag_taken_in_shopify(report.reset_index(), shopify).set_index("customer_no")
+    assert flagged.at["C1", "reasons"] == "ALREADY_EXISTS_IN_SHOPIFY"
+    assert not flagged.at["C1", "eligible"] and flagged.at["C1", "action"] == "skip"
+    assert "Shopify customer 11 is linked to C9" in flagged.at["C1", "details"]
+    assert flagged.at["C2", "eligible"] and flagged.at["C3", "eligible"]
