@@ -39,13 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
         "preview-import", help="plan: which ERP customer each Shopify customer maps to"
     )
     _job_options(preview)
-    preview.add_argument("--shopify", type=Path, help="Shopify customers JSONL (default: mirror)")
+    _shopify_options(preview)
     preview.set_defaults(handler=_preview_import)
 
     orders = verbs.add_parser("preview-orders", help="sell-to and bill-to customer of each order")
     _job_options(orders)
     orders.add_argument("--orders", type=Path, required=True, help="Shopify orders JSONL")
-    orders.add_argument("--shopify", type=Path, help="Shopify customers JSONL (default: mirror)")
+    _shopify_options(orders)
     orders.set_defaults(handler=_preview_orders)
 
     validate = verbs.add_parser(
@@ -123,6 +123,29 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _shopify_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--shopify",
+        help="Shopify customers: a JSONL file, or 'live' (the shop's API; token from "
+        "SHOPIFY_ACCESS_TOKEN); default: the store's mirror",
+    )
+    parser.add_argument(
+        "--emulator", type=Path, metavar="DIR", help="read them from an emulator seeded here"
+    )
+
+
+def _shopify_source(args: argparse.Namespace, config):  # type: ignore[no-untyped-def]
+    """What ``--shopify`` / ``--emulator`` ask for: customers read through the API, a file
+    path, or None (the store's mirror)."""
+    if args.shopify == "live" or args.emulator:
+        from shopsync.session import shopify_session
+        from shopsync.shopify import bulk_customers
+
+        with shopify_session(config, emulator=args.emulator) as (_, client):
+            return bulk_customers(client, poll=0.5)
+    return Path(args.shopify) if args.shopify else None
+
+
 def _job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, required=True, help="shop TOML file")
     parser.add_argument("--erp", type=Path, help="ERP customers file (default: the store's)")
@@ -170,7 +193,8 @@ def _preview_import(args: argparse.Namespace) -> int:
     from shopsync.jobs import preview_import
 
     config, store = _config_and_store(args)
-    plan = preview_import(config, store, erp_file=args.erp, shopify=args.shopify)
+    shopify = _shopify_source(args, config)
+    plan = preview_import(config, store, erp_file=args.erp, shopify=shopify)
     return _report(plan, args.out, f"Import plan for shop {config.shop.code}", "action")
 
 
@@ -178,7 +202,8 @@ def _preview_orders(args: argparse.Namespace) -> int:
     from shopsync.jobs import preview_orders
 
     config, store = _config_and_store(args)
-    plan = preview_orders(config, store, args.orders, erp_file=args.erp, shopify=args.shopify)
+    shopify = _shopify_source(args, config)
+    plan = preview_orders(config, store, args.orders, erp_file=args.erp, shopify=shopify)
     return _report(plan, args.out, f"Order customers for shop {config.shop.code}", "rule")
 
 

@@ -48,3 +48,34 @@ def test_invalid_config_lists_every_problem(tmp_path, capsys):
     assert main(["init", "--config", str(config), "--db", "sqlite://"]) == 2
     err = capsys.readouterr().err
     assert "2 problem(s)" in err and "mapping_type" in err and "url" in err
+
+
+def test_preview_and_validation_commands_write_their_reports(tmp_path, capsys):
+    from tests_paths import SAMPLE
+
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    common = ["--config", str(SAMPLE / "shop.toml"), "--erp", str(SAMPLE / "erp_customers.csv")]
+    plan = tmp_path / "plan.xlsx"
+    assert main(["preview-import", *common, "--emulator", str(SAMPLE), "--out", str(plan),
+                 "--db", db]) == 0  # fmt: skip
+    assert "Import plan for shop DEMO: 196 records" in capsys.readouterr().out
+    assert plan.exists()
+    orders = tmp_path / "orders.csv"
+    assert main(["preview-orders", *common, "--shopify", str(SAMPLE / "customers.jsonl"),
+                 "--orders", str(SAMPLE / "orders.jsonl"), "--out", str(orders),
+                 "--db", db]) == 0  # fmt: skip
+    assert len(orders.read_text().splitlines()) == 101
+    validation = tmp_path / "validation.html"
+    assert main(["validate-export", *common, "--out", str(validation), "--db", db]) == 0
+    assert "Export eligibility for shop DEMO: 202 records" in capsys.readouterr().out
+    assert "<svg" in validation.read_text()
+
+
+def test_a_report_that_cannot_be_written_is_a_one_line_error(tmp_path, capsys):
+    from tests_paths import SAMPLE
+
+    code = main(["validate-export", "--config", str(SAMPLE / "shop.toml"), "--erp",
+                 str(SAMPLE / "erp_customers.csv"), "--out", str(tmp_path / "r.pdf"),
+                 "--db", "sqlite://"])  # fmt: skip
+    assert code == 2
+    assert "unknown report type" in capsys.readouterr().err
