@@ -32,7 +32,6 @@ import json
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ from typing import Any
 
 import requests
 
+from benchmarks.run import git_state
 from shopsync.emulator import Emulator
 from shopsync.erp_io import ERP_COLUMNS, read_erp_customers
 from shopsync.settings import load_config
@@ -383,22 +383,6 @@ def _print(result: dict[str, Any]) -> None:
         print(f"{name:<{width}}  {value}")
 
 
-def _git_state() -> dict[str, Any]:
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], capture_output=True, text=True, cwd=ROOT.parent, check=True
-        )
-        return done.stdout.strip()
-
-    try:
-        return {
-            "commit": git("rev-parse", "--short", "HEAD"),
-            "shopsync_dirty": bool(git("status", "--porcelain", "--", "shopsync")),
-        }
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "shopsync_dirty": None}
-
-
 def _save(result: dict[str, Any], path: Path = RESULTS) -> None:
     """Write ``result`` to ``path``, keeping earlier rows of other (plan, customers)."""
     try:
@@ -420,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-save", action="store_true", help="do not write rate_limit.json")
     args = parser.parse_args(argv)
     result = measure(args.customers, args.plan, progress=args.progress)
-    result["git"] = _git_state()
+    result["git"] = git_state()
     result["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     _print(result)
     if not args.no_save:

@@ -502,7 +502,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     )
 
 
-def _git_state() -> dict[str, Any]:
+def git_state() -> dict[str, Any]:
     """The library's commit and whether shopsync/ has uncommitted changes (or None)."""
 
     def git(*args: str) -> str:
@@ -541,7 +541,7 @@ def _save(rows: list[dict[str, Any]]) -> None:
             "phonenumbers": phonenumbers.__version__,
             "cpus": os.cpu_count(),
         },
-        "git": _git_state(),
+        "git": git_state(),
         "targets": {k: {"seconds": s, "peak_mb": m} for k, (s, m) in TARGETS.items()},
         "peers": PEERS,
         "results": rows,
@@ -595,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if total else 0
 
     jobs = [args.only] if args.only else list(JOBS)
-    state = _git_state()
+    state = git_state()
     rows = []
     for n in sizes:
         for job in jobs:

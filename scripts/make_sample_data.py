@@ -24,6 +24,8 @@ import phonenumbers
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from shopsync.erp_io import ERP_COLUMNS as CANONICAL_ERP_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "sample"
 REFERENCE = ROOT / "data" / "reference"
@@ -31,26 +33,7 @@ REFERENCE = ROOT / "data" / "reference"
 SEED = 20260105
 EPOCH = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
-ERP_COLUMNS = [
-    "no",
-    "name",
-    "name_2",
-    "contact",
-    "address",
-    "address_2",
-    "city",
-    "county",
-    "post_code",
-    "country_code",
-    "phone",
-    "email",
-    "gen_bus_posting_group",
-    "vat_bus_posting_group",
-    "customer_posting_group",
-    "tax_area_code",
-    "tax_liable",
-    "payment_terms_code",
-]
+ERP_COLUMNS = list(CANONICAL_ERP_COLUMNS)
 BC_CAPTIONS = [
     "No.",
     "Name",
