@@ -23,6 +23,7 @@ from shopsync.erp_io import read_erp_customers
 from shopsync.errors import ShopsyncError, UserInputError
 from shopsync.jobs import preview_import, preview_orders, validate_export
 from shopsync.reasons import explain, split_codes
+from shopsync.reference import reference_dir
 from shopsync.reports import write_report
 from shopsync.session import shopify_session
 from shopsync.settings import (
@@ -106,7 +107,6 @@ _URL_PASSWORD = re.compile(r"(\b[a-zA-Z][\w+.-]*://[^:/\s@'\"]+:)[^@\s'\"]+@")
 _SCRUBBED = "[scrubbed]"
 _IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
 _BANNER_TAG = "shopsync-banner"
-_START_DIR: Path | None = None  # where the kernel started: the notebook's folder in Jupyter
 
 
 class RunFailed(ShopsyncError):
@@ -221,9 +221,7 @@ def text_list(value: str) -> tuple[str, ...]:
 def setup(itables: bool = True) -> None:
     """Start a notebook: run from the project folder (so the default relative paths work when
     Jupyter starts the kernel in notebooks/), and turn on interactive tables when available."""
-    global _START_DIR
     here = Path.cwd()
-    _START_DIR = here
     if here.name == "notebooks" and (here.parent / "data").is_dir():
         os.chdir(here.parent)
     if itables and _in_kernel():
@@ -673,11 +671,13 @@ def report_links_html(reports: Mapping[str, Path]) -> str:
 
 
 def _relative(path: Path) -> str:
-    """``path`` as a link from the notebook's own folder (where Jupyter resolves links)."""
+    """``path`` as a link from a notebook in the project's ``notebooks/`` or ``runs/`` folder
+    (Jupyter resolves links from the notebook's folder; both sit in the project folder)."""
+    target = Path(path).resolve()
     try:
-        return os.path.relpath(Path(path).resolve(), _START_DIR or Path.cwd())
-    except ValueError:  # another drive
-        return str(path)
+        return "../" + target.relative_to(reference_dir().parents[1]).as_posix()
+    except ValueError:  # outside the project: an absolute link
+        return target.as_uri()
 
 
 def raise_if_failed(result: SyncResult) -> None:

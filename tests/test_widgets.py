@@ -159,3 +159,13 @@ def test_sync_panel_runs_the_real_sync_only_after_confirmation(shop, tmp_path):
     assert len(store.runs()) == 1
     assert f"RUN {panel.result.run_id} SUCCEEDED" in panel.status.value
     assert (tmp_path / "reports" / f"DEMO-{panel.result.run_id}.html").is_file()
+
+
+def test_report_links_work_from_the_notebooks_and_the_runs_folder(tmp_path):
+    from pathlib import Path
+
+    from shopsync.notebook import report_links_html
+
+    links = report_links_html({"html": Path("reports/DEMO-1.html"), "csv": tmp_path / "x.csv"})
+    assert 'href="../reports/DEMO-1.html"' in links  # notebooks/ and runs/ are siblings
+    assert f'href="{(tmp_path / "x.csv").as_uri()}"' in links
