@@ -10,7 +10,7 @@ from pathlib import Path
 from shopsync import __version__
 from shopsync.emulator.cli import add_emulator_command
 from shopsync.errors import ShopsyncError, UserInputError
-from shopsync.notebook import add_run_notebook_command
+from shopsync.notebook_runs import add_run_notebook_command
 
 __all__ = ["build_parser", "main"]
 

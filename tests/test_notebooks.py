@@ -16,9 +16,9 @@ import papermill
 import pytest
 
 from shopsync.errors import UserInputError
-from shopsync.notebook import (
+from shopsync.notebook import check_parameters
+from shopsync.notebook_runs import (
     add_run_notebook_command,
-    check_parameters,
     run_notebook,
     scrub_notebook,
     typed_parameters,
@@ -55,7 +55,7 @@ def _start_cli(args: list[str], cwd: Path) -> subprocess.Popen:
     """``shopsync run-notebook`` as cron would start it, with a token in the environment."""
     env = {**os.environ, "SHOPIFY_ACCESS_TOKEN": FAKE_TOKEN}
     return subprocess.Popen(
-        [sys.executable, "-m", "shopsync.notebook", *args],
+        [sys.executable, "-m", "shopsync.notebook_runs", *args],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
