@@ -24,8 +24,12 @@ _ADDRESS_FIELDS = {
 }
 
 # eligibility column -> mirror column, compared to decide whether an update is needed
-_CUSTOMER_COMPARED = {"email": "email", "phone": "phone", "first_name": "first_name",
-                      "last_name": "last_name"}  # fmt: skip
+_CUSTOMER_COMPARED = {
+    "email": "email",
+    "phone": "phone",
+    "first_name": "first_name",
+    "last_name": "last_name",
+}
 _ADDRESS_COMPARED = {
     "company": "company",
     "address1": "address1",

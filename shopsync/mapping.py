@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from shopsync.erp_io import ERP_FIELD_LENGTHS
+from shopsync.erp_io import ERP_COLUMNS, ERP_FIELD_LENGTHS
 from shopsync.names import build_names
 from shopsync.normalize import (
     ProvinceTable,
@@ -32,23 +32,10 @@ __all__ = [
     "plan_import",
 ]
 
-# The ERP fields an import writes (SPEC section 4), prefixed ``erp_`` in the plan.
-ERP_VALUE_COLUMNS = [
-    "name",
-    "name_2",
-    "contact",
-    "address",
-    "address_2",
-    "city",
-    "county",
-    "post_code",
-    "country_code",
-    "phone",
-    "email",
-    "tax_area_code",
-    "tax_liable",
-    "vat_bus_posting_group",
-]
+# The ERP fields an import writes (SPEC section 4), prefixed ``erp_`` in the plan: all but the
+# key and what only a template gives (posting groups other than VAT, payment terms).
+_TEMPLATE_ONLY = ("no", "gen_bus_posting_group", "customer_posting_group", "payment_terms_code")
+ERP_VALUE_COLUMNS = [column for column in ERP_COLUMNS if column not in _TEMPLATE_ONLY]
 
 PLAN_COLUMNS = [
     "shopify_id",

@@ -596,6 +596,14 @@ class Store:
             conn,
         )
 
+    def set_invite(self, shop_code: str, shopify_id: str, state: str) -> None:
+        """Record where a created customer's invite stands (pending, sent, failed...)."""
+        self._run(
+            shopify_customers.update()
+            .where(shopify_customers.c.shop_code == shop_code, shopify_customers.c.id == shopify_id)
+            .values(invite=state)
+        )
+
     def pending_invites(self, shop_code: str) -> list[str]:
         """Shopify ids of customers we created whose invite is not sent yet."""
         c = shopify_customers.c

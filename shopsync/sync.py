@@ -20,7 +20,7 @@ from shopsync.errors import RetriableError, ShopsyncError, StopError
 from shopsync.exporting import address_input, changed_fields, customer_input, match_in_mirror
 from shopsync.jobs import export_context, import_context
 from shopsync.lock import ShopLock
-from shopsync.mapping import plan_import
+from shopsync.mapping import ImportContext, plan_import
 from shopsync.orders import plan_order_customers
 from shopsync.reports import write_report
 from shopsync.session import shopify_session
@@ -227,7 +227,8 @@ class _Run:
             selected.reset_index(drop=True),
             fetched.addresses[fetched.addresses["shopify_id"].isin(selected["shopify_id"])],
         )
-        self.apply_import_plan(self.plan_import(todo), todo)
+        context = import_context(self.store, self.config)
+        self.apply_import_plan(self.plan_import(todo, context), todo, context)
 
     def fetch_changed_customers(self) -> ShopifyCustomers:
         """Customers changed since the watermark (minus the overlap), plus last run's
@@ -261,19 +262,17 @@ class _Run:
                 nodes.append(node)
         return customers_from_nodes(nodes)
 
-    def plan_import(self, todo: ShopifyCustomers) -> pd.DataFrame:
+    def plan_import(self, todo: ShopifyCustomers, context: ImportContext) -> pd.DataFrame:
         plan = plan_import(
-            todo,
-            self.store.erp_customers(),
-            import_context(self.store, self.config),
-            links=self.store.links(self.shop),
+            todo, self.store.erp_customers(), context, links=self.store.links(self.shop)
         )
         self.plans["import"] = plan
         return plan
 
-    def apply_import_plan(self, plan: pd.DataFrame, todo: ShopifyCustomers) -> None:
+    def apply_import_plan(
+        self, plan: pd.DataFrame, todo: ShopifyCustomers, context: ImportContext
+    ) -> None:
         customers = todo.customers.set_index("shopify_id", drop=False)
-        context = import_context(self.store, self.config)
         rows = plan.to_dict("records")
         for batch in _batches(self.progress(rows, "import"), self.options.batch_size):
             if self.dry:
@@ -611,7 +610,7 @@ class _Run:
             )
             self.log_one("invite", "*", "skipped", "INVITES_UNAVAILABLE", message)
             for sid in pending:
-                self.store.mark_written(self.shop, sid, self._written(sid), invite="unavailable")
+                self.store.set_invite(self.shop, sid, "unavailable")
             return
         for sid in self.progress(pending, "invite"):
             self.beat()
@@ -619,22 +618,20 @@ class _Run:
                 result = self.client.send_invite(f"gid://shopify/Customer/{sid}")
             except RetriableError as exc:
                 result = MutationResult(False, None, (("", str(exc)),))
-            if result.ok:  # the invite changes the customer: our write, not to re-import
+            if result.ok:
                 self.invites["sent"] += 1
-                written = str((result.data or {}).get("updatedAt") or self._written(sid))
-                self.store.mark_written(self.shop, sid, written, invite="sent")
+                self.store.set_invite(self.shop, sid, "sent")
+                written = (result.data or {}).get("updatedAt")
+                if written:  # the invite changed the customer: our write, not to re-import
+                    self.store.mark_written(self.shop, sid, str(written))
             else:
                 self.invites["failed"] += 1
-                self.store.mark_written(self.shop, sid, self._written(sid), invite="failed")
+                self.store.set_invite(self.shop, sid, "failed")
                 self.log_one("invite", sid, "failed", "", result.message)
 
     def log_one(self, side: str, record: str, outcome: str, reason: str, message: str) -> None:
         row = {"side": side, "record": record, "outcome": outcome, "reason": reason}
         self.store.log(self.run_id, [{**row, "message": message}])
-
-    def _written(self, sid: str) -> str:
-        state = self.store.mirror_state(self.shop)
-        return str(state.at[sid, "last_updated_by_erp"]) if sid in state.index else ""
 
     # -- orders --------------------------------------------------------------------------------
 

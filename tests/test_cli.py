@@ -56,14 +56,30 @@ def test_preview_and_validation_commands_write_their_reports(tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 's.db'}"
     common = ["--config", str(SAMPLE / "shop.toml"), "--erp", str(SAMPLE / "erp_customers.csv")]
     plan = tmp_path / "plan.xlsx"
-    assert main(["preview-import", *common, "--emulator", str(SAMPLE), "--out", str(plan),
-                 "--db", db]) == 0  # fmt: skip
+    assert (
+        main(["preview-import", *common, "--emulator", str(SAMPLE), "--out", str(plan), "--db", db])
+        == 0
+    )
     assert "Import plan for shop DEMO: 196 records" in capsys.readouterr().out
     assert plan.exists()
     orders = tmp_path / "orders.csv"
-    assert main(["preview-orders", *common, "--shopify", str(SAMPLE / "customers.jsonl"),
-                 "--orders", str(SAMPLE / "orders.jsonl"), "--out", str(orders),
-                 "--db", db]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "preview-orders",
+                *common,
+                "--shopify",
+                str(SAMPLE / "customers.jsonl"),
+                "--orders",
+                str(SAMPLE / "orders.jsonl"),
+                "--out",
+                str(orders),
+                "--db",
+                db,
+            ]
+        )
+        == 0
+    )
     assert len(orders.read_text().splitlines()) == 101
     validation = tmp_path / "validation.html"
     assert main(["validate-export", *common, "--out", str(validation), "--db", db]) == 0
@@ -74,8 +90,18 @@ def test_preview_and_validation_commands_write_their_reports(tmp_path, capsys):
 def test_a_report_that_cannot_be_written_is_a_one_line_error(tmp_path, capsys):
     from tests_paths import SAMPLE
 
-    code = main(["validate-export", "--config", str(SAMPLE / "shop.toml"), "--erp",
-                 str(SAMPLE / "erp_customers.csv"), "--out", str(tmp_path / "r.pdf"),
-                 "--db", "sqlite://"])  # fmt: skip
+    code = main(
+        [
+            "validate-export",
+            "--config",
+            str(SAMPLE / "shop.toml"),
+            "--erp",
+            str(SAMPLE / "erp_customers.csv"),
+            "--out",
+            str(tmp_path / "r.pdf"),
+            "--db",
+            "sqlite://",
+        ]
+    )
     assert code == 2
     assert "unknown report type" in capsys.readouterr().err

@@ -44,8 +44,9 @@ def shop(emulator, clock):
 def run(store, shop, tmp_path, **options):
     config, client_factory = shop
     client = client_factory()
-    result = sync_shop(config, store, client, SyncOptions(report_dir=tmp_path / "reports",
-                                                          **QUIET, **options))  # fmt: skip
+    result = sync_shop(
+        config, store, client, SyncOptions(report_dir=tmp_path / "reports", **QUIET, **options)
+    )
     return result, client
 
 
@@ -86,8 +87,11 @@ def test_the_first_run_does_what_the_rules_say(tmp_path, shop, emulator):
     new_in_shopify = exported[exported["outcome"] == "created"]
     assert len(new_in_shopify) > 0
     assert len(emulator.invites) == len(new_in_shopify)  # send_invites is on
-    emails = [c["defaultEmailAddress"]["emailAddress"] for c in emulator.customers()
-              if c.get("defaultEmailAddress")]  # fmt: skip
+    emails = [
+        c["defaultEmailAddress"]["emailAddress"]
+        for c in emulator.customers()
+        if c.get("defaultEmailAddress")
+    ]
     assert len(emails) == len(set(emails))
 
 
@@ -182,8 +186,12 @@ def test_only_customers_changed_in_shopify_are_imported_again(tmp_path, clock):
 
 
 def test_invites_are_reported_unavailable_on_new_customer_accounts(tmp_path, clock):
-    emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep,
-                        customer_accounts_version="NEW_CUSTOMER_ACCOUNTS")  # fmt: skip
+    emulator = Emulator(
+        data_dir=SAMPLE,
+        clock=clock,
+        sleep=clock.sleep,
+        customer_accounts_version="NEW_CUSTOMER_ACCOUNTS",
+    )
     with served(emulator, sample_config(), clock) as shop:
         store = sample_store(tmp_path / "s.db", shop[0])
         result, client = run(store, shop, tmp_path)
@@ -273,8 +281,20 @@ def test_the_cli_exits_1_when_records_failed(tmp_path, monkeypatch, capsys):
     config = str(SAMPLE / "shop.toml")
     main(["init", "--config", config, "--db", db])
     main(["load-erp", str(SAMPLE / "erp_customers.csv"), "--db", db])
-    code = main(["sync", "--config", config, "--db", db, "--emulator", str(SAMPLE),
-                 "--no-progress", "--reports", str(tmp_path / "r")])  # fmt: skip
+    code = main(
+        [
+            "sync",
+            "--config",
+            config,
+            "--db",
+            db,
+            "--emulator",
+            str(SAMPLE),
+            "--no-progress",
+            "--reports",
+            str(tmp_path / "r"),
+        ]
+    )
     assert code == 1
     assert "failed: see `shopsync log 1`" in capsys.readouterr().out
 

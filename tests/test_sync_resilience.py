@@ -22,8 +22,8 @@ from sync_helpers import (
 )
 from tests_paths import ROOT, SAMPLE
 
+from benchmarks.rate_limit import write_erp_file
 from shopsync.emulator import Emulator
-from shopsync.erp_io import ERP_COLUMNS
 from shopsync.store import open_store
 from shopsync.sync import SyncOptions, sync_shop
 
@@ -62,26 +62,7 @@ def many_customers(directory, count):
             }
         )
     write_jsonl(directory / "customers.jsonl", shopify)
-    rows = []
-    for i in range(count):
-        row = dict.fromkeys(ERP_COLUMNS, "")
-        row.update(
-            no=f"E{i:05d}",
-            name=f"Erp{i} Client",
-            contact=f"Erp{i} Client",
-            address=f"Straat {i}",
-            city="Utrecht",
-            post_code="3511 AA",
-            country_code="NL",
-            phone=f"06 2{i:07d}",
-            email=f"erp{i}@clients.example",
-            tax_liable="false",
-        )
-        rows.append(row)
-    erp_file = directory / "erp.csv"
-    header = ",".join(ERP_COLUMNS)
-    lines = [header] + [",".join(row[c] for c in ERP_COLUMNS) for row in rows]
-    erp_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    erp_file = write_erp_file(directory / "erp.csv", count)
     return directory, erp_file
 
 
@@ -151,12 +132,17 @@ def test_killed_runs_resume_without_duplicates_or_losses(tmp_path):
                 assert (runs["status"] == "running").sum() >= 3
                 assert len(store.links("DEMO")) > 0
                 assert len(emulator.customers()) > 196  # some creates reached Shopify
-            final = sync_shop(shop_config, store, client_factory(), SyncOptions(
-                progress=False, report_dir=None, bulk_poll_seconds=0.05))  # fmt: skip
+            final = sync_shop(
+                shop_config,
+                store,
+                client_factory(),
+                SyncOptions(progress=False, report_dir=None, bulk_poll_seconds=0.05),
+            )
             assert final.counts["failed"] == 0
             again_client = client_factory()
-            sync_shop(shop_config, store, again_client,
-                      SyncOptions(progress=False, report_dir=None))  # fmt: skip
+            sync_shop(
+                shop_config, store, again_client, SyncOptions(progress=False, report_dir=None)
+            )
             assert mutations(again_client) == {}  # nothing was left half done
             links = store.links("DEMO")
             assert len(set(links.values())) == len(links)  # one Shopify customer per ERP one
@@ -185,6 +171,10 @@ def test_a_killed_run_leaves_the_lock_to_the_next_run(tmp_path):
     clock = FakeClock()
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
     with served(emulator, config, clock) as (shop_config, client_factory):
-        result = sync_shop(replace(shop_config), store, client_factory(),
-                           SyncOptions(progress=False, report_dir=None))  # fmt: skip
+        result = sync_shop(
+            replace(shop_config),
+            store,
+            client_factory(),
+            SyncOptions(progress=False, report_dir=None),
+        )
     assert result.status == "succeeded"

@@ -12,7 +12,7 @@ from graphql import GraphQLResolveInfo
 
 from . import search
 from .errors import ShopifyError
-from .state import Store, address_gid, parse_gid, parse_ts
+from .state import ADDRESS_TEXT_KEYS, Store, address_gid, parse_gid, parse_ts
 from .validation import (
     display_phone,
     email_errors,
@@ -172,19 +172,7 @@ class Resolvers:
                 lines.append(country)
             return lines
 
-        view = {
-            key: address.get(key)
-            for key in (
-                "firstName",
-                "lastName",
-                "company",
-                "address1",
-                "address2",
-                "city",
-                "zip",
-                "phone",
-            )
-        }
+        view = {key: address.get(key) for key in ADDRESS_TEXT_KEYS}
         view.update(
             {
                 "id": address.get("id") or address_gid(address.get("_n", 0)),

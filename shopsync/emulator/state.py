@@ -200,22 +200,20 @@ class Store:
             for key in ("plan", "customerAccountsVersion", "shipsToCountries", "name"):
                 if key in shop:
                     self.shop[key] = shop[key]
-        customers_file = data_dir / "customers.jsonl"
-        if customers_file.exists():
-            for line_no, line in enumerate(customers_file.read_text(encoding="utf-8").splitlines()):
-                if line.strip():
-                    try:
-                        self._seed_customer(json.loads(line))
-                    except (KeyError, ValueError, TypeError) as exc:
-                        raise ValueError(f"{customers_file}:{line_no + 1}: {exc}") from exc
-        orders_file = data_dir / "orders.jsonl"
-        if orders_file.exists():
-            for line_no, line in enumerate(orders_file.read_text(encoding="utf-8").splitlines()):
-                if line.strip():
-                    try:
-                        self._seed_order(json.loads(line))
-                    except (KeyError, ValueError, TypeError) as exc:
-                        raise ValueError(f"{orders_file}:{line_no + 1}: {exc}") from exc
+        self._seed_lines(data_dir / "customers.jsonl", self._seed_customer)
+        self._seed_lines(data_dir / "orders.jsonl", self._seed_order)
+
+    @staticmethod
+    def _seed_lines(path: Path, seed: Callable[[dict], None]) -> None:
+        """Feed each JSON line of a seed file to ``seed``; a bad line names file and line."""
+        if not path.exists():
+            return
+        for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip():
+                try:
+                    seed(json.loads(line))
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise ValueError(f"{path}:{line_no}: {exc}") from exc
 
     def _seed_customer(self, raw: dict) -> None:
         n = parse_gid(raw.get("id"), "Customer") or self.new_customer_id()
@@ -302,7 +300,8 @@ class Store:
         self.orders[n] = order
 
 
-ADDRESS_KEYS = (
+# The free-text fields of an address, then its codes: what an address input may carry.
+ADDRESS_TEXT_KEYS = (
     "firstName",
     "lastName",
     "company",
@@ -311,9 +310,8 @@ ADDRESS_KEYS = (
     "city",
     "zip",
     "phone",
-    "countryCode",
-    "provinceCode",
 )
+ADDRESS_KEYS = (*ADDRESS_TEXT_KEYS, "countryCode", "provinceCode")
 
 
 def new_customer_record(n: int) -> dict:
