@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +31,7 @@ __all__ = [
     "ErpExport",
     "export_erp",
     "handover_files",
+    "handover_path",
     "handover_sheets",
     "write_handover",
 ]
@@ -168,17 +170,36 @@ def handover_files(out: str | Path) -> dict[str, Path]:
     raise UserInputError(f"{out}: the hand-over file must be .xlsx or .csv")
 
 
+def handover_path(folder: str | Path, shop_code: str, suffix: str = ".xlsx") -> Path:
+    """A new hand-over file name in ``folder``: ``<shop>-erp-<UTC time>.xlsx``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return Path(folder) / f"{shop_code}-erp-{stamp}{suffix}"
+
+
 def write_handover(sheets: Mapping[str, pd.DataFrame], out: str | Path) -> list[Path]:
     """Write the sheets to ``out`` (see handover_files), completely or not at all: each file
     is written beside its target and renamed into place once every one is complete."""
+    files = _new_files(out)
     targets = handover_files(out)
-    files = list(dict.fromkeys(targets.values()))
     with _staged(files) as staged:
         if Path(out).suffix.lower() == ".xlsx":
             _write_xlsx(sheets, staged[files[0]])
         else:
             for name, path in targets.items():
                 _write_csv(sheets[name], staged[path])
+    return files
+
+
+def _new_files(out: str | Path) -> list[Path]:
+    """The files ``out`` stands for; refused if one exists: an earlier hand-over that the ERP
+    may not have imported yet is never overwritten."""
+    files = list(dict.fromkeys(handover_files(out).values()))
+    taken = [str(path) for path in files if path.exists()]
+    if taken:
+        raise UserInputError(
+            f"{', '.join(taken)} already exists: a hand-over file is never overwritten (the "
+            "ERP may not have imported it yet); choose a new name"
+        )
     return files
 
 
@@ -259,7 +280,7 @@ def export_erp(
     if not isinstance(config, ShopConfig):
         config = load_config(config)
     shop = config.shop.code
-    handover_files(out)  # refuse an unknown file type before reading anything
+    _new_files(out)  # refuse an unknown file type or an existing file before reading
     store = store or open_store(db)
     if store.runs(shop).empty:
         raise UserInputError(

@@ -21,12 +21,14 @@ from shopsync.erp_export import (
     ORDER_CUSTOMERS,
     export_erp,
     handover_files,
+    handover_path,
 )
 from shopsync.erp_io import read_erp_customers
 from shopsync.errors import UserInputError
 from shopsync.jobs import preview_import
 from shopsync.store import erp_changes, open_store
 from shopsync.sync import SyncOptions, sync_shop
+from shopsync.widgets import ErpExportPanel
 
 # SPEC section 10, in its order
 BC_CAPTIONS = [
@@ -363,8 +365,22 @@ def test_cli_writes_the_file_and_prints_the_counts(store_after_sync, tmp_path, c
     args = _cli(url, out)
     assert main(args) == 0
     assert out.exists() and "New customers" in capsys.readouterr().out
-    assert main(args) == 0
+    assert main(_cli(url, tmp_path / "again.xlsx")) == 0
     assert "nothing changed since the last export" in capsys.readouterr().out
+
+
+def test_an_existing_hand_over_file_is_never_overwritten(store_after_sync, tmp_path, capsys):
+    store, config, _ = store_after_sync
+    out = tmp_path / "erp.xlsx"
+    export_erp(config, out, store=store)
+    written = out.read_bytes()
+    store.update_erp_customer("C00010", {"city": "Elsewhere"}, shop_code="DEMO", shopify_id="1")
+
+    assert main(_cli(store.engine.url.render_as_string(), out)) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert out.read_bytes() == written  # the first hand-over is intact
+    retried = export_erp(config, tmp_path / "next.xlsx", store=store)
+    assert retried.sheets[CHANGED_CUSTOMERS]["No."].tolist() == ["C00010"]
 
 
 @pytest.mark.parametrize(
@@ -399,3 +415,22 @@ def test_csv_names_follow_the_out_file():
         "exports/day-changed-customers.csv",
         "exports/day-order-customers.csv",
     ]
+
+
+def test_notebook_button_hands_over_into_a_new_file_each_click(store_after_sync, tmp_path):
+    store, config, result = store_after_sync
+    panel = ErpExportPanel(lambda: export_erp(config, handover_path(tmp_path, "DEMO"), store=store))
+    panel.button.click()
+    first = panel.result
+    assert first is not None and first.counts[NEW_CUSTOMERS] == len(_imported(result, "created"))
+    assert f"Hand-over {first.export_id}: New customers" in panel.status.value
+    panel.button.click()
+    assert panel.result.files != first.files and not any(panel.result.counts.values())
+    assert len(list(tmp_path.glob("DEMO-erp-*.xlsx"))) == 2
+
+
+def test_notebook_button_shows_a_refusal_in_one_line(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'empty.db'}")
+    panel = ErpExportPanel(lambda: export_erp(sample_config(), tmp_path / "x.xlsx", store=store))
+    panel.button.click()
+    assert panel.result is None and "no sync run" in panel.status.value
