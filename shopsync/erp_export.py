@@ -57,8 +57,8 @@ ORDER_CAPTIONS = {
     "bill_to_customer_no": "Bill-to Customer No.",
     "order_id": "Shopify Order Id",
 }
-# BC's configuration packages write and read booleans as Yes/No (the Evaluate of the user's
-# language; Config. Validate Management also takes the XML true/false)
+# BC's configuration-package import (Config. Validate Management) evaluates a Boolean in the
+# user's language (Yes/No in English), then in XML form (true/false): Yes/No reads both ways
 _YES_NO = {True: "Yes", False: "No"}
 
 _COLUMNS = {
