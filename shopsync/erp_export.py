@@ -58,8 +58,9 @@ ORDER_CAPTIONS = {
     "order_id": "Shopify Order Id",
 }
 # BC's configuration-package import (Config. Validate Management) evaluates a Boolean in the
-# user's language (Yes/No in English), then in XML form (true/false): Yes/No reads both ways
-_YES_NO = {True: "Yes", False: "No"}
+# user's language (Yes/No in English, Ja/Nein in German...), then in XML form: true/false is
+# read whatever the language
+_BOOLEAN = {True: "true", False: "false"}
 
 _COLUMNS = {
     NEW_CUSTOMERS: [*CUSTOMER_CAPTIONS.values(), SHOPIFY_ID],
@@ -154,7 +155,7 @@ def _customer_cells(row: pd.Series) -> list[str]:
 
 def _cell(name: str, value: object) -> str:
     if name == "tax_liable":
-        return _YES_NO[bool(value)]
+        return _BOOLEAN[bool(value)]
     return "" if value is None else str(value)
 
 

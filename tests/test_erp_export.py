@@ -159,9 +159,9 @@ def test_changed_customers_name_the_fields_and_their_previous_values(store, tmp_
     (row,) = handover.sheets[CHANGED_CUSTOMERS].to_dict("records")
     assert row["No."] == "C00010" and row["Phone No."] == "+4571111111"
     assert row["Changed Fields"] == "Phone No., Tax Liable"  # the city did not change
-    was_liable = "Yes" if before["tax_liable"] else "No"
+    was_liable = "true" if before["tax_liable"] else "false"
     assert row["Previous Values"] == f"Phone No.: {before['phone']}; Tax Liable: {was_liable}"
-    assert row["Tax Liable"] == ("No" if before["tax_liable"] else "Yes")
+    assert row["Tax Liable"] == ("false" if before["tax_liable"] else "true")
     assert handover.counts[NEW_CUSTOMERS] == 0
 
 
@@ -238,7 +238,7 @@ def test_excel_cells_are_text_never_numbers_or_formulas(store, tmp_path):
     assert row["Post Code"].value == "01234" and row["Phone No."].value == "+4512345678"
     assert row["E-Mail"].value == "@home@example.com"
     assert row["Address"].value == "-12 Main Street"
-    assert row["Tax Liable"].value == "Yes"
+    assert row["Tax Liable"].value == "true"  # BC reads it in any language
     assert {cell.number_format for cell in sheet[2]} == {"@"}
     with zipfile.ZipFile(tmp_path / "erp.xlsx") as archive:
         xml = "".join(archive.read(n).decode() for n in archive.namelist() if "worksheets" in n)
@@ -259,7 +259,7 @@ def test_csv_files_per_sheet_keep_values_as_they_are(store, tmp_path):
     with (tmp_path / names[0]).open(encoding="utf-8-sig", newline="") as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["No."] == no and row["Name"] == TRICKY["name"] and row["Post Code"] == "01234"
-    assert row["Phone No."] == "+4512345678" and row["Tax Liable"] == "Yes"
+    assert row["Phone No."] == "+4512345678" and row["Tax Liable"] == "true"
     loaded = read_erp_customers(tmp_path / names[0]).customers.iloc[0]
     assert loaded["post_code"] == "01234" and bool(loaded["tax_liable"]) is True
 
