@@ -748,15 +748,17 @@ class Store:
             if items:
                 conn.execute(create_intents.insert(), items)
 
-    def create_intents(self, shop_code: str) -> dict[str, str]:
-        """Creates sent but never recorded: ERP customer no -> when they were sent."""
+    def create_intents(self, shop_code: str, *, with_emails: bool = False) -> dict[str, Any]:
+        """Creates sent but never recorded: ERP customer no -> when they were sent (with
+        ``with_emails``: (when, the e-mail sent))."""
         c = create_intents.c
         with self.engine.connect() as conn:
-            return dict(
-                conn.execute(
-                    select(c.customer_no, c.started_at).where(c.shop_code == shop_code)
-                ).all()
-            )
+            rows = conn.execute(
+                select(c.customer_no, c.started_at, c.email).where(c.shop_code == shop_code)
+            ).all()
+        if with_emails:
+            return {no: (started, email) for no, started, email in rows}
+        return {no: started for no, started, _ in rows}
 
     def clear_create_intent(self, shop_code: str, customer_no: str, *, conn: Any = None) -> None:
         """The create of ``customer_no`` is recorded (or known not to have happened)."""

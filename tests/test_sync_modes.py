@@ -277,3 +277,30 @@ def test_with_order_import_refreshes_every_known_customer_linked_or_not(tmp_path
     assert store.links("DEMO") == {"7401234500000": "C00010"}
     others = imported.drop(index="7401234500000")
     assert set(others["reason"]) == {"IMPORT_WITH_ORDERS"}  # the rest wait for their orders
+
+
+def test_values_the_erp_holds_cut_do_not_travel_back_to_shopify(tmp_path):
+    """The sample shop imports customers whose city (58 characters) or company (102) is longer
+    than the ERP field, then exports with can_update_shopify_customers: Shopify keeps them."""
+    clock = FakeClock()
+    emulator = lagging_emulator(clock)
+    long_ones = ("7401234737570", "7401234753408")
+
+    def addresses() -> dict[str, list]:
+        return {
+            c["id"].rsplit("/", 1)[1]: c["addressesV2"]["nodes"]
+            for c in emulator.customers()
+            if c["id"].rsplit("/", 1)[1] in long_ones
+        }
+
+    before = addresses()
+    with served(emulator, sample_config(), clock) as shop:
+        store = sample_store(tmp_path / "s.db", shop[0])
+        result, _ = run(store, shop, tmp_path)
+    assert addresses() == before
+    erp = store.erp_customers().set_index("no")
+    links = store.links("DEMO")
+    assert all(len(erp.at[links[sid], "city"]) <= 30 for sid in long_ones)
+    exported = result.records[result.records["side"] == "export"].set_index("record")
+    for sid in long_ones:
+        assert exported.at[links[sid], "outcome"] == "unchanged"
