@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = verbs.add_parser("load-erp", help="load ERP customers from a CSV or Excel file")
     load.add_argument("file", type=Path, help="CSV (, ; or tab separated) or .xlsx file")
     load.add_argument("--encoding", help="text encoding of a CSV file (default UTF-8)")
+    _sheet_option(load)
     _store_options(load)
     load.set_defaults(handler=_load_erp)
 
@@ -172,9 +173,27 @@ def _shopify_source(args: argparse.Namespace, config):  # type: ignore[no-untype
     return Path(args.shopify) if args.shopify else None
 
 
+def _sheet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sheet", help="Excel: the sheet to read (default: the active one)")
+
+
+def _erp_source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The ``--erp`` file read (its notes printed), or None: the store's ERP customers."""
+    if args.erp is None:
+        if args.sheet is not None:
+            raise UserInputError("--sheet needs --erp FILE")
+        return None
+    from shopsync.erp_io import read_erp_customers
+
+    erp = read_erp_customers(args.erp, sheet=args.sheet)
+    _print_file_notes(erp)
+    return erp
+
+
 def _job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, required=True, help="shop TOML file")
     parser.add_argument("--erp", type=Path, help="ERP customers file (default: the store's)")
+    _sheet_option(parser)
     parser.add_argument("--out", type=Path, required=True, help="report file: .csv, .xlsx or .html")
     _store_options(parser)
 
@@ -196,18 +215,27 @@ def _load_erp(args: argparse.Namespace) -> int:
     from shopsync.erp_io import read_erp_customers
     from shopsync.store import open_store
 
-    erp = read_erp_customers(args.file, encoding=args.encoding)
+    erp = read_erp_customers(args.file, encoding=args.encoding, sheet=args.sheet)
     store = open_store(args.db)
-    counts = store.save_erp_customers(erp.customers)
+    counts = store.save_erp_customers(erp.customers, erp.columns)
     print(
         f"{args.file}: {len(erp.customers)} customer(s): "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
     )
-    _print_issues(erp.issues)
+    _print_file_notes(erp)
     return 0
 
 
-def _print_issues(issues) -> None:  # type: ignore[no-untyped-def]
+def _print_file_notes(erp) -> None:  # type: ignore[no-untyped-def]
+    """What a user must know about an ERP file read: rows not loaded, columns ignored or
+    absent, values to look at."""
+    if erp.unreadable:
+        print(f"{erp.unreadable} row(s) not loaded (RECORD_UNREADABLE, listed below)")
+    if erp.ignored:
+        print("columns ignored (not ERP customer fields): " + ", ".join(erp.ignored))
+    if erp.absent:
+        print("columns not in the file (stored values kept): " + ", ".join(erp.absent))
+    issues = erp.issues
     if issues.empty:
         return
     print(f"{len(issues)} value(s) to look at:")
@@ -220,7 +248,7 @@ def _preview_import(args: argparse.Namespace) -> int:
 
     config, store = _config_and_store(args)
     shopify = _shopify_source(args, config)
-    plan = preview_import(config, store, erp_file=args.erp, shopify=shopify)
+    plan = preview_import(config, store, erp_file=_erp_source(args), shopify=shopify)
     return _report(plan, args.out, f"Import plan for shop {config.shop.code}", "action")
 
 
@@ -229,7 +257,7 @@ def _preview_orders(args: argparse.Namespace) -> int:
 
     config, store = _config_and_store(args)
     shopify = _shopify_source(args, config)
-    plan = preview_orders(config, store, args.orders, erp_file=args.erp, shopify=shopify)
+    plan = preview_orders(config, store, args.orders, erp_file=_erp_source(args), shopify=shopify)
     return _report(plan, args.out, f"Order customers for shop {config.shop.code}", "rule")
 
 
@@ -237,7 +265,7 @@ def _validate_export(args: argparse.Namespace) -> int:
     from shopsync.jobs import validate_export
 
     config, store = _config_and_store(args)
-    report = validate_export(config, store, erp_file=args.erp)
+    report = validate_export(config, store, erp_file=_erp_source(args))
     return _report(report, args.out, f"Export eligibility for shop {config.shop.code}", "action")
 
 

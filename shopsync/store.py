@@ -476,17 +476,24 @@ class Store:
 
     # -- ERP customers ----------------------------------------------------------------------
 
-    def save_erp_customers(self, frame: pd.DataFrame) -> dict[str, int]:
-        """Insert new and update changed ERP customers (by ``no``); returns the counts."""
+    def save_erp_customers(
+        self, frame: pd.DataFrame, columns: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        """Insert new and update changed ERP customers (by ``no``); returns the counts.
+
+        ``columns``: the ERP columns the data really has (default: all). An existing
+        customer's other columns keep their stored values; a new customer gets them blank.
+        """
         existing = self.erp_customers().set_index("no")
+        compared = [k for k in (columns or ERP_COLUMNS) if k in ERP_COLUMNS and k != "no"]
         now = _now()
         inserted, updated, unchanged = [], [], 0
         for row in frame[list(ERP_COLUMNS)].to_dict("records"):
             no = row["no"]
             if no not in existing.index:
                 inserted.append({**row, "created_at": now, "updated_at": now})
-            elif any(existing.at[no, k] != row[k] for k in ERP_COLUMNS if k != "no"):
-                updated.append({**row, "updated_at": now})
+            elif any(existing.at[no, k] != row[k] for k in compared):
+                updated.append({"no": no, **{k: row[k] for k in compared}, "updated_at": now})
             else:
                 unchanged += 1
         with self.engine.begin() as conn:

@@ -1,0 +1,302 @@
+"""Untrusted inputs (issue 16): a careless file or a hostile value never loses data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from shopsync.cli import main
+from shopsync.erp_io import CAPTIONS, ERP_COLUMNS, read_erp_customers
+from shopsync.errors import InputFileError
+from shopsync.store import open_store
+
+# -- ERP files: columns (point 1) ----------------------------------------------------------
+
+
+def write(tmp_path, text, name="erp.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_an_unrecognised_phone_column_leaves_the_stored_phones(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    first = write(tmp_path, "No.,Name,Phone No.\nC1,Contoso,+1 617 555 0100\n", "first.csv")
+    assert main(["load-erp", str(first), "--db", db]) == 0
+    second = write(tmp_path, "No.,Name,Telephone\nC1,Contoso Ltd,+1 617 555 0199\nC2,New,1\n")
+    assert main(["load-erp", str(second), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "columns ignored (not ERP customer fields): Telephone" in out
+    assert "stored values kept" in out and "phone" in out
+    saved = open_store(db).erp_customers().set_index("no")
+    assert saved.at["C1", "phone"] == "+1 617 555 0100"  # not blanked
+    assert saved.at["C1", "name"] == "Contoso Ltd"  # the columns the file has are loaded
+    assert saved.at["C2", "phone"] == ""  # a new customer starts blank
+
+
+def test_a_missing_key_column_names_it_and_the_captions_accepted(tmp_path):
+    path = write(tmp_path, "Customer Number,Name\nC1,Contoso\n")
+    with pytest.raises(InputFileError) as info:
+        read_erp_customers(path)
+    message = str(info.value)
+    assert "'no'" in message and "'No.'" in message and "'Customer Number'" in message
+
+
+def test_a_short_row_is_unreadable_not_padded(tmp_path, capsys):
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    first = write(tmp_path, "no,name,city,phone\nC1,A,Oslo,+47 22 00 00 00\n", "first.csv")
+    assert main(["load-erp", str(first), "--db", db]) == 0
+    path = write(tmp_path, "no,name,city,phone\nC1,A,Bergen\nC2,B,Oslo,1\n")
+    erp = read_erp_customers(path)
+    assert erp.customers["no"].tolist() == ["C2"]
+    issue = erp.issues.iloc[0]
+    assert (issue["row"], issue["no"], issue["code"]) == (2, "C1", "RECORD_UNREADABLE")
+    assert main(["load-erp", str(path), "--db", db]) == 0
+    assert "1 row(s) not loaded" in capsys.readouterr().out
+    saved = open_store(db).erp_customers().set_index("no")
+    assert (saved.at["C1", "city"], saved.at["C1", "phone"]) == ("Oslo", "+47 22 00 00 00")
+
+
+def test_a_long_row_is_unreadable_but_trailing_separators_are_fine(tmp_path):
+    erp = read_erp_customers(write(tmp_path, "no,name\nC1,A,,\nC2,B,extra\n"))
+    assert erp.customers["no"].tolist() == ["C1"]
+    assert erp.issues[["row", "no", "code"]].values.tolist() == [[3, "C2", "RECORD_UNREADABLE"]]
+
+
+def test_csv_row_numbers_count_blank_lines_and_quoted_newlines(tmp_path):
+    city = "x" * 31
+    erp = read_erp_customers(
+        write(tmp_path, f'no,name,city\n\nC1,"two\nlines",Oslo\nC2,B,{city}\n')
+    )
+    assert erp.issues["row"].tolist() == [5]
+
+
+# -- Excel as users make it (point 3, point 12) ------------------------------------------------
+
+
+def workbook(tmp_path, build, name="erp.xlsx"):
+    wb = Workbook()
+    build(wb)
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def test_excel_reads_the_active_sheet_or_the_one_named_never_a_hidden_one(tmp_path):
+    def build(wb):
+        hidden = wb.active
+        hidden.title = "Old"
+        hidden.append(["No.", "Name"])
+        hidden.append(["C1", "Stale"])
+        hidden.sheet_state = "hidden"
+        current = wb.create_sheet("Customers")
+        current.append(["No.", "Name"])
+        current.append(["C1", "Fresh"])
+        other = wb.create_sheet("Other")
+        other.append(["No.", "Name"])
+        other.append(["C9", "Elsewhere"])
+        wb.active = 1
+
+    path = workbook(tmp_path, build)
+    assert read_erp_customers(path).customers["name"].tolist() == ["Fresh"]
+    assert read_erp_customers(path, sheet="Other").customers["no"].tolist() == ["C9"]
+    with pytest.raises(InputFileError, match="'Old' is hidden"):
+        read_erp_customers(path, sheet="Old")
+    with pytest.raises(InputFileError, match="no sheet 'Nope'"):
+        read_erp_customers(path, sheet="Nope")
+
+
+def test_load_erp_takes_a_sheet_option(tmp_path, capsys):
+    def build(wb):
+        wb.active.append(["No.", "Name"])
+        wb.active.append(["C1", "First sheet"])
+        second = wb.create_sheet("Export")
+        second.append(["No.", "Name"])
+        second.append(["C2", "Second sheet"])
+
+    path = workbook(tmp_path, build)
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert main(["load-erp", str(path), "--sheet", "Export", "--db", db]) == 0
+    assert open_store(db).erp_customers()["no"].tolist() == ["C2"]
+
+
+def test_excel_number_formats_are_honoured(tmp_path):
+    def build(wb):
+        ws = wb.active
+        ws.append(["No.", "Post Code", "Phone No.", "Customer Posting Group"])
+        ws.append([123, 2134, 31612345678, 7])
+        ws.append([42, 21340001, 5, 8])
+        for cell in ("A2", "A3"):
+            ws[cell].number_format = "00000"
+        ws["B2"].number_format = "00000"
+        ws["B3"].number_format = "00000-0000"
+        ws["D2"].number_format = "@"
+
+    erp = read_erp_customers(workbook(tmp_path, build))
+    assert erp.customers["no"].tolist() == ["00123", "00042"]
+    assert erp.customers["post_code"].tolist() == ["02134", "02134-0001"]
+    assert erp.customers["phone"].tolist() == ["31612345678", "5"]
+    assert erp.customers["customer_posting_group"].tolist() == ["7", "8"]
+
+
+def test_formula_cells_without_a_value_and_merged_cells_are_reported_per_cell(tmp_path):
+    def build(wb):
+        ws = wb.active
+        ws.append(["No.", "Name", "City", "Notes"])
+        ws.append(["C1", "Contoso", "Boston", "=1+1"])  # formula in an ignored column
+        ws.append(["C2", '=UPPER("x")', "Oslo", ""])
+        ws.append(["C3", "Litware", "Paris", ""])
+        ws.append(["C4", "", "", ""])
+        ws.merge_cells("C4:C5")
+
+    erp = read_erp_customers(workbook(tmp_path, build))
+    assert erp.customers["no"].tolist() == ["C1", "C3"]
+    problems = erp.issues[erp.issues["code"] == "RECORD_UNREADABLE"]
+    assert problems[["row", "no", "column"]].values.tolist() == [
+        [3, "C2", "name"],
+        [5, "C4", "city"],
+    ]
+    assert "B3 is a formula without a saved value" in problems.iloc[0]["message"]
+    assert "merged range C4:C5" in problems.iloc[1]["message"]
+
+
+def test_excel_row_numbers_count_blank_rows(tmp_path):
+    def build(wb):
+        ws = wb.active
+        ws.append(["No.", "City"])
+        ws["A5"], ws["B5"] = "C1", "x" * 31  # rows 2 to 4 are blank
+
+    erp = read_erp_customers(workbook(tmp_path, build))
+    assert erp.issues["row"].tolist() == [5]
+
+
+def test_a_utf16_file_is_read_with_its_bom_and_named_without_one(tmp_path):
+    text = "no,name\nC1,Zoë\n"
+    with_bom = write(tmp_path, text, "bom.csv", encoding="utf-16")
+    assert read_erp_customers(with_bom).customers["name"].tolist() == ["Zoë"]
+    without = write(tmp_path, text, "le.csv", encoding="utf-16-le")
+    with pytest.raises(InputFileError, match="UTF-16-LE") as info:
+        read_erp_customers(without)
+    assert "cp1252" not in str(info.value)
+    assert read_erp_customers(without, encoding="utf-16-le").customers["no"].tolist() == ["C1"]
+
+
+# -- Business Central's Customer List (issue 13 point 3) ----------------------------------------
+
+SPEC_CAPTIONS = [
+    "No.",
+    "Name",
+    "Name 2",
+    "Contact",
+    "Address",
+    "Address 2",
+    "City",
+    "County",
+    "Post Code",
+    "Country/Region Code",
+    "Phone No.",
+    "E-Mail",
+    "Gen. Bus. Posting Group",
+    "VAT Bus. Posting Group",
+    "Customer Posting Group",
+    "Tax Area Code",
+    "Tax Liable",
+    "Payment Terms Code",
+]
+
+
+def test_the_spec_captions_are_every_erp_column():
+    assert [CAPTIONS[c] for c in SPEC_CAPTIONS] == list(ERP_COLUMNS)
+
+
+def test_bc_customer_list_export_loads_and_names_the_extra_columns(tmp_path, capsys):
+    from datetime import date
+
+    def build(wb):
+        ws = wb.active
+        ws.title = "Customer List"
+        ws.append(
+            [
+                "No.",
+                "Name",
+                "Responsibility Center",
+                "Location Code",
+                "Post Code",
+                "Country/Region Code",
+                "Phone No.",
+                "Contact",
+                "Blocked",
+                "Last Date Modified",
+                "Balance (LCY)",
+                "Tax Liable",
+            ]
+        )
+        ws.append(
+            [
+                "10000",
+                "Adatum",
+                "",
+                "BLUE",
+                "02134",
+                "US",
+                "+1 617 555 0100",
+                "Ann",
+                " ",
+                date(2026, 3, 1),
+                1234.5,
+                True,
+            ]
+        )
+        ws.append(
+            ["20000", "Trey", "", "", "01067", "DE", "", "", "All", date(2025, 12, 31), 0, False]
+        )
+
+    path = workbook(tmp_path, build)
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert main(["load-erp", str(path), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "2 customer(s): inserted 2" in out
+    assert (
+        "columns ignored (not ERP customer fields): Responsibility Center, Location Code, "
+        "Blocked, Last Date Modified, Balance (LCY)"
+    ) in out
+    assert "value(s) to look at" not in out
+    saved = open_store(db).erp_customers().set_index("no")
+    assert saved.at["10000", "post_code"] == "02134"
+    assert saved["tax_liable"].tolist() == [True, False]
+
+
+def test_a_file_with_the_spec_captions_loads_back_without_changes(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    rows = []
+    for n in range(3):
+        row = {c: f"{c[:3]}{n}" for c in ERP_COLUMNS}
+        row.update(no=f"0{n}00", post_code=f"0{n}134", phone=f"+3161234567{n}", tax_liable=n == 1)
+        rows.append(row)
+    rows[2].update(name_2="", email="a@x.com; b@x.com", county="")
+    store.save_erp_customers(pd.DataFrame(rows))
+    before = store.erp_customers()
+
+    def build(wb):
+        ws = wb.active
+        ws.append(SPEC_CAPTIONS)
+        for record in before.to_dict("records"):
+            ws.append(
+                [
+                    "Yes" if record[c] is True else "No" if record[c] is False else record[c]
+                    for c in ERP_COLUMNS
+                ]
+            )
+
+    for path in (workbook(tmp_path, build), tmp_path / "back.csv"):
+        if path.suffix == ".csv":
+            frame = before.copy()
+            frame["tax_liable"] = frame["tax_liable"].map({True: "Yes", False: "No"})
+            frame.columns = SPEC_CAPTIONS
+            frame.to_csv(path, index=False)
+        erp = read_erp_customers(path)
+        assert erp.ignored == () and erp.absent == () and erp.issues.empty
+        counts = store.save_erp_customers(erp.customers, erp.columns)
+        assert counts == {"inserted": 0, "updated": 0, "unchanged": 3}
+    pd.testing.assert_frame_equal(store.erp_customers(), before)
