@@ -11,7 +11,14 @@ import pandas as pd
 from shopsync.errors import UserInputError
 from shopsync.reasons import explain
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "reason_counts", "summary_counts", "write_report"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "neutralise",
+    "path_inside",
+    "reason_counts",
+    "summary_counts",
+    "write_report",
+]
 
 # A spreadsheet evaluates text starting with these; such cells are written as plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -23,6 +30,16 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def path_inside(folder: str | Path, name: str) -> Path:
+    """``folder / name`` for a file name built from data (a shop code, a stem); a name that
+    would leave ``folder`` (a separator, ``..``, a NUL) is refused."""
+    path = Path(folder) / name
+    leaves = not name or name in (".", "..") or any(ch in name for ch in "/\\\x00")
+    if leaves or path.resolve().parent != Path(folder).resolve():
+        raise UserInputError(f"file name {name!r} would leave the folder {str(folder)!r}")
+    return path
 
 
 def summary_counts(frame: pd.DataFrame, outcome_column: str) -> pd.DataFrame:

@@ -300,3 +300,77 @@ def test_a_file_with_the_spec_captions_loads_back_without_changes(tmp_path):
         counts = store.save_erp_customers(erp.customers, erp.columns)
         assert counts == {"inserted": 0, "updated": 0, "unchanged": 3}
     pd.testing.assert_frame_equal(store.erp_customers(), before)
+
+
+# -- settings: secrets and shop codes (points 6, 7) ----------------------------------------------
+
+TOKEN = "shpat_0123456789abcdef0123456789abcdef"
+
+
+def shop_toml(tmp_path, code="DEMO", url="https://demo.myshopify.com"):
+    path = tmp_path / "shop.toml"
+    path.write_text(f'[shop]\ncode = "{code}"\nurl = "{url}"\n', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://user:{TOKEN}@demo.myshopify.com",
+        f"https://{TOKEN}@demo.myshopify.com",
+        f"https://user:{TOKEN}@evil.example.com",
+        "https://admin:hunter2-not-hex@demo.myshopify.com",
+    ],
+)
+def test_a_token_in_the_shop_url_is_refused_never_shown_never_stored(tmp_path, capsys, url):
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    assert main(["init", "--config", str(shop_toml(tmp_path, url=url)), "--db", db]) == 2
+    captured = capsys.readouterr()
+    secret = url.split("@")[0].rsplit(":", 1)[-1].lstrip("/")
+    assert "secrets are never read" in captured.err and "SHOPIFY_ACCESS_TOKEN" in captured.err
+    assert secret not in captured.err + captured.out
+    assert open_store(db).shop_settings("DEMO") is None
+    assert secret.encode() not in (tmp_path / "s.db").read_bytes()
+
+
+def test_a_token_in_any_setting_value_is_refused_without_echo(tmp_path):
+    from shopsync.errors import ConfigError
+    from shopsync.settings import ShopSettings, parse_config
+
+    with pytest.raises(ConfigError) as info:
+        parse_config({"shop": {"code": "D", "url": "https://d.myshopify.com", "note": TOKEN}})
+    assert "secrets are never read from the file" in str(info.value)
+    assert TOKEN not in str(info.value)
+    with pytest.raises(ConfigError):  # nor through the Python API
+        ShopSettings(code="D", url=f"https://x:{TOKEN}@d.myshopify.com")
+
+
+@pytest.mark.parametrize("code", ["../../x", "", "a/b", "a\\b", "DEMO.", "DE MO", "X" * 21])
+def test_a_shop_code_that_is_not_letters_digits_dash_underscore_is_refused(tmp_path, code):
+    from shopsync.errors import ConfigError
+    from shopsync.settings import ShopSettings, load_config
+
+    with pytest.raises(ConfigError, match="letters, digits"):
+        load_config(shop_toml(tmp_path, code=code.replace("\\", "\\\\")))
+    with pytest.raises(ConfigError):
+        ShopSettings(code=code, url="https://d.myshopify.com")
+
+
+def test_good_shop_codes_are_accepted(tmp_path):
+    from shopsync.settings import load_config
+
+    for code in ("DEMO", "eu-shop_2", "X" * 20):
+        assert load_config(shop_toml(tmp_path, code=code)).shop.code == code
+
+
+@pytest.mark.parametrize("stem", ["../outside", "a/../../b", "/tmp/abs", "x\x00y"])
+def test_report_names_built_from_data_stay_inside_their_folder(tmp_path, stem):
+    from shopsync.errors import UserInputError
+    from shopsync.notebook import export_reports
+
+    folder = tmp_path / "reports"
+    frame = pd.DataFrame({"action": ["create"], "reasons": [""]})
+    with pytest.raises(UserInputError, match="would leave the folder"):
+        export_reports(frame, folder, stem, formats="csv")
+    assert list(tmp_path.rglob("*.csv")) == []
+    assert [p.name for p in export_reports(frame, folder, "DEMO-plan", "csv")] == ["DEMO-plan.csv"]
