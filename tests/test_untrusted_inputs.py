@@ -374,3 +374,130 @@ def test_report_names_built_from_data_stay_inside_their_folder(tmp_path, stem):
         export_reports(frame, folder, stem, formats="csv")
     assert list(tmp_path.rglob("*.csv")) == []
     assert [p.name for p in export_reports(frame, folder, "DEMO-plan", "csv")] == ["DEMO-plan.csv"]
+
+
+# -- Shopify JSONL (point 8) ---------------------------------------------------------------------
+
+
+def jsonl(tmp_path, *lines, name="customers.jsonl"):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def unreadable(frame, id_column):
+    rows = frame[frame["record_error"] != ""]
+    return dict(zip(rows[id_column], rows["record_error"], strict=True))
+
+
+GOOD = '{"id": "gid://shopify/Customer/1", "email": "a@x.com", "addressesV2": {"nodes": []}}'
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ('{"id": "gid://shopify/Customer/2", "addressesV2": "x"}', "addressesV2 is text"),
+        ('{"id": "gid://shopify/Customer/2", "addressesV2": {"nodes": [null]}}', "null"),
+        ('{"id": "gid://shopify/Customer/2", "addressesV2": {"nodes": "x"}}', "not a list"),
+        ('{"id": "gid://shopify/Customer/2", "defaultAddress": 5}', "defaultAddress"),
+        ('{"id": "gid://shopify/Customer/2", "defaultEmailAddress": []}', "defaultEmailAddress"),
+        ('{"id": "gid://shopify/Customer/2", "firstName": {"a": 1}}', "firstName"),
+        ('{"id": "gid://shopify/Customer/2", "tags": [1, {"x": 2}]}', "tags"),
+        ('{"id": "gid://shopify/Customer/2", "verifiedEmail": "yes"}', "verifiedEmail"),
+        ('{"id": {"nested": 1}}', "id"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"a":' * 5_000 + "1" + "}" * 5_000, ""),  # deep but readable: a customer without id
+        ("[1, 2]", "not a JSON object"),
+    ],
+)
+def test_malformed_customer_lines_are_unreadable_rows_with_their_line(tmp_path, line, says):
+    from shopsync.shopify_io import read_shopify_customers
+
+    customers = read_shopify_customers(jsonl(tmp_path, GOOD, line)).customers
+    assert customers["shopify_id"].tolist()[0] == "1"
+    assert customers.iloc[0]["record_error"] == ""
+    problems = customers[customers["record_error"] != ""]
+    assert len(customers) == 2 and len(problems) == 1
+    assert says in problems.iloc[0]["record_error"]
+    if "without id" not in problems.iloc[0]["record_error"]:
+        assert problems.iloc[0]["shopify_id"] == "line 2"
+        assert problems.iloc[0]["record_error"].startswith("line 2")
+
+
+def test_a_customer_twice_by_gid_and_by_number_is_read_once_and_reported(tmp_path):
+    from shopsync.shopify_io import read_shopify_customers
+
+    path = jsonl(
+        tmp_path,
+        GOOD,
+        '{"id": "gid://shopify/Customer/1", "email": "b@x.com"}',
+        '{"id": 1, "email": "c@x.com"}',
+        '{"legacyResourceId": "1", "email": "d@x.com"}',
+        '{"id": "gid://shopify/Customer/3", "email": "e@x.com"}',
+    )
+    customers = read_shopify_customers(path).customers
+    assert customers["shopify_id"].tolist() == ["1", "3", "line 2", "line 3", "line 4"]
+    assert customers.set_index("shopify_id").at["1", "email"] == "a@x.com"
+    assert (
+        "customer 1 again (first read on line 1)" in unreadable(customers, "shopify_id")["line 3"]
+    )
+
+
+def test_bulk_address_lines_before_their_customer_are_attached(tmp_path):
+    from shopsync.shopify_io import read_shopify_customers
+
+    path = jsonl(
+        tmp_path,
+        '{"id": "gid://shopify/MailingAddress/9", "city": "Oslo",'
+        ' "__parentId": "gid://shopify/Customer/1"}',
+        '{"id": "gid://shopify/Customer/1", "email": "a@x.com"}',
+        '{"id": "gid://shopify/MailingAddress/8", "__parentId": "gid://shopify/Customer/404"}',
+    )
+    read = read_shopify_customers(path)
+    assert read.addresses[["address_id", "shopify_id", "city"]].values.tolist() == [
+        ["9", "1", "Oslo"]
+    ]
+    assert "address of an unknown customer" in unreadable(read.customers, "shopify_id")["line 3"]
+
+
+def test_malformed_nodes_from_the_api_never_raise():
+    from shopsync.shopify_io import customers_from_nodes, orders_from_nodes
+
+    customers = customers_from_nodes([{"id": "gid://shopify/Customer/5", "addresses": "x"}, None])
+    assert unreadable(customers.customers, "shopify_id").keys() == {"5", "node 2"}
+    orders = orders_from_nodes([{"id": "gid://shopify/Order/5", "billingAddress": []}])
+    assert "billingAddress is a list" in orders.iloc[0]["record_error"]
+
+
+def test_malformed_and_duplicate_orders_are_unreadable_rows(tmp_path, sample_dir):
+    from shopsync.shopify_io import read_shopify_orders
+
+    path = jsonl(
+        tmp_path,
+        '{"id": "gid://shopify/Order/1", "name": "#1001", "customer": {"id": 7}}',
+        '{"id": "gid://shopify/Order/1", "name": "#1001 again"}',
+        '{"id": 1, "name": "#1001 by number"}',
+        '{"id": "gid://shopify/Order/2", "customer": "x"}',
+        '{"id": "gid://shopify/Order/3", "shippingAddress": {"city": ["a"]}}',
+        "{" * 100_000,
+        name="orders.jsonl",
+    )
+    orders = read_shopify_orders(path)
+    assert orders["order_id"].tolist() == ["1", "line 2", "line 3", "line 4", "line 5", "line 6"]
+    problems = unreadable(orders, "order_id")
+    assert "order 1 again (first read on line 1)" in problems["line 3"]
+    assert "customer is text" in problems["line 4"]
+    assert "city is a list" in problems["line 5"]
+    assert orders.iloc[0]["shopify_id"] == "7"
+
+
+def test_a_preview_of_malformed_customers_reports_each_line(tmp_path, sample_dir, capsys):
+    config = sample_dir / "shop.toml"
+    path = jsonl(tmp_path, GOOD, '{"id": "gid://shopify/Customer/2", "addressesV2": "x"}', GOOD)
+    out = tmp_path / "plan.csv"
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    args = ["--config", str(config), "--shopify", str(path), "--out", str(out), "--db", db]
+    assert main(["preview-import", *args]) == 0
+    plan = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert len(plan) == 3
+    assert plan["reasons"].tolist().count("RECORD_UNREADABLE") == 2
