@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,7 @@ __all__ = [
     "FORMULA_PREFIXES",
     "neutralise",
     "path_inside",
+    "printable",
     "reason_counts",
     "summary_counts",
     "write_report",
@@ -23,12 +25,21 @@ __all__ = [
 # A spreadsheet evaluates text starting with these; such cells are written as plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _EXCEL_SHEET_ROWS = 1_048_575
+# Characters XML (so Excel and HTML) cannot hold; shown as \\xNN instead of failing the report.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def neutralise(value: object) -> object:
     """Text a spreadsheet would read as a formula gets a leading apostrophe; the rest as is."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
+    return value
+
+
+def printable(value: object) -> object:
+    """Text with control characters shown as ``\\xNN`` (XML cannot hold them); the rest as is."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
     return value
 
 
@@ -98,6 +109,7 @@ def _write_xlsx(
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    frame, title = frame.map(printable), str(printable(title))
     workbook = Workbook(write_only=False)
     summary = workbook.active
     summary.title = "Summary"
@@ -158,6 +170,7 @@ def _size_columns(sheet, columns: list[list[object]]) -> None:  # type: ignore[n
 def _write_html(
     frame: pd.DataFrame, path: Path, title: str, outcome_column: str, reason_column: str
 ) -> None:
+    frame, title = frame.map(printable), str(printable(title))
     outcomes = summary_counts(frame, outcome_column)
     reasons = reason_counts(frame, reason_column)
     parts = [

@@ -501,3 +501,33 @@ def test_a_preview_of_malformed_customers_reports_each_line(tmp_path, sample_dir
     plan = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert len(plan) == 3
     assert plan["reasons"].tolist().count("RECORD_UNREADABLE") == 2
+
+
+# -- reports (point 9a) --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx", "html"])
+def test_control_characters_never_crash_a_report_writer(tmp_path, suffix):
+    from openpyxl import load_workbook
+
+    from shopsync.reports import write_report
+
+    frame = pd.DataFrame(
+        {
+            "action": ["create", "sk\x02ip"],
+            "reasons": ["", "EMAIL_INVALID"],
+            "email": ["a\x01@x.com", "\x1b[31mred\x00"],
+        }
+    )
+    path = write_report(frame, tmp_path / f"r.{suffix}", title="Plan \x07")
+    if suffix == "csv":
+        assert pd.read_csv(path, dtype=str)["email"].tolist() == ["a\x01@x.com", "\x1b[31mred\x00"]
+    elif suffix == "xlsx":
+        book = load_workbook(path)
+        cells = [
+            c.value for ws in book.worksheets[1:] for row in ws.iter_rows(min_row=2) for c in row
+        ]
+        assert "a\\x01@x.com" in cells and "\\x1b[31mred\\x00" in cells
+    else:
+        text = path.read_text(encoding="utf-8")
+        assert "a\\x01@x.com" in text and "\x01" not in text and "\x1b" not in text
