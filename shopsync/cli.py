@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from shopsync import __version__
 from shopsync.emulator.cli import add_emulator_command
 from shopsync.errors import ShopsyncError, UserInputError
@@ -138,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ShopsyncError as exc:
         print(f"shopsync: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    except DBAPIError as exc:  # the store refused a read or write (read-only, full, broken)
+        reason = " ".join(str(exc.orig).split())
+        print(f"shopsync: error: the store refused the command: {reason}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("shopsync: interrupted", file=sys.stderr)
         return 130

@@ -531,3 +531,96 @@ def test_control_characters_never_crash_a_report_writer(tmp_path, suffix):
     else:
         text = path.read_text(encoding="utf-8")
         assert "a\\x01@x.com" in text and "\x01" not in text and "\x1b" not in text
+
+
+# -- the store (point 10) ------------------------------------------------------------------------
+
+
+def one_line_error(capsys, argv):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("shopsync: error: ") and len(err.strip().splitlines()) == 1
+    return err
+
+
+def test_a_read_only_store_is_a_one_line_error(tmp_path, capsys):
+    path = tmp_path / "s.db"
+    assert main(["init", "--db", f"sqlite:///{path}"]) == 0
+    erp = write(tmp_path, "no,name\nC1,A\n")
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+    err = one_line_error(capsys, ["load-erp", str(erp), "--db", read_only])
+    assert "readonly" in err
+    assert not (tmp_path / "file:").exists()  # the URI is not taken for a folder
+    assert main(["runs", "--db", read_only]) == 0  # reading still works
+
+
+def test_a_corrupt_store_is_a_one_line_error(tmp_path, capsys):
+    path = tmp_path / "s.db"
+    path.write_bytes(b"this is not a database" * 100)
+    err = one_line_error(capsys, ["init", "--db", f"sqlite:///{path}"])
+    assert "cannot open store" in err and "not a database" in err
+
+
+def test_an_old_store_without_a_version_is_refused_not_stamped(tmp_path, capsys):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE erp_customers (no TEXT PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO erp_customers VALUES ('C1', 'Kept')")
+    err = one_line_error(capsys, ["init", "--db", f"sqlite:///{path}"])
+    assert "no schema version" in err and "older shopsync" in err
+    with sqlite3.connect(path) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert tables == {"erp_customers", "sqlite_autoindex_erp_customers_1"}
+        assert conn.execute("SELECT * FROM erp_customers").fetchall() == [("C1", "Kept")]
+
+
+def test_a_database_shared_with_other_tables_gets_shopsync_tables(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "shared.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE someone_elses (x TEXT)")
+    assert open_store(f"sqlite:///{path}").erp_customers().empty
+
+
+def test_a_store_whose_parent_is_a_file_is_a_one_line_error(tmp_path, capsys):
+    (tmp_path / "data").write_text("a file, not a folder")
+    err = one_line_error(capsys, ["init", "--db", f"sqlite:///{tmp_path / 'data' / 's.db'}"])
+    assert "a file is in the way" in err
+
+
+def test_a_store_in_a_folder_that_cannot_be_made_is_a_one_line_error(tmp_path, capsys):
+    err = one_line_error(capsys, ["init", "--db", "sqlite:////proc/no-such/s.db"])
+    assert "cannot create the folder" in err
+
+
+def test_three_commands_creating_a_new_store_at_once_all_succeed(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    stores = [f"sqlite:///{tmp_path / name / 's.db'}" for name in ("a", "b")]  # two races
+    script = (  # `shopsync init`, started at the same instant as the others
+        "import sys, time\n"
+        "from shopsync.cli import main\n"
+        "time.sleep(max(0.0, float(sys.argv[1]) - time.time()))\n"
+        "sys.exit(main(['init', '--db', sys.argv[2]]))\n"
+    )
+    start = str(time.time() + 2)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, start, db],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for db in stores
+        for _ in range(3)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, errors
+    for db in stores:
+        assert open_store(db).table_counts()["countries"] >= 240
