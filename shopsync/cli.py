@@ -332,13 +332,35 @@ def _sync(args: argparse.Namespace) -> int:
                 reason_column="reason",
             )
             print(f"plan: {path}")
-        return 0
+        return _sync_exit(args, result)
     for kind, path in result.reports.items():
         print(f"report ({kind}): {path}")
+    return _sync_exit(args, result)
+
+
+def _sync_exit(args: argparse.Namespace, result) -> int:  # type: ignore[no-untyped-def]
+    """1 when any record failed or the run did not end as succeeded (or planned): it could
+    not start or was stopped, and stderr says why; else 0."""
     if result.failed:
         print(f"{result.failed} record(s) failed: see `shopsync log {result.run_id}`")
+    if result.status not in ("succeeded", "planned"):
+        reason = _abort_reason(args.db, result.run_id)
+        print(
+            f"shopsync: run {result.run_id} {result.status}" + (f": {reason}" if reason else ""),
+            file=sys.stderr,
+        )
         return 1
-    return 0
+    return 1 if result.failed else 0
+
+
+def _abort_reason(db: str | None, run_id: int | None) -> str:
+    """Why a run stopped early: its ``side="run"`` log rows ('' when it was not stopped)."""
+    if run_id is None:
+        return ""
+    from shopsync.store import open_store
+
+    log = open_store(db).run_log(run_id)
+    return "; ".join(log.loc[log["side"] == "run", "message"].astype(str))
 
 
 def _export_erp(args: argparse.Namespace) -> int:

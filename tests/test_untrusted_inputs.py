@@ -624,3 +624,48 @@ def test_three_commands_creating_a_new_store_at_once_all_succeed(tmp_path):
     assert [p.returncode for p in procs] == [0] * 6, errors
     for db in stores:
         assert open_store(db).table_counts()["countries"] >= 240
+
+
+# -- a sync that could not start (point 11a) -----------------------------------------------------
+
+
+def sync_config(tmp_path, url):
+    path = tmp_path / "shop.toml"
+    path.write_text(
+        f'[shop]\ncode = "DEMO"\nurl = "{url}"\ncustomer_import = "all_customers"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_sync_whose_token_is_refused_exits_1_and_says_why(tmp_path, capsys, monkeypatch):
+    from shopsync.emulator import Emulator
+
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", "shpat_wrong")
+    with Emulator(token="shpat_right").serve() as server:
+        config = sync_config(tmp_path, server.url)
+        code = main(["sync", "--config", str(config), "--db", db, "--no-progress",
+                     "--reports", str(tmp_path / "reports")])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1, captured
+    assert "failed" in captured.err and "import customers stopped" in captured.err
+    assert "shpat_wrong" not in captured.err + captured.out
+
+
+def test_a_sync_with_nothing_listening_exits_1_and_says_why(tmp_path, capsys, monkeypatch):
+    import socket
+
+    from shopsync.shopify.client import ShopifyClient
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(ShopifyClient, "_backoff", lambda self, attempt: 0.0)  # no waiting
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    config = sync_config(tmp_path, f"http://127.0.0.1:{port}")
+    code = main(["sync", "--config", str(config), "--db", db, "--no-progress",
+                 "--reports", str(tmp_path / "reports")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "run 1 failed: import customers stopped" in err
