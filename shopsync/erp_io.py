@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -15,6 +16,7 @@ import pandas as pd
 from shopsync.errors import InputFileError
 
 __all__ = [
+    "BC_CAPTIONS",
     "CAPTIONS",
     "ERP_COLUMNS",
     "ERP_FIELD_LENGTHS",
@@ -65,28 +67,31 @@ ERP_FIELD_LENGTHS = {
     "payment_terms_code": 10,
 }
 
-# Business Central's own export captions, besides the canonical names.
-CAPTIONS = {
-    "No.": "no",
-    "Name": "name",
-    "Name 2": "name_2",
-    "Contact": "contact",
-    "Address": "address",
-    "Address 2": "address_2",
-    "City": "city",
-    "County": "county",
-    "Post Code": "post_code",
-    "Country/Region Code": "country_code",
-    "Phone No.": "phone",
-    "E-Mail": "email",
-    "Email": "email",
-    "Gen. Bus. Posting Group": "gen_bus_posting_group",
-    "VAT Bus. Posting Group": "vat_bus_posting_group",
-    "Customer Posting Group": "customer_posting_group",
-    "Tax Area Code": "tax_area_code",
-    "Tax Liable": "tax_liable",
-    "Payment Terms Code": "payment_terms_code",
-}
+# Business Central's field captions, one per ERP column in ERP_COLUMNS' order (SPEC 10):
+# what its Customer List export shows, and what a file for BC must be headed with.
+BC_CAPTIONS = (
+    "No.",
+    "Name",
+    "Name 2",
+    "Contact",
+    "Address",
+    "Address 2",
+    "City",
+    "County",
+    "Post Code",
+    "Country/Region Code",
+    "Phone No.",
+    "E-Mail",
+    "Gen. Bus. Posting Group",
+    "VAT Bus. Posting Group",
+    "Customer Posting Group",
+    "Tax Area Code",
+    "Tax Liable",
+    "Payment Terms Code",
+)
+
+# Captions read besides the canonical names: BC's, and "Email" (the caption newer BC shows).
+CAPTIONS = dict(zip(BC_CAPTIONS, ERP_COLUMNS, strict=True)) | {"Email": "email"}
 
 _TRUE = {"true", "yes", "1", "y", "x", "ja", "oui"}
 _FALSE = {"false", "no", "0", "n", "", "nein", "non"}
@@ -260,15 +265,30 @@ def _read_excel(path: Path, sheet_name: str | None) -> _Table:
 
     try:
         workbook = load_workbook(path, data_only=True)
-        formulas = load_workbook(path, read_only=True, data_only=False)
+        # formulas are only seen without data_only: a second, streaming read when there are any
+        formulas = load_workbook(path, read_only=True) if _has_formulas(path) else None
     except Exception as exc:  # openpyxl raises many types for broken files
         raise InputFileError(str(path), f"not a readable Excel workbook ({exc})") from None
     try:
         sheet = _pick_sheet(workbook, sheet_name, str(path))
-        return _sheet_table(sheet, formulas[sheet.title], str(path))
+        return _sheet_table(sheet, formulas[sheet.title] if formulas else None, str(path))
     finally:
         workbook.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula (a ``<f>`` element)."""
+    with zipfile.ZipFile(path) as archive:
+        return any(
+            _FORMULA_TAG.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
 
 
 def _pick_sheet(workbook: Any, name: str | None, path: str) -> Any:
@@ -289,7 +309,7 @@ def _pick_sheet(workbook: Any, name: str | None, path: str) -> Any:
     return sheet
 
 
-def _sheet_table(sheet: Any, formula_sheet: Any, path: str) -> _Table:
+def _sheet_table(sheet: Any, formula_sheet: Any | None, path: str) -> _Table:
     header: list[str] | None = None
     header_row = 0
     rows: list[_Row] = []
@@ -304,7 +324,7 @@ def _sheet_table(sheet: Any, formula_sheet: Any, path: str) -> _Table:
     if header is None:
         raise InputFileError(path, f"the sheet {sheet.title!r} is empty")
     by_number = {row.number: row for row in rows}
-    for cells in formula_sheet.iter_rows(min_row=header_row + 1):
+    for cells in formula_sheet.iter_rows(min_row=header_row + 1) if formula_sheet else ():
         for cell in cells:
             if getattr(cell, "data_type", "") != "f":
                 continue

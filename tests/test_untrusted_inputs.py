@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook
 
 from shopsync.cli import main
-from shopsync.erp_io import CAPTIONS, ERP_COLUMNS, read_erp_customers
+from shopsync.erp_io import BC_CAPTIONS, CAPTIONS, ERP_COLUMNS, read_erp_customers
 from shopsync.errors import InputFileError
 from shopsync.store import open_store
 
@@ -184,30 +184,15 @@ def test_a_utf16_file_is_read_with_its_bom_and_named_without_one(tmp_path):
 
 # -- Business Central's Customer List (issue 13 point 3) ----------------------------------------
 
-SPEC_CAPTIONS = [
-    "No.",
-    "Name",
-    "Name 2",
-    "Contact",
-    "Address",
-    "Address 2",
-    "City",
-    "County",
-    "Post Code",
-    "Country/Region Code",
-    "Phone No.",
-    "E-Mail",
-    "Gen. Bus. Posting Group",
-    "VAT Bus. Posting Group",
-    "Customer Posting Group",
-    "Tax Area Code",
-    "Tax Liable",
-    "Payment Terms Code",
-]
 
-
-def test_the_spec_captions_are_every_erp_column():
-    assert [CAPTIONS[c] for c in SPEC_CAPTIONS] == list(ERP_COLUMNS)
+def test_the_bc_captions_name_every_erp_column_as_spec_10_does():
+    captions = dict(zip(ERP_COLUMNS, BC_CAPTIONS, strict=True))
+    assert (captions["no"], captions["country_code"], captions["email"]) == (
+        "No.",
+        "Country/Region Code",
+        "E-Mail",
+    )
+    assert {CAPTIONS[c] for c in BC_CAPTIONS} == set(ERP_COLUMNS)
 
 
 def test_bc_customer_list_export_loads_and_names_the_extra_columns(tmp_path, capsys):
@@ -280,7 +265,7 @@ def test_a_file_with_the_spec_captions_loads_back_without_changes(tmp_path):
 
     def build(wb):
         ws = wb.active
-        ws.append(SPEC_CAPTIONS)
+        ws.append(list(BC_CAPTIONS))
         for record in before.to_dict("records"):
             ws.append(
                 [
@@ -293,7 +278,7 @@ def test_a_file_with_the_spec_captions_loads_back_without_changes(tmp_path):
         if path.suffix == ".csv":
             frame = before.copy()
             frame["tax_liable"] = frame["tax_liable"].map({True: "Yes", False: "No"})
-            frame.columns = SPEC_CAPTIONS
+            frame.columns = list(BC_CAPTIONS)
             frame.to_csv(path, index=False)
         erp = read_erp_customers(path)
         assert erp.ignored == () and erp.absent == () and erp.issues.empty
