@@ -192,7 +192,7 @@ def _erp_source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from shopsync.erp_io import read_erp_customers
 
     erp = read_erp_customers(args.erp, sheet=args.sheet)
-    _print_file_notes(erp)
+    _print_file_notes(erp, absent="read as blank")
     return erp
 
 
@@ -232,7 +232,7 @@ def _load_erp(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_file_notes(erp) -> None:  # type: ignore[no-untyped-def]
+def _print_file_notes(erp, absent: str = "stored values kept") -> None:  # type: ignore[no-untyped-def]
     """What a user must know about an ERP file read: rows not loaded, columns ignored or
     absent, values to look at."""
     if erp.unreadable:
@@ -240,7 +240,7 @@ def _print_file_notes(erp) -> None:  # type: ignore[no-untyped-def]
     if erp.ignored:
         print("columns ignored (not ERP customer fields): " + ", ".join(erp.ignored))
     if erp.absent:
-        print("columns not in the file (stored values kept): " + ", ".join(erp.absent))
+        print(f"columns not in the file ({absent}): " + ", ".join(erp.absent))
     issues = erp.issues
     if issues.empty:
         return

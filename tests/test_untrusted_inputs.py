@@ -654,3 +654,28 @@ def test_a_sync_with_nothing_listening_exits_1_and_says_why(tmp_path, capsys, mo
     err = capsys.readouterr().err
     assert code == 1, err
     assert "run 1 failed: import customers stopped" in err
+
+
+def test_a_store_folder_that_is_not_writable_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    import shopsync.store
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    real_access = shopsync.store.os.access
+    monkeypatch.setattr(  # root may write anywhere: play the user who may not
+        shopsync.store.os, "access", lambda p, mode: False if p == folder else real_access(p, mode)
+    )
+    err = one_line_error(capsys, ["init", "--db", f"sqlite:///{folder / 's.db'}"])
+    assert "cannot write in the folder" in err
+    assert not (folder / "s.db").exists()
+
+
+def test_a_preview_names_what_its_erp_file_lacks(tmp_path, sample_dir, capsys):
+    erp = write(tmp_path, "No.,Name,Telephone\nC1,Contoso,1\nC2,Short\n")
+    out = tmp_path / "v.csv"
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    args = ["--config", str(sample_dir / "shop.toml"), "--erp", str(erp), "--out", str(out)]
+    assert main(["validate-export", *args, "--db", db]) == 0
+    printed = capsys.readouterr().out
+    assert "1 row(s) not loaded" in printed and "Telephone" in printed
+    assert "columns not in the file (read as blank)" in printed
