@@ -211,7 +211,7 @@ def _read_csv(path: Path, encoding: str | None) -> _Table:
         text = text[1:]
     if not text.strip():
         raise InputFileError(str(path), "the file is empty")
-    first_line = text.splitlines()[0]
+    first_line = next(line for line in text.splitlines() if line.strip())
     delimiter = max([",", ";", "\t"], key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None

@@ -66,10 +66,10 @@ def test_a_long_row_is_unreadable_but_trailing_separators_are_fine(tmp_path):
 
 def test_csv_row_numbers_count_blank_lines_and_quoted_newlines(tmp_path):
     city = "x" * 31
-    erp = read_erp_customers(
-        write(tmp_path, f'no,name,city\n\nC1,"two\nlines",Oslo\nC2,B,{city}\n')
-    )
-    assert erp.issues["row"].tolist() == [5]
+    text = f'\nno;name;city\n\nC1;"two\nlines";Oslo\nC2;B;{city}\n'  # blank first line
+    erp = read_erp_customers(write(tmp_path, text))
+    assert erp.customers["name"].tolist() == ["two\nlines", "B"]
+    assert erp.issues["row"].tolist() == [6]
 
 
 # -- Excel as users make it (point 3, point 12) ------------------------------------------------
