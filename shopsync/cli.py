@@ -344,23 +344,10 @@ def _sync_exit(args: argparse.Namespace, result) -> int:  # type: ignore[no-unty
     if result.failed:
         print(f"{result.failed} record(s) failed: see `shopsync log {result.run_id}`")
     if result.status not in ("succeeded", "planned"):
-        reason = _abort_reason(args.db, result.run_id)
-        print(
-            f"shopsync: run {result.run_id} {result.status}" + (f": {reason}" if reason else ""),
-            file=sys.stderr,
-        )
+        reason = f": {result.aborted}" if result.aborted else ""
+        print(f"shopsync: run {result.run_id} {result.status}{reason}", file=sys.stderr)
         return 1
     return 1 if result.failed else 0
-
-
-def _abort_reason(db: str | None, run_id: int | None) -> str:
-    """Why a run stopped early: its ``side="run"`` log rows ('' when it was not stopped)."""
-    if run_id is None:
-        return ""
-    from shopsync.store import open_store
-
-    log = open_store(db).run_log(run_id)
-    return "; ".join(log.loc[log["side"] == "run", "message"].astype(str))
 
 
 def _export_erp(args: argparse.Namespace) -> int:

@@ -634,7 +634,7 @@ def test_a_sync_whose_token_is_refused_exits_1_and_says_why(tmp_path, capsys, mo
                      "--reports", str(tmp_path / "reports")])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 1, captured
-    assert "failed" in captured.err and "import customers stopped" in captured.err
+    assert "refused the access token" in captured.err
     assert "shpat_wrong" not in captured.err + captured.out
 
 
@@ -653,7 +653,24 @@ def test_a_sync_with_nothing_listening_exits_1_and_says_why(tmp_path, capsys, mo
                  "--reports", str(tmp_path / "reports")])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 1, err
-    assert "run 1 failed: import customers stopped" in err
+    assert "connection failed" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_run_stopped_before_any_record_exits_1_with_the_reason(tmp_path, capsys, monkeypatch):
+    import importlib
+
+    from shopsync.run_record import SyncResult
+
+    sync_module = importlib.import_module("shopsync.sync")  # the package's `sync` is the call
+
+    def stopped_run(*args, **kwargs):  # Shopify went away after the plan, before any record
+        records = pd.DataFrame(columns=["side", "record", "outcome", "reason", "message"])
+        return SyncResult(run_id=7, status="failed", records=records, aborted="export stopped: 503")
+
+    monkeypatch.setattr(sync_module, "sync", stopped_run)
+    config = sync_config(tmp_path, "http://127.0.0.1:8787")
+    assert main(["sync", "--config", str(config), "--db", "sqlite://", "--no-progress"]) == 1
+    assert "shopsync: run 7 failed: export stopped: 503" in capsys.readouterr().err
 
 
 def test_a_store_folder_that_is_not_writable_is_a_one_line_error(tmp_path, capsys, monkeypatch):
