@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from shopsync import __version__
 from shopsync.emulator.cli import add_emulator_command
 from shopsync.errors import ShopsyncError, UserInputError
@@ -32,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     load = verbs.add_parser("load-erp", help="load ERP customers from a CSV or Excel file")
     load.add_argument("file", type=Path, help="CSV (, ; or tab separated) or .xlsx file")
     load.add_argument("--encoding", help="text encoding of a CSV file (default UTF-8)")
+    _sheet_option(load)
     _store_options(load)
     load.set_defaults(handler=_load_erp)
 
@@ -137,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ShopsyncError as exc:
         print(f"shopsync: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    except DBAPIError as exc:  # the store refused a read or write (read-only, full, broken)
+        reason = " ".join(str(exc.orig).split())
+        print(f"shopsync: error: the store refused the command: {reason}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("shopsync: interrupted", file=sys.stderr)
         return 130
@@ -172,9 +179,27 @@ def _shopify_source(args: argparse.Namespace, config):  # type: ignore[no-untype
     return Path(args.shopify) if args.shopify else None
 
 
+def _sheet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sheet", help="Excel: the sheet to read (default: the active one)")
+
+
+def _erp_source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The ``--erp`` file read (its notes printed), or None: the store's ERP customers."""
+    if args.erp is None:
+        if args.sheet is not None:
+            raise UserInputError("--sheet needs --erp FILE")
+        return None
+    from shopsync.erp_io import read_erp_customers
+
+    erp = read_erp_customers(args.erp, sheet=args.sheet)
+    _print_file_notes(erp, absent="read as blank")
+    return erp
+
+
 def _job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, required=True, help="shop TOML file")
     parser.add_argument("--erp", type=Path, help="ERP customers file (default: the store's)")
+    _sheet_option(parser)
     parser.add_argument("--out", type=Path, required=True, help="report file: .csv, .xlsx or .html")
     _store_options(parser)
 
@@ -196,18 +221,27 @@ def _load_erp(args: argparse.Namespace) -> int:
     from shopsync.erp_io import read_erp_customers
     from shopsync.store import open_store
 
-    erp = read_erp_customers(args.file, encoding=args.encoding)
+    erp = read_erp_customers(args.file, encoding=args.encoding, sheet=args.sheet)
     store = open_store(args.db)
-    counts = store.save_erp_customers(erp.customers)
+    counts = store.save_erp_customers(erp.customers, erp.columns)
     print(
         f"{args.file}: {len(erp.customers)} customer(s): "
         + ", ".join(f"{k} {v}" for k, v in counts.items())
     )
-    _print_issues(erp.issues)
+    _print_file_notes(erp)
     return 0
 
 
-def _print_issues(issues) -> None:  # type: ignore[no-untyped-def]
+def _print_file_notes(erp, absent: str = "stored values kept") -> None:  # type: ignore[no-untyped-def]
+    """What a user must know about an ERP file read: rows not loaded, columns ignored or
+    absent, values to look at."""
+    if erp.unreadable:
+        print(f"{erp.unreadable} row(s) not loaded (RECORD_UNREADABLE, listed below)")
+    if erp.ignored:
+        print("columns ignored (not ERP customer fields): " + ", ".join(erp.ignored))
+    if erp.absent:
+        print(f"columns not in the file ({absent}): " + ", ".join(erp.absent))
+    issues = erp.issues
     if issues.empty:
         return
     print(f"{len(issues)} value(s) to look at:")
@@ -220,7 +254,7 @@ def _preview_import(args: argparse.Namespace) -> int:
 
     config, store = _config_and_store(args)
     shopify = _shopify_source(args, config)
-    plan = preview_import(config, store, erp_file=args.erp, shopify=shopify)
+    plan = preview_import(config, store, erp_file=_erp_source(args), shopify=shopify)
     return _report(plan, args.out, f"Import plan for shop {config.shop.code}", "action")
 
 
@@ -229,7 +263,7 @@ def _preview_orders(args: argparse.Namespace) -> int:
 
     config, store = _config_and_store(args)
     shopify = _shopify_source(args, config)
-    plan = preview_orders(config, store, args.orders, erp_file=args.erp, shopify=shopify)
+    plan = preview_orders(config, store, args.orders, erp_file=_erp_source(args), shopify=shopify)
     return _report(plan, args.out, f"Order customers for shop {config.shop.code}", "rule")
 
 
@@ -237,7 +271,7 @@ def _validate_export(args: argparse.Namespace) -> int:
     from shopsync.jobs import validate_export
 
     config, store = _config_and_store(args)
-    report = validate_export(config, store, erp_file=args.erp)
+    report = validate_export(config, store, erp_file=_erp_source(args))
     return _report(report, args.out, f"Export eligibility for shop {config.shop.code}", "action")
 
 
@@ -298,13 +332,22 @@ def _sync(args: argparse.Namespace) -> int:
                 reason_column="reason",
             )
             print(f"plan: {path}")
-        return 0
+        return _sync_exit(args, result)
     for kind, path in result.reports.items():
         print(f"report ({kind}): {path}")
+    return _sync_exit(args, result)
+
+
+def _sync_exit(args: argparse.Namespace, result) -> int:  # type: ignore[no-untyped-def]
+    """1 when any record failed or the run did not end as succeeded (or planned): it could
+    not start or was stopped, and stderr says why; else 0."""
     if result.failed:
         print(f"{result.failed} record(s) failed: see `shopsync log {result.run_id}`")
+    if result.status not in ("succeeded", "planned"):
+        reason = f": {result.aborted}" if result.aborted else ""
+        print(f"shopsync: run {result.run_id} {result.status}{reason}", file=sys.stderr)
         return 1
-    return 0
+    return 1 if result.failed else 0
 
 
 def _export_erp(args: argparse.Namespace) -> int:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from shopsync.errors import InputFileError
 
 __all__ = [
+    "BC_CAPTIONS",
     "CAPTIONS",
     "ERP_COLUMNS",
     "ERP_FIELD_LENGTHS",
+    "MANDATORY_COLUMNS",
     "ErpFile",
     "read_erp_customers",
 ]
@@ -62,28 +67,31 @@ ERP_FIELD_LENGTHS = {
     "payment_terms_code": 10,
 }
 
-# Business Central's own export captions, besides the canonical names.
-CAPTIONS = {
-    "No.": "no",
-    "Name": "name",
-    "Name 2": "name_2",
-    "Contact": "contact",
-    "Address": "address",
-    "Address 2": "address_2",
-    "City": "city",
-    "County": "county",
-    "Post Code": "post_code",
-    "Country/Region Code": "country_code",
-    "Phone No.": "phone",
-    "E-Mail": "email",
-    "Email": "email",
-    "Gen. Bus. Posting Group": "gen_bus_posting_group",
-    "VAT Bus. Posting Group": "vat_bus_posting_group",
-    "Customer Posting Group": "customer_posting_group",
-    "Tax Area Code": "tax_area_code",
-    "Tax Liable": "tax_liable",
-    "Payment Terms Code": "payment_terms_code",
-}
+# Business Central's field captions, one per ERP column in ERP_COLUMNS' order (SPEC 10):
+# what its Customer List export shows, and what a file for BC must be headed with.
+BC_CAPTIONS = (
+    "No.",
+    "Name",
+    "Name 2",
+    "Contact",
+    "Address",
+    "Address 2",
+    "City",
+    "County",
+    "Post Code",
+    "Country/Region Code",
+    "Phone No.",
+    "E-Mail",
+    "Gen. Bus. Posting Group",
+    "VAT Bus. Posting Group",
+    "Customer Posting Group",
+    "Tax Area Code",
+    "Tax Liable",
+    "Payment Terms Code",
+)
+
+# Captions read besides the canonical names: BC's, and "Email" (the caption newer BC shows).
+CAPTIONS = dict(zip(BC_CAPTIONS, ERP_COLUMNS, strict=True)) | {"Email": "email"}
 
 _TRUE = {"true", "yes", "1", "y", "x", "ja", "oui"}
 _FALSE = {"false", "no", "0", "n", "", "nein", "non"}
@@ -98,43 +106,94 @@ _HEADER_LOOKUP = {_header_key(c): name for c, name in CAPTIONS.items()} | {
 }
 
 
+# A file without these cannot be used; any other column may be absent (its stored values stay).
+MANDATORY_COLUMNS = ("no",)
+
+ISSUE_COLUMNS = ["row", "no", "column", "code", "message"]
+
+
 @dataclass(frozen=True)
 class ErpFile:
-    """An ERP customer file read: the customers and the problems found on single values."""
+    """An ERP customer file read: the readable customers, the problems found, the columns."""
 
-    customers: pd.DataFrame
+    customers: pd.DataFrame  # every ERP column; one the file lacks is blank
     issues: pd.DataFrame  # columns: row, no, column, code, message
     path: str
+    columns: tuple[str, ...] = ERP_COLUMNS  # the ERP columns the file has
+    ignored: tuple[str, ...] = ()  # the file's captions that are not ERP columns
+
+    @property
+    def absent(self) -> tuple[str, ...]:
+        """ERP columns the file does not have (loading it leaves their stored values)."""
+        return tuple(name for name in ERP_COLUMNS if name not in self.columns)
+
+    @property
+    def unreadable(self) -> int:
+        """Rows not loaded because they could not be read (RECORD_UNREADABLE)."""
+        rows = self.issues.loc[self.issues["code"] == "RECORD_UNREADABLE", "row"]
+        return int(rows.nunique())
 
     def summary(self) -> dict[str, int]:
         """Count of issues per code."""
         return self.issues["code"].value_counts().sort_index().to_dict()
 
 
-def read_erp_customers(path: str | Path, *, encoding: str | None = None) -> ErpFile:
+@dataclass
+class _Row:
+    """One data row of the file: its number there, its cells, what is wrong with it."""
+
+    number: int
+    values: list[str]
+    problems: list[tuple[int | None, str]] = field(default_factory=list)  # (cell index, why)
+
+
+@dataclass
+class _Table:
+    header: list[str]
+    rows: list[_Row]
+
+
+def accepted_captions(name: str) -> list[str]:
+    """The captions read as ERP column ``name``: its own name and Business Central's."""
+    return [name, *[caption for caption, column in CAPTIONS.items() if column == name]]
+
+
+def read_erp_customers(
+    path: str | Path, *, encoding: str | None = None, sheet: str | None = None
+) -> ErpFile:
     """Read ERP customers from a CSV (``,`` ``;`` or tab) or Excel file.
 
-    Every value stays text (leading zeros survive); BC captions are accepted. A file that
-    cannot be used raises InputFileError naming the file, row and column; problems with
-    single values (too long for the ERP field, unreadable Tax Liable) are returned as issues
-    and the values are kept as they are.
+    Every value stays text (leading zeros survive; Excel numbers as their format shows them);
+    BC captions are accepted and other columns are ignored (named in ``ignored``). Excel: the
+    active sheet, or ``sheet``; never a hidden one. A file that cannot be used raises
+    InputFileError naming the file, row and column; a row that cannot be read (too few or
+    too many fields, a formula without a value, a merged cell) is not loaded and is reported
+    as RECORD_UNREADABLE; problems with single values (too long for the ERP field,
+    unreadable Tax Liable) are reported and the values are kept as they are.
     """
     path = Path(path)
     if not path.exists():
         raise InputFileError(str(path), "file not found")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        raw = _read_excel(path)
+        raw = _read_excel(path, sheet)
     elif suffix in (".csv", ".txt", ".tsv"):
+        if sheet is not None:
+            raise InputFileError(str(path), "a sheet can only be chosen in an Excel workbook")
         raw = _read_csv(path, encoding)
     else:
         raise InputFileError(str(path), f"unsupported file type {suffix!r} (use .csv or .xlsx)")
     return _canonical(raw, str(path))
 
 
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+_UTF16_BOMS = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
+
+
+def _read_csv(path: Path, encoding: str | None) -> _Table:
     data = path.read_bytes()
-    enc = encoding or "utf-8-sig"
+    enc = encoding or _utf16_by_bom(data) or "utf-8-sig"
+    if enc == "utf-8-sig" and b"\x00" in data[:4096]:
+        raise _utf16_hint(path, data, enc)
     try:
         text = data.decode(enc)
     except UnicodeDecodeError as exc:
@@ -146,73 +205,278 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
         ) from None
     except LookupError:
         raise InputFileError(str(path), f"unknown encoding {enc!r}") from None
+    if "\x00" in text:
+        raise _utf16_hint(path, data, enc)
+    if text.startswith("\ufeff"):
+        text = text[1:]
     if not text.strip():
         raise InputFileError(str(path), "the file is empty")
-    first_line = text.splitlines()[0]
+    first_line = next(line for line in text.splitlines() if line.strip())
     delimiter = max([",", ";", "\t"], key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    rows: list[_Row] = []
+    line = 0
     try:
-        return pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            quoting=csv.QUOTE_MINIMAL,
+        for record in reader:
+            number, line = line + 1, reader.line_num
+            if not any(value.strip() for value in record):
+                continue
+            if header is None:
+                header = [value.strip() for value in record]
+            else:
+                rows.append(_Row(number, record))
+    except csv.Error as exc:
+        raise InputFileError(str(path), f"malformed CSV: {exc}", row=line + 1) from None
+    assert header is not None  # the text is not blank
+    for row in rows:
+        _check_width(row, len(header))
+    return _Table(header, rows)
+
+
+def _utf16_by_bom(data: bytes) -> str | None:
+    return _UTF16_BOMS.get(data[:2])
+
+
+def _utf16_hint(path: Path, data: bytes, tried: str) -> InputFileError:
+    """The error for a file whose NUL bytes say it is UTF-16 without a byte-order mark."""
+    sample = data[:200]  # LE: the NULs follow the characters (``n\0o\0``)
+    kind = "utf-16-le" if sample[1::2].count(0) >= sample[0::2].count(0) else "utf-16-be"
+    return InputFileError(
+        str(path),
+        f"the file has NUL bytes, so it is not {tried} text: it looks like "
+        f"{kind.upper()} without a byte-order mark (pass --encoding {kind}, "
+        "or save the file as UTF-8)",
+    )
+
+
+def _check_width(row: _Row, width: int) -> None:
+    """A row must have the header's fields; blank extra fields (trailing separators) are fine."""
+    if len(row.values) < width or any(value.strip() for value in row.values[width:]):
+        row.problems.append(
+            (None, f"the row has {len(row.values)} field(s), the header {width}: not loaded")
         )
-    except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise InputFileError(
-            str(path), f"malformed CSV: {exc}", row=int(match.group(1)) if match else None
-        ) from None
+    else:
+        del row.values[width:]
 
 
-def _read_excel(path: Path) -> pd.DataFrame:
+def _read_excel(path: Path, sheet_name: str | None) -> _Table:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(path, data_only=True)
+        # formulas are only seen without data_only: a second, streaming read when there are any
+        formulas = load_workbook(path, read_only=True) if _has_formulas(path) else None
     except Exception as exc:  # openpyxl raises many types for broken files
         raise InputFileError(str(path), f"not a readable Excel workbook ({exc})") from None
-    sheet = workbook.worksheets[0]
-    rows = [[_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    rows = [r for r in rows if any(v for v in r)]
-    if not rows:
-        raise InputFileError(str(path), "the first sheet is empty")
-    header, body = rows[0], rows[1:]
+    try:
+        sheet = _pick_sheet(workbook, sheet_name, str(path))
+        return _sheet_table(sheet, formulas[sheet.title] if formulas else None, str(path))
+    finally:
+        workbook.close()
+        if formulas is not None:
+            formulas.close()
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula (a ``<f>`` element)."""
+    with zipfile.ZipFile(path) as archive:
+        return any(
+            _FORMULA_TAG.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+
+
+def _pick_sheet(workbook: Any, name: str | None, path: str) -> Any:
+    visible = [ws.title for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    if name is not None:
+        if name not in workbook.sheetnames:
+            raise InputFileError(path, f"no sheet {name!r} (sheets: {', '.join(visible)})")
+        sheet = workbook[name]
+    else:
+        sheet = workbook.active
+    if sheet is None or sheet.sheet_state != "visible":
+        title = getattr(sheet, "title", "?")
+        raise InputFileError(
+            path,
+            f"sheet {title!r} is hidden; choose a visible one with --sheet "
+            f"({', '.join(visible) or 'none'})",
+        )
+    return sheet
+
+
+def _sheet_table(sheet: Any, formula_sheet: Any | None, path: str) -> _Table:
+    header: list[str] | None = None
+    header_row = 0
+    rows: list[_Row] = []
+    for cells in sheet.iter_rows():
+        values = [_excel_text(cell.value, cell.number_format) for cell in cells]
+        if not any(v.strip() for v in values):
+            continue
+        if header is None:
+            header, header_row = [v.strip() for v in values], cells[0].row
+        else:
+            rows.append(_Row(cells[0].row, values))
+    if header is None:
+        raise InputFileError(path, f"the sheet {sheet.title!r} is empty")
+    by_number = {row.number: row for row in rows}
+    for cells in formula_sheet.iter_rows(min_row=header_row + 1) if formula_sheet else ():
+        for cell in cells:
+            if getattr(cell, "data_type", "") != "f":
+                continue
+            row = by_number.get(cell.row)
+            if row is not None and not row.values[cell.column - 1]:
+                row.problems.append(
+                    (
+                        cell.column - 1,
+                        f"{cell.coordinate} is a formula without a saved value "
+                        "(open the file in Excel and save it, or paste values)",
+                    )
+                )
+    for merged in sheet.merged_cells.ranges:
+        anchor = merged.start_cell.coordinate
+        for number, column in merged.cells:
+            row = by_number.get(number)
+            if row is None or (number, column) == (merged.min_row, merged.min_col):
+                continue
+            row.problems.append(
+                (
+                    column - 1,
+                    f"cell in the merged range {merged.coord}: only {anchor} holds "
+                    "its value (unmerge the cells and fill them)",
+                )
+            )
     width = len(header)
-    return pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=header, dtype=str)
+    for row in rows:
+        row.values = (row.values + [""] * width)[:width]
+    return _Table(header, rows)
 
 
-def _excel_text(value: object) -> str:
-    """A cell as the text a user sees: 2134.0 -> '2134', None -> ''."""
+def _excel_text(value: object, number_format: str = "General") -> str:
+    """A cell as the text a user sees: 2134.0 -> '2134', 123 as ``00000`` -> '00123'."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _number_text(value, number_format)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
     return str(value)
 
 
-def _canonical(raw: pd.DataFrame, path: str) -> ErpFile:
-    rename: dict[str, str] = {}
-    for caption in raw.columns:
-        name = _HEADER_LOOKUP.get(_header_key(str(caption)))
+_LITERAL = re.compile(r'"([^"]*)"|\\(.)')
+
+
+def _number_text(value: float, number_format: str) -> str:
+    """``value`` as Excel shows it under ``number_format``, for the formats ERP files use:
+    General, zero-padded codes (``00000``, ``00000-0000``) and fixed decimals (``0.00``)."""
+    section = (number_format or "General").split(";")[0]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    pattern = _LITERAL.sub(lambda m: "\x00" * len(m.group(1) or m.group(2)), section)
+    if (
+        isinstance(value, int)
+        and value >= 0
+        and re.fullmatch(r"[0#\x00 \-./()]*0[0#\x00 \-./()]*", pattern)
+    ):
+        return _fill_digits(str(value), section)
+    decimals = re.fullmatch(r"(#,##)?0(?:\.(0+))?", section)
+    if decimals:
+        places = len(decimals.group(2) or "")
+        return format(value, f"{',' if decimals.group(1) else ''}.{places}f")
+    if isinstance(value, int):
+        return str(value)
+    return format(value, ".15g")
+
+
+def _fill_digits(digits: str, section: str) -> str:
+    """Digits placed into a format's ``0``/``#`` slots from the right; literals kept; digits
+    beyond the slots go into the first one, as Excel shows them."""
+    parts: list[tuple[str, str]] = []  # (kind, text): kind "0", "#" or "lit"
+    position = 0
+    for match in _LITERAL.finditer(section):
+        parts += [(ch if ch in "0#" else "lit", ch) for ch in section[position : match.start()]]
+        parts.append(("lit", match.group(1) if match.group(1) is not None else match.group(2)))
+        position = match.end()
+    parts += [(ch if ch in "0#" else "lit", ch) for ch in section[position:]]
+    first_slot = next(i for i, (kind, _) in enumerate(parts) if kind != "lit")
+    remaining = list(digits)
+    out: list[str] = []
+    for index in range(len(parts) - 1, -1, -1):
+        kind, text = parts[index]
+        if kind == "lit":
+            out.append(text)
+        elif index == first_slot:
+            out.append("".join(remaining) or ("0" if kind == "0" else ""))
+        elif remaining:
+            out.append(remaining.pop())
+        elif kind == "0":
+            out.append("0")
+    return "".join(reversed(out))
+
+
+def _canonical(raw: _Table, path: str) -> ErpFile:
+    rename: dict[int, str] = {}
+    ignored: list[str] = []
+    for index, caption in enumerate(raw.header):
+        name = _HEADER_LOOKUP.get(_header_key(caption))
         if name is None:
+            if caption:
+                ignored.append(caption)
             continue
         if name in rename.values():
-            raise InputFileError(path, f"two columns both mean {name!r}", column=str(caption))
-        rename[caption] = name
-    if "no" not in rename.values():
-        raise InputFileError(
-            path, "missing the key column (expected 'no' or BC's 'No.')", row=1, column="no"
-        )
-    frame = raw[list(rename)].rename(columns=rename)
+            raise InputFileError(path, f"two columns both mean {name!r}", row=1, column=caption)
+        rename[index] = name
+    for name in MANDATORY_COLUMNS:
+        if name not in rename.values():
+            accepted = ", ".join(repr(c) for c in accepted_captions(name))
+            found = ", ".join(repr(c) for c in raw.header if c) or "none"
+            raise InputFileError(
+                path,
+                f"missing the key column {name!r}: no column is named {accepted} "
+                f"(columns found: {found})",
+                row=1,
+                column=name,
+            )
+    key_index = next(i for i, name in rename.items() if name == "no")
+
+    issues: list[dict[str, object]] = []
+    readable: list[_Row] = []
+    for row in raw.rows:
+        problems = [(i, why) for i, why in row.problems if i is None or i in rename]
+        if not problems:
+            readable.append(row)
+            continue
+        key = row.values[key_index].strip() if key_index < len(row.values) else ""
+        for index, why in problems:
+            issues.append(
+                {
+                    "row": row.number,
+                    "no": key,
+                    "column": rename.get(index, "") if index is not None else "",
+                    "code": "RECORD_UNREADABLE",
+                    "message": why,
+                }
+            )
+
+    frame = pd.DataFrame(
+        [[row.values[i] for i in rename] for row in readable],
+        columns=list(rename.values()),
+        dtype=str,
+    )
     for name in ERP_COLUMNS:
         if name not in frame.columns:
             frame[name] = ""
     frame = frame[list(ERP_COLUMNS)].astype(str)
     frame["no"] = frame["no"].str.strip()
-    file_rows = pd.Series(range(2, len(frame) + 2), index=frame.index)
+    file_rows = pd.Series([row.number for row in readable], index=frame.index, dtype=int)
 
     blank = frame["no"] == ""
     if blank.any():
@@ -228,7 +492,6 @@ def _canonical(raw: pd.DataFrame, path: str) -> ErpFile:
             column="no",
         )
 
-    issues: list[dict[str, object]] = []
     for name, limit in ERP_FIELD_LENGTHS.items():
         too_long = frame[name].str.len() > limit
         for idx in frame.index[too_long]:
@@ -255,5 +518,13 @@ def _canonical(raw: pd.DataFrame, path: str) -> ErpFile:
             }
         )
     frame["tax_liable"] = liable_text.isin(_TRUE)
-    issue_frame = pd.DataFrame(issues, columns=["row", "no", "column", "code", "message"])
-    return ErpFile(customers=frame.reset_index(drop=True), issues=issue_frame, path=path)
+    issue_frame = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
+    if not issue_frame.empty:
+        issue_frame = issue_frame.sort_values("row", kind="stable").reset_index(drop=True)
+    return ErpFile(
+        customers=frame.reset_index(drop=True),
+        issues=issue_frame,
+        path=path,
+        columns=tuple(name for name in ERP_COLUMNS if name in rename.values()),
+        ignored=tuple(ignored),
+    )

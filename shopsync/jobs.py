@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from shopsync.eligibility import ExportContext, check_export_eligibility
-from shopsync.erp_io import read_erp_customers
+from shopsync.erp_io import ErpFile, read_erp_customers
 from shopsync.export_plan import mirror_with_default_address, plan_export
 from shopsync.mapping import ImportContext, plan_import
 from shopsync.orders import plan_order_customers
@@ -54,7 +54,7 @@ def import_context(store: Store, config: ShopConfig) -> ImportContext:
 
 
 def validate_export(
-    config: ShopConfig, store: Store, erp_file: str | Path | None = None
+    config: ShopConfig, store: Store, erp_file: ErpFile | str | Path | None = None
 ) -> pd.DataFrame:
     """The export plan of every ERP customer (from ``erp_file``, else from the store): eligible
     or not and why, what would be sent, and the action — from the one export planner the
@@ -72,7 +72,7 @@ def preview_import(
     config: ShopConfig,
     store: Store,
     *,
-    erp_file: str | Path | None = None,
+    erp_file: ErpFile | str | Path | None = None,
     shopify: ShopifyCustomers | str | Path | None = None,
 ) -> pd.DataFrame:
     """The import plan for Shopify customers (a JSONL file, a ShopifyCustomers, or else the
@@ -91,7 +91,7 @@ def preview_orders(
     store: Store,
     orders_file: str | Path,
     *,
-    erp_file: str | Path | None = None,
+    erp_file: ErpFile | str | Path | None = None,
     shopify: ShopifyCustomers | str | Path | None = None,
 ) -> pd.DataFrame:
     """The sell-to / bill-to customers of every order in ``orders_file``."""
@@ -104,7 +104,9 @@ def preview_orders(
     )
 
 
-def _erp(store: Store, erp_file: str | Path | None) -> pd.DataFrame:
+def _erp(store: Store, erp_file: ErpFile | str | Path | None) -> pd.DataFrame:
+    if isinstance(erp_file, ErpFile):
+        return erp_file.customers
     return read_erp_customers(erp_file).customers if erp_file else store.erp_customers()
 
 

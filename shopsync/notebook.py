@@ -19,7 +19,7 @@ from shopsync.errors import ShopsyncError, UserInputError
 from shopsync.jobs import preview_import, preview_orders, validate_export
 from shopsync.reasons import explain, split_codes
 from shopsync.reference import reference_dir
-from shopsync.reports import write_report
+from shopsync.reports import path_inside, write_report
 from shopsync.session import shopify_session
 from shopsync.settings import (
     CONTACT_SOURCES,
@@ -566,7 +566,7 @@ def export_reports(
             raise UserInputError(f"export format {fmt!r}: use csv, xlsx or html")
         paths.append(
             write_report(
-                frame, Path(output_dir) / f"{stem}.{fmt}", title=stem, outcome_column="action"
+                frame, path_inside(output_dir, f"{stem}.{fmt}"), title=stem, outcome_column="action"
             )
         )
     return paths

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -11,11 +12,21 @@ import pandas as pd
 from shopsync.errors import UserInputError
 from shopsync.reasons import explain
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "reason_counts", "summary_counts", "write_report"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "neutralise",
+    "path_inside",
+    "printable",
+    "reason_counts",
+    "summary_counts",
+    "write_report",
+]
 
 # A spreadsheet evaluates text starting with these; such cells are written as plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _EXCEL_SHEET_ROWS = 1_048_575
+# Characters XML (so Excel and HTML) cannot hold; shown as \\xNN instead of failing the report.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def neutralise(value: object) -> object:
@@ -23,6 +34,23 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def printable(value: object) -> object:
+    """Text with control characters shown as ``\\xNN`` (XML cannot hold them); the rest as is."""
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
+
+
+def path_inside(folder: str | Path, name: str) -> Path:
+    """``folder / name`` for a file name built from data (a shop code, a stem); a name that
+    would leave ``folder`` (a separator, ``..``, a NUL) is refused."""
+    path = Path(folder) / name
+    leaves = not name or name in (".", "..") or any(ch in name for ch in "/\\\x00")
+    if leaves or path.resolve().parent != Path(folder).resolve():
+        raise UserInputError(f"file name {name!r} would leave the folder {str(folder)!r}")
+    return path
 
 
 def summary_counts(frame: pd.DataFrame, outcome_column: str) -> pd.DataFrame:
@@ -81,6 +109,7 @@ def _write_xlsx(
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    frame, title = frame.map(printable), str(printable(title))
     workbook = Workbook(write_only=False)
     summary = workbook.active
     summary.title = "Summary"
@@ -141,6 +170,7 @@ def _size_columns(sheet, columns: list[list[object]]) -> None:  # type: ignore[n
 def _write_html(
     frame: pd.DataFrame, path: Path, title: str, outcome_column: str, reason_column: str
 ) -> None:
+    frame, title = frame.map(printable), str(printable(title))
     outcomes = summary_counts(frame, outcome_column)
     reasons = reason_counts(frame, reason_column)
     parts = [

@@ -55,6 +55,10 @@ _CHOICES: dict[str, tuple[str, ...]] = {
 _EXCLUSIVE = ("shopify_can_update_customers", "can_update_shopify_customers")
 
 _SHOPIFY_HOST = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+# A shop code names files (reports/<code>-<run>.csv) and keys rows: BC's Code[20], no paths.
+_SHOP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
+# Shopify access tokens and API secrets (shpat_, shpca_, shppa_, shpss_ + hex).
+_TOKEN_LIKE = re.compile(r"shp(?:at|ca|pa|ss)_[0-9a-fA-F]{8,}")
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -92,6 +96,12 @@ class ShopSettings:
         if problems:
             raise ConfigError("settings", problems)
         return updated
+
+    def __post_init__(self) -> None:
+        """A code that could leave its folder, or a URL carrying a secret, never exists."""
+        problems = [p for p in (_code_problem(self.code), _credentials_problem(self.url)) if p]
+        if problems:
+            raise ConfigError("settings", problems)
 
 
 @dataclass(frozen=True)
@@ -270,7 +280,9 @@ def _typed_fields(cls: type, raw: Mapping[str, Any], where: str, problems: list[
     specs = {f.name: f for f in fields(cls)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if any(word in key.lower() for word in _SECRET_WORDS):
+        if any(word in key.lower() for word in _SECRET_WORDS) or (
+            isinstance(value, str) and _TOKEN_LIKE.search(value)
+        ):
             problems.append(
                 f"{where} {key}: secrets are never read from the file; "
                 "set the SHOPIFY_ACCESS_TOKEN environment variable instead"
@@ -319,15 +331,48 @@ def _validate_shop(values: Mapping[str, Any]) -> list[str]:
     version = values.get("api_version")
     if version is not None and version != API_VERSION:
         problems.append(f"[shop] api_version = {version!r}: shopsync is pinned to {API_VERSION}")
+    code = values.get("code")
+    if code is not None and _code_problem(code):
+        problems.append(_code_problem(code))
     url = values.get("url")
     if url is not None:
-        problem = _url_problem(url)
+        problem = _credentials_problem(url) or _url_problem(url)
         if problem:
-            problems.append(f"[shop] url = {url!r}: {problem}")
+            problems.append(f"[shop] url = {_without_credentials(url)!r}: {problem}")
     threshold = values.get("bulk_mutation_threshold")
     if threshold is not None and threshold < 1:
         problems.append("[shop] bulk_mutation_threshold must be at least 1")
     return problems
+
+
+def _code_problem(code: str) -> str:
+    """Why ``code`` is not a shop code we accept, or '' when it is."""
+    if _SHOP_CODE.match(code):
+        return ""
+    return (
+        f"[shop] code = {code!r}: use 1 to 20 letters, digits, '-' or '_' "
+        "(the code names the shop's report files)"
+    )
+
+
+def _credentials_problem(url: str) -> str:
+    """A URL with ``user:secret@`` (or a token anywhere) is refused: secrets are never in
+    the settings."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc or _TOKEN_LIKE.search(url):
+        return (
+            "the URL holds credentials; secrets are never read from the file: "
+            "give https://<name>.myshopify.com and set SHOPIFY_ACCESS_TOKEN"
+        )
+    return ""
+
+
+def _without_credentials(url: str) -> str:
+    """``url`` fit to show: user, password and anything token-like replaced by ``***``."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        url = url.replace(parts.netloc, "***@" + parts.netloc.rsplit("@", 1)[1], 1)
+    return _TOKEN_LIKE.sub("***", url)
 
 
 def _url_problem(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -136,6 +137,9 @@ def parse_jsonl(lines: Iterable[str]) -> list[tuple[int, dict[str, Any] | None, 
         except json.JSONDecodeError as exc:
             rows.append((number, None, f"line {number} is not JSON: {exc.msg}"))
             continue
+        except RecursionError:
+            rows.append((number, None, f"line {number} is nested too deeply to read"))
+            continue
         if not isinstance(value, dict):
             rows.append((number, None, f"line {number} is not a JSON object"))
             continue
@@ -143,10 +147,15 @@ def parse_jsonl(lines: Iterable[str]) -> list[tuple[int, dict[str, Any] | None, 
     return rows
 
 
+class _Malformed(Exception):
+    """A value of a record is not of the shape the Admin API gives it."""
+
+
 def read_shopify_customers(path: str | Path) -> ShopifyCustomers:
     """Customers from a JSONL file: nested ``addressesV2{nodes}`` lines, or a bulk export
-    whose address lines carry ``__parentId``. An unreadable line becomes a customer row
-    with ``record_error`` set, so no record disappears."""
+    whose address lines carry ``__parentId`` (before or after their customer). A line that
+    cannot be read — not JSON, the wrong shape, a customer already read — becomes a customer
+    row with ``record_error`` set and ``shopify_id`` ``line N``, so no record disappears."""
     return _customers_from_rows(read_jsonl(path))
 
 
@@ -156,124 +165,274 @@ def customers_from_jsonl(lines: Iterable[str]) -> ShopifyCustomers:
 
 
 def _customers_from_rows(rows: list[tuple[int, dict[str, Any] | None, str]]) -> ShopifyCustomers:
-    nodes: list[dict[str, Any]] = []
-    by_gid: dict[str, dict[str, Any]] = {}
+    nodes: list[tuple[int, dict[str, Any]]] = []
+    first_line: dict[str, int] = {}
+    children: list[tuple[int, dict[str, Any]]] = []
     broken: list[tuple[int, str]] = []
     for number, value, problem in rows:
         if value is None:
             broken.append((number, problem))
         elif "__parentId" in value:
-            parent = by_gid.get(value["__parentId"])
-            if parent is None:
-                broken.append((number, f"line {number}: address of an unknown customer"))
-                continue
-            parent.setdefault("addressesV2", {}).setdefault("nodes", []).append(value)
+            children.append((number, value))
         else:
-            node = dict(value)
-            nodes.append(node)
-            by_gid[str(node.get("id", ""))] = node
-    result = customers_from_nodes(nodes)
-    if broken:
-        extra = pd.DataFrame(
-            [{"shopify_id": f"line {n}", "record_error": problem} for n, problem in broken]
+            key = _customer_key(value)
+            if key and key in first_line:
+                broken.append(
+                    (
+                        number,
+                        f"line {number}: customer {key} again (first read on line "
+                        f"{first_line[key]}); this line is not read",
+                    )
+                )
+                continue
+            if key:
+                first_line[key] = number
+            nodes.append((number, dict(value)))
+    by_key = {key: node for _, node in nodes if (key := _customer_key(node))}
+    extra: dict[int, list[Any]] = {}  # id(node) -> its __parentId address lines
+    for number, value in children:
+        parent = by_key.get(
+            legacy_id(value.get("__parentId")) if _is_text(value.get("__parentId")) else ""
         )
-        customers = pd.concat([result.customers, extra], ignore_index=True)
-        result = ShopifyCustomers(_fill(customers, CUSTOMER_COLUMNS), result.addresses)
-    return result
+        if parent is None:
+            broken.append((number, f"line {number}: address of an unknown customer"))
+        else:
+            extra.setdefault(id(parent), []).append(value)
+    customers: list[dict[str, Any]] = []
+    addresses: list[dict[str, Any]] = []
+    for number, node in nodes:
+        try:
+            customer, rows_of = _customer_record(node, extra.get(id(node), []))
+        except _Malformed as exc:
+            broken.append((number, f"line {number}{_about(node)}: {exc}"))
+            continue
+        customers.append(customer)
+        addresses.extend(rows_of)
+    for number, problem in sorted(broken):
+        customers.append({"shopify_id": f"line {number}", "record_error": problem})
+    return _frames(customers, addresses)
 
 
 def customers_from_nodes(nodes: Iterable[Mapping[str, Any]]) -> ShopifyCustomers:
-    """Customer nodes in the Admin API shape -> ShopifyCustomers."""
+    """Customer nodes in the Admin API shape -> ShopifyCustomers; a node of another shape is
+    a row with ``record_error`` set (its id, or ``node N``), never an exception."""
     customers: list[dict[str, Any]] = []
     addresses: list[dict[str, Any]] = []
-    for node in nodes:
-        shopify_id = str(node.get("legacyResourceId") or legacy_id(node.get("id")))
-        default_id = legacy_id((node.get("defaultAddress") or {}).get("id"))
-        problem = "" if shopify_id else "customer without id"
-        customers.append(
-            {
-                "shopify_id": shopify_id,
-                "first_name": _s(node.get("firstName")),
-                "last_name": _s(node.get("lastName")),
-                "email": _s((node.get("defaultEmailAddress") or {}).get("emailAddress"))
-                or _s(node.get("email")),
-                "phone": _s((node.get("defaultPhoneNumber") or {}).get("phoneNumber"))
-                or _s(node.get("phone")),
-                "state": _s(node.get("state")),
-                "tags": ",".join(node.get("tags") or []),
-                "note": _s(node.get("note")),
-                "verified_email": bool(node.get("verifiedEmail")),
-                "tax_exempt": bool(node.get("taxExempt")),
-                "created_at": _s(node.get("createdAt")),
-                "updated_at": _s(node.get("updatedAt")),
-                "default_address_id": default_id,
-                "record_error": problem,
-            }
-        )
-        raw_addresses = node.get("addressesV2") or {}
-        if isinstance(raw_addresses, Mapping):
-            raw_addresses = raw_addresses.get("nodes") or [
-                edge.get("node", {}) for edge in raw_addresses.get("edges") or []
-            ]
-        raw_addresses = list(raw_addresses or node.get("addresses") or [])
-        for position, address in enumerate(raw_addresses):
-            row = _address(address)
-            row.update(
-                address_id=legacy_id(address.get("id")),
-                shopify_id=shopify_id,
-                position=position,
-                is_default=bool(default_id) and legacy_id(address.get("id")) == default_id,
+    for number, node in enumerate(nodes, 1):
+        try:
+            if not isinstance(node, Mapping):
+                raise _Malformed(f"a {type(node).__name__}, not an object")
+            customer, rows = _customer_record(node, [])
+        except _Malformed as exc:
+            key = _customer_key(node) if isinstance(node, Mapping) else ""
+            customers.append(
+                {"shopify_id": key or f"node {number}", "record_error": f"node {number}: {exc}"}
             )
-            addresses.append(row)
+            continue
+        customers.append(customer)
+        addresses.extend(rows)
+    return _frames(customers, addresses)
+
+
+def _frames(customers: list[dict[str, Any]], addresses: list[dict[str, Any]]) -> ShopifyCustomers:
     return ShopifyCustomers(
         _fill(pd.DataFrame(customers), CUSTOMER_COLUMNS),
         _fill(pd.DataFrame(addresses), ADDRESS_COLUMNS),
     )
 
 
+def _customer_key(node: Mapping[str, Any]) -> str:
+    """The numeric id a customer node names itself by ('' when it has none readable):
+    ``gid://shopify/Customer/7``, ``"7"`` and ``7`` are the same customer."""
+    value = node.get("legacyResourceId") or node.get("id")
+    return legacy_id(value) if _is_text(value) else ""
+
+
+def _about(node: Mapping[str, Any]) -> str:
+    key = _customer_key(node)
+    return f" (customer {key})" if key else ""
+
+
+def _customer_record(
+    node: Mapping[str, Any], extra_addresses: list[Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One customer row and its address rows; raises _Malformed for a value of the wrong shape."""
+    shopify_id = _customer_key(node)
+    _text(node.get("id"), "id")
+    default_id = legacy_id(
+        _text(_obj(node.get("defaultAddress"), "defaultAddress").get("id"), "defaultAddress.id")
+    )
+    email = _obj(node.get("defaultEmailAddress"), "defaultEmailAddress")
+    phone = _obj(node.get("defaultPhoneNumber"), "defaultPhoneNumber")
+    customer = {
+        "shopify_id": shopify_id,
+        "first_name": _text(node.get("firstName"), "firstName"),
+        "last_name": _text(node.get("lastName"), "lastName"),
+        "email": _text(email.get("emailAddress"), "defaultEmailAddress.emailAddress")
+        or _text(node.get("email"), "email"),
+        "phone": _text(phone.get("phoneNumber"), "defaultPhoneNumber.phoneNumber")
+        or _text(node.get("phone"), "phone"),
+        "state": _text(node.get("state"), "state"),
+        "tags": ",".join(_tags(node.get("tags"))),
+        "note": _text(node.get("note"), "note"),
+        "verified_email": _flag(node.get("verifiedEmail"), "verifiedEmail"),
+        "tax_exempt": _flag(node.get("taxExempt"), "taxExempt"),
+        "created_at": _text(node.get("createdAt"), "createdAt"),
+        "updated_at": _text(node.get("updatedAt"), "updatedAt"),
+        "default_address_id": default_id,
+        "record_error": "" if shopify_id else "customer without id",
+    }
+    raw = node.get("addressesV2")
+    if raw is not None:
+        connection = _obj(raw, "addressesV2")
+        if "nodes" in connection:
+            raw_addresses = _list(connection.get("nodes"), "addressesV2.nodes")
+        else:
+            edges = _list(connection.get("edges"), "addressesV2.edges")
+            raw_addresses = [_obj(edge, "addressesV2.edges[]").get("node") for edge in edges]
+    else:
+        raw_addresses = _list(node.get("addresses"), "addresses")
+    rows = []
+    for position, address in enumerate([*raw_addresses, *extra_addresses]):
+        if not isinstance(address, Mapping):
+            raise _Malformed(f"address {position + 1} is {_kind(address)}, not an object")
+        row = _address(address)
+        address_id = legacy_id(_text(address.get("id"), "address id"))
+        row.update(
+            address_id=address_id,
+            shopify_id=shopify_id,
+            position=position,
+            is_default=bool(default_id) and address_id == default_id,
+        )
+        rows.append(row)
+    return customer, rows
+
+
 def read_shopify_orders(path: str | Path) -> pd.DataFrame:
-    """Orders from a JSONL file (one Order object a line) -> one row per order."""
-    nodes, broken = [], []
+    """Orders from a JSONL file (one Order object a line) -> one row per order; a line that
+    cannot be read (not JSON, the wrong shape, an order already read) is a row with
+    ``record_error`` set and ``order_id`` ``line N``."""
+    rows, broken = [], []
+    first_line: dict[str, int] = {}
     for number, value, problem in read_jsonl(path):
         if value is None:
             broken.append({"order_id": f"line {number}", "record_error": problem})
-        else:
-            nodes.append(value)
-    orders = orders_from_nodes(nodes)
-    if broken:
-        orders = _fill(pd.concat([orders, pd.DataFrame(broken)], ignore_index=True), ORDER_COLUMNS)
-    return orders
+            continue
+        key = _customer_key(value)
+        if key and key in first_line:
+            broken.append(
+                {
+                    "order_id": f"line {number}",
+                    "record_error": f"line {number}: order {key} again (first read on line "
+                    f"{first_line[key]}); this line is not read",
+                }
+            )
+            continue
+        if key:
+            first_line[key] = number
+        try:
+            rows.append(_order_record(value))
+        except _Malformed as exc:
+            about = f" (order {key})" if key else ""
+            broken.append(
+                {"order_id": f"line {number}", "record_error": f"line {number}{about}: {exc}"}
+            )
+    return _fill(pd.DataFrame(rows + broken), ORDER_COLUMNS)
 
 
 def orders_from_nodes(nodes: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
-    """Order nodes in the Admin API shape -> one row per order with flattened addresses."""
+    """Order nodes in the Admin API shape -> one row per order with flattened addresses; a
+    node of another shape is a row with ``record_error`` set, never an exception."""
     rows = []
-    for node in nodes:
-        row = {
-            "order_id": str(node.get("legacyResourceId") or legacy_id(node.get("id"))),
-            "name": _s(node.get("name")),
-            "created_at": _s(node.get("createdAt")),
-            "shopify_id": legacy_id((node.get("customer") or {}).get("id")),
-            "email": _s(node.get("email")),
-            "phone": _s(node.get("phone")),
-            "source_name": _s(node.get("sourceName")),
-            "record_error": "",
-        }
-        for kind, key in ORDER_ADDRESS_KINDS.items():
-            for field, value in _address(node.get(key) or {}).items():
-                row[f"{kind}_{field}"] = value
-        rows.append(row)
+    for number, node in enumerate(nodes, 1):
+        try:
+            if not isinstance(node, Mapping):
+                raise _Malformed(f"a {type(node).__name__}, not an object")
+            rows.append(_order_record(node))
+        except _Malformed as exc:
+            key = _customer_key(node) if isinstance(node, Mapping) else ""
+            rows.append(
+                {"order_id": key or f"node {number}", "record_error": f"node {number}: {exc}"}
+            )
     return _fill(pd.DataFrame(rows), ORDER_COLUMNS)
 
 
-def _address(address: Mapping[str, Any]) -> dict[str, str]:
-    row = {column: _s(address.get(key)) for column, key in _ADDRESS_FIELDS.items()}
-    row["country_code"] = _s(address.get("countryCodeV2") or address.get("countryCode")).upper()
+def _order_record(node: Mapping[str, Any]) -> dict[str, Any]:
+    _text(node.get("id"), "id")
+    customer = _obj(node.get("customer"), "customer")
+    row = {
+        "order_id": _customer_key(node),
+        "name": _text(node.get("name"), "name"),
+        "created_at": _text(node.get("createdAt"), "createdAt"),
+        "shopify_id": legacy_id(_text(customer.get("id"), "customer.id")),
+        "email": _text(node.get("email"), "email"),
+        "phone": _text(node.get("phone"), "phone"),
+        "source_name": _text(node.get("sourceName"), "sourceName"),
+        "record_error": "",
+    }
+    for kind, key in ORDER_ADDRESS_KINDS.items():
+        for field, value in _address(_obj(node.get(key), key)).items():
+            row[f"{kind}_{field}"] = value
     return row
 
 
-def _s(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+def _address(address: Mapping[str, Any]) -> dict[str, str]:
+    row = {column: _text(address.get(key), key) for column, key in _ADDRESS_FIELDS.items()}
+    code = _text(address.get("countryCodeV2"), "countryCodeV2") or _text(
+        address.get("countryCode"), "countryCode"
+    )
+    row["country_code"] = code.upper()
+    return row
+
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
+def _text(value: Any, where: str) -> str:
+    """A scalar as stripped text ('' for null); an object or a list is _Malformed."""
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float, bool)):
+        return str(value).strip()
+    raise _Malformed(f"{where} is {_kind(value)}, not a text value")
+
+
+def _obj(value: Any, where: str) -> Mapping[str, Any]:
+    if value is None:
+        return _EMPTY
+    if isinstance(value, Mapping):
+        return value
+    raise _Malformed(f"{where} is {_kind(value)}, not an object")
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise _Malformed(f"{where} is {_kind(value)}, not a list")
+
+
+def _flag(value: Any, where: str) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise _Malformed(f"{where} is {_kind(value)}, not true or false")
+
+
+def _tags(value: Any) -> list[str]:
+    """Tags as the Admin API's list of strings (or the REST API's comma-separated text)."""
+    if isinstance(value, str):
+        return [t.strip() for t in value.split(",") if t.strip()]
+    return [_text(tag, "tags[]") for tag in _list(value, "tags")]
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "text", type(None): "null"}
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 def _fill(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pycountry
@@ -28,10 +30,11 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
 )
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError
 
 from shopsync.erp_io import ERP_COLUMNS
 from shopsync.errors import UserInputError
@@ -323,7 +326,7 @@ def open_store(url: str | None = None) -> Store:
     except ArgumentError:
         raise UserInputError(f"not a database URL: {url!r}") from None
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _sqlite_folder(parsed)
     try:
         engine = create_engine(url)
     except Exception as exc:  # missing driver, bad option...
@@ -333,6 +336,28 @@ def open_store(url: str | None = None) -> Store:
     store = Store(engine)
     store.create_schema()
     return store
+
+
+def _sqlite_folder(parsed: URL) -> None:
+    """Create the folder of a SQLite store file; a parent that is a file (or cannot be
+    made) is a one-line error."""
+    database = str(parsed.database)
+    if parsed.query.get("uri") == "true":  # file:PATH?mode=ro: SQLite reads the URI itself
+        database = urlsplit(database).path
+    folder = Path(database).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = (
+            "a file is in the way"
+            if isinstance(exc, (FileExistsError, NotADirectoryError))
+            else exc.strerror
+        )
+        raise UserInputError(
+            f"cannot create the folder {str(folder)!r} for the store: {why}"
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserInputError(f"cannot write in the folder {str(folder)!r} of the store")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -352,22 +377,47 @@ class Store:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
     def create_schema(self) -> None:
-        """Create missing tables; refuse a store written by another schema version."""
-        try:
-            metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                version = conn.execute(
-                    select(meta.c.value).where(meta.c.key == "schema_version")
-                ).scalar()
-                if version is None:
-                    conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
-        except OperationalError as exc:
-            raise UserInputError(f"cannot open store {self!r}: {exc.orig}") from None
+        """Create missing tables; refuse a store written by another schema version, or an old
+        one without a version (never stamped blindly). Several processes creating the same
+        new store at once all succeed."""
+        for attempt in range(5):
+            try:
+                version = self._create_and_stamp()
+                break
+            except (OperationalError, IntegrityError) as exc:
+                if attempt == 4 or not _created_meanwhile(exc):
+                    raise UserInputError(f"cannot open store {self!r}: {_one_line(exc)}") from None
+                time.sleep(0.05 * (attempt + 1))  # another process created it: look again
+            except DatabaseError as exc:  # not a database, corrupt, read-only...
+                raise UserInputError(f"cannot open store {self!r}: {_one_line(exc)}") from None
         if version not in (None, SCHEMA_VERSION):
             raise UserInputError(
                 f"store {self!r} has schema version {version}, this shopsync needs "
                 f"{SCHEMA_VERSION}: use a new store (--db) or delete the old file"
             )
+
+    def _create_and_stamp(self) -> str | None:
+        """Refuse unversioned shopsync tables, create the missing ones (the version table
+        first), stamp a new store; returns the version found (None for a new store)."""
+        with self.engine.begin() as conn:
+            existing = set(inspect(conn).get_table_names())
+            ours = existing & set(metadata.tables)
+            if ours and meta.name not in existing:
+                raise UserInputError(
+                    f"store {self!r} has shopsync tables ({', '.join(sorted(ours)[:3])}...) but "
+                    "no schema version: it was made by an older shopsync; use a new store "
+                    "(--db) and load it again, it is not changed"
+                )
+            # the version table first: SQLite runs each CREATE on its own, and a process
+            # looking meanwhile must see the version table before any other
+            meta.create(conn, checkfirst=True)
+            metadata.create_all(conn)
+            version = conn.execute(
+                select(meta.c.value).where(meta.c.key == "schema_version")
+            ).scalar()
+            if version is None:
+                conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
+        return version
 
     # -- reference data ---------------------------------------------------------------------
 
@@ -476,17 +526,24 @@ class Store:
 
     # -- ERP customers ----------------------------------------------------------------------
 
-    def save_erp_customers(self, frame: pd.DataFrame) -> dict[str, int]:
-        """Insert new and update changed ERP customers (by ``no``); returns the counts."""
+    def save_erp_customers(
+        self, frame: pd.DataFrame, columns: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        """Insert new and update changed ERP customers (by ``no``); returns the counts.
+
+        ``columns``: the ERP columns the data really has (default: all). An existing
+        customer's other columns keep their stored values; a new customer gets them blank.
+        """
         existing = self.erp_customers().set_index("no")
+        compared = [k for k in (columns or ERP_COLUMNS) if k in ERP_COLUMNS and k != "no"]
         now = _now()
         inserted, updated, unchanged = [], [], 0
         for row in frame[list(ERP_COLUMNS)].to_dict("records"):
             no = row["no"]
             if no not in existing.index:
                 inserted.append({**row, "created_at": now, "updated_at": now})
-            elif any(existing.at[no, k] != row[k] for k in ERP_COLUMNS if k != "no"):
-                updated.append({**row, "updated_at": now})
+            elif any(existing.at[no, k] != row[k] for k in compared):
+                updated.append({"no": no, **{k: row[k] for k in compared}, "updated_at": now})
             else:
                 unchanged += 1
         with self.engine.begin() as conn:
@@ -1182,10 +1239,23 @@ class Store:
         *,
         overwrite: bool = False,
     ) -> int:
-        """Insert rows whose key is new; with ``overwrite`` also update existing ones."""
+        """Insert rows whose key is new; with ``overwrite`` also update existing ones. When
+        another process inserted the same keys meanwhile, it looks again."""
         rows = list(rows)
         if not rows:
             return 0
+        for attempt in range(5):
+            try:
+                return self._upsert_once(table, rows, keys, overwrite)
+            except (OperationalError, IntegrityError) as exc:
+                if attempt == 4 or not _created_meanwhile(exc):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _upsert_once(
+        self, table: Table, rows: list[Mapping[str, Any]], keys: list[str], overwrite: bool
+    ) -> int:
         key_columns = [table.c[k] for k in keys]
         with self.engine.begin() as conn:
             existing = {tuple(r) for r in conn.execute(select(*key_columns))}
@@ -1198,6 +1268,16 @@ class Store:
                         condition = [table.c[k] == row[k] for k in keys]
                         conn.execute(table.update().where(*condition).values(**row))
         return len(new)
+
+
+def _created_meanwhile(exc: Exception) -> bool:
+    """True when ``exc`` says another process created the same table or row first."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, IntegrityError) or "already exists" in text or "locked" in text
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(getattr(exc, "orig", None) or exc).split())
 
 
 def _now() -> datetime:
