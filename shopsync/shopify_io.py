@@ -156,22 +156,29 @@ def customers_from_jsonl(lines: Iterable[str]) -> ShopifyCustomers:
 
 
 def _customers_from_rows(rows: list[tuple[int, dict[str, Any] | None, str]]) -> ShopifyCustomers:
+    # Two passes: a bulk query's output is not grouped (API 2026-07), so an address line
+    # (``__parentId``) may come before its customer's line.
     nodes: list[dict[str, Any]] = []
     by_gid: dict[str, dict[str, Any]] = {}
     broken: list[tuple[int, str]] = []
+    children: list[tuple[int, dict[str, Any]]] = []
     for number, value, problem in rows:
         if value is None:
             broken.append((number, problem))
         elif "__parentId" in value:
-            parent = by_gid.get(value["__parentId"])
-            if parent is None:
-                broken.append((number, f"line {number}: address of an unknown customer"))
-                continue
-            parent.setdefault("addressesV2", {}).setdefault("nodes", []).append(value)
+            children.append((number, value))
         else:
             node = dict(value)
             nodes.append(node)
             by_gid[str(node.get("id", ""))] = node
+    # Lines of one customer in address-id order (creation order), whatever the file's order.
+    children.sort(key=lambda child: _numeric_id(child[1].get("id")))
+    for number, value in children:
+        parent = by_gid.get(value["__parentId"])
+        if parent is None:
+            broken.append((number, f"line {number}: address of an unknown customer"))
+            continue
+        parent.setdefault("addressesV2", {}).setdefault("nodes", []).append(value)
     result = customers_from_nodes(nodes)
     if broken:
         extra = pd.DataFrame(
@@ -270,6 +277,11 @@ def _address(address: Mapping[str, Any]) -> dict[str, str]:
     row = {column: _s(address.get(key)) for column, key in _ADDRESS_FIELDS.items()}
     row["country_code"] = _s(address.get("countryCodeV2") or address.get("countryCode")).upper()
     return row
+
+
+def _numeric_id(gid: Any) -> int:
+    tail = legacy_id(gid)
+    return int(tail) if tail.isdigit() else 0
 
 
 def _s(value: Any) -> str:

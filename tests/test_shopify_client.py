@@ -189,6 +189,25 @@ def test_bulk_query_streams_customers_with_addresses(tmp_path, clock):
     assert (result.customers["record_error"] == "").all()
 
 
+def test_bulk_query_keeps_addresses_whose_line_comes_before_their_customer(clock):
+    # 2026-07 bulk output is ungrouped: the emulator shuffles it, so some address lines come
+    # first; every address must still be attached to its customer, none reported lost.
+    emulator = Emulator(data_dir=Path("data/sample"), clock=clock, sleep=clock.sleep, seed=3)
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+        result = bulk_customers(client, poll=0.5)
+    expected = {
+        c["legacyResourceId"]: [
+            a["id"].split("/")[-1].split("?")[0] for a in c["addressesV2"]["nodes"]
+        ]
+        for c in emulator.customers()
+    }
+    got = result.addresses.groupby("shopify_id")["address_id"].apply(list).to_dict()
+    assert {k: v for k, v in expected.items() if v} == got
+    assert list(result.customers["record_error"].unique()) == [""]
+    assert len(result.customers) == len(expected)
+
+
 def test_bulk_mutation_maps_every_line_back_to_its_input(client, emulator):
     lines = [
         {"identifier": {"email": f"bulk{i}@x.com"}, "input": {"email": f"bulk{i}@x.com"}}

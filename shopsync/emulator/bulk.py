@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ class BulkOperation:
     output: bytes | None = None
     staged_path: str | None = None
     client_identifier: str | None = None
+    group_objects: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -160,6 +162,10 @@ class BulkManager:
         try:
             if op.type == "QUERY":
                 lines, roots = self._export(op.query)
+                if not op.group_objects:
+                    # 2026-07: output order is not guaranteed unless groupObjects is true; an
+                    # address line may come before its customer (seeded, so runs repeat).
+                    random.Random(f"{self.emulator.seed}/{op.n}").shuffle(lines)
             else:
                 lines, roots = self._apply_mutations(op)
         except Exception:
@@ -322,6 +328,7 @@ class BulkManager:
                     None,
                 )
             op = self._new("QUERY", query)
+            op.group_objects = bool(groupObjects)
             return {"bulkOperation": self.view(op), "userErrors": []}
 
     def run_mutation(
