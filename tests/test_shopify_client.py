@@ -234,3 +234,38 @@ def test_expected_costs_are_the_costs_the_emulator_reports(client):
     list(client.orders())
     for name in queries.EXPECTED_COSTS:
         assert client._costs[name] == queries.EXPECTED_COSTS[name], name
+
+
+def test_customer_by_identifier_sees_a_write_the_search_does_not_yet(clock):
+    emulator = Emulator(clock=clock, sleep=clock.sleep, search_delay=2.0)
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+        made = client.set_customer({"email": "Lag@X.com"}, identifier={"email": "Lag@X.com"})
+        assert client.find_customers(email="lag@x.com") == []  # the search index lags
+        exact = client.customer_by_identifier(email=" LAG@x.COM ")
+        assert exact["id"] == made.data["id"]
+        gid = made.data["id"]
+        assert client.update_customer({"id": gid, "email": "moved@x.com"}).ok
+        assert client.customer_by_identifier(email="moved@x.com")["id"] == gid
+        assert client.find_customers(email="moved@x.com") == []
+
+
+def test_customer_set_replaces_the_address_list(client):
+    def address(city):
+        return {"address1": f"1 {city} St", "city": city, "countryCode": "NL", "zip": "1011 AB"}
+
+    first = client.set_customer(
+        {"email": "a@x.com", "addresses": [address("Delft"), address("Gouda")]},
+        identifier={"email": "a@x.com"},
+    )
+    assert first.ok, first.message
+    before = client.customer_by_identifier(email="a@x.com")["addressesV2"]["nodes"]
+    gouda = next(a["id"] for a in before if a["city"] == "Gouda")
+    again = client.set_customer(
+        {"email": "a@x.com", "addresses": [address("Gouda"), address("Breda")]},
+        identifier={"email": "a@x.com"},
+    )
+    assert again.ok, again.message
+    after = client.customer_by_identifier(email="a@x.com")["addressesV2"]["nodes"]
+    assert sorted(a["city"] for a in after) == ["Breda", "Gouda"]  # Delft was deleted
+    assert next(a["id"] for a in after if a["city"] == "Gouda") == gouda  # kept, not re-made

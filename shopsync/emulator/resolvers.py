@@ -388,11 +388,12 @@ class Resolvers:
             ctx = search.customer_search_context(self._country_of, self._customer_haystack)
             node = self._search(info, args.get("query"), ctx)
             candidates = [c for c in store.customers.values()]
-            if node is not None:
+            if node is not None:  # a search reads the lagging index; the answer is current
                 candidates = [
                     c
                     for c in candidates
-                    if store.is_searchable(c) and search.evaluate(node, c, ctx)
+                    if (seen := store.search_view(c)) is not None
+                    and search.evaluate(node, seen, ctx)
                 ]
             sort_key = args.get("sortKey") or "ID"
             sort_value, cursor_value = self._customer_sort(sort_key)

@@ -70,7 +70,10 @@ class Store:
         self.orders: dict[int, dict] = {}
         self.email_index: dict[str, int] = {}
         self.phone_index: dict[str, int] = {}
-        self.searchable_at: dict[int, float] = {}
+        # What customers(query:) sees: a snapshot per customer, refreshed search_delay seconds
+        # after each write (creates and updates alike; Shopify's search index lags).
+        self._indexed: dict[int, dict] = {}
+        self._pending: dict[int, tuple[float, dict]] = {}
         self.invites: list[dict] = []
         self.activation_urls: list[dict] = []
         self.shop: dict[str, Any] = {
@@ -145,12 +148,19 @@ class Store:
     def orders_of(self, customer: dict) -> list[dict]:
         return [o for o in self.orders.values() if o.get("customerId") == customer["id"]]
 
-    def is_searchable(self, customer: dict) -> bool:
+    def search_view(self, customer: dict) -> dict | None:
+        """The customer as the search index knows it: its state ``search_delay`` seconds after
+        its last write, or None when it was created since."""
         n = int(customer["legacyResourceId"])
-        return self.clock() >= self.searchable_at.get(n, float("-inf"))
+        pending = self._pending.get(n)
+        if pending is not None and self.clock() >= pending[0]:
+            self._indexed[n] = pending[1]
+            del self._pending[n]
+        return self._indexed.get(n)
 
     # ------------------------------------------------------------------ index upkeep
-    def index(self, customer: dict) -> None:
+    def index(self, customer: dict, *, searchable_now: bool = False) -> None:
+        """Refresh the exact e-mail/phone lookups at once, the search index after the lag."""
         n = int(customer["legacyResourceId"])
         for key, value in list(self.email_index.items()):
             if value == n:
@@ -162,12 +172,18 @@ class Store:
             self.email_index[customer["email"].lower()] = n
         if customer.get("phone"):
             self.phone_index[customer["phone"]] = n
+        snapshot = {**customer, "tags": list(customer.get("tags") or [])}
+        snapshot["addressIds"] = list(customer.get("addressIds") or [])
+        if searchable_now or self.search_delay <= 0:
+            self._indexed[n] = snapshot
+            self._pending.pop(n, None)
+        else:
+            self._pending[n] = (self.clock() + self.search_delay, snapshot)
 
     def insert(self, customer: dict, *, searchable_now: bool = False) -> None:
         n = int(customer["legacyResourceId"])
         self.customers[n] = customer
-        self.index(customer)
-        self.searchable_at[n] = self.clock() + (0.0 if searchable_now else self.search_delay)
+        self.index(customer, searchable_now=searchable_now)
         self._next_customer = max(self._next_customer, n + 1)
 
     def remove(self, customer: dict) -> None:
@@ -175,7 +191,8 @@ class Store:
         for aid in customer["addressIds"]:
             self.addresses.pop(aid, None)
         self.customers.pop(n, None)
-        self.searchable_at.pop(n, None)
+        self._indexed.pop(n, None)
+        self._pending.pop(n, None)
         self.email_index = {k: v for k, v in self.email_index.items() if v != n}
         self.phone_index = {k: v for k, v in self.phone_index.items() if v != n}
 
@@ -263,6 +280,7 @@ class Store:
             customer["defaultAddressId"] = default_n
         elif customer["addressIds"]:
             customer["defaultAddressId"] = customer["addressIds"][0]
+        self.index(customer, searchable_now=True)  # seeded customers are indexed already
         self._last_stamp = max(self._last_stamp, int(parse_ts(customer["updatedAt"])))
 
     def _seed_order(self, raw: dict) -> None:

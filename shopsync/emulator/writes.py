@@ -235,6 +235,7 @@ class CustomerWriter:
                 store.add_address(record, address)
             if record["addressIds"]:
                 record["defaultAddressId"] = record["addressIds"][0]
+                store.index(record)  # the search index sees the customer with its addresses
             return {"customer": record, "userErrors": []}
 
     # ------------------------------------------------------------------ customerUpdate
@@ -420,9 +421,9 @@ class CustomerWriter:
                 record.update(draft)
                 if changed or addresses is not None:
                     self._touch(record)
-                store.index(record)
             if addresses is not None:
                 self._replace_addresses(record, addresses)
+            store.index(record)
             return {"customer": record, "userErrors": []}
 
     def _replace_addresses(self, record: dict, addresses: list[dict]) -> None:

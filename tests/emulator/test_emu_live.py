@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from emulator_helpers import gql
+from emulator_helpers import create, gql
 
 from shopsync.emulator import Emulator
 
@@ -47,3 +47,34 @@ def test_bulk_output_is_ungrouped_and_shuffled_unless_group_objects(clock) -> No
     grouped = bulk_lines(emu, CUSTOMERS_WITH_ADDRESSES, group=True)
     assert not child_before_parent(grouped)
     assert sorted(map(json.dumps, grouped)) == sorted(map(json.dumps, loose))
+
+
+SEARCH = "query($q: String) { customers(first: 10, query: $q) { nodes { id email } } }"
+BY_IDENTIFIER = (
+    "query($e: String!) { customerByIdentifier(identifier: {emailAddress: $e}) { id email } }"
+)
+UPDATE = (
+    "mutation($input: CustomerInput!) { customerUpdate(input: $input) "
+    "{ customer { id email } userErrors { field message } } }"
+)
+
+
+def found(emu: Emulator, query: str) -> list[str]:
+    return [n["email"] for n in gql(emu, SEARCH, {"q": query})["data"]["customers"]["nodes"]]
+
+
+def test_search_lags_behind_updates_too_but_customer_by_identifier_never(clock) -> None:
+    emu = Emulator(clock=clock, now=clock.now, search_delay=3.0)
+    gid = create(emu, email="old@example.com")["customer"]["id"]
+    clock.advance(3)
+    assert found(emu, 'email:"old@example.com"') == ["old@example.com"]
+    gql(emu, UPDATE, {"input": {"id": gid, "email": "new@example.com"}})
+    # the index still holds the old version: found by the old e-mail, shown as it is now
+    assert found(emu, 'email:"new@example.com"') == []
+    assert found(emu, 'email:"old@example.com"') == ["new@example.com"]
+    exact = gql(emu, BY_IDENTIFIER, {"e": "  NEW@Example.COM "})["data"]["customerByIdentifier"]
+    assert exact == {"id": gid, "email": "new@example.com"}
+    assert gql(emu, BY_IDENTIFIER, {"e": "old@example.com"})["data"]["customerByIdentifier"] is None
+    clock.advance(3)
+    assert found(emu, 'email:"new@example.com"') == ["new@example.com"]
+    assert found(emu, 'email:"old@example.com"') == []
