@@ -9,7 +9,7 @@ import pytest
 from graphql import build_schema, parse, validate
 
 from shopsync.emulator import Emulator
-from shopsync.errors import ShopifyRefused, ShopifyUnavailable, StopError
+from shopsync.errors import ProtectedDataRefused, ShopifyRefused, ShopifyUnavailable, StopError
 from shopsync.shopify import ShopifyClient, bulk_customers, queries, run_bulk_mutation
 from shopsync.shopify.client import email_search, phone_search, read_token
 
@@ -143,7 +143,9 @@ def test_throttled_answers_are_retried_after_the_bucket_refills(client, emulator
     assert len(emulator.customers()) == 20
 
 
-@pytest.mark.parametrize("fault", ["500", "502", "503", "429", "drop_before", "drop_after", "slow"])
+@pytest.mark.parametrize(
+    "fault", ["500", "502", "503", "429", "drop_before", "drop_after", "slow", "internal"]
+)
 def test_every_fault_kind_is_recovered_without_duplicates(fault, emulator, client):
     emulator.faults = f"{fault}=0.3,slow_seconds=0.01,retry_after=0.01"
     client.timeout = 5
@@ -269,3 +271,86 @@ def test_customer_set_replaces_the_address_list(client):
     after = client.customer_by_identifier(email="a@x.com")["addressesV2"]["nodes"]
     assert sorted(a["city"] for a in after) == ["Breda", "Gouda"]  # Delft was deleted
     assert next(a["id"] for a in after if a["city"] == "Gouda") == gouda  # kept, not re-made
+
+
+def test_preflight_stops_a_run_without_protected_data_access_and_never_retries(clock):
+    emulator = Emulator(
+        data_dir=Path("data/sample"), clock=clock, sleep=clock.sleep, protected_data="denied"
+    )
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+        with pytest.raises(ProtectedDataRefused) as info:
+            client.preflight()
+        assert client.stats.requests == 1 and client.stats.retries == 0
+        assert isinstance(info.value, StopError)
+        text = str(info.value)
+        assert "Preflight" in text and "protected customer data" in text
+        assert "request access" in text and "not approved to access the Customer object" in text
+        with pytest.raises(ProtectedDataRefused):
+            client.find_customers(email="p1@contoso.com")
+        emulator.protected_data = "approved"
+        shop = client.preflight()
+    assert shop["customerAccountsV2"]["customerAccountsVersion"] == "CLASSIC"
+
+
+def test_a_bulk_query_refused_protected_data_is_a_stop_not_a_retriable_failure(clock):
+    emulator = Emulator(
+        data_dir=Path("data/sample"), clock=clock, sleep=clock.sleep, protected_data="denied"
+    )
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+        with pytest.raises(ProtectedDataRefused, match="ACCESS_DENIED"):
+            bulk_customers(client, poll=0.5)
+
+
+def test_too_costly_pages_shrink_and_the_walk_goes_on(tmp_path, clock):
+    emulator = Emulator(
+        data_dir=seed_customers(tmp_path, 300), clock=clock, sleep=clock.sleep, faults="max_cost=40"
+    )
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+        ids = [node["id"] for node in client.customers()]
+    assert len(ids) == len(set(ids)) == 300
+    assert client.stats.by_operation["CustomersPage"] > 300 // queries.CUSTOMER_PAGE_SIZE + 1
+    assert client.stats.retries == 0  # a smaller page, not a retry of the same one
+
+
+def test_a_bulk_start_refused_for_the_limit_waits_and_tries_again(tmp_path, clock):
+    emulator = Emulator(
+        data_dir=seed_customers(tmp_path, 20), clock=clock, sleep=clock.sleep, seed=2
+    )
+    emulator.faults = "bulk_limit=0.7"
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock, bulk_poll=5.0)
+        result = bulk_customers(client)
+    assert len(result.customers) == 20
+    refusals = [r for r in emulator.request_log if r["fault"] == "bulk_limit"]
+    assert refusals and client.stats.waited_seconds >= 5.0 * len(refusals)
+
+
+def test_the_bulk_wait_is_a_setting_and_gives_up_clearly(tmp_path, clock):
+    emulator = Emulator(data_dir=seed_customers(tmp_path, 3), clock=clock, sleep=clock.sleep)
+    emulator.faults = "bulk_limit=1"
+    with emulator.serve() as server:
+        client = ShopifyClient(
+            server.url, "t", sleep=clock.sleep, clock=clock, bulk_poll=10.0, bulk_timeout=60.0
+        )
+        with pytest.raises(ShopifyUnavailable, match="limit reached"):
+            bulk_customers(client)
+    assert 60.0 <= client.stats.waited_seconds <= 80.0
+
+
+def test_an_expired_result_url_is_replaced_by_a_fresh_one(tmp_path, clock):
+    def run(faults):
+        emulator = Emulator(
+            data_dir=seed_customers(tmp_path, 25), clock=clock, sleep=clock.sleep, seed=1
+        )
+        emulator.faults = faults
+        with emulator.serve() as server:
+            client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+            return bulk_customers(client, poll=0.5), client.stats.by_operation["BulkOperation"]
+
+    result, reads = run("url_expired=0.5")
+    assert len(result.customers) == 25
+    _result, reads_without_faults = run(None)
+    assert reads > reads_without_faults  # each expired URL was replaced by a fresh read

@@ -26,6 +26,31 @@ if TYPE_CHECKING:
     from .bulk import BulkManager
 
 MAX_PAGE = 250
+#: Protected customer data modes: approved, or not approved (Shopify's answer to an app
+#: without protected customer data access: HTTP 200, the field null, this error).
+PROTECTED_DATA_MODES = ("approved", "denied")
+NOT_APPROVED = (
+    "This app is not approved to access the Customer object. See "
+    "https://partners.shopify.com/1/apps/1/customer_data for more details."
+)
+#: Root fields that read or write the Customer object.
+_CUSTOMER_ROOTS = frozenset(
+    {
+        "customers",
+        "customer",
+        "customerByIdentifier",
+        "customerCreate",
+        "customerUpdate",
+        "customerSet",
+        "customerDelete",
+        "customerAddressCreate",
+        "customerAddressUpdate",
+        "customerAddressDelete",
+        "customerUpdateDefaultAddress",
+        "customerSendAccountInviteEmail",
+        "customerGenerateAccountActivationUrl",
+    }
+)
 
 
 # --------------------------------------------------------------------------- cursors
@@ -138,6 +163,22 @@ class Resolvers:
         self.bulk = bulk
         self.writer = CustomerWriter(store)
         self.base_url = base_url
+        self.protected_data = "approved"
+
+    def _guarded(self, name: str, resolver: Callable[..., Any]) -> Callable[..., Any]:
+        """``resolver``, refused as Shopify refuses it when customer data is not approved."""
+        if name not in _CUSTOMER_ROOTS:
+            return resolver
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            self.check_customer_access()
+            return resolver(*args, **kwargs)
+
+        return guarded
+
+    def check_customer_access(self) -> None:
+        if self.protected_data != "approved":
+            raise ShopifyError(NOT_APPROVED, "ACCESS_DENIED")
 
     # ------------------------------------------------------------------ views
     def address_view(self, address: dict | None) -> dict | None:
@@ -305,13 +346,15 @@ class Resolvers:
                     "sourceName",
                 )
             },
-            "customer": lambda _info=None: self.customer_view(
-                self.store.customer(o.get("customerId"))
-            ),
+            "customer": lambda _info=None: self._order_customer(o),
             "billingAddress": self.address_view(o.get("billingAddress")),
             "shippingAddress": self.address_view(o.get("shippingAddress")),
             "displayAddress": self.address_view(o.get("displayAddress")),
         }
+
+    def _order_customer(self, order: dict) -> dict | None:
+        self.check_customer_access()
+        return self.customer_view(self.store.customer(order.get("customerId")))
 
     def shop_view(self) -> dict:
         shop = self.store.shop
@@ -320,6 +363,7 @@ class Resolvers:
             "name": shop["name"],
             "myshopifyDomain": shop["myshopifyDomain"],
             "shipsToCountries": list(shop.get("shipsToCountries") or []),
+            "customerAccounts": shop.get("customerAccounts") or "OPTIONAL",
             "customerAccountsV2": {
                 "customerAccountsVersion": shop.get("customerAccountsVersion") or "CLASSIC",
                 "loginLinksVisibleOnStorefrontAndCheckout": True,
@@ -590,6 +634,12 @@ class Resolvers:
 
     # ------------------------------------------------------------------ root values
     def query_root(self) -> dict:
+        return {name: self._guarded(name, r) for name, r in self._query_resolvers().items()}
+
+    def mutation_root(self) -> dict:
+        return {name: self._guarded(name, r) for name, r in self._mutation_resolvers().items()}
+
+    def _query_resolvers(self) -> dict:
         return {
             "customers": self.customers,
             "customer": self.customer,
@@ -603,7 +653,7 @@ class Resolvers:
             "bulkOperations": self.bulk.list,
         }
 
-    def mutation_root(self) -> dict:
+    def _mutation_resolvers(self) -> dict:
         return {
             "customerCreate": self.customer_create,
             "customerUpdate": self.customer_update,

@@ -134,6 +134,7 @@ OBJECT_FIELDS: dict[str, object] = {
         "updatedAt",
     ),
     "Shop": (
+        "customerAccounts",
         "customerAccountsV2",
         "id",
         "myshopifyDomain",

@@ -82,6 +82,7 @@ class Store:
             "myshopifyDomain": "shopsync-emulator.myshopify.com",
             "plan": plan,
             "customerAccountsVersion": customer_accounts_version,
+            "customerAccounts": "OPTIONAL",  # REQUIRED, OPTIONAL or DISABLED
             "shipsToCountries": ["US", "CA", "NL", "BE", "DE", "FR", "GB"],
         }
         self._next_customer = 1001
@@ -214,7 +215,13 @@ class Store:
         shop_file = data_dir / "shop.json"
         if shop_file.exists():
             shop = json.loads(shop_file.read_text(encoding="utf-8"))
-            for key in ("plan", "customerAccountsVersion", "shipsToCountries", "name"):
+            for key in (
+                "plan",
+                "customerAccountsVersion",
+                "customerAccounts",
+                "shipsToCountries",
+                "name",
+            ):
                 if key in shop:
                     self.shop[key] = shop[key]
         self._seed_lines(data_dir / "customers.jsonl", self._seed_customer)

@@ -6,21 +6,32 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from shopsync.errors import ShopifyRefused, ShopifyUnavailable
+from shopsync.errors import ProtectedDataRefused, ShopifyRefused, ShopifyUnavailable
 from shopsync.shopify import queries
-from shopsync.shopify.client import MutationResult, ShopifyClient
+from shopsync.shopify.client import MutationResult, ResultUrlExpired, ShopifyClient
 from shopsync.shopify_io import ShopifyCustomers, customers_from_jsonl
 
 __all__ = ["bulk_customers", "run_bulk_mutation", "run_bulk_query", "wait_for_bulk_operation"]
 
 _FINISHED = {"COMPLETED", "FAILED", "CANCELED", "EXPIRED"}
-_BUSY_CODES = {"OPERATION_IN_PROGRESS"}
+#: A start refused because operations are running: ours (OPERATION_IN_PROGRESS, at most 5
+#: per shop in 2026-07) or the shop's limit (LIMIT_REACHED). Both mean: wait, try again.
+_BUSY_CODES = {"OPERATION_IN_PROGRESS", "LIMIT_REACHED"}
+#: How many fresh result URLs to ask for when one has expired before giving up.
+_FRESH_URLS = 3
 
 
 def wait_for_bulk_operation(
-    client: ShopifyClient, operation_id: str, *, poll: float = 1.0, timeout: float = 3600.0
+    client: ShopifyClient,
+    operation_id: str,
+    *,
+    poll: float | None = None,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
-    """Poll one bulk operation until it finishes; returns its last state."""
+    """Poll one bulk operation until it finishes; returns its last state. ``poll`` and
+    ``timeout`` default to the client's ``bulk_poll`` and ``bulk_timeout`` settings."""
+    poll = client.bulk_poll if poll is None else poll
+    timeout = client.bulk_timeout if timeout is None else timeout
     waited = 0.0
     while True:
         state = client.execute(queries.BULK_OPERATION, {"id": operation_id})["bulkOperation"]
@@ -43,25 +54,62 @@ def _start(
     *,
     poll: float,
 ) -> dict[str, Any]:
-    """Start a bulk operation, waiting for a running one of the same kind to finish first."""
-    for _ in range(100):
+    """Start a bulk operation; while Shopify refuses because others run, wait and try again
+    (up to the client's ``bulk_timeout``)."""
+    waited = 0.0
+    while True:
         payload = client.execute(document, variables)[key]
         errors = payload.get("userErrors") or []
         if not errors:
             return payload["bulkOperation"]
-        if any(e.get("code") in _BUSY_CODES for e in errors):
-            current = client.execute(queries.CURRENT_BULK_OPERATION, {"type": kind})
-            running = current.get("currentBulkOperation")
-            if running and running["status"] not in _FINISHED:
-                wait_for_bulk_operation(client, running["id"], poll=poll)
-            continue
         message = "; ".join(e.get("message", "") for e in errors)
-        raise ShopifyRefused(key, message)
-    raise ShopifyUnavailable(key, "another bulk operation kept running")
+        if not any(e.get("code") in _BUSY_CODES for e in errors):
+            raise ShopifyRefused(key, message)
+        if waited >= client.bulk_timeout:
+            raise ShopifyUnavailable(key, f"still refused after {waited:.0f} s: {message}")
+        current = client.execute(queries.CURRENT_BULK_OPERATION, {"type": kind})
+        running = current.get("currentBulkOperation")
+        if running and running["status"] not in _FINISHED:
+            started = client.stats.waited_seconds
+            wait_for_bulk_operation(client, running["id"], poll=poll)
+            waited += client.stats.waited_seconds - started
+        else:
+            client.wait(poll)
+            waited += poll
 
 
-def run_bulk_query(client: ShopifyClient, query: str, *, poll: float = 1.0) -> list[str]:
-    """Run a bulk query and return the JSONL lines of its result ([] when nothing matched)."""
+def _finished(client: ShopifyClient, operation_id: str, key: str, poll: float) -> dict[str, Any]:
+    """The finished state of a bulk operation; a query refused protected customer data
+    stops the run (ProtectedDataRefused), never a retry."""
+    state = wait_for_bulk_operation(client, operation_id, poll=poll)
+    if state.get("errorCode") == "ACCESS_DENIED":
+        raise ProtectedDataRefused(key, f"bulk operation {operation_id} failed ACCESS_DENIED")
+    return state
+
+
+def _result_lines(
+    client: ShopifyClient, state: dict[str, Any], *, partial: bool, poll: float
+) -> list[str]:
+    """The result file's lines ([] when there is none). An expired URL is replaced by the
+    fresh one a new read of the operation gives."""
+    for _ in range(_FRESH_URLS):
+        url = state.get("url") or (state.get("partialDataUrl") if partial else None)
+        if not url:
+            return []
+        try:
+            return list(client.download(url))
+        except ResultUrlExpired:
+            state = wait_for_bulk_operation(client, state["id"], poll=poll)
+    raise ShopifyUnavailable("download", f"no working result URL for {state['id']}")
+
+
+def run_bulk_query(client: ShopifyClient, query: str, *, poll: float | None = None) -> list[str]:
+    """Run a bulk query and return the JSONL lines of its result ([] when nothing matched).
+
+    The lines are in no particular order (API 2026-07 does not group them): a child line
+    (``__parentId``) may come before its parent's.
+    """
+    poll = client.bulk_poll if poll is None else poll
     operation = _start(
         client,
         queries.BULK_RUN_QUERY,
@@ -70,15 +118,15 @@ def run_bulk_query(client: ShopifyClient, query: str, *, poll: float = 1.0) -> l
         "QUERY",
         poll=poll,
     )
-    state = wait_for_bulk_operation(client, operation["id"], poll=poll)
+    state = _finished(client, operation["id"], "bulkOperationRunQuery", poll)
     if state["status"] != "COMPLETED":
         raise ShopifyUnavailable(
             "bulkOperationRunQuery", f"bulk query {state['status']} ({state.get('errorCode')})"
         )
-    return list(client.download(state["url"])) if state.get("url") else []
+    return _result_lines(client, state, partial=False, poll=poll)
 
 
-def bulk_customers(client: ShopifyClient, *, poll: float = 1.0) -> ShopifyCustomers:
+def bulk_customers(client: ShopifyClient, *, poll: float | None = None) -> ShopifyCustomers:
     """Every customer with its addresses, through one bulk query."""
     return customers_from_jsonl(run_bulk_query(client, queries.BULK_CUSTOMERS_QUERY, poll=poll))
 
@@ -91,7 +139,7 @@ def run_bulk_mutation(
     result_key: str,
     object_key: str = "customer",
     client_identifier: str | None = None,
-    poll: float = 1.0,
+    poll: float | None = None,
 ) -> list[MutationResult]:
     """Run ``mutation`` once per variables mapping in ``lines`` (staged as JSONL).
 
@@ -101,6 +149,7 @@ def run_bulk_mutation(
     lines = list(lines)
     if not lines:
         return []
+    poll = client.bulk_poll if poll is None else poll
     content = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
     staged = client.execute(
         queries.STAGED_UPLOADS_CREATE,
@@ -132,10 +181,9 @@ def run_bulk_mutation(
         "MUTATION",
         poll=poll,
     )
-    state = wait_for_bulk_operation(client, operation["id"], poll=poll)
-    url = state.get("url") or state.get("partialDataUrl")
+    state = _finished(client, operation["id"], "bulkOperationRunMutation", poll)
     results: dict[int, MutationResult] = {}
-    for raw in client.download(url) if url else []:
+    for raw in _result_lines(client, state, partial=True, poll=poll):
         line = json.loads(raw)
         number = int(line.get("__lineNumber", -1))
         if line.get("errors"):

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from shopsync.errors import ShopifyRefused, ShopifyUnavailable, StopError
+from shopsync.errors import ProtectedDataRefused, ShopifyRefused, ShopifyUnavailable, StopError
 from shopsync.settings import API_VERSION, ShopSettings
 from shopsync.shopify import queries
 
@@ -22,6 +22,8 @@ __all__ = [
     "CallStats",
     "MutationResult",
     "Paginator",
+    "QueryTooCostly",
+    "ResultUrlExpired",
     "ShopifyClient",
     "Throttle",
     "email_search",
@@ -130,6 +132,20 @@ class MutationResult:
         return cls(ok=not errors and data is not None, data=data, user_errors=errors)
 
 
+class QueryTooCostly(ShopifyRefused):
+    """One request would cost more than Shopify's single-query limit (MAX_COST_EXCEEDED);
+    a smaller page can go through (the Paginator shrinks and goes on)."""
+
+    def __init__(self, operation: str, message: str, request_id: str, cost: float, limit: float):
+        super().__init__(operation, message, request_id)
+        self.cost = cost
+        self.limit = limit
+
+
+class ResultUrlExpired(ShopifyUnavailable):
+    """A bulk result URL no longer serves the file (signed URLs expire): ask for a fresh one."""
+
+
 class _Retry(Exception):
     """Internal: this attempt failed in a way worth another try."""
 
@@ -160,7 +176,11 @@ class ShopifyClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
+        bulk_poll: float = 1.0,
+        bulk_timeout: float = 3600.0,
     ):
+        """``bulk_poll``: seconds between reads of a running bulk operation (and between tries
+        of a refused start); ``bulk_timeout``: how long to wait for one before giving up."""
         if not token:
             raise StopError(f"no Shopify access token: set {TOKEN_ENV}")
         self.url = url.rstrip("/")
@@ -177,6 +197,8 @@ class ShopifyClient:
         self.throttle = Throttle(measured_at=clock())
         self.stats = CallStats()
         self._costs: dict[str, float] = dict(queries.EXPECTED_COSTS)
+        self.bulk_poll = bulk_poll
+        self.bulk_timeout = bulk_timeout
 
     @classmethod
     def from_settings(cls, settings: ShopSettings, token: str | None = None, **options: Any):
@@ -276,6 +298,23 @@ class ShopifyClient:
             self.stats.throttled += 1
             needed = self._costs.get(operation, 10.0)
             raise _Retry("THROTTLED", self.throttle.wait_for(needed, self._clock()), request_id)
+        if any(_NOT_APPROVED in str((e or {}).get("message", "")) for e in errors):
+            raise ProtectedDataRefused(operation, _messages(body), request_id)
+        if "INTERNAL_SERVER_ERROR" in codes:  # Shopify failed on its side: worth another try
+            raise _Retry("INTERNAL_SERVER_ERROR", None, request_id)
+        if "MAX_COST_EXCEEDED" in codes:
+            extensions = next(
+                (e.get("extensions") or {})
+                for e in errors
+                if ((e or {}).get("extensions") or {}).get("code") == "MAX_COST_EXCEEDED"
+            )
+            raise QueryTooCostly(
+                operation,
+                _messages(body),
+                request_id,
+                float(extensions.get("cost") or 0),
+                float(extensions.get("maxCost") or 1000),
+            )
         if errors:
             raise ShopifyRefused(operation, _messages(body), request_id)
         data = body.get("data")
@@ -299,8 +338,15 @@ class ShopifyClient:
     # -- reads -------------------------------------------------------------------------------
 
     def shop(self) -> dict[str, Any]:
-        """Shop facts: name, ships-to countries, customer accounts version."""
+        """Shop facts: name, ships-to countries, customer accounts settings."""
         return self.execute(queries.SHOP_INFO)["shop"]
+
+    def preflight(self) -> dict[str, Any]:
+        """A small read at the start of a live run: the shop's facts and one customer's
+        protected fields. Raises ProtectedDataRefused (never retried) when Shopify withholds
+        customer data, ShopifyRefused for a bad token or scope; returns the shop's facts."""
+        data = self.execute(queries.PREFLIGHT)
+        return data["shop"]
 
     def customers(self, query: str | None = None) -> Iterator[dict[str, Any]]:
         """Every customer matching a search ``query`` (all when None), page by page."""
@@ -390,13 +436,17 @@ class ShopifyClient:
     # -- plain HTTP for bulk files (never with the token) -----------------------------------
 
     def download(self, url: str) -> Iterator[str]:
-        """Lines of a bulk result file."""
+        """Lines of a bulk result file. Raises ResultUrlExpired when the URL no longer
+        serves it (a signed URL past its expiry answers 4xx): poll the operation again."""
         for attempt in range(self.max_tries):
             try:
                 response = self.session.get(url, timeout=self.timeout, stream=True)
                 if response.status_code >= 500:
                     raise requests.ConnectionError(f"HTTP {response.status_code}")
-                response.raise_for_status()
+                if response.status_code >= 400:
+                    raise ResultUrlExpired(
+                        "download", f"the result URL answers HTTP {response.status_code}"
+                    )
                 lines = [line for line in response.iter_lines(decode_unicode=True) if line]
                 return iter(lines)
             except (requests.ConnectionError, requests.Timeout):
@@ -435,10 +485,20 @@ class Paginator:
         self.path = path
 
     def nodes(self, variables: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every node, page by page. A page Shopify finds too costly (MAX_COST_EXCEEDED) is
+        asked again smaller, and the smaller size is kept for the pages after it."""
         seen: set[str] = set()
         after: str | None = None
+        first = int(variables.get("first") or 0)
         while True:
-            data = self.client.execute(self.document, {**variables, "after": after})
+            sized = {**variables, "first": first} if first else dict(variables)
+            try:
+                data = self.client.execute(self.document, {**sized, "after": after})
+            except QueryTooCostly as refused:
+                if first <= 1:
+                    raise
+                first = _smaller_page(first, refused.cost, refused.limit)
+                continue
             connection: Any = data
             for key in self.path:
                 connection = connection[key]
@@ -453,6 +513,15 @@ class Paginator:
                 )
             seen.add(after)
 
+
+def _smaller_page(first: int, cost: float, limit: float) -> int:
+    """A page size that should fit under ``limit``: scaled by limit/cost, at least halved."""
+    scaled = int(first * limit / cost) if cost > 0 else first // 2
+    return max(1, min(first // 2, scaled))
+
+
+#: What Shopify's errors say when an app lacks protected customer data access.
+_NOT_APPROVED = "is not approved to access"
 
 _OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 

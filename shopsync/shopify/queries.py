@@ -19,6 +19,7 @@ __all__ = [
     "CUSTOMER_UPDATE",
     "EXPECTED_COSTS",
     "ORDERS_PAGE",
+    "PREFLIGHT",
     "SHOP_INFO",
     "STAGED_UPLOADS_CREATE",
 ]
@@ -29,6 +30,7 @@ EXPECTED_COSTS = {
     "CustomersPage": 74,
     "CustomerByIdentifier": 8,
     "ShopInfo": 2,
+    "Preflight": 4,
     "OrdersPage": 16,
     "CustomerSet": 12,
     "CustomerUpdate": 17,
@@ -105,7 +107,31 @@ query ShopInfo {
   shop {
     name
     shipsToCountries
+    customerAccounts
     customerAccountsV2 { customerAccountsVersion }
+  }
+}
+"""
+
+# The start of a live run: the shop's facts and one customer's protected fields (name,
+# e-mail, phone, address), so a missing approval stops the run before any work.
+PREFLIGHT = """
+query Preflight {
+  shop {
+    name
+    shipsToCountries
+    customerAccounts
+    customerAccountsV2 { customerAccountsVersion }
+  }
+  customers(first: 1) {
+    nodes {
+      id
+      firstName
+      lastName
+      defaultEmailAddress { emailAddress }
+      defaultPhoneNumber { phoneNumber }
+      defaultAddress { address1 city zip countryCodeV2 }
+    }
   }
 }
 """
@@ -334,6 +360,7 @@ ALL_DOCUMENTS = {
     "CUSTOMERS_PAGE": CUSTOMERS_PAGE,
     "CUSTOMER_BY_IDENTIFIER": CUSTOMER_BY_IDENTIFIER,
     "SHOP_INFO": SHOP_INFO,
+    "PREFLIGHT": PREFLIGHT,
     "ORDERS_PAGE": ORDERS_PAGE,
     "CUSTOMER_SET": CUSTOMER_SET,
     "CUSTOMER_UPDATE": CUSTOMER_UPDATE,

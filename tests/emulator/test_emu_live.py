@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import requests
 from emulator_helpers import create, gql
 
 from shopsync.emulator import Emulator
@@ -78,3 +79,88 @@ def test_search_lags_behind_updates_too_but_customer_by_identifier_never(clock) 
     clock.advance(3)
     assert found(emu, 'email:"new@example.com"') == ["new@example.com"]
     assert found(emu, 'email:"old@example.com"') == []
+
+
+NOT_APPROVED = "This app is not approved to access the Customer object."
+
+
+def test_protected_data_denied_answers_200_with_null_and_the_error(clock) -> None:
+    emu = Emulator(data_dir=SAMPLE, clock=clock, now=clock.now, protected_data="denied")
+    status, _headers, body = emu.execute("{ customers(first: 2) { nodes { id firstName } } }")
+    assert status == 200 and body["data"] is None
+    assert body["errors"][0]["message"].startswith(NOT_APPROVED)
+    assert body["errors"][0]["extensions"] == {"code": "ACCESS_DENIED"}
+    assert body["errors"][0]["path"] == ["customers"]
+    orders = gql(emu, "{ orders(first: 1) { nodes { id customer { id } } } }")
+    assert orders["data"]["orders"]["nodes"][0]["customer"] is None
+    assert orders["errors"][0]["message"].startswith(NOT_APPROVED)
+    assert gql(emu, "{ shop { name } }")["data"]["shop"]["name"]  # the shop is not protected
+    made = gql(
+        emu,
+        'mutation { customerCreate(input: {email: "n@x.com"}) { customer { id } } }',
+    )
+    assert made["data"]["customerCreate"] is None and len(emu.customers()) == 196
+    run = gql(emu, RUN_QUERY, {"q": CUSTOMERS_WITH_ADDRESSES, "g": False})
+    assert run["data"]["bulkOperationRunQuery"]["userErrors"] == []
+    emu.settle_bulk_operations()
+    state = gql(emu, "{ currentBulkOperation { status errorCode url } }")["data"]
+    assert state["currentBulkOperation"] == {
+        "status": "FAILED",
+        "errorCode": "ACCESS_DENIED",
+        "url": None,
+    }
+
+
+def test_internal_error_fault_is_a_200_that_executes_nothing(emu: Emulator) -> None:
+    emu.faults = "internal=1"
+    status, _h, body = emu.execute(
+        'mutation { customerCreate(input: {email: "i@x.com"}) { customer { id } } }'
+    )
+    assert status == 200 and "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert body["errors"][0]["message"].startswith("Internal error. Looks like something went")
+    assert emu.customers() == []
+
+
+def test_max_cost_setting_lowers_the_single_query_limit(seeded: Emulator) -> None:
+    seeded.faults = "max_cost=20"
+    query = "{ customers(first: 100) { nodes { id addressesV2(first: 5) { nodes { id } } } } }"
+    _s, _h, body = seeded.execute(query)
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "MAX_COST_EXCEEDED"
+    assert error["extensions"]["maxCost"] == 20 and error["extensions"]["cost"] > 20
+    assert "exceeds the single query max cost limit (20)" in error["message"]
+    assert gql(seeded, "{ customers(first: 1) { nodes { id } } }")["data"]["customers"]["nodes"]
+
+
+def test_bulk_limit_fault_refuses_the_start_with_limit_reached(emu: Emulator) -> None:
+    emu.faults = "bulk_limit=1"
+    run = gql(emu, RUN_QUERY, {"q": "{ customers { edges { node { id } } } }", "g": False})
+    assert run["data"]["bulkOperationRunQuery"] == {
+        "bulkOperation": None,
+        "userErrors": [
+            {
+                "field": None,
+                "message": "Bulk operations limit reached. Please try again later.",
+                "code": "LIMIT_REACHED",
+            }
+        ],
+    }
+    assert gql(emu, "{ shop { name } }")["data"]  # other requests are not affected
+
+
+def test_result_urls_expire_and_a_new_read_gives_a_fresh_one(clock) -> None:
+    emu = Emulator(data_dir=SAMPLE, clock=clock, now=clock.now, sleep=clock.sleep)
+    with emu.serve():
+        gql(emu, RUN_QUERY, {"q": "{ customers { edges { node { id } } } }", "g": False})
+        emu.settle_bulk_operations()
+        read = "{ currentBulkOperation { url } }"
+        url = gql(emu, read)["data"]["currentBulkOperation"]["url"]
+        assert requests.get(url, timeout=10).status_code == 200
+        clock.advance(8 * 24 * 3600)  # past the week a signed URL lives
+        expired = requests.get(url, timeout=10)
+        assert expired.status_code == 403 and b"ExpiredToken" in expired.content
+        fresh = gql(emu, read)["data"]["currentBulkOperation"]["url"]
+        assert fresh != url and requests.get(fresh, timeout=10).status_code == 200
+        emu.faults = "url_expired=1"
+        assert requests.get(fresh, timeout=10).status_code == 403
