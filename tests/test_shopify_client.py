@@ -354,3 +354,35 @@ def test_an_expired_result_url_is_replaced_by_a_fresh_one(tmp_path, clock):
     assert len(result.customers) == 25
     _result, reads_without_faults = run(None)
     assert reads > reads_without_faults  # each expired URL was replaced by a fresh read
+
+
+def test_invites_are_available_only_on_classic_accounts_that_are_not_disabled(emulator, client):
+    assert client.invites_available() == (True, "")
+    emulator.store.shop["customerAccounts"] = "DISABLED"
+    ok, why = client.invites_available()
+    assert not ok and "disabled" in why
+    emulator.store.shop["customerAccounts"] = "REQUIRED"
+    emulator.store.shop["customerAccountsVersion"] = "NEW_CUSTOMER_ACCOUNTS"
+    ok, why = client.invites_available()
+    assert not ok and "new customer accounts" in why
+
+
+def test_an_invite_whose_answer_is_lost_is_checked_not_sent_twice(emulator, client):
+    gids = []
+    for i in range(12):
+        made = client.set_customer(
+            {"email": f"inv{i}@x.com"}, identifier={"email": f"inv{i}@x.com"}
+        )
+        gids.append(made.data["id"])
+    emulator.faults = "drop_after=0.4"
+    client.timeout = 5
+    results = [client.send_invite(gid) for gid in gids]
+    assert all(r.ok for r in results), [r.message for r in results]
+    sent = [invite["customerId"] for invite in emulator.invites]
+    assert sorted(sent) == sorted(gids)  # every customer invited exactly once
+    assert any(r["fault"] == "drop_after" for r in emulator.request_log)
+    emulator.faults = None
+    assert {client.customer_state(gid) for gid in gids} == {"INVITED"}
+    assert client.send_invite(gids[0]).data["state"] == "INVITED"  # not sent again
+    assert len(emulator.invites) == 12
+    assert client.send_invite(gids[0], resend=True).ok and len(emulator.invites) == 13

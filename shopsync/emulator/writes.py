@@ -608,6 +608,8 @@ class CustomerWriter:
             ]
             if store.shop.get("customerAccountsVersion") == "NEW_CUSTOMER_ACCOUNTS":
                 return {"customer": None, "userErrors": generic}
+            if store.shop.get("customerAccounts") == "DISABLED":
+                return {"customer": None, "userErrors": generic}
             if len(email.get("subject") or "") > 1000:
                 return {"customer": None, "userErrors": generic}
             message = email.get("customMessage") or ""

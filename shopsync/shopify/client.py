@@ -149,10 +149,18 @@ class ResultUrlExpired(ShopifyUnavailable):
 class _Retry(Exception):
     """Internal: this attempt failed in a way worth another try."""
 
-    def __init__(self, reason: str, after: float | None = None, request_id: str = ""):
+    def __init__(
+        self,
+        reason: str,
+        after: float | None = None,
+        request_id: str = "",
+        *,
+        unapplied: bool = False,
+    ):
         super().__init__(reason)
         self.after = after
         self.request_id = request_id
+        self.unapplied = unapplied  # Shopify certainly did not run it (throttled)
 
 
 class ShopifyClient:
@@ -211,14 +219,21 @@ class ShopifyClient:
     # -- the one request loop --------------------------------------------------------------
 
     def execute(
-        self, document: str, variables: Mapping[str, Any] | None = None, *, operation: str = ""
+        self,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        operation: str = "",
+        idempotent: bool = True,
     ) -> dict[str, Any]:
         """Run one document; returns ``data``. Waits before a request would be throttled,
         retries transient failures with exponential backoff and jitter, and raises
         ShopifyUnavailable (after ``max_tries``) or ShopifyRefused (no retry can help).
 
-        Only idempotent documents may go through here: every write shopsync sends is one
-        (creates are ``customerSet`` upserts keyed by e-mail, updates set values).
+        Every write shopsync sends is idempotent (creates are ``customerSet`` upserts keyed by
+        e-mail, updates set values) except an invite: with ``idempotent=False`` only answers
+        that prove nothing ran (throttling) are retried; a lost answer raises
+        ShopifyUnavailable at once, for the caller to check what happened.
         """
         operation = operation or _operation_name(document)
         expected_cost = self._costs.get(operation, 10.0)
@@ -229,6 +244,10 @@ class ShopifyClient:
                 return self._attempt(document, variables, operation, expected_cost)
             except _Retry as retry:
                 last = retry
+                if not idempotent and not retry.unapplied:
+                    raise ShopifyUnavailable(
+                        operation, f"answer lost ({retry}); not retried", retry.request_id
+                    ) from None
                 if attempt + 1 == self.max_tries:
                     break
                 self.stats.retries += 1
@@ -273,7 +292,7 @@ class ShopifyClient:
             )
         if status == 429:
             self.stats.throttled += 1
-            raise _Retry("HTTP 429", _retry_after(response), request_id)
+            raise _Retry("HTTP 429", _retry_after(response), request_id, unapplied=True)
         if status >= 500:
             raise _Retry(f"HTTP {status}", None, request_id)
         try:
@@ -297,7 +316,8 @@ class ShopifyClient:
         if "THROTTLED" in codes:
             self.stats.throttled += 1
             needed = self._costs.get(operation, 10.0)
-            raise _Retry("THROTTLED", self.throttle.wait_for(needed, self._clock()), request_id)
+            wait = self.throttle.wait_for(needed, self._clock())
+            raise _Retry("THROTTLED", wait, request_id, unapplied=True)
         if any(_NOT_APPROVED in str((e or {}).get("message", "")) for e in errors):
             raise ProtectedDataRefused(operation, _messages(body), request_id)
         if "INTERNAL_SERVER_ERROR" in codes:  # Shopify failed on its side: worth another try
@@ -421,10 +441,49 @@ class ShopifyClient:
         )
         return MutationResult.from_payload(data.get("customerAddressCreate"), "address")
 
-    def send_invite(self, customer_gid: str) -> MutationResult:
-        """Send the account invite e-mail (classic customer accounts only)."""
-        data = self.execute(queries.CUSTOMER_SEND_INVITE, {"customerId": customer_gid})
-        return MutationResult.from_payload(data.get("customerSendAccountInviteEmail"), "customer")
+    def invites_available(self, shop: Mapping[str, Any] | None = None) -> tuple[bool, str]:
+        """Whether Shopify can send account invites here, and why not: only classic customer
+        accounts have invites, and only when customer accounts are not disabled."""
+        shop = shop if shop is not None else self.shop()
+        version = (shop.get("customerAccountsV2") or {}).get("customerAccountsVersion")
+        if version != "CLASSIC":
+            return False, (
+                "the store uses new customer accounts, which have no invites; customers sign "
+                "in with one-time e-mail codes"
+            )
+        if shop.get("customerAccounts") == "DISABLED":
+            return False, "customer accounts are disabled in the store's settings"
+        return True, ""
+
+    def customer_state(self, customer_gid: str) -> str | None:
+        """The customer's account state (DISABLED, INVITED, ENABLED, DECLINED); None when the
+        customer does not exist. An exact read, never the lagging search."""
+        customer = self.execute(queries.CUSTOMER_STATE, {"id": customer_gid})["customer"]
+        return customer["state"] if customer else None
+
+    def send_invite(self, customer_gid: str, *, resend: bool = False) -> MutationResult:
+        """Send the account invite e-mail (classic customer accounts only), at most once.
+
+        A customer already INVITED or ENABLED gets none unless ``resend``. An e-mail is not
+        idempotent, so a lost answer is never simply sent again: the customer's state says
+        whether Shopify sent it (INVITED), and only when it did not is the invite sent again.
+        """
+        for _ in range(self.max_tries):
+            state = self.customer_state(customer_gid)
+            if state is None:
+                return MutationResult(False, None, (("customerId", "Customer does not exist"),))
+            if state == "ENABLED" or (state == "INVITED" and not resend):
+                return MutationResult(True, {"id": customer_gid, "state": state})
+            try:
+                data = self.execute(
+                    queries.CUSTOMER_SEND_INVITE, {"customerId": customer_gid}, idempotent=False
+                )
+            except ShopifyUnavailable:
+                resend = False  # the next state read tells whether this one went out
+                continue
+            payload = data.get("customerSendAccountInviteEmail")
+            return MutationResult.from_payload(payload, "customer")
+        raise ShopifyUnavailable("CustomerSendInvite", f"no answer after {self.max_tries} tries")
 
     def activation_url(self, customer_gid: str) -> MutationResult:
         """An account activation URL (classic customer accounts only)."""

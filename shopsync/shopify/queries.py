@@ -16,6 +16,7 @@ __all__ = [
     "CUSTOMER_GENERATE_ACTIVATION_URL",
     "CUSTOMER_SEND_INVITE",
     "CUSTOMER_SET",
+    "CUSTOMER_STATE",
     "CUSTOMER_UPDATE",
     "EXPECTED_COSTS",
     "ORDERS_PAGE",
@@ -213,6 +214,13 @@ mutation CustomerSendInvite($customerId: ID!) {
 }
 """
 
+# A customer's account state, read by id (exact, not the lagging search index).
+CUSTOMER_STATE = """
+query CustomerState($id: ID!) {
+  customer(id: $id) { id state }
+}
+"""
+
 CUSTOMER_GENERATE_ACTIVATION_URL = """
 mutation CustomerActivationUrl($customerId: ID!) {
   customerGenerateAccountActivationUrl(customerId: $customerId) {
@@ -367,6 +375,7 @@ ALL_DOCUMENTS = {
     "CUSTOMER_ADDRESS_CREATE": CUSTOMER_ADDRESS_CREATE,
     "CUSTOMER_ADDRESS_UPDATE": CUSTOMER_ADDRESS_UPDATE,
     "CUSTOMER_SEND_INVITE": CUSTOMER_SEND_INVITE,
+    "CUSTOMER_STATE": CUSTOMER_STATE,
     "CUSTOMER_GENERATE_ACTIVATION_URL": CUSTOMER_GENERATE_ACTIVATION_URL,
     "BULK_CUSTOMERS_QUERY": BULK_CUSTOMERS_QUERY,
     "BULK_RUN_QUERY": BULK_RUN_QUERY,

@@ -164,3 +164,25 @@ def test_result_urls_expire_and_a_new_read_gives_a_fresh_one(clock) -> None:
         assert fresh != url and requests.get(fresh, timeout=10).status_code == 200
         emu.faults = "url_expired=1"
         assert requests.get(fresh, timeout=10).status_code == 403
+
+
+INVITE = (
+    "mutation($id: ID!) { customerSendAccountInviteEmail(customerId: $id) "
+    "{ customer { id state } userErrors { field message code } } }"
+)
+
+
+def test_invites_set_invited_and_are_refused_when_customer_accounts_are_disabled(emu) -> None:
+    gid = create(emu, email="acc@example.com")["customer"]["id"]
+    emu.store.shop["customerAccounts"] = "DISABLED"
+    refused = gql(emu, INVITE, {"id": gid})["data"]["customerSendAccountInviteEmail"]
+    assert refused["userErrors"][0]["message"] == "Error sending account invite to customer."
+    assert emu.invites == []
+    emu.store.shop["customerAccounts"] = "OPTIONAL"
+    sent = gql(emu, INVITE, {"id": gid})["data"]["customerSendAccountInviteEmail"]
+    assert sent == {"customer": {"id": gid, "state": "INVITED"}, "userErrors": []}
+    shop = gql(emu, "{ shop { customerAccounts customerAccountsV2 { customerAccountsVersion } } }")
+    assert shop["data"]["shop"] == {
+        "customerAccounts": "OPTIONAL",
+        "customerAccountsV2": {"customerAccountsVersion": "CLASSIC"},
+    }
