@@ -10,7 +10,13 @@ from graphql import build_schema, parse, validate
 
 from shopsync.emulator import Emulator
 from shopsync.errors import ProtectedDataRefused, ShopifyRefused, ShopifyUnavailable, StopError
-from shopsync.shopify import ShopifyClient, bulk_customers, queries, run_bulk_mutation
+from shopsync.shopify import (
+    ShopifyClient,
+    bulk_customers,
+    changed_customers,
+    queries,
+    run_bulk_mutation,
+)
 from shopsync.shopify.client import email_search, phone_search, read_token
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -234,6 +240,9 @@ def test_expected_costs_are_the_costs_the_emulator_reports(client):
     gid = client.customer_by_identifier(email="c@x.com")["id"]
     client.update_customer({"id": gid, "note": "n"})
     list(client.orders())
+    client.preflight()
+    client.count_customers("updated_at:>'2026-01-01T00:00:00Z'")
+    client.access_scopes()
     for name in queries.EXPECTED_COSTS:
         assert client._costs[name] == queries.EXPECTED_COSTS[name], name
 
@@ -386,3 +395,45 @@ def test_an_invite_whose_answer_is_lost_is_checked_not_sent_twice(emulator, clie
     assert client.send_invite(gids[0]).data["state"] == "INVITED"  # not sent again
     assert len(emulator.invites) == 12
     assert client.send_invite(gids[0], resend=True).ok and len(emulator.invites) == 13
+
+
+def test_changed_customers_counts_first_then_pages_or_runs_a_filtered_bulk_query(tmp_path, clock):
+    emulator = Emulator(
+        data_dir=Path("data/sample"), clock=clock, sleep=clock.sleep, pagination_ceiling=50
+    )
+    since = "2026-01-20T00:00:00Z"
+    with emulator.serve() as server:
+        client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+        wanted = {c["legacyResourceId"] for c in emulator.customers() if c["updatedAt"] > since}
+        assert len(wanted) > 50
+        with pytest.raises(ShopifyRefused, match="Pagination past the first 50"):
+            list(client.customers(f"updated_at:>'{since}'"))  # paging alone hits the ceiling
+        big = changed_customers(client, since, poll=0.5, threshold=50)
+        assert client.stats.by_operation["BulkRunQuery"] == 1
+        assert set(big.customers["shopify_id"]) == wanted
+        assert len(big.addresses) == sum(
+            len(c["addressesV2"]["nodes"]) for c in emulator.customers() if c["updatedAt"] > since
+        )
+        small = changed_customers(client, "2026-06-01T00:00:00Z", threshold=50)
+        assert client.stats.by_operation["BulkRunQuery"] == 1  # few: paged, no second bulk
+    expected_small = {
+        c["legacyResourceId"]
+        for c in emulator.customers()
+        if c["updatedAt"] > "2026-06-01T00:00:00Z"
+    }
+    assert set(small.customers["shopify_id"]) == expected_small
+    assert client.stats.by_operation["CustomersCount"] == 2
+    with pytest.raises(ValueError):
+        changed_customers(client, "yesterday")
+
+
+def test_reads_all_orders_tells_whether_old_orders_are_withheld(tmp_path, clock):
+    for scopes, expected in ((None, True), (["read_customers", "read_orders"], False)):
+        emulator = Emulator(
+            data_dir=Path("data/sample"), clock=clock, sleep=clock.sleep, access_scopes=scopes
+        )
+        with emulator.serve() as server:
+            client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
+            assert client.reads_all_orders() is expected
+            orders = list(client.orders())
+        assert (len(orders) == len(emulator.store.orders)) is expected

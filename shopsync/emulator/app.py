@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +58,8 @@ class Emulator:
         search_delay: float = 0.0,
         bulk_concurrency: int = 5,
         protected_data: str = "approved",
+        access_scopes: Iterable[str] | None = None,
+        pagination_ceiling: int | None = None,
     ) -> None:
         self.clock = clock or time.monotonic
         self.sleep = sleep or time.sleep
@@ -83,6 +85,10 @@ class Emulator:
         self.bulk = BulkManager(self.store, self, lambda: self._base_url, bulk_concurrency)
         self.resolvers = Resolvers(self.store, self.bulk, lambda: self._base_url)
         self.protected_data = protected_data
+        if access_scopes is not None:
+            self.store.access_scopes = list(access_scopes)
+        if pagination_ceiling is not None:
+            self.resolvers.pagination_ceiling = pagination_ceiling
         self.schema = load_schema()
         #: The fault drawn for each recent request (None = answered normally), oldest first.
         self.request_log: deque[dict] = deque(maxlen=10_000)

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from .bulk import BulkManager
 
 MAX_PAGE = 250
+#: How far one query's cursor pagination goes (objects); past it, Shopify answers an error.
+PAGINATION_CEILING = 25_000
 #: Protected customer data modes: approved, or not approved (Shopify's answer to an app
 #: without protected customer data access: HTTP 200, the field null, this error).
 PROTECTED_DATA_MODES = ("approved", "denied")
@@ -85,8 +87,10 @@ def paginate(
     require_size: bool = True,
     unlimited: bool = False,
     cursor_out: Callable[[Any], Any] = lambda v: v,
+    ceiling: int | None = None,
 ) -> dict:
-    """Relay pagination over ``items`` ordered by (sort value, id), Shopify style."""
+    """Relay pagination over ``items`` ordered by (sort value, id), Shopify style; a page
+    starting past ``ceiling`` objects is refused (narrow the query, or use a bulk query)."""
     if first is not None and last is not None:
         raise ShopifyError("providing both first and last is not supported", "BAD_REQUEST")
     if first is None and last is None and unlimited:
@@ -126,6 +130,12 @@ def paginate(
             len(keyed),
         )
         end = max(end, start)
+    if ceiling is not None and start >= ceiling:
+        raise ShopifyError(
+            f"Pagination past the first {ceiling:,} objects of a query is not supported. Use a "
+            "more specific search query, or a bulk operation.",
+            "BAD_REQUEST",
+        )
     window = keyed[start:end]
     if first is not None:
         chosen = window[:first]
@@ -164,6 +174,7 @@ class Resolvers:
         self.writer = CustomerWriter(store)
         self.base_url = base_url
         self.protected_data = "approved"
+        self.pagination_ceiling = PAGINATION_CEILING
 
     def _guarded(self, name: str, resolver: Callable[..., Any]) -> Callable[..., Any]:
         """``resolver``, refused as Shopify refuses it when customer data is not approved."""
@@ -455,6 +466,7 @@ class Resolvers:
                 view=self.customer_view,
                 field_name="customers",
                 unlimited=bool(info.context.get("bulk")),
+                ceiling=None if info.context.get("bulk") else self.pagination_ceiling,
             )
 
     def _customer_sort(self, key: str) -> tuple[Callable[[dict], Any], Callable[[Any], Any]]:
@@ -509,7 +521,11 @@ class Resolvers:
         with store.lock:
             ctx = search.customer_count_context()
             node = self._search(info, args.get("query"), ctx)
-            count = sum(1 for c in store.customers.values() if search.evaluate(node, c, ctx))
+            if node is None:
+                count = len(store.customers)
+            else:  # counted from the same lagging index the search reads
+                seen = (store.search_view(c) for c in store.customers.values())
+                count = sum(1 for c in seen if c is not None and search.evaluate(node, c, ctx))
         limit = args.get("limit")
         if limit is not None and count > limit:
             return {"count": limit, "precision": "AT_LEAST"}
@@ -520,7 +536,7 @@ class Resolvers:
         with store.lock:
             ctx = search.order_search_context()
             node = self._search(info, args.get("query"), ctx)
-            items = [o for o in store.orders.values() if search.evaluate(node, o, ctx)]
+            items = [o for o in store.visible_orders() if search.evaluate(node, o, ctx)]
             key = args.get("sortKey") or "ID"
             if key in ("CREATED_AT", "PROCESSED_AT"):
                 sort_value, cursor_value = (lambda o: _epoch_ms(o["createdAt"])), int
@@ -541,12 +557,21 @@ class Resolvers:
                 view=self.order_view,
                 field_name="orders",
                 unlimited=bool(info.context.get("bulk")),
+                ceiling=None if info.context.get("bulk") else self.pagination_ceiling,
             )
 
     def order(self, info: GraphQLResolveInfo, id: str) -> dict | None:
         n = parse_gid(id, "Order")
         with self.store.lock:
-            return self.order_view(self.store.orders.get(n)) if n is not None else None
+            visible = {int(o["legacyResourceId"]): o for o in self.store.visible_orders()}
+            return self.order_view(visible.get(n)) if n is not None else None
+
+    def current_app_installation(self, info: GraphQLResolveInfo) -> dict:
+        scopes = self.store.access_scopes
+        return {
+            "id": "gid://shopify/AppInstallation/1",
+            "accessScopes": [{"handle": h, "description": h.replace("_", " ")} for h in scopes],
+        }
 
     def shop(self, info: GraphQLResolveInfo) -> dict:
         with self.store.lock:
@@ -648,6 +673,7 @@ class Resolvers:
             "orders": self.orders,
             "order": self.order,
             "shop": self.shop,
+            "currentAppInstallation": self.current_app_installation,
             "currentBulkOperation": self.bulk.current,
             "bulkOperation": self.bulk.get,
             "bulkOperations": self.bulk.list,

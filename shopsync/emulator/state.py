@@ -21,6 +21,10 @@ ADDRESS_SUFFIX = "?model_name=CustomerAddress"
 _GID_RE = re.compile(r"^gid://shopify/(\w+)/(\d+)(?:\?.*)?$")
 
 CUSTOMER_ACCOUNTS_VERSIONS = ("CLASSIC", "NEW_CUSTOMER_ACCOUNTS")
+#: The token's scopes unless the seed's shop.json (``accessScopes``) or the Emulator says
+#: otherwise. Without ``read_all_orders`` Shopify serves only the last 60 days of orders.
+DEFAULT_ACCESS_SCOPES = ("read_customers", "write_customers", "read_orders")
+ORDER_WINDOW_DAYS = 60
 
 
 def parse_gid(value: object, kind: str | None = None) -> int | None:
@@ -85,6 +89,7 @@ class Store:
             "customerAccounts": "OPTIONAL",  # REQUIRED, OPTIONAL or DISABLED
             "shipsToCountries": ["US", "CA", "NL", "BE", "DE", "FR", "GB"],
         }
+        self.access_scopes: list[str] = list(DEFAULT_ACCESS_SCOPES)
         self._next_customer = 1001
         self._next_address = 2001
         self._last_stamp = 0
@@ -145,6 +150,13 @@ class Store:
     def default_address(self, customer: dict) -> dict | None:
         aid = customer.get("defaultAddressId")
         return self.addresses.get(aid) if aid is not None else None
+
+    def visible_orders(self) -> list[dict]:
+        """The orders the token may read: all with ``read_all_orders``, else the last 60 days."""
+        if "read_all_orders" in self.access_scopes:
+            return list(self.orders.values())
+        cutoff = self.now().timestamp() - ORDER_WINDOW_DAYS * 86400
+        return [o for o in self.orders.values() if parse_ts(o["createdAt"]) >= cutoff]
 
     def orders_of(self, customer: dict) -> list[dict]:
         return [o for o in self.orders.values() if o.get("customerId") == customer["id"]]
@@ -224,6 +236,8 @@ class Store:
             ):
                 if key in shop:
                     self.shop[key] = shop[key]
+            if "accessScopes" in shop:
+                self.access_scopes = [str(scope) for scope in shop["accessScopes"]]
         self._seed_lines(data_dir / "customers.jsonl", self._seed_customer)
         self._seed_lines(data_dir / "orders.jsonl", self._seed_order)
 

@@ -368,6 +368,21 @@ class ShopifyClient:
         data = self.execute(queries.PREFLIGHT)
         return data["shop"]
 
+    def access_scopes(self) -> set[str]:
+        """The scopes the token was granted (e.g. ``read_all_orders``)."""
+        data = self.execute(queries.ACCESS_SCOPES)["currentAppInstallation"]
+        return {scope["handle"] for scope in data["accessScopes"]}
+
+    def reads_all_orders(self) -> bool:
+        """False when Shopify serves this token only the last 60 days of orders (no
+        ``read_all_orders`` scope): older orders are then missing, not empty."""
+        return "read_all_orders" in self.access_scopes()
+
+    def count_customers(self, query: str | None = None, *, limit: int | None = None) -> int:
+        """How many customers match ``query`` (at least ``limit`` when capped there)."""
+        data = self.execute(queries.CUSTOMERS_COUNT, {"query": query, "limit": limit})
+        return int(data["customersCount"]["count"])
+
     def customers(self, query: str | None = None) -> Iterator[dict[str, Any]]:
         """Every customer matching a search ``query`` (all when None), page by page."""
         variables = {"first": queries.CUSTOMER_PAGE_SIZE, "query": query}

@@ -1,14 +1,19 @@
-"""Every GraphQL document shopsync sends to Shopify: constants with variables, never built."""
+"""Every GraphQL document shopsync sends to Shopify: constants with variables (a bulk query's
+search, which cannot be a variable, goes in as one escaped string literal)."""
 
 from __future__ import annotations
 
+import json
+
 __all__ = [
+    "ACCESS_SCOPES",
     "ALL_DOCUMENTS",
     "BULK_CUSTOMERS_QUERY",
     "BULK_OPERATION",
     "BULK_RUN_MUTATION",
     "BULK_RUN_QUERY",
     "CURRENT_BULK_OPERATION",
+    "CUSTOMERS_COUNT",
     "CUSTOMERS_PAGE",
     "CUSTOMER_ADDRESS_CREATE",
     "CUSTOMER_ADDRESS_UPDATE",
@@ -23,6 +28,7 @@ __all__ = [
     "PREFLIGHT",
     "SHOP_INFO",
     "STAGED_UPLOADS_CREATE",
+    "bulk_customers_query",
 ]
 
 # What each document costs (requestedQueryCost), so the client paces a document's first
@@ -31,7 +37,9 @@ EXPECTED_COSTS = {
     "CustomersPage": 74,
     "CustomerByIdentifier": 8,
     "ShopInfo": 2,
-    "Preflight": 4,
+    "CustomersCount": 10,
+    "AccessScopes": 2,
+    "Preflight": 7,
     "OrdersPage": 16,
     "CustomerSet": 12,
     "CustomerUpdate": 17,
@@ -230,6 +238,20 @@ mutation CustomerActivationUrl($customerId: ID!) {
 }
 """
 
+# How many customers match a search (a count first decides between paging and bulk).
+CUSTOMERS_COUNT = """
+query CustomersCount($query: String, $limit: Int) {
+  customersCount(query: $query, limit: $limit) { count precision }
+}
+"""
+
+# The scopes the token was granted (read_all_orders decides the orders' 60-day window).
+ACCESS_SCOPES = """
+query AccessScopes {
+  currentAppInstallation { accessScopes { handle } }
+}
+"""
+
 # The query a bulk export runs (Shopify runs it without first/after limits).
 BULK_CUSTOMERS_QUERY = """
 {
@@ -274,6 +296,16 @@ BULK_CUSTOMERS_QUERY = """
   }
 }
 """
+
+
+def bulk_customers_query(search: str) -> str:
+    """BULK_CUSTOMERS_QUERY limited to the customers matching ``search``. A bulk query takes
+    no variables, so the search goes in as a GraphQL string literal (JSON escaping is valid
+    GraphQL string escaping); the rest of the document is the constant."""
+    return BULK_CUSTOMERS_QUERY.replace(
+        "\n  customers {", f"\n  customers(query: {json.dumps(search)}) {{", 1
+    )
+
 
 _BULK_OPERATION_FIELDS = """
   id
@@ -378,6 +410,9 @@ ALL_DOCUMENTS = {
     "CUSTOMER_STATE": CUSTOMER_STATE,
     "CUSTOMER_GENERATE_ACTIVATION_URL": CUSTOMER_GENERATE_ACTIVATION_URL,
     "BULK_CUSTOMERS_QUERY": BULK_CUSTOMERS_QUERY,
+    "BULK_CHANGED_CUSTOMERS_QUERY": bulk_customers_query("updated_at:>'2026-01-01T00:00:00Z'"),
+    "CUSTOMERS_COUNT": CUSTOMERS_COUNT,
+    "ACCESS_SCOPES": ACCESS_SCOPES,
     "BULK_RUN_QUERY": BULK_RUN_QUERY,
     "BULK_RUN_MUTATION": BULK_RUN_MUTATION,
     "BULK_OPERATION": BULK_OPERATION,

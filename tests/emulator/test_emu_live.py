@@ -186,3 +186,37 @@ def test_invites_set_invited_and_are_refused_when_customer_accounts_are_disabled
         "customerAccounts": "OPTIONAL",
         "customerAccountsV2": {"customerAccountsVersion": "CLASSIC"},
     }
+
+
+ORDERS = "{ orders(first: 10) { nodes { name createdAt } } }"
+
+
+def test_orders_older_than_60_days_are_hidden_without_read_all_orders(clock, data_dir) -> None:
+    clock.start = clock.start.replace(month=6)  # 2026-06-01: the window starts 2026-04-02
+    full = Emulator(data_dir=data_dir, clock=clock, now=clock.now)
+    assert len(gql(full, ORDERS)["data"]["orders"]["nodes"]) == 3  # the seed grants the scope
+    window = Emulator(data_dir=data_dir, clock=clock, now=clock.now, access_scopes=["read_orders"])
+    nodes = gql(window, ORDERS)["data"]["orders"]["nodes"]
+    assert [n["createdAt"] for n in nodes] == ["2026-04-11T12:00:00Z"]
+    old = next(o["id"] for o in window.store.orders.values() if o["createdAt"] < "2026-04")
+    assert gql(window, "query($id: ID!) { order(id: $id) { id } }", {"id": old})["data"] == {
+        "order": None
+    }
+    scopes = gql(window, "{ currentAppInstallation { accessScopes { handle } } }")["data"]
+    assert scopes["currentAppInstallation"]["accessScopes"] == [{"handle": "read_orders"}]
+    assert Emulator().store.access_scopes == ["read_customers", "write_customers", "read_orders"]
+
+
+def test_pagination_stops_at_the_ceiling_of_one_query(clock) -> None:
+    emu = Emulator(clock=clock, now=clock.now, pagination_ceiling=10)
+    for i in range(15):
+        create(emu, email=f"p{i}@example.com")
+    page = "query($a: String) { customers(first: 5, after: $a) { pageInfo { endCursor } } }"
+    after = None
+    for _ in range(2):
+        after = gql(emu, page, {"a": after})["data"]["customers"]["pageInfo"]["endCursor"]
+    _s, _h, body = emu.execute(page, {"a": after})
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "Pagination past the first 10 objects" in body["errors"][0]["message"]
+    assert len(bulk_lines(emu, "{ customers { edges { node { id } } } }")) == 15  # bulk: no limit
