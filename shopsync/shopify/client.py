@@ -225,6 +225,7 @@ class ShopifyClient:
         *,
         operation: str = "",
         idempotent: bool = True,
+        raw: bool = False,
     ) -> dict[str, Any]:
         """Run one document; returns ``data``. Waits before a request would be throttled,
         retries transient failures with exponential backoff and jitter, and raises
@@ -234,6 +235,9 @@ class ShopifyClient:
         e-mail, updates set values) except an invite: with ``idempotent=False`` only answers
         that prove nothing ran (throttling) are retried; a lost answer raises
         ShopifyUnavailable at once, for the caller to check what happened.
+
+        ``raw``: return the whole HTTP 200 body, its ``errors`` included (a recording keeps
+        Shopify's answers as they are); throttling and transport failures are still retried.
         """
         operation = operation or _operation_name(document)
         expected_cost = self._costs.get(operation, 10.0)
@@ -241,7 +245,7 @@ class ShopifyClient:
         for attempt in range(self.max_tries):
             self._pace(expected_cost)
             try:
-                return self._attempt(document, variables, operation, expected_cost)
+                return self._attempt(document, variables, operation, expected_cost, raw)
             except _Retry as retry:
                 last = retry
                 if not idempotent and not retry.unapplied:
@@ -264,6 +268,7 @@ class ShopifyClient:
         variables: Mapping[str, Any] | None,
         operation: str,
         expected_cost: float,
+        raw: bool = False,
     ) -> dict[str, Any]:
         self.stats.requests += 1
         self.stats.by_operation[operation] = self.stats.by_operation.get(operation, 0) + 1
@@ -277,9 +282,11 @@ class ShopifyClient:
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _Retry(f"connection failed ({type(exc).__name__})") from None
-        return self._read_response(response, operation)
+        return self._read_response(response, operation, raw)
 
-    def _read_response(self, response: requests.Response, operation: str) -> dict[str, Any]:
+    def _read_response(
+        self, response: requests.Response, operation: str, raw: bool = False
+    ) -> dict[str, Any]:
         """The one place that maps Shopify's HTTP and GraphQL answers to outcomes."""
         request_id = response.headers.get("X-Request-Id", "")
         status = response.status_code
@@ -318,6 +325,8 @@ class ShopifyClient:
             needed = self._costs.get(operation, 10.0)
             wait = self.throttle.wait_for(needed, self._clock())
             raise _Retry("THROTTLED", wait, request_id, unapplied=True)
+        if raw:
+            return body
         if any(_NOT_APPROVED in str((e or {}).get("message", "")) for e in errors):
             raise ProtectedDataRefused(operation, _messages(body), request_id)
         if "INTERNAL_SERVER_ERROR" in codes:  # Shopify failed on its side: worth another try

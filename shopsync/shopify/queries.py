@@ -18,6 +18,7 @@ __all__ = [
     "CUSTOMER_ADDRESS_CREATE",
     "CUSTOMER_ADDRESS_UPDATE",
     "CUSTOMER_BY_IDENTIFIER",
+    "CUSTOMER_FIELDS",
     "CUSTOMER_GENERATE_ACTIVATION_URL",
     "CUSTOMER_SEND_INVITE",
     "CUSTOMER_SET",
@@ -67,7 +68,7 @@ fragment AddressFields on MailingAddress {
 }
 """
 
-_CUSTOMER_FIELDS = (
+CUSTOMER_FIELDS = (
     """
 fragment CustomerFields on Customer {
   id
@@ -99,7 +100,7 @@ query CustomersPage($first: Int!, $after: String, $query: String) {
   }
 }
 """
-    + _CUSTOMER_FIELDS
+    + CUSTOMER_FIELDS
 )
 
 CUSTOMER_BY_IDENTIFIER = (
@@ -108,7 +109,7 @@ query CustomerByIdentifier($identifier: CustomerIdentifierInput!) {
   customerByIdentifier(identifier: $identifier) { ...CustomerFields }
 }
 """
-    + _CUSTOMER_FIELDS
+    + CUSTOMER_FIELDS
 )
 
 SHOP_INFO = """
@@ -182,7 +183,7 @@ mutation CustomerUpdate($input: CustomerInput!) {
   }
 }
 """
-    + _CUSTOMER_FIELDS
+    + CUSTOMER_FIELDS
 )
 
 CUSTOMER_ADDRESS_CREATE = (
