@@ -220,3 +220,42 @@ def test_pagination_stops_at_the_ceiling_of_one_query(clock) -> None:
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     assert "Pagination past the first 10 objects" in body["errors"][0]["message"]
     assert len(bulk_lines(emu, "{ customers { edges { node { id } } } }")) == 15  # bulk: no limit
+
+
+def test_the_emulator_command_takes_the_live_store_knobs() -> None:
+    import argparse
+    import threading
+
+    from shopsync.emulator.cli import add_emulator_command, run_emulator_command
+
+    parser = argparse.ArgumentParser()
+    add_emulator_command(parser.add_subparsers())
+    args = parser.parse_args(
+        ["emulator", "--port", "0", "--protected-data", "denied", "--search-delay", "2.5"]
+    )
+    ready = threading.Event()
+    seen = {}
+
+    def on_ready(server) -> None:
+        seen["server"] = server
+        ready.set()
+
+    thread = threading.Thread(
+        target=run_emulator_command, args=(args,), kwargs={"on_ready": on_ready}
+    )
+    thread.start()
+    assert ready.wait(10)
+    server = seen["server"]
+    try:
+        emulator = server.emulator
+        assert emulator.protected_data == "denied" and emulator.store.search_delay == 2.5
+        answer = requests.post(
+            server.graphql_url,
+            json={"query": "{ customers(first: 1) { nodes { id } } }"},
+            headers={"X-Shopify-Access-Token": "t"},
+            timeout=10,
+        ).json()
+        assert answer["errors"][0]["message"].startswith(NOT_APPROVED)
+    finally:
+        server.stop()
+        thread.join(10)
