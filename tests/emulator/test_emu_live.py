@@ -3,13 +3,15 @@ error classes, order windows and ceilings, invites (issue 11)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import requests
-from emulator_helpers import create, gql
+from emulator_helpers import create, gql, running_command
 
 from shopsync.emulator import Emulator
+from shopsync.emulator.cli import add_emulator_command
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -223,30 +225,12 @@ def test_pagination_stops_at_the_ceiling_of_one_query(clock) -> None:
 
 
 def test_the_emulator_command_takes_the_live_store_knobs() -> None:
-    import argparse
-    import threading
-
-    from shopsync.emulator.cli import add_emulator_command, run_emulator_command
-
     parser = argparse.ArgumentParser()
     add_emulator_command(parser.add_subparsers())
     args = parser.parse_args(
         ["emulator", "--port", "0", "--protected-data", "denied", "--search-delay", "2.5"]
     )
-    ready = threading.Event()
-    seen = {}
-
-    def on_ready(server) -> None:
-        seen["server"] = server
-        ready.set()
-
-    thread = threading.Thread(
-        target=run_emulator_command, args=(args,), kwargs={"on_ready": on_ready}
-    )
-    thread.start()
-    assert ready.wait(10)
-    server = seen["server"]
-    try:
+    with running_command(args) as server:
         emulator = server.emulator
         assert emulator.protected_data == "denied" and emulator.store.search_delay == 2.5
         answer = requests.post(
@@ -256,6 +240,3 @@ def test_the_emulator_command_takes_the_live_store_knobs() -> None:
             timeout=10,
         ).json()
         assert answer["errors"][0]["message"].startswith(NOT_APPROVED)
-    finally:
-        server.stop()
-        thread.join(10)
