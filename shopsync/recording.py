@@ -12,13 +12,14 @@ from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
-from shopsync.errors import ShopifyRefused, UserInputError
+from shopsync.errors import ProtectedDataRefused, ShopifyRefused, UserInputError
 from shopsync.settings import API_VERSION
 from shopsync.shopify import queries
-from shopsync.shopify.client import ShopifyClient, email_search
+from shopsync.shopify.client import NOT_APPROVED, ShopifyClient, email_search
 
 __all__ = [
     "RECORDED_DOMAIN",
+    "SAMPLE_SIZE",
     "Recorder",
     "Scrubber",
     "read_only",
@@ -179,6 +180,8 @@ class Recorder:
         }
         if body.get("data") is None:
             messages = "; ".join(str(e.get("message")) for e in body.get("errors") or [])
+            if NOT_APPROVED in messages:
+                raise ProtectedDataRefused(name, messages)
             raise ShopifyRefused(name, messages or "an answer without data")
         return body["data"]
 

@@ -18,6 +18,7 @@ from shopsync.settings import API_VERSION, ShopSettings
 from shopsync.shopify import queries
 
 __all__ = [
+    "NOT_APPROVED",
     "TOKEN_ENV",
     "CallStats",
     "MutationResult",
@@ -327,7 +328,7 @@ class ShopifyClient:
             raise _Retry("THROTTLED", wait, request_id, unapplied=True)
         if raw:
             return body
-        if any(_NOT_APPROVED in str((e or {}).get("message", "")) for e in errors):
+        if any(NOT_APPROVED in str((e or {}).get("message", "")) for e in errors):
             raise ProtectedDataRefused(operation, _messages(body), request_id)
         if "INTERNAL_SERVER_ERROR" in codes:  # Shopify failed on its side: worth another try
             raise _Retry("INTERNAL_SERVER_ERROR", None, request_id)
@@ -604,7 +605,7 @@ def _smaller_page(first: int, cost: float, limit: float) -> int:
 
 
 #: What Shopify's errors say when an app lacks protected customer data access.
-_NOT_APPROVED = "is not approved to access"
+NOT_APPROVED = "is not approved to access"
 
 _OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 

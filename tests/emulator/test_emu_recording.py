@@ -11,8 +11,8 @@ from emulator_replay import FIXTURES, replay, seed_from_recording
 
 from shopsync.cli import main
 from shopsync.emulator import Emulator
-from shopsync.errors import UserInputError
-from shopsync.recording import Recorder, Scrubber, read_only
+from shopsync.errors import ProtectedDataRefused, UserInputError
+from shopsync.recording import Recorder, Scrubber, read_only, record_store
 from shopsync.shopify import ShopifyClient, queries
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -116,3 +116,9 @@ def test_scrubbing_is_consistent_across_fields_and_search_texts() -> None:
     }
     assert scrubber.leaks(json.dumps(out)) == []
     assert scrubber.leaks("write to ann@x.com") == ["ann@x.com"]
+
+
+def test_recording_a_store_without_customer_data_access_stops_clearly() -> None:
+    emulator = Emulator(data_dir=SAMPLE, protected_data="denied")
+    with emulator.serve() as server, pytest.raises(ProtectedDataRefused, match="customersSample"):
+        record_store(ShopifyClient(server.url, "t"))
