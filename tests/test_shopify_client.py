@@ -404,22 +404,22 @@ def test_changed_customers_counts_first_then_pages_or_runs_a_filtered_bulk_query
     since = "2026-01-20T00:00:00Z"
     with emulator.serve() as server:
         client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
-        wanted = {c["legacyResourceId"] for c in emulator.customers() if c["updatedAt"] > since}
+        wanted = {c["legacyResourceId"] for c in emulator.customers() if c["updatedAt"] >= since}
         assert len(wanted) > 50
         with pytest.raises(ShopifyRefused, match="Pagination past the first 50"):
-            list(client.customers(f"updated_at:>'{since}'"))  # paging alone hits the ceiling
+            list(client.customers(f"updated_at:>='{since}'"))  # paging alone hits the ceiling
         big = changed_customers(client, since, poll=0.5, threshold=50)
         assert client.stats.by_operation["BulkRunQuery"] == 1
         assert set(big.customers["shopify_id"]) == wanted
         assert len(big.addresses) == sum(
-            len(c["addressesV2"]["nodes"]) for c in emulator.customers() if c["updatedAt"] > since
+            len(c["addressesV2"]["nodes"]) for c in emulator.customers() if c["updatedAt"] >= since
         )
         small = changed_customers(client, "2026-06-01T00:00:00Z", threshold=50)
         assert client.stats.by_operation["BulkRunQuery"] == 1  # few: paged, no second bulk
     expected_small = {
         c["legacyResourceId"]
         for c in emulator.customers()
-        if c["updatedAt"] > "2026-06-01T00:00:00Z"
+        if c["updatedAt"] >= "2026-06-01T00:00:00Z"
     }
     assert set(small.customers["shopify_id"]) == expected_small
     assert client.stats.by_operation["CustomersCount"] == 2
@@ -437,3 +437,14 @@ def test_reads_all_orders_tells_whether_old_orders_are_withheld(tmp_path, clock)
             assert client.reads_all_orders() is expected
             orders = list(client.orders())
         assert (len(orders) == len(emulator.store.orders)) is expected
+
+
+def test_updated_since_is_a_quoted_utc_term():
+    from datetime import UTC, datetime
+
+    from shopsync.shopify.bulk import updated_since
+
+    assert updated_since("2026-03-01T12:00:00+02:00") == "updated_at:>='2026-03-01T10:00:00Z'"
+    assert updated_since(datetime(2026, 3, 1, tzinfo=UTC)) == "updated_at:>='2026-03-01T00:00:00Z'"
+    with pytest.raises(ValueError, match="time zone"):
+        updated_since("2026-03-01T12:00:00")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -146,16 +145,16 @@ def bulk_customers(client: ShopifyClient, *, poll: float | None = None) -> Shopi
 
 
 def updated_since(since: str | datetime) -> str:
-    """The customers search term for "updated after ``since``" (an aware datetime or an
-    ISO 8601 UTC text), quoted as Shopify's search needs it."""
-    if isinstance(since, datetime):
-        if since.tzinfo is None:
-            raise ValueError("since must be timezone-aware")
-        since = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = str(since).strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", text):
-        raise ValueError(f"since must be an ISO 8601 UTC timestamp, got {text!r}")
-    return f"updated_at:>'{text}'"
+    """The customers search term for "updated at or after ``since``" (an aware datetime or an
+    ISO 8601 text with its offset), in UTC and quoted as Shopify's search needs it."""
+    if isinstance(since, str):
+        try:
+            since = datetime.fromisoformat(since.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"since must be an ISO 8601 timestamp, got {since!r}") from None
+    if since.tzinfo is None:
+        raise ValueError("since must carry its time zone (UTC offset)")
+    return f"updated_at:>='{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
 
 
 def changed_customers(
@@ -165,7 +164,7 @@ def changed_customers(
     poll: float | None = None,
     threshold: int = CHANGED_BULK_THRESHOLD,
 ) -> ShopifyCustomers:
-    """The customers updated after ``since``, with their addresses.
+    """The customers updated at or after ``since``, with their addresses.
 
     Counts them first (``customersCount`` with the same search): from ``threshold`` on they
     come from one filtered bulk query, below it page by page, so a large delta never meets
