@@ -204,6 +204,10 @@ def test_bulk_query_keeps_addresses_whose_line_comes_before_their_customer(clock
     with emulator.serve() as server:
         client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
         result = bulk_customers(client, poll=0.5)
+        again = bulk_customers(client, poll=0.5)  # another operation, another line order
+    assert result.customers.equals(again.customers) and result.addresses.equals(again.addresses)
+    ids = result.customers["shopify_id"].tolist()
+    assert ids == sorted(ids, key=int)
     expected = {
         c["legacyResourceId"]: [
             a["id"].split("/")[-1].split("?")[0] for a in c["addressesV2"]["nodes"]

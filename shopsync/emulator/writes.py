@@ -163,6 +163,7 @@ class CustomerWriter:
 
     def _touch(self, record: dict) -> None:
         record["updatedAt"] = self.store.stamp()
+        self.store.index(record)  # every change reaches the search index, after the lag
 
     # ------------------------------------------------------------------ customerCreate
     def create(self, data: dict) -> Payload:

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
+
 from shopsync.errors import ProtectedDataRefused, ShopifyRefused, ShopifyUnavailable
 from shopsync.shopify import queries
 from shopsync.shopify.client import MutationResult, ResultUrlExpired, ShopifyClient
@@ -140,8 +142,21 @@ def run_bulk_query(client: ShopifyClient, query: str, *, poll: float | None = No
 
 
 def bulk_customers(client: ShopifyClient, *, poll: float | None = None) -> ShopifyCustomers:
-    """Every customer with its addresses, through one bulk query."""
-    return customers_from_jsonl(run_bulk_query(client, queries.BULK_CUSTOMERS_QUERY, poll=poll))
+    """Every customer with its addresses, through one bulk query, in customer id order."""
+    return _in_id_order(run_bulk_query(client, queries.BULK_CUSTOMERS_QUERY, poll=poll))
+
+
+def _in_id_order(lines: list[str]) -> ShopifyCustomers:
+    """A bulk result's customers in id order (the file's own order is not guaranteed, so two
+    runs over the same customers give the same frames); unreadable lines last."""
+    result = customers_from_jsonl(lines)
+
+    def ordered(frame: pd.DataFrame) -> pd.DataFrame:
+        key = pd.to_numeric(frame["shopify_id"], errors="coerce")
+        order = key.sort_values(kind="stable", na_position="last").index
+        return frame.loc[order].reset_index(drop=True)
+
+    return ShopifyCustomers(ordered(result.customers), ordered(result.addresses))
 
 
 def updated_since(since: str | datetime) -> str:
@@ -173,8 +188,7 @@ def changed_customers(
     """
     search = updated_since(since)
     if client.count_customers(search, limit=threshold) >= threshold:
-        lines = run_bulk_query(client, queries.bulk_customers_query(search), poll=poll)
-        return customers_from_jsonl(lines)
+        return _in_id_order(run_bulk_query(client, queries.bulk_customers_query(search), poll=poll))
     return customers_from_nodes(client.customers(search))
 
 

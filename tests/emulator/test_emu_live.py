@@ -240,3 +240,21 @@ def test_the_emulator_command_takes_the_live_store_knobs() -> None:
             timeout=10,
         ).json()
         assert answer["errors"][0]["message"].startswith(NOT_APPROVED)
+
+
+ADDRESS_CREATE = (
+    "mutation($id: ID!, $a: MailingAddressInput!) { customerAddressCreate(customerId: $id, "
+    "address: $a, setAsDefault: true) { address { id } userErrors { field message } } }"
+)
+
+
+def test_address_writes_reach_the_search_index_after_the_lag(clock) -> None:
+    for delay in (0.0, 3.0):
+        emu = Emulator(clock=clock, now=clock.now, search_delay=delay)
+        gid = create(emu, email=f"addr{delay}@example.com")["customer"]["id"]
+        clock.advance(5)
+        gql(emu, ADDRESS_CREATE, {"id": gid, "a": {"city": "Gouda", "countryCode": "NL"}})
+        city = "country:NL city:Gouda"
+        assert found(emu, city) == ([] if delay else [f"addr{delay}@example.com"])
+        clock.advance(delay)
+        assert found(emu, city) == [f"addr{delay}@example.com"]
