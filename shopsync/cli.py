@@ -65,10 +65,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--emulator", type=Path, metavar="DIR", help="sync with an in-process emulator seeded here"
     )
     run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder")
-    run.add_argument("--out", type=Path, help="with --dry-run: write the plan to this file")
+    run.add_argument("--out", type=Path, help="with --dry-run: the planned records as a report")
+    run.add_argument(
+        "--plan-out", type=Path, metavar="FILE", help="with --dry-run: save the plan (JSON)"
+    )
+    run.add_argument(
+        "--plan",
+        type=Path,
+        metavar="FILE",
+        help="apply this saved plan (refused when the store or config changed since)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     _store_options(run)
     run.set_defaults(handler=_sync)
+
+    handover = verbs.add_parser(
+        "export-erp", help="hand the imports' ERP changes over to the ERP (Excel or CSV)"
+    )
+    handover.add_argument("--config", type=Path, required=True, help="shop TOML file")
+    handover.add_argument(
+        "--all", action="store_true", help="everything recorded, not only what is new"
+    )
+    handover.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="FILE.xlsx (three sheets) or FILE.csv (FILE-new-customers.csv, "
+        "FILE-changed-customers.csv, FILE-order-customers.csv)",
+    )
+    _store_options(handover)
+    handover.set_defaults(handler=_export_erp)
 
     runs = verbs.add_parser("runs", help="list the sync runs kept in the store")
     runs.add_argument("--shop", help="only this shop's runs")
@@ -262,9 +288,12 @@ def _sync(args: argparse.Namespace) -> int:
         orders=args.orders,
         report_dir=args.reports,
         progress=not args.no_progress,
+        plan=args.plan,
     )
     print(result.summary())
     if args.dry_run:
+        if args.plan_out:
+            print(f"plan saved: {result.plan.save(args.plan_out)}")
         if args.out:
             from shopsync.reports import write_report
 
@@ -282,6 +311,13 @@ def _sync(args: argparse.Namespace) -> int:
     if result.failed:
         print(f"{result.failed} record(s) failed: see `shopsync log {result.run_id}`")
         return 1
+    return 0
+
+
+def _export_erp(args: argparse.Namespace) -> int:
+    from shopsync.erp_export import export_erp
+
+    print(export_erp(args.config, args.out, db=args.db, all_changes=args.all).summary())
     return 0
 
 

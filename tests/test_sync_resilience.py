@@ -66,6 +66,7 @@ def many_customers(directory, count):
     return directory, erp_file
 
 
+@pytest.mark.timeout(1200)  # 2 x 4,000 records, each create looked up exactly first
 def test_ten_percent_faults_of_every_kind_give_the_clean_end_state(tmp_path):
     data, erp_file = many_customers(tmp_path / "data", 2000)
     # creates one by one, so the faults hit thousands of requests (a bulk import needs few)
@@ -129,7 +130,7 @@ def test_killed_runs_resume_without_duplicates_or_losses(tmp_path):
             store = open_store(db_url)
             if kills:  # the kills really interrupted runs that had done part of their work
                 runs = store.runs("DEMO")
-                assert (runs["status"] == "running").sum() >= 3
+                assert runs["status"].isin(["running", "interrupted"]).sum() >= 3
                 assert len(store.links("DEMO")) > 0
                 assert len(emulator.customers()) > 196  # some creates reached Shopify
             final = sync_shop(

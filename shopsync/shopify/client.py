@@ -13,7 +13,13 @@ from typing import Any
 
 import requests
 
-from shopsync.errors import ProtectedDataRefused, ShopifyRefused, ShopifyUnavailable, StopError
+from shopsync.errors import (
+    ProtectedDataRefused,
+    ShopifyRefused,
+    ShopifyUnavailable,
+    StopError,
+    WriteOutcomeUnknown,
+)
 from shopsync.settings import API_VERSION, ShopSettings
 from shopsync.shopify import queries
 
@@ -147,21 +153,18 @@ class ResultUrlExpired(ShopifyUnavailable):
     """A bulk result URL no longer serves the file (signed URLs expire): ask for a fresh one."""
 
 
+# retry reasons that mean Shopify did not run the request (safe to send again)
+_NOT_APPLIED = ("THROTTLED", "HTTP 429")
+
+
 class _Retry(Exception):
     """Internal: this attempt failed in a way worth another try."""
 
-    def __init__(
-        self,
-        reason: str,
-        after: float | None = None,
-        request_id: str = "",
-        *,
-        unapplied: bool = False,
-    ):
+    def __init__(self, reason: str, after: float | None = None, request_id: str = ""):
         super().__init__(reason)
+        self.reason = reason
         self.after = after
         self.request_id = request_id
-        self.unapplied = unapplied  # Shopify certainly did not run it (throttled)
 
 
 class ShopifyClient:
@@ -225,17 +228,16 @@ class ShopifyClient:
         variables: Mapping[str, Any] | None = None,
         *,
         operation: str = "",
-        idempotent: bool = True,
+        once: bool = False,
         raw: bool = False,
     ) -> dict[str, Any]:
         """Run one document; returns ``data``. Waits before a request would be throttled,
         retries transient failures with exponential backoff and jitter, and raises
         ShopifyUnavailable (after ``max_tries``) or ShopifyRefused (no retry can help).
 
-        Every write shopsync sends is idempotent (creates are ``customerSet`` upserts keyed by
-        e-mail, updates set values) except an invite: with ``idempotent=False`` only answers
-        that prove nothing ran (throttling) are retried; a lost answer raises
-        ShopifyUnavailable at once, for the caller to check what happened.
+        A write that is not idempotent (an invite, an address create) goes ``once``: it is
+        retried only when Shopify said it did not run it (throttled); when the answer is lost
+        it raises WriteOutcomeUnknown, and the caller reads Shopify's state before resending.
 
         ``raw``: return the whole HTTP 200 body, its ``errors`` included (a recording keeps
         Shopify's answers as they are); throttling and transport failures are still retried.
@@ -249,10 +251,8 @@ class ShopifyClient:
                 return self._attempt(document, variables, operation, expected_cost, raw)
             except _Retry as retry:
                 last = retry
-                if not idempotent and not retry.unapplied:
-                    raise ShopifyUnavailable(
-                        operation, f"answer lost ({retry}); not retried", retry.request_id
-                    ) from None
+                if once and not retry.reason.startswith(_NOT_APPLIED):
+                    raise WriteOutcomeUnknown(operation, str(retry)) from None
                 if attempt + 1 == self.max_tries:
                     break
                 self.stats.retries += 1
@@ -300,7 +300,7 @@ class ShopifyClient:
             )
         if status == 429:
             self.stats.throttled += 1
-            raise _Retry("HTTP 429", _retry_after(response), request_id, unapplied=True)
+            raise _Retry("HTTP 429", _retry_after(response), request_id)
         if status >= 500:
             raise _Retry(f"HTTP {status}", None, request_id)
         try:
@@ -324,8 +324,7 @@ class ShopifyClient:
         if "THROTTLED" in codes:
             self.stats.throttled += 1
             needed = self._costs.get(operation, 10.0)
-            wait = self.throttle.wait_for(needed, self._clock())
-            raise _Retry("THROTTLED", wait, request_id, unapplied=True)
+            raise _Retry("THROTTLED", self.throttle.wait_for(needed, self._clock()), request_id)
         if raw:
             return body
         if any(NOT_APPROVED in str((e or {}).get("message", "")) for e in errors):
@@ -462,7 +461,9 @@ class ShopifyClient:
             )
             return MutationResult.from_payload(data.get("customerAddressUpdate"), "address")
         data = self.execute(
-            queries.CUSTOMER_ADDRESS_CREATE, {"customerId": customer_gid, "address": dict(address)}
+            queries.CUSTOMER_ADDRESS_CREATE,
+            {"customerId": customer_gid, "address": dict(address)},
+            once=True,
         )
         return MutationResult.from_payload(data.get("customerAddressCreate"), "address")
 
@@ -486,29 +487,10 @@ class ShopifyClient:
         customer = self.execute(queries.CUSTOMER_STATE, {"id": customer_gid})["customer"]
         return customer["state"] if customer else None
 
-    def send_invite(self, customer_gid: str, *, resend: bool = False) -> MutationResult:
-        """Send the account invite e-mail (classic customer accounts only), at most once.
-
-        A customer already INVITED or ENABLED gets none unless ``resend``. An e-mail is not
-        idempotent, so a lost answer is never simply sent again: the customer's state says
-        whether Shopify sent it (INVITED), and only when it did not is the invite sent again.
-        """
-        for _ in range(self.max_tries):
-            state = self.customer_state(customer_gid)
-            if state is None:
-                return MutationResult(False, None, (("customerId", "Customer does not exist"),))
-            if state == "ENABLED" or (state == "INVITED" and not resend):
-                return MutationResult(True, {"id": customer_gid, "state": state})
-            try:
-                data = self.execute(
-                    queries.CUSTOMER_SEND_INVITE, {"customerId": customer_gid}, idempotent=False
-                )
-            except ShopifyUnavailable:
-                resend = False  # the next state read tells whether this one went out
-                continue
-            payload = data.get("customerSendAccountInviteEmail")
-            return MutationResult.from_payload(payload, "customer")
-        raise ShopifyUnavailable("CustomerSendInvite", f"no answer after {self.max_tries} tries")
+    def send_invite(self, customer_gid: str) -> MutationResult:
+        """Send the account invite e-mail (classic customer accounts only)."""
+        data = self.execute(queries.CUSTOMER_SEND_INVITE, {"customerId": customer_gid}, once=True)
+        return MutationResult.from_payload(data.get("customerSendAccountInviteEmail"), "customer")
 
     def activation_url(self, customer_gid: str) -> MutationResult:
         """An account activation URL (classic customer accounts only)."""
