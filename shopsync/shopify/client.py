@@ -162,7 +162,6 @@ class _Retry(Exception):
 
     def __init__(self, reason: str, after: float | None = None, request_id: str = ""):
         super().__init__(reason)
-        self.reason = reason
         self.after = after
         self.request_id = request_id
 
@@ -251,7 +250,7 @@ class ShopifyClient:
                 return self._attempt(document, variables, operation, expected_cost, raw)
             except _Retry as retry:
                 last = retry
-                if once and not retry.reason.startswith(_NOT_APPLIED):
+                if once and not str(retry).startswith(_NOT_APPLIED):
                     raise WriteOutcomeUnknown(operation, str(retry)) from None
                 if attempt + 1 == self.max_tries:
                     break
