@@ -2318,7 +2318,12 @@ def main() -> int:
     write_xlsx(OUT / "erp_customers.xlsx", xlsx_selection(s))
     write_jsonl(OUT / "customers.jsonl", s.customers)
     write_jsonl(OUT / "orders.jsonl", s.orders)
-    shop = {"plan": "standard", "customerAccountsVersion": "CLASSIC", "shipsToCountries": SHIPS_TO}
+    shop = {
+        "plan": "standard",
+        "customerAccountsVersion": "CLASSIC",
+        "shipsToCountries": SHIPS_TO,
+        "accessScopes": ["read_customers", "write_customers", "read_orders", "read_all_orders"],
+    }
     (OUT / "shop.json").write_text(json.dumps(shop, indent=2) + "\n", encoding="utf-8")
     for variant in CONFIG_HEADERS:
         (OUT / variant).write_text(config_toml(variant), encoding="utf-8")
@@ -2462,7 +2467,8 @@ def readme(s: Sample) -> str:
         "",
         "`plan` standard (2,000-point bucket), `customerAccountsVersion` CLASSIC (invites work),",
         "`shipsToCountries` (the province table is initialised from these countries' zones;",
-        "IT is deliberately missing).",
+        "IT is deliberately missing), `accessScopes` with `read_all_orders` (the orders are",
+        "older than the 60 days Shopify serves without it).",
         "",
         "## Config variants",
         "",

@@ -124,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
 
+    record = verbs.add_parser(
+        "record", help="record the store's answers to read-only queries, personal data scrubbed"
+    )
+    record.add_argument("--config", type=Path, required=True, help="shop TOML file")
+    record.add_argument("--out", type=Path, default=Path("captures"), help="folder (./captures)")
+    record.set_defaults(handler=_record)
+
     add_emulator_command(verbs)
     add_run_notebook_command(verbs)
     return parser
@@ -381,6 +388,17 @@ def _log(args: argparse.Namespace) -> int:
         print(f"report ({kind}): {path}")
     log = store.run_log(args.run_id)
     print(log.to_string(index=False) if not log.empty else "no skipped or failed records")
+    return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    from shopsync.recording import record_store, write_recording
+    from shopsync.session import shopify_session
+    from shopsync.settings import load_config
+
+    with shopify_session(load_config(args.config)) as (_, client):
+        path = write_recording(record_store(client), args.out)
+    print(f"recorded {path} (replay it: drop it in tests/fixtures/captures/recorded/)")
     return 0
 
 

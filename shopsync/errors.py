@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "InputFileError",
+    "ProtectedDataRefused",
     "RecordError",
     "RetriableError",
     "ShopifyRefused",
@@ -98,3 +99,22 @@ class ShopifyRefused(StopError):
         self.request_id = request_id
         suffix = f" (request id {request_id})" if request_id else ""
         super().__init__(f"{operation}: {message}{suffix}")
+
+
+class ProtectedDataRefused(ShopifyRefused):
+    """Shopify withholds protected customer data (the Customer object, or its name, e-mail,
+    phone and address fields) from this app. A configuration problem: never retried."""
+
+    def __init__(self, operation: str, detail: str = "", request_id: str = ""):
+        said = f' Shopify said: "{detail}".' if detail else ""
+        super().__init__(
+            operation,
+            "this app is not approved to access protected customer data, so shopsync cannot "
+            "read or write customers. In the app's settings (Partner Dashboard > Apps > API "
+            "access > Protected customer data access, or the store admin's app development page "
+            "for a custom app) select the customer data use and request access to the Customer "
+            "object and to the name, e-mail, phone and address fields, then run again. On some "
+            "plans Shopify only grants these fields to approved public apps. Nothing was "
+            "changed; retrying cannot help until access is granted." + said,
+            request_id,
+        )

@@ -189,6 +189,8 @@ def _customers_from_rows(rows: list[tuple[int, dict[str, Any] | None, str]]) -> 
                 first_line[key] = number
             nodes.append((number, dict(value)))
     by_key = {key: node for _, node in nodes if (key := _customer_key(node))}
+    # lines of one customer in address-id order (creation order), whatever the file's order
+    children.sort(key=lambda child: _numeric_id(child[1].get("id")))
     extra: dict[int, list[Any]] = {}  # id(node) -> its __parentId address lines
     for number, value in children:
         parent = by_key.get(
@@ -433,6 +435,12 @@ def _tags(value: Any) -> list[str]:
 def _kind(value: Any) -> str:
     names = {dict: "an object", list: "a list", str: "text", type(None): "null"}
     return names.get(type(value), f"a {type(value).__name__}")
+
+
+def _numeric_id(gid: Any) -> int:
+    """An address's number, for ordering (0 for what is not an id)."""
+    tail = legacy_id(gid) if _is_text(gid) else ""
+    return int(tail) if tail.isdigit() else 0
 
 
 def _fill(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +26,8 @@ from . import errors as shopify_errors
 from .bulk import BulkManager
 from .cost import MAX_QUERY_COST, CostCalculator, LeakyBucket
 from .errors import ShopifyError
-from .faults import ConnectionDropped, FaultSpec, fault_response
-from .resolvers import Resolvers
+from .faults import ConnectionDropped, FaultSpec, fault_response, internal_error_body
+from .resolvers import PROTECTED_DATA_MODES, Resolvers
 from .schema import API_VERSION, load_schema
 from .state import CUSTOMER_ACCOUNTS_VERSIONS, Store
 
@@ -56,6 +57,9 @@ class Emulator:
         sleep: Callable[[float], None] | None = None,
         search_delay: float = 0.0,
         bulk_concurrency: int = 5,
+        protected_data: str = "approved",
+        access_scopes: Iterable[str] | None = None,
+        pagination_ceiling: int | None = None,
     ) -> None:
         self.clock = clock or time.monotonic
         self.sleep = sleep or time.sleep
@@ -80,6 +84,11 @@ class Emulator:
         self._base_url = "http://127.0.0.1"
         self.bulk = BulkManager(self.store, self, lambda: self._base_url, bulk_concurrency)
         self.resolvers = Resolvers(self.store, self.bulk, lambda: self._base_url)
+        self.protected_data = protected_data
+        if access_scopes is not None:
+            self.store.access_scopes = list(access_scopes)
+        if pagination_ceiling is not None:
+            self.resolvers.pagination_ceiling = pagination_ceiling
         self.schema = load_schema()
         #: The fault drawn for each recent request (None = answered normally), oldest first.
         self.request_log: deque[dict] = deque(maxlen=10_000)
@@ -98,6 +107,20 @@ class Emulator:
         elif isinstance(value, str):
             value = FaultSpec.parse(value)
         self._faults = value
+
+    @property
+    def protected_data(self) -> str:
+        """``approved`` (default) or ``denied``: the app's protected customer data access.
+        Denied, every read or write of the Customer object answers HTTP 200 with the field
+        null and Shopify's "not approved" error, and a bulk query over customers fails with
+        ACCESS_DENIED."""
+        return self.resolvers.protected_data
+
+    @protected_data.setter
+    def protected_data(self, value: str) -> None:
+        if value not in PROTECTED_DATA_MODES:
+            raise ValueError(f"protected_data must be one of {PROTECTED_DATA_MODES}")
+        self.resolvers.protected_data = value
 
     @property
     def invites(self) -> list[dict]:
@@ -179,9 +202,13 @@ class Emulator:
         if kind in ("500", "502", "503", "429"):
             status, headers, body = fault_response(kind, spec)
             return status, {**JSON_HEADERS, **headers}, body
+        if kind == "internal":
+            return 200, dict(JSON_HEADERS), internal_error_body(str(uuid.uuid4()))
         if kind == "drop_before":
             raise ConnectionDropped(applied=False)
-        result = self.execute_internal(query, variables, operation_name=operation_name)
+        result = self.execute_internal(
+            query, variables, operation_name=operation_name, fault=kind or ""
+        )
         if kind == "drop_after":
             raise ConnectionDropped(applied=True)
         if kind == "slow":
@@ -211,14 +238,22 @@ class Emulator:
         operation_name: str | None = None,
         *,
         bulk: bool = False,
+        fault: str = "",
     ) -> tuple[int, dict, dict]:
-        """Parse, validate, cost, throttle and execute (no auth, no faults).
+        """Parse, validate, cost, throttle and execute (no auth; ``fault`` is the fault drawn
+        for this request, for the kinds a resolver plays, e.g. ``bulk_limit``).
 
         Requests are executed one at a time (the store's re-entrant lock), so a response is
         always consistent; HTTP connections are still accepted concurrently.
         """
         with self.store.lock:
-            return self._execute_locked(query, variables, operation_name, bulk=bulk)
+            return self._execute_locked(query, variables, operation_name, bulk=bulk, fault=fault)
+
+    def download_expired(self) -> bool:
+        """Whether this bulk result download meets an expired URL (the ``url_expired`` fault)."""
+        spec = self._faults
+        with self._log_lock:
+            return spec.active and spec.draw(self._rng) == "url_expired"
 
     def _execute_locked(
         self,
@@ -227,6 +262,7 @@ class Emulator:
         operation_name: str | None,
         *,
         bulk: bool,
+        fault: str,
     ) -> tuple[int, dict, dict]:
         headers = dict(JSON_HEADERS)
         if not isinstance(query, str) or not query.strip():
@@ -284,12 +320,13 @@ class Emulator:
         requested = calculator.requested()
         if bulk:
             requested = 0
-        if requested > MAX_QUERY_COST:
+        max_cost = min(MAX_QUERY_COST, self._faults.max_cost)
+        if requested > max_cost:
             return (
                 200,
                 headers,
                 {
-                    "errors": [shopify_errors.max_cost_error(requested, MAX_QUERY_COST)],
+                    "errors": [shopify_errors.max_cost_error(requested, max_cost)],
                     "extensions": {"cost": self._cost(requested, None)},
                 },
             )
@@ -302,7 +339,7 @@ class Emulator:
                     "extensions": {"cost": self._cost(requested, None)},
                 },
             )
-        context: dict[str, Any] = {"search": [], "bulk": bulk}
+        context: dict[str, Any] = {"search": [], "bulk": bulk, "fault": fault}
         root = (
             self.resolvers.mutation_root()
             if operation.operation.value == "mutation"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,10 @@ SHOPIFY_BULK_MUTATIONS = frozenset(
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 MAX_CONNECTIONS = 5
 MAX_DEPTH = 2
+#: The schema's description of BulkOperationUserErrorCode.LIMIT_REACHED.
+LIMIT_REACHED = "Bulk operations limit reached. Please try again later."
+#: How long a result URL stays valid (signed URLs expire; Shopify keeps results 7 days).
+RESULT_URL_SECONDS = 7 * 24 * 3600
 NO_SUCH_FILE = (
     "The JSONL file could not be found. Try uploading the file again, and check that you've "
     "entered the URL correctly for the stagedUploadPath mutation argument."
@@ -75,6 +80,7 @@ class BulkOperation:
     output: bytes | None = None
     staged_path: str | None = None
     client_identifier: str | None = None
+    group_objects: bool = False
     extra: dict = field(default_factory=dict)
 
     @property
@@ -126,11 +132,18 @@ class BulkManager:
             "objectCount": str(op.object_count),
             "rootObjectCount": str(op.root_object_count),
             "fileSize": str(len(op.output)) if done and op.output else None,
-            "url": f"{self.base_url()}/bulk-operations/{op.n}.jsonl"
-            if done and op.output
-            else None,
+            "url": self.result_url(op) if done and op.output else None,
             "partialDataUrl": None,
         }
+
+    def result_url(self, op: BulkOperation) -> str:
+        """A fresh signed URL for the result file, valid RESULT_URL_SECONDS from now."""
+        expires = int(self.store.clock() + RESULT_URL_SECONDS)
+        return f"{self.base_url()}/bulk-operations/{op.n}.jsonl?expires={expires}"
+
+    def url_valid(self, expires: str) -> bool:
+        """Whether a result URL's ``expires`` stamp is still in the future."""
+        return expires.isdigit() and self.store.clock() <= int(expires)
 
     # ------------------------------------------------------------------ progression
     def _advance(self, op: BulkOperation) -> None:
@@ -160,11 +173,16 @@ class BulkManager:
         try:
             if op.type == "QUERY":
                 lines, roots = self._export(op.query)
+                if not op.group_objects:
+                    # 2026-07: output order is not guaranteed unless groupObjects is true; an
+                    # address line may come before its customer (seeded, so runs repeat).
+                    random.Random(f"{self.emulator.seed}/{op.n}").shuffle(lines)
             else:
                 lines, roots = self._apply_mutations(op)
-        except Exception:
+        except Exception as exc:
             op.status = "FAILED"
-            op.error_code = "INTERNAL_SERVER_ERROR"
+            denied = isinstance(exc, _ExportRefused) and exc.code == "ACCESS_DENIED"
+            op.error_code = "ACCESS_DENIED" if denied else "INTERNAL_SERVER_ERROR"
             op.completed_at = self.store.now_ts()
             return
         op.output = "".join(
@@ -312,6 +330,8 @@ class BulkManager:
                     {"field": ["query"], "message": m, "code": "INVALID"} for m in errors
                 ],
             }
+        if info.context.get("fault") == "bulk_limit":
+            return fail(LIMIT_REACHED, "LIMIT_REACHED", None)
         with self.lock:
             running = self._in_progress("QUERY")
             if len(running) >= self.concurrency:
@@ -322,6 +342,7 @@ class BulkManager:
                     None,
                 )
             op = self._new("QUERY", query)
+            op.group_objects = bool(groupObjects)
             return {"bulkOperation": self.view(op), "userErrors": []}
 
     def run_mutation(
@@ -391,6 +412,8 @@ class BulkManager:
         problems = validate(load_schema(), document)
         if problems:
             return fail(problems[0].message, "INVALID_MUTATION", ["mutation"])
+        if info.context.get("fault") == "bulk_limit":
+            return fail(LIMIT_REACHED, "LIMIT_REACHED")
         with self.lock:
             running = self._in_progress("MUTATION")
             if len(running) >= self.concurrency:
@@ -476,7 +499,10 @@ class BulkManager:
     def _export(self, query: str) -> tuple[list[dict], int]:
         status, _headers, body = self.emulator.execute_internal(query, None, bulk=True)
         if body.get("errors") or status != 200:
-            raise RuntimeError(json.dumps(body.get("errors")))
+            codes = {(e.get("extensions") or {}).get("code") for e in body.get("errors") or []}
+            raise _ExportRefused(
+                "ACCESS_DENIED" if "ACCESS_DENIED" in codes else "", json.dumps(body.get("errors"))
+            )
         data = body.get("data") or {}
         document = parse(query)
         operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
@@ -510,6 +536,14 @@ class BulkManager:
             out["__lineNumber"] = number
             lines.append(out)
         return lines, len(lines)
+
+
+class _ExportRefused(Exception):
+    """The bulk query's own execution failed (``code`` is the GraphQL error code, if any)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _flatten(node: dict, parent_id: str | None, lines: list[dict]) -> None:

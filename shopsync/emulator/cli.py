@@ -37,6 +37,18 @@ def add_emulator_command(subparsers: argparse._SubParsersAction) -> argparse.Arg
         help='fault spec, e.g. "500=0.02,429=0.02,drop_after=0.01,slow=0.01" (default: none)',
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault stream")
+    parser.add_argument(
+        "--search-delay",
+        type=float,
+        default=0.0,
+        help="seconds before customers(query:) sees a create or update (Shopify's index lags)",
+    )
+    parser.add_argument(
+        "--protected-data",
+        choices=["approved", "denied"],
+        default="approved",
+        help="denied: answer like Shopify to an app without protected customer data access",
+    )
     parser.add_argument("--token", default=None, help="accept only this access token")
     parser.add_argument(
         "--allow-remote",
@@ -75,6 +87,8 @@ def run_emulator_command(
         token=args.token,
         faults=faults,
         seed=args.seed,
+        search_delay=getattr(args, "search_delay", 0.0),
+        protected_data=getattr(args, "protected_data", "approved"),
     )
     server = EmulatorServer(emulator, args.host, args.port, verbose=getattr(args, "verbose", False))
     emulator._base_url = server.url

@@ -5,7 +5,20 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-FAULT_KINDS: tuple[str, ...] = ("500", "502", "503", "429", "drop_before", "drop_after", "slow")
+FAULT_KINDS: tuple[str, ...] = (
+    "500",
+    "502",
+    "503",
+    "429",
+    "drop_before",
+    "drop_after",
+    "slow",
+    "internal",
+    "bulk_limit",
+    "url_expired",
+)
+#: Kinds that only apply to some requests (a draw of one elsewhere is no fault).
+BULK_RUN_ROOTS = ("bulkOperationRunQuery", "bulkOperationRunMutation")
 
 
 class ConnectionDropped(Exception):
@@ -34,6 +47,12 @@ class FaultSpec:
         slow=0.01       answer normally but only after ``slow_seconds``
         slow_seconds=2  delay of a slow answer (default 2.0)
         retry_after=1   value of the ``Retry-After`` header on a 429 (default 1.0)
+        internal=0.01   HTTP 200 whose ``errors`` carry INTERNAL_SERVER_ERROR (nothing executed)
+        bulk_limit=0.1  a bulkOperationRunQuery/RunMutation refused with LIMIT_REACHED
+        url_expired=0.1 a bulk result download answers 403 (the signed URL expired); the next
+                        ``bulkOperation`` read gives a fresh URL
+        max_cost=1000   the single-query cost limit (Shopify's is 1,000; lower it to make the
+                        client's page shrinking visible)
 
     At most one fault is drawn per GraphQL request, from a ``random.Random(seed)`` stream owned by
     the emulator: the same seed and the same request sequence give the same faults.
@@ -42,6 +61,7 @@ class FaultSpec:
     rates: dict[str, float] = field(default_factory=dict)
     slow_seconds: float = 2.0
     retry_after: float = 1.0
+    max_cost: int = 1000
 
     @classmethod
     def none(cls) -> FaultSpec:
@@ -55,6 +75,7 @@ class FaultSpec:
         rates: dict[str, float] = {}
         slow_seconds = 2.0
         retry_after = 1.0
+        max_cost = 1000
         for part in text.split(","):
             part = part.strip()
             if not part:
@@ -71,6 +92,8 @@ class FaultSpec:
                 slow_seconds = value
             elif key == "retry_after":
                 retry_after = value
+            elif key == "max_cost":
+                max_cost = int(value)
             elif key in FAULT_KINDS:
                 if not 0.0 <= value <= 1.0:
                     raise ValueError(f"fault {key!r}: probability {value} not in [0, 1]")
@@ -79,7 +102,9 @@ class FaultSpec:
                 raise ValueError(f"unknown fault {key!r}; known: {', '.join(FAULT_KINDS)}")
         if sum(rates.values()) > 1.0 + 1e-9:
             raise ValueError("fault probabilities add up to more than 1")
-        return cls(rates=rates, slow_seconds=slow_seconds, retry_after=retry_after)
+        return cls(
+            rates=rates, slow_seconds=slow_seconds, retry_after=retry_after, max_cost=max_cost
+        )
 
     def __str__(self) -> str:
         parts = [f"{k}={self.rates[k]!r}" for k in FAULT_KINDS if self.rates.get(k)]
@@ -87,6 +112,8 @@ class FaultSpec:
             parts.append(f"slow_seconds={self.slow_seconds!r}")
         if self.rates.get("429"):
             parts.append(f"retry_after={self.retry_after!r}")
+        if self.max_cost != 1000:
+            parts.append(f"max_cost={self.max_cost}")
         return ",".join(parts) or "none"
 
     @property
@@ -102,6 +129,19 @@ class FaultSpec:
             if u < acc:
                 return kind
         return None
+
+
+def internal_error_body(request_id: str) -> dict:
+    """Shopify's HTTP 200 answer when it failed on its side (worth a retry)."""
+    return {
+        "errors": [
+            {
+                "message": "Internal error. Looks like something went wrong on our end.\n"
+                f"Request ID: {request_id} (include this in support requests).",
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+            }
+        ]
+    }
 
 
 def fault_response(kind: str, spec: FaultSpec) -> tuple[int, dict[str, str], dict]:

@@ -26,6 +26,33 @@ if TYPE_CHECKING:
     from .bulk import BulkManager
 
 MAX_PAGE = 250
+#: How far one query's cursor pagination goes (objects); past it, Shopify answers an error.
+PAGINATION_CEILING = 25_000
+#: Protected customer data modes: approved, or not approved (Shopify's answer to an app
+#: without protected customer data access: HTTP 200, the field null, this error).
+PROTECTED_DATA_MODES = ("approved", "denied")
+NOT_APPROVED = (
+    "This app is not approved to access the Customer object. See "
+    "https://partners.shopify.com/1/apps/1/customer_data for more details."
+)
+#: Root fields that read or write the Customer object.
+_CUSTOMER_ROOTS = frozenset(
+    {
+        "customers",
+        "customer",
+        "customerByIdentifier",
+        "customerCreate",
+        "customerUpdate",
+        "customerSet",
+        "customerDelete",
+        "customerAddressCreate",
+        "customerAddressUpdate",
+        "customerAddressDelete",
+        "customerUpdateDefaultAddress",
+        "customerSendAccountInviteEmail",
+        "customerGenerateAccountActivationUrl",
+    }
+)
 
 
 # --------------------------------------------------------------------------- cursors
@@ -60,8 +87,10 @@ def paginate(
     require_size: bool = True,
     unlimited: bool = False,
     cursor_out: Callable[[Any], Any] = lambda v: v,
+    ceiling: int | None = None,
 ) -> dict:
-    """Relay pagination over ``items`` ordered by (sort value, id), Shopify style."""
+    """Relay pagination over ``items`` ordered by (sort value, id), Shopify style; a page
+    starting past ``ceiling`` objects is refused (narrow the query, or use a bulk query)."""
     if first is not None and last is not None:
         raise ShopifyError("providing both first and last is not supported", "BAD_REQUEST")
     if first is None and last is None and unlimited:
@@ -101,6 +130,12 @@ def paginate(
             len(keyed),
         )
         end = max(end, start)
+    if ceiling is not None and start >= ceiling:
+        raise ShopifyError(
+            f"Pagination past the first {ceiling:,} objects of a query is not supported. Use a "
+            "more specific search query, or a bulk operation.",
+            "BAD_REQUEST",
+        )
     window = keyed[start:end]
     if first is not None:
         chosen = window[:first]
@@ -138,6 +173,23 @@ class Resolvers:
         self.bulk = bulk
         self.writer = CustomerWriter(store)
         self.base_url = base_url
+        self.protected_data = "approved"
+        self.pagination_ceiling = PAGINATION_CEILING
+
+    def _guarded(self, name: str, resolver: Callable[..., Any]) -> Callable[..., Any]:
+        """``resolver``, refused as Shopify refuses it when customer data is not approved."""
+        if name not in _CUSTOMER_ROOTS:
+            return resolver
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            self.check_customer_access()
+            return resolver(*args, **kwargs)
+
+        return guarded
+
+    def check_customer_access(self) -> None:
+        if self.protected_data != "approved":
+            raise ShopifyError(NOT_APPROVED, "ACCESS_DENIED")
 
     # ------------------------------------------------------------------ views
     def address_view(self, address: dict | None) -> dict | None:
@@ -305,13 +357,15 @@ class Resolvers:
                     "sourceName",
                 )
             },
-            "customer": lambda _info=None: self.customer_view(
-                self.store.customer(o.get("customerId"))
-            ),
+            "customer": lambda _info=None: self._order_customer(o),
             "billingAddress": self.address_view(o.get("billingAddress")),
             "shippingAddress": self.address_view(o.get("shippingAddress")),
             "displayAddress": self.address_view(o.get("displayAddress")),
         }
+
+    def _order_customer(self, order: dict) -> dict | None:
+        self.check_customer_access()
+        return self.customer_view(self.store.customer(order.get("customerId")))
 
     def shop_view(self) -> dict:
         shop = self.store.shop
@@ -320,6 +374,7 @@ class Resolvers:
             "name": shop["name"],
             "myshopifyDomain": shop["myshopifyDomain"],
             "shipsToCountries": list(shop.get("shipsToCountries") or []),
+            "customerAccounts": shop.get("customerAccounts") or "OPTIONAL",
             "customerAccountsV2": {
                 "customerAccountsVersion": shop.get("customerAccountsVersion") or "CLASSIC",
                 "loginLinksVisibleOnStorefrontAndCheckout": True,
@@ -388,11 +443,12 @@ class Resolvers:
             ctx = search.customer_search_context(self._country_of, self._customer_haystack)
             node = self._search(info, args.get("query"), ctx)
             candidates = [c for c in store.customers.values()]
-            if node is not None:
+            if node is not None:  # a search reads the lagging index; the answer is current
                 candidates = [
                     c
                     for c in candidates
-                    if store.is_searchable(c) and search.evaluate(node, c, ctx)
+                    if (seen := store.search_view(c)) is not None
+                    and search.evaluate(node, seen, ctx)
                 ]
             sort_key = args.get("sortKey") or "ID"
             sort_value, cursor_value = self._customer_sort(sort_key)
@@ -410,6 +466,7 @@ class Resolvers:
                 view=self.customer_view,
                 field_name="customers",
                 unlimited=bool(info.context.get("bulk")),
+                ceiling=None if info.context.get("bulk") else self.pagination_ceiling,
             )
 
     def _customer_sort(self, key: str) -> tuple[Callable[[dict], Any], Callable[[Any], Any]]:
@@ -464,7 +521,11 @@ class Resolvers:
         with store.lock:
             ctx = search.customer_count_context()
             node = self._search(info, args.get("query"), ctx)
-            count = sum(1 for c in store.customers.values() if search.evaluate(node, c, ctx))
+            if node is None:
+                count = len(store.customers)
+            else:  # counted from the same lagging index the search reads
+                seen = (store.search_view(c) for c in store.customers.values())
+                count = sum(1 for c in seen if c is not None and search.evaluate(node, c, ctx))
         limit = args.get("limit")
         if limit is not None and count > limit:
             return {"count": limit, "precision": "AT_LEAST"}
@@ -475,7 +536,7 @@ class Resolvers:
         with store.lock:
             ctx = search.order_search_context()
             node = self._search(info, args.get("query"), ctx)
-            items = [o for o in store.orders.values() if search.evaluate(node, o, ctx)]
+            items = [o for o in store.visible_orders() if search.evaluate(node, o, ctx)]
             key = args.get("sortKey") or "ID"
             if key in ("CREATED_AT", "PROCESSED_AT"):
                 sort_value, cursor_value = (lambda o: _epoch_ms(o["createdAt"])), int
@@ -496,12 +557,21 @@ class Resolvers:
                 view=self.order_view,
                 field_name="orders",
                 unlimited=bool(info.context.get("bulk")),
+                ceiling=None if info.context.get("bulk") else self.pagination_ceiling,
             )
 
     def order(self, info: GraphQLResolveInfo, id: str) -> dict | None:
         n = parse_gid(id, "Order")
         with self.store.lock:
-            return self.order_view(self.store.orders.get(n)) if n is not None else None
+            visible = {int(o["legacyResourceId"]): o for o in self.store.visible_orders()}
+            return self.order_view(visible.get(n)) if n is not None else None
+
+    def current_app_installation(self, info: GraphQLResolveInfo) -> dict:
+        scopes = self.store.access_scopes
+        return {
+            "id": "gid://shopify/AppInstallation/1",
+            "accessScopes": [{"handle": h, "description": h.replace("_", " ")} for h in scopes],
+        }
 
     def shop(self, info: GraphQLResolveInfo) -> dict:
         with self.store.lock:
@@ -589,6 +659,12 @@ class Resolvers:
 
     # ------------------------------------------------------------------ root values
     def query_root(self) -> dict:
+        return {name: self._guarded(name, r) for name, r in self._query_resolvers().items()}
+
+    def mutation_root(self) -> dict:
+        return {name: self._guarded(name, r) for name, r in self._mutation_resolvers().items()}
+
+    def _query_resolvers(self) -> dict:
         return {
             "customers": self.customers,
             "customer": self.customer,
@@ -597,12 +673,13 @@ class Resolvers:
             "orders": self.orders,
             "order": self.order,
             "shop": self.shop,
+            "currentAppInstallation": self.current_app_installation,
             "currentBulkOperation": self.bulk.current,
             "bulkOperation": self.bulk.get,
             "bulkOperations": self.bulk.list,
         }
 
-    def mutation_root(self) -> dict:
+    def _mutation_resolvers(self) -> dict:
         return {
             "customerCreate": self.customer_create,
             "customerUpdate": self.customer_update,

@@ -14,6 +14,7 @@ SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 QUERY_FIELDS: tuple[str, ...] = (
     "bulkOperation",
     "bulkOperations",
+    "currentAppInstallation",
     "currentBulkOperation",
     "customer",
     "customerByIdentifier",
@@ -133,7 +134,10 @@ OBJECT_FIELDS: dict[str, object] = {
         "sourceName",
         "updatedAt",
     ),
+    "AppInstallation": ("accessScopes", "id"),
+    "AccessScope": ("description", "handle"),
     "Shop": (
+        "customerAccounts",
         "customerAccountsV2",
         "id",
         "myshopifyDomain",

@@ -9,7 +9,7 @@ from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .app import GRAPHQL_PATH
 from .faults import ConnectionDropped
@@ -17,6 +17,11 @@ from .faults import ConnectionDropped
 if TYPE_CHECKING:
     from .app import Emulator
 
+#: Google Cloud Storage's answer to a signed URL past its expiry.
+EXPIRED_URL = (
+    b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>ExpiredToken</Code>"
+    b"<Message>The provided token has expired.</Message></Error>"
+)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -86,11 +91,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"errors": "Not Found"})
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
         match = re.match(r"^/bulk-operations/(\d+)\.jsonl$", path)
         if match:
-            data = self.server.emulator.bulk.output(int(match.group(1)))
-            if data is None:
+            emulator = self.server.emulator
+            data = emulator.bulk.output(int(match.group(1)))
+            expires = parse_qs(parts.query).get("expires", [""])[0]
+            if data is not None and (
+                not emulator.bulk.url_valid(expires) or emulator.download_expired()
+            ):
+                self._send(403, EXPIRED_URL, {"Content-Type": "application/xml"})
+            elif data is None:
                 self._send_json(404, {"errors": "Not Found"})
             else:
                 self._send(200, data, {"Content-Type": "application/jsonl"})

@@ -21,6 +21,10 @@ ADDRESS_SUFFIX = "?model_name=CustomerAddress"
 _GID_RE = re.compile(r"^gid://shopify/(\w+)/(\d+)(?:\?.*)?$")
 
 CUSTOMER_ACCOUNTS_VERSIONS = ("CLASSIC", "NEW_CUSTOMER_ACCOUNTS")
+#: The token's scopes unless the seed's shop.json (``accessScopes``) or the Emulator says
+#: otherwise. Without ``read_all_orders`` Shopify serves only the last 60 days of orders.
+DEFAULT_ACCESS_SCOPES = ("read_customers", "write_customers", "read_orders")
+ORDER_WINDOW_DAYS = 60
 
 
 def parse_gid(value: object, kind: str | None = None) -> int | None:
@@ -70,7 +74,10 @@ class Store:
         self.orders: dict[int, dict] = {}
         self.email_index: dict[str, int] = {}
         self.phone_index: dict[str, int] = {}
-        self.searchable_at: dict[int, float] = {}
+        # What customers(query:) sees: a snapshot per customer, refreshed search_delay seconds
+        # after each write (creates and updates alike; Shopify's search index lags).
+        self._indexed: dict[int, dict] = {}
+        self._pending: dict[int, tuple[float, dict]] = {}
         self.invites: list[dict] = []
         self.activation_urls: list[dict] = []
         self.shop: dict[str, Any] = {
@@ -79,8 +86,10 @@ class Store:
             "myshopifyDomain": "shopsync-emulator.myshopify.com",
             "plan": plan,
             "customerAccountsVersion": customer_accounts_version,
+            "customerAccounts": "OPTIONAL",  # REQUIRED, OPTIONAL or DISABLED
             "shipsToCountries": ["US", "CA", "NL", "BE", "DE", "FR", "GB"],
         }
+        self.access_scopes: list[str] = list(DEFAULT_ACCESS_SCOPES)
         self._next_customer = 1001
         self._next_address = 2001
         self._last_stamp = 0
@@ -142,15 +151,31 @@ class Store:
         aid = customer.get("defaultAddressId")
         return self.addresses.get(aid) if aid is not None else None
 
+    def visible_orders(self) -> list[dict]:
+        """The orders the token may read: all with ``read_all_orders``, else the last 60 days."""
+        if "read_all_orders" in self.access_scopes:
+            return list(self.orders.values())
+        cutoff = self.now().timestamp() - ORDER_WINDOW_DAYS * 86400
+        return [o for o in self.orders.values() if parse_ts(o["createdAt"]) >= cutoff]
+
     def orders_of(self, customer: dict) -> list[dict]:
         return [o for o in self.orders.values() if o.get("customerId") == customer["id"]]
 
-    def is_searchable(self, customer: dict) -> bool:
+    def search_view(self, customer: dict) -> dict | None:
+        """The customer as the search index knows it: its state ``search_delay`` seconds after
+        its last write, or None when it was created since."""
         n = int(customer["legacyResourceId"])
-        return self.clock() >= self.searchable_at.get(n, float("-inf"))
+        if self.search_delay <= 0 and n in self._indexed:
+            return customer  # no lag: the index is the customer as it is now
+        pending = self._pending.get(n)
+        if pending is not None and self.clock() >= pending[0]:
+            self._indexed[n] = pending[1]
+            del self._pending[n]
+        return self._indexed.get(n)
 
     # ------------------------------------------------------------------ index upkeep
-    def index(self, customer: dict) -> None:
+    def index(self, customer: dict, *, searchable_now: bool = False) -> None:
+        """Refresh the exact e-mail/phone lookups at once, the search index after the lag."""
         n = int(customer["legacyResourceId"])
         for key, value in list(self.email_index.items()):
             if value == n:
@@ -162,12 +187,18 @@ class Store:
             self.email_index[customer["email"].lower()] = n
         if customer.get("phone"):
             self.phone_index[customer["phone"]] = n
+        snapshot = {**customer, "tags": list(customer.get("tags") or [])}
+        snapshot["addressIds"] = list(customer.get("addressIds") or [])
+        if searchable_now or self.search_delay <= 0:
+            self._indexed[n] = snapshot
+            self._pending.pop(n, None)
+        else:
+            self._pending[n] = (self.clock() + self.search_delay, snapshot)
 
     def insert(self, customer: dict, *, searchable_now: bool = False) -> None:
         n = int(customer["legacyResourceId"])
         self.customers[n] = customer
-        self.index(customer)
-        self.searchable_at[n] = self.clock() + (0.0 if searchable_now else self.search_delay)
+        self.index(customer, searchable_now=searchable_now)
         self._next_customer = max(self._next_customer, n + 1)
 
     def remove(self, customer: dict) -> None:
@@ -175,7 +206,8 @@ class Store:
         for aid in customer["addressIds"]:
             self.addresses.pop(aid, None)
         self.customers.pop(n, None)
-        self.searchable_at.pop(n, None)
+        self._indexed.pop(n, None)
+        self._pending.pop(n, None)
         self.email_index = {k: v for k, v in self.email_index.items() if v != n}
         self.phone_index = {k: v for k, v in self.phone_index.items() if v != n}
 
@@ -197,9 +229,17 @@ class Store:
         shop_file = data_dir / "shop.json"
         if shop_file.exists():
             shop = json.loads(shop_file.read_text(encoding="utf-8"))
-            for key in ("plan", "customerAccountsVersion", "shipsToCountries", "name"):
+            for key in (
+                "plan",
+                "customerAccountsVersion",
+                "customerAccounts",
+                "shipsToCountries",
+                "name",
+            ):
                 if key in shop:
                     self.shop[key] = shop[key]
+            if "accessScopes" in shop:
+                self.access_scopes = [str(scope) for scope in shop["accessScopes"]]
         self._seed_lines(data_dir / "customers.jsonl", self._seed_customer)
         self._seed_lines(data_dir / "orders.jsonl", self._seed_order)
 
@@ -263,6 +303,7 @@ class Store:
             customer["defaultAddressId"] = default_n
         elif customer["addressIds"]:
             customer["defaultAddressId"] = customer["addressIds"][0]
+        self.index(customer, searchable_now=True)  # seeded customers are indexed already
         self._last_stamp = max(self._last_stamp, int(parse_ts(customer["updatedAt"])))
 
     def _seed_order(self, raw: dict) -> None:

@@ -163,6 +163,7 @@ class CustomerWriter:
 
     def _touch(self, record: dict) -> None:
         record["updatedAt"] = self.store.stamp()
+        self.store.index(record)  # every change reaches the search index, after the lag
 
     # ------------------------------------------------------------------ customerCreate
     def create(self, data: dict) -> Payload:
@@ -235,6 +236,7 @@ class CustomerWriter:
                 store.add_address(record, address)
             if record["addressIds"]:
                 record["defaultAddressId"] = record["addressIds"][0]
+                store.index(record)  # the search index sees the customer with its addresses
             return {"customer": record, "userErrors": []}
 
     # ------------------------------------------------------------------ customerUpdate
@@ -420,9 +422,9 @@ class CustomerWriter:
                 record.update(draft)
                 if changed or addresses is not None:
                     self._touch(record)
-                store.index(record)
             if addresses is not None:
                 self._replace_addresses(record, addresses)
+            store.index(record)
             return {"customer": record, "userErrors": []}
 
     def _replace_addresses(self, record: dict, addresses: list[dict]) -> None:
@@ -606,6 +608,8 @@ class CustomerWriter:
                 _error(["customerId"], "Error sending account invite to customer.", "INVALID")
             ]
             if store.shop.get("customerAccountsVersion") == "NEW_CUSTOMER_ACCOUNTS":
+                return {"customer": None, "userErrors": generic}
+            if store.shop.get("customerAccounts") == "DISABLED":
                 return {"customer": None, "userErrors": generic}
             if len(email.get("subject") or "") > 1000:
                 return {"customer": None, "userErrors": generic}

@@ -13,15 +13,24 @@ from typing import Any
 
 import requests
 
-from shopsync.errors import ShopifyRefused, ShopifyUnavailable, StopError, WriteOutcomeUnknown
+from shopsync.errors import (
+    ProtectedDataRefused,
+    ShopifyRefused,
+    ShopifyUnavailable,
+    StopError,
+    WriteOutcomeUnknown,
+)
 from shopsync.settings import API_VERSION, ShopSettings
 from shopsync.shopify import queries
 
 __all__ = [
+    "NOT_APPROVED",
     "TOKEN_ENV",
     "CallStats",
     "MutationResult",
     "Paginator",
+    "QueryTooCostly",
+    "ResultUrlExpired",
     "ShopifyClient",
     "Throttle",
     "email_search",
@@ -130,6 +139,20 @@ class MutationResult:
         return cls(ok=not errors and data is not None, data=data, user_errors=errors)
 
 
+class QueryTooCostly(ShopifyRefused):
+    """One request would cost more than Shopify's single-query limit (MAX_COST_EXCEEDED);
+    a smaller page can go through (the Paginator shrinks and goes on)."""
+
+    def __init__(self, operation: str, message: str, request_id: str, cost: float, limit: float):
+        super().__init__(operation, message, request_id)
+        self.cost = cost
+        self.limit = limit
+
+
+class ResultUrlExpired(ShopifyUnavailable):
+    """A bulk result URL no longer serves the file (signed URLs expire): ask for a fresh one."""
+
+
 # retry reasons that mean Shopify did not run the request (safe to send again)
 _NOT_APPLIED = ("THROTTLED", "HTTP 429")
 
@@ -164,7 +187,11 @@ class ShopifyClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         seed: int | None = None,
+        bulk_poll: float = 1.0,
+        bulk_timeout: float = 3600.0,
     ):
+        """``bulk_poll``: seconds between reads of a running bulk operation (and between tries
+        of a refused start); ``bulk_timeout``: how long to wait for one before giving up."""
         if not token:
             raise StopError(f"no Shopify access token: set {TOKEN_ENV}")
         self.url = url.rstrip("/")
@@ -181,6 +208,8 @@ class ShopifyClient:
         self.throttle = Throttle(measured_at=clock())
         self.stats = CallStats()
         self._costs: dict[str, float] = dict(queries.EXPECTED_COSTS)
+        self.bulk_poll = bulk_poll
+        self.bulk_timeout = bulk_timeout
 
     @classmethod
     def from_settings(cls, settings: ShopSettings, token: str | None = None, **options: Any):
@@ -199,6 +228,7 @@ class ShopifyClient:
         *,
         operation: str = "",
         once: bool = False,
+        raw: bool = False,
     ) -> dict[str, Any]:
         """Run one document; returns ``data``. Waits before a request would be throttled,
         retries transient failures with exponential backoff and jitter, and raises
@@ -207,6 +237,9 @@ class ShopifyClient:
         A write that is not idempotent (an invite, an address create) goes ``once``: it is
         retried only when Shopify said it did not run it (throttled); when the answer is lost
         it raises WriteOutcomeUnknown, and the caller reads Shopify's state before resending.
+
+        ``raw``: return the whole HTTP 200 body, its ``errors`` included (a recording keeps
+        Shopify's answers as they are); throttling and transport failures are still retried.
         """
         operation = operation or _operation_name(document)
         expected_cost = self._costs.get(operation, 10.0)
@@ -214,7 +247,7 @@ class ShopifyClient:
         for attempt in range(self.max_tries):
             self._pace(expected_cost)
             try:
-                return self._attempt(document, variables, operation, expected_cost)
+                return self._attempt(document, variables, operation, expected_cost, raw)
             except _Retry as retry:
                 last = retry
                 if once and not str(retry).startswith(_NOT_APPLIED):
@@ -235,6 +268,7 @@ class ShopifyClient:
         variables: Mapping[str, Any] | None,
         operation: str,
         expected_cost: float,
+        raw: bool = False,
     ) -> dict[str, Any]:
         self.stats.requests += 1
         self.stats.by_operation[operation] = self.stats.by_operation.get(operation, 0) + 1
@@ -248,9 +282,11 @@ class ShopifyClient:
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _Retry(f"connection failed ({type(exc).__name__})") from None
-        return self._read_response(response, operation)
+        return self._read_response(response, operation, raw)
 
-    def _read_response(self, response: requests.Response, operation: str) -> dict[str, Any]:
+    def _read_response(
+        self, response: requests.Response, operation: str, raw: bool = False
+    ) -> dict[str, Any]:
         """The one place that maps Shopify's HTTP and GraphQL answers to outcomes."""
         request_id = response.headers.get("X-Request-Id", "")
         status = response.status_code
@@ -288,6 +324,25 @@ class ShopifyClient:
             self.stats.throttled += 1
             needed = self._costs.get(operation, 10.0)
             raise _Retry("THROTTLED", self.throttle.wait_for(needed, self._clock()), request_id)
+        if raw:
+            return body
+        if any(NOT_APPROVED in str((e or {}).get("message", "")) for e in errors):
+            raise ProtectedDataRefused(operation, _messages(body), request_id)
+        if "INTERNAL_SERVER_ERROR" in codes:  # Shopify failed on its side: worth another try
+            raise _Retry("INTERNAL_SERVER_ERROR", None, request_id)
+        if "MAX_COST_EXCEEDED" in codes:
+            extensions = next(
+                (e.get("extensions") or {})
+                for e in errors
+                if ((e or {}).get("extensions") or {}).get("code") == "MAX_COST_EXCEEDED"
+            )
+            raise QueryTooCostly(
+                operation,
+                _messages(body),
+                request_id,
+                float(extensions.get("cost") or 0),
+                float(extensions.get("maxCost") or 1000),
+            )
         if errors:
             raise ShopifyRefused(operation, _messages(body), request_id)
         data = body.get("data")
@@ -311,8 +366,30 @@ class ShopifyClient:
     # -- reads -------------------------------------------------------------------------------
 
     def shop(self) -> dict[str, Any]:
-        """Shop facts: name, ships-to countries, customer accounts version."""
+        """Shop facts: name, ships-to countries, customer accounts settings."""
         return self.execute(queries.SHOP_INFO)["shop"]
+
+    def preflight(self) -> dict[str, Any]:
+        """A small read at the start of a live run: the shop's facts and one customer's
+        protected fields. Raises ProtectedDataRefused (never retried) when Shopify withholds
+        customer data, ShopifyRefused for a bad token or scope; returns the shop's facts."""
+        data = self.execute(queries.PREFLIGHT)
+        return data["shop"]
+
+    def access_scopes(self) -> set[str]:
+        """The scopes the token was granted (e.g. ``read_all_orders``)."""
+        data = self.execute(queries.ACCESS_SCOPES)["currentAppInstallation"]
+        return {scope["handle"] for scope in data["accessScopes"]}
+
+    def reads_all_orders(self) -> bool:
+        """False when Shopify serves this token only the last 60 days of orders (no
+        ``read_all_orders`` scope): older orders are then missing, not empty."""
+        return "read_all_orders" in self.access_scopes()
+
+    def count_customers(self, query: str | None = None, *, limit: int | None = None) -> int:
+        """How many customers match ``query`` (at least ``limit`` when capped there)."""
+        data = self.execute(queries.CUSTOMERS_COUNT, {"query": query, "limit": limit})
+        return int(data["customersCount"]["count"])
 
     def customers(self, query: str | None = None) -> Iterator[dict[str, Any]]:
         """Every customer matching a search ``query`` (all when None), page by page."""
@@ -389,6 +466,26 @@ class ShopifyClient:
         )
         return MutationResult.from_payload(data.get("customerAddressCreate"), "address")
 
+    def invites_available(self, shop: Mapping[str, Any] | None = None) -> tuple[bool, str]:
+        """Whether Shopify can send account invites here, and why not: only classic customer
+        accounts have invites, and only when customer accounts are not disabled."""
+        shop = shop if shop is not None else self.shop()
+        version = (shop.get("customerAccountsV2") or {}).get("customerAccountsVersion")
+        if version != "CLASSIC":
+            return False, (
+                "the store uses new customer accounts, which have no invites; customers sign "
+                "in with one-time e-mail codes"
+            )
+        if shop.get("customerAccounts") == "DISABLED":
+            return False, "customer accounts are disabled in the store's settings"
+        return True, ""
+
+    def customer_state(self, customer_gid: str) -> str | None:
+        """The customer's account state (DISABLED, INVITED, ENABLED, DECLINED); None when the
+        customer does not exist. An exact read, never the lagging search."""
+        customer = self.execute(queries.CUSTOMER_STATE, {"id": customer_gid})["customer"]
+        return customer["state"] if customer else None
+
     def send_invite(self, customer_gid: str) -> MutationResult:
         """Send the account invite e-mail (classic customer accounts only)."""
         data = self.execute(queries.CUSTOMER_SEND_INVITE, {"customerId": customer_gid}, once=True)
@@ -404,13 +501,17 @@ class ShopifyClient:
     # -- plain HTTP for bulk files (never with the token) -----------------------------------
 
     def download(self, url: str) -> Iterator[str]:
-        """Lines of a bulk result file."""
+        """Lines of a bulk result file. Raises ResultUrlExpired when the URL no longer
+        serves it (a signed URL past its expiry answers 4xx): poll the operation again."""
         for attempt in range(self.max_tries):
             try:
                 response = self.session.get(url, timeout=self.timeout, stream=True)
                 if response.status_code >= 500:
                     raise requests.ConnectionError(f"HTTP {response.status_code}")
-                response.raise_for_status()
+                if response.status_code >= 400:
+                    raise ResultUrlExpired(
+                        "download", f"the result URL answers HTTP {response.status_code}"
+                    )
                 lines = [line for line in response.iter_lines(decode_unicode=True) if line]
                 return iter(lines)
             except (requests.ConnectionError, requests.Timeout):
@@ -449,10 +550,20 @@ class Paginator:
         self.path = path
 
     def nodes(self, variables: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every node, page by page. A page Shopify finds too costly (MAX_COST_EXCEEDED) is
+        asked again smaller, and the smaller size is kept for the pages after it."""
         seen: set[str] = set()
         after: str | None = None
+        first = int(variables.get("first") or 0)
         while True:
-            data = self.client.execute(self.document, {**variables, "after": after})
+            sized = {**variables, "first": first} if first else dict(variables)
+            try:
+                data = self.client.execute(self.document, {**sized, "after": after})
+            except QueryTooCostly as refused:
+                if first <= 1:
+                    raise
+                first = _smaller_page(first, refused.cost, refused.limit)
+                continue
             connection: Any = data
             for key in self.path:
                 connection = connection[key]
@@ -467,6 +578,15 @@ class Paginator:
                 )
             seen.add(after)
 
+
+def _smaller_page(first: int, cost: float, limit: float) -> int:
+    """A page size that should fit under ``limit``: scaled by limit/cost, at least halved."""
+    scaled = int(first * limit / cost) if cost > 0 else first // 2
+    return max(1, min(first // 2, scaled))
+
+
+#: What Shopify's errors say when an app lacks protected customer data access.
+NOT_APPROVED = "is not approved to access"
 
 _OPERATION = re.compile(r"^\s*(?:query|mutation)\s+(\w+)")
 

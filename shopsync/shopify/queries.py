@@ -1,26 +1,35 @@
-"""Every GraphQL document shopsync sends to Shopify: constants with variables, never built."""
+"""Every GraphQL document shopsync sends to Shopify: constants with variables (a bulk query's
+search, which cannot be a variable, goes in as one escaped string literal)."""
 
 from __future__ import annotations
 
+import json
+
 __all__ = [
+    "ACCESS_SCOPES",
     "ALL_DOCUMENTS",
     "BULK_CUSTOMERS_QUERY",
     "BULK_OPERATION",
     "BULK_RUN_MUTATION",
     "BULK_RUN_QUERY",
     "CURRENT_BULK_OPERATION",
+    "CUSTOMERS_COUNT",
     "CUSTOMERS_PAGE",
     "CUSTOMER_ADDRESS_CREATE",
     "CUSTOMER_ADDRESS_UPDATE",
     "CUSTOMER_BY_IDENTIFIER",
+    "CUSTOMER_FIELDS",
     "CUSTOMER_GENERATE_ACTIVATION_URL",
     "CUSTOMER_SEND_INVITE",
     "CUSTOMER_SET",
+    "CUSTOMER_STATE",
     "CUSTOMER_UPDATE",
     "EXPECTED_COSTS",
     "ORDERS_PAGE",
+    "PREFLIGHT",
     "SHOP_INFO",
     "STAGED_UPLOADS_CREATE",
+    "bulk_customers_query",
 ]
 
 # What each document costs (requestedQueryCost), so the client paces a document's first
@@ -29,6 +38,9 @@ EXPECTED_COSTS = {
     "CustomersPage": 74,
     "CustomerByIdentifier": 8,
     "ShopInfo": 2,
+    "CustomersCount": 10,
+    "AccessScopes": 2,
+    "Preflight": 7,
     "OrdersPage": 16,
     "CustomerSet": 12,
     "CustomerUpdate": 17,
@@ -56,7 +68,7 @@ fragment AddressFields on MailingAddress {
 }
 """
 
-_CUSTOMER_FIELDS = (
+CUSTOMER_FIELDS = (
     """
 fragment CustomerFields on Customer {
   id
@@ -88,7 +100,7 @@ query CustomersPage($first: Int!, $after: String, $query: String) {
   }
 }
 """
-    + _CUSTOMER_FIELDS
+    + CUSTOMER_FIELDS
 )
 
 CUSTOMER_BY_IDENTIFIER = (
@@ -97,7 +109,7 @@ query CustomerByIdentifier($identifier: CustomerIdentifierInput!) {
   customerByIdentifier(identifier: $identifier) { ...CustomerFields }
 }
 """
-    + _CUSTOMER_FIELDS
+    + CUSTOMER_FIELDS
 )
 
 SHOP_INFO = """
@@ -105,7 +117,31 @@ query ShopInfo {
   shop {
     name
     shipsToCountries
+    customerAccounts
     customerAccountsV2 { customerAccountsVersion }
+  }
+}
+"""
+
+# The start of a live run: the shop's facts and one customer's protected fields (name,
+# e-mail, phone, address), so a missing approval stops the run before any work.
+PREFLIGHT = """
+query Preflight {
+  shop {
+    name
+    shipsToCountries
+    customerAccounts
+    customerAccountsV2 { customerAccountsVersion }
+  }
+  customers(first: 1) {
+    nodes {
+      id
+      firstName
+      lastName
+      defaultEmailAddress { emailAddress }
+      defaultPhoneNumber { phoneNumber }
+      defaultAddress { address1 city zip countryCodeV2 }
+    }
   }
 }
 """
@@ -147,7 +183,7 @@ mutation CustomerUpdate($input: CustomerInput!) {
   }
 }
 """
-    + _CUSTOMER_FIELDS
+    + CUSTOMER_FIELDS
 )
 
 CUSTOMER_ADDRESS_CREATE = (
@@ -187,12 +223,33 @@ mutation CustomerSendInvite($customerId: ID!) {
 }
 """
 
+# A customer's account state, read by id (exact, not the lagging search index).
+CUSTOMER_STATE = """
+query CustomerState($id: ID!) {
+  customer(id: $id) { id state }
+}
+"""
+
 CUSTOMER_GENERATE_ACTIVATION_URL = """
 mutation CustomerActivationUrl($customerId: ID!) {
   customerGenerateAccountActivationUrl(customerId: $customerId) {
     accountActivationUrl
     userErrors { field message }
   }
+}
+"""
+
+# How many customers match a search (a count first decides between paging and bulk).
+CUSTOMERS_COUNT = """
+query CustomersCount($query: String, $limit: Int) {
+  customersCount(query: $query, limit: $limit) { count precision }
+}
+"""
+
+# The scopes the token was granted (read_all_orders decides the orders' 60-day window).
+ACCESS_SCOPES = """
+query AccessScopes {
+  currentAppInstallation { accessScopes { handle } }
 }
 """
 
@@ -240,6 +297,16 @@ BULK_CUSTOMERS_QUERY = """
   }
 }
 """
+
+
+def bulk_customers_query(search: str) -> str:
+    """BULK_CUSTOMERS_QUERY limited to the customers matching ``search``. A bulk query takes
+    no variables, so the search goes in as a GraphQL string literal (JSON escaping is valid
+    GraphQL string escaping); the rest of the document is the constant."""
+    return BULK_CUSTOMERS_QUERY.replace(
+        "\n  customers {", f"\n  customers(query: {json.dumps(search)}) {{", 1
+    )
+
 
 _BULK_OPERATION_FIELDS = """
   id
@@ -335,14 +402,19 @@ ALL_DOCUMENTS = {
     "CUSTOMERS_PAGE": CUSTOMERS_PAGE,
     "CUSTOMER_BY_IDENTIFIER": CUSTOMER_BY_IDENTIFIER,
     "SHOP_INFO": SHOP_INFO,
+    "PREFLIGHT": PREFLIGHT,
     "ORDERS_PAGE": ORDERS_PAGE,
     "CUSTOMER_SET": CUSTOMER_SET,
     "CUSTOMER_UPDATE": CUSTOMER_UPDATE,
     "CUSTOMER_ADDRESS_CREATE": CUSTOMER_ADDRESS_CREATE,
     "CUSTOMER_ADDRESS_UPDATE": CUSTOMER_ADDRESS_UPDATE,
     "CUSTOMER_SEND_INVITE": CUSTOMER_SEND_INVITE,
+    "CUSTOMER_STATE": CUSTOMER_STATE,
     "CUSTOMER_GENERATE_ACTIVATION_URL": CUSTOMER_GENERATE_ACTIVATION_URL,
     "BULK_CUSTOMERS_QUERY": BULK_CUSTOMERS_QUERY,
+    "BULK_CHANGED_CUSTOMERS_QUERY": bulk_customers_query("updated_at:>'2026-01-01T00:00:00Z'"),
+    "CUSTOMERS_COUNT": CUSTOMERS_COUNT,
+    "ACCESS_SCOPES": ACCESS_SCOPES,
     "BULK_RUN_QUERY": BULK_RUN_QUERY,
     "BULK_RUN_MUTATION": BULK_RUN_MUTATION,
     "BULK_OPERATION": BULK_OPERATION,

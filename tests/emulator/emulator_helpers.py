@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopsync.emulator import Emulator
+from shopsync.emulator.cli import run_emulator_command
 
 
 class FakeClock:
@@ -56,3 +60,26 @@ mutation Create($input: CustomerInput!) {
 def create(emulator: Emulator, **fields: Any) -> dict:
     """customerCreate and return the payload."""
     return gql(emulator, CREATE, {"input": fields})["data"]["customerCreate"]
+
+
+@contextmanager
+def running_command(args: Any) -> Iterator[Any]:
+    """Run ``shopsync emulator`` (parsed ``args``) on a thread; yields its server, then stops."""
+    ready = threading.Event()
+    holder: dict[str, Any] = {}
+
+    def on_ready(server: Any) -> None:
+        holder["server"] = server
+        ready.set()
+
+    thread = threading.Thread(
+        target=run_emulator_command, args=(args,), kwargs={"on_ready": on_ready}
+    )
+    thread.start()
+    assert ready.wait(10)
+    try:
+        yield holder["server"]
+    finally:
+        holder["server"].stop()
+        thread.join(10)
+    assert not thread.is_alive()

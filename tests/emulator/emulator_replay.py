@@ -346,6 +346,17 @@ def _resolve_tokens(value: Any, by_name: dict[str, Case]) -> Any:
     return value
 
 
+def seed_from_recording(rel: str, directory: Path) -> Path:
+    """Write the ``seed`` of a ``shopsync record`` capture as an emulator seed folder."""
+    seed = json.loads((FIXTURES / rel).read_text(encoding="utf-8"))["seed"]
+    directory.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(c) for c in seed.get("customers") or []]
+    (directory / "customers.jsonl").write_text("".join(f"{line}\n" for line in lines))
+    shop = {k: v for k, v in (seed.get("shop") or {}).items() if v is not None}
+    (directory / "shop.json").write_text(json.dumps(shop))
+    return directory
+
+
 def replay(emulator: Any, rel: str) -> list[Outcome]:
     """Replay every case of a capture file in order; one outcome per case.
 

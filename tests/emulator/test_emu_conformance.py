@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
-from emulator_replay import Outcome, load_cases, replay
+from emulator_replay import FIXTURES, Outcome, load_cases, replay, seed_from_recording
 
 from shopsync.emulator import Emulator
 
@@ -260,9 +261,37 @@ def test_capture_case(rel: str, path: str) -> None:
     assert outcome.ok, f"{outcome.detail}\ngot: {outcome.got}"
 
 
+#: Captures recorded with ``shopsync record`` (any file dropped here is replayed, every case
+#: expected to match, against an emulator seeded from the recording's own scrubbed sample).
+RECORDED = FIXTURES / "recorded"
+RECORDINGS = sorted(str(p.relative_to(FIXTURES)) for p in RECORDED.glob("*.json"))
+
+
+def recorded_outcomes(rel: str) -> dict[str, Outcome]:
+    if rel not in _RESULTS:
+        with tempfile.TemporaryDirectory() as tmp:
+            seeded = Emulator(data_dir=seed_from_recording(rel, Path(tmp)))
+        _RESULTS[rel] = replay(seeded, rel)
+    return {o.case.path: o for o in _RESULTS[rel]}
+
+
+@pytest.mark.parametrize(
+    ("rel", "path"),
+    [
+        pytest.param(rel, case.path, id=f"{rel}::{case.path}")
+        for rel in RECORDINGS
+        for case in load_cases(rel)
+    ],
+)
+def test_recorded_case(rel: str, path: str) -> None:
+    outcome = recorded_outcomes(rel)[path]
+    assert outcome.ok, f"{outcome.detail}\ngot: {outcome.got}"
+
+
 def test_every_capture_file_is_accounted_for() -> None:
     fixtures = ROOT / "tests" / "fixtures" / "captures"
-    copied = {str(p.relative_to(fixtures)) for p in fixtures.rglob("*.json")}
+    copied = {str(p.relative_to(fixtures)) for p in fixtures.rglob("*.json")} - set(RECORDINGS)
+    assert "recorded/sample-store.json" in RECORDINGS  # `shopsync record` of the sample shop
     assert copied == set(CAPTURES)
     assert not copied & set(NOT_REPLAYED)
     assert len(copied) + len(NOT_REPLAYED) == 81

@@ -6,12 +6,11 @@ import argparse
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 import requests
-from emulator_helpers import gql
+from emulator_helpers import gql, running_command
 
 from shopsync.emulator import Emulator
 from shopsync.emulator.cli import add_emulator_command, run_emulator_command
@@ -166,20 +165,7 @@ def test_cli_refuses_remote_binds_and_bad_faults(capsys: pytest.CaptureFixture[s
 
 def test_cli_serves_until_stopped(data_dir: Path) -> None:
     args = _parse(["emulator", "--port", "0", "--data", str(data_dir), "--token", "secret"])
-    ready = threading.Event()
-    holder = {}
-
-    def on_ready(server) -> None:
-        holder["server"] = server
-        ready.set()
-
-    thread = threading.Thread(
-        target=run_emulator_command, args=(args,), kwargs={"on_ready": on_ready}
-    )
-    thread.start()
-    assert ready.wait(10)
-    server = holder["server"]
-    try:
+    with running_command(args) as server:
         response = requests.post(
             server.graphql_url,
             json={"query": "{ customersCount { count } }"},
@@ -187,10 +173,6 @@ def test_cli_serves_until_stopped(data_dir: Path) -> None:
             timeout=10,
         )
         assert response.json()["data"]["customersCount"]["count"] == 6
-    finally:
-        server.stop()
-        thread.join(10)
-    assert not thread.is_alive()
 
 
 def test_schema_file_is_generated_and_deterministic(tmp_path: Path) -> None:
