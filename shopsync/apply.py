@@ -511,15 +511,10 @@ class _Applier:
         pending = self.store.pending_invites(self.shop)
         if not pending:
             return
-        version = (self.client.shop().get("customerAccountsV2") or {}).get(
-            "customerAccountsVersion", "CLASSIC"
-        )
-        if version != "CLASSIC":
+        available, why = self.client.invites_available()
+        if not available:
             self.recorder.invites["unavailable"] += len(pending)
-            message = (
-                f"{len(pending)} customer(s): the store uses new customer accounts, which have "
-                "no invites; customers sign in with one-time e-mail codes"
-            )
+            message = f"{len(pending)} customer(s): {why}"
             self.recorder.log_one("invite", "*", "skipped", "INVITES_UNAVAILABLE", message)
             for sid in pending:
                 self.store.set_invite(self.shop, sid, "unavailable")
@@ -527,12 +522,11 @@ class _Applier:
         for sid, state in self.recorder.progress(list(pending.items()), "invite"):
             self.recorder.beat()
             gid = f"gid://shopify/Customer/{sid}"
-            if state == "sending":
-                node = self.client.customer_by_identifier(gid=gid)
-                if node is not None and node.get("state") in ("INVITED", "ENABLED"):
-                    self.store.set_invite(self.shop, sid, "sent")
-                    self.recorder.invites["sent"] += 1
-                    continue
+            # sent before, its answer lost: look before resending
+            if state == "sending" and self.client.customer_state(gid) in ("INVITED", "ENABLED"):
+                self.store.set_invite(self.shop, sid, "sent")
+                self.recorder.invites["sent"] += 1
+                continue
             self.store.set_invite(self.shop, sid, "sending")
             try:
                 result = self.client.send_invite(gid)

@@ -20,6 +20,7 @@ from shopsync.orders import plan_order_customers
 from shopsync.run_state import is_newer, minus_seconds
 from shopsync.settings import ShopConfig
 from shopsync.shopify import ShopifyClient, bulk_customers
+from shopsync.shopify.bulk import changed_customers
 from shopsync.shopify_io import ShopifyCustomers, customers_from_nodes, orders_from_nodes
 from shopsync.store import Store, iso_now, open_store
 
@@ -176,6 +177,7 @@ def plan_sync(
     stored = store.shopify_mirror(shop)
     state = store.mirror_state(shop)
 
+    client.preflight()  # a token, scope or data-access problem stops here, once, clearly
     fetched = _empty_customers()
     if options.imports or options.exports:
         read_at["customers"] = iso_now()
@@ -290,10 +292,9 @@ def _read_customers(
     if not watermark:
         return bulk_customers(client, poll=options.bulk_poll_seconds)
     since = minus_seconds(watermark, options.overlap_seconds)
-    nodes = list(client.customers(f"updated_at:>='{since}'"))
-    seen = {str(node.get("legacyResourceId")) for node in nodes}
+    fetched = changed_customers(client, since, poll=options.bulk_poll_seconds)
+    seen = set(fetched.customers["shopify_id"])
     retry = [sid for sid in store.failed_records(shop, "import") if sid not in seen]
-    fetched = customers_from_nodes(nodes)
     if retry:
         fetched = _concat(fetched, _read_by_ids(client, retry, skipped))
     return fetched

@@ -31,8 +31,8 @@ def clock():
 
 
 @pytest.fixture
-def emulator(clock):
-    return Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
+def emulator(clock):  # its search lags behind writes, as Shopify's does
+    return Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep, search_delay=2.0)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from shopsync.sync import SyncOptions, sync_shop
 
 TEN_PERCENT_OF_EVERY_KIND = (
     "500=0.015,502=0.015,503=0.015,429=0.015,drop_before=0.015,drop_after=0.015,slow=0.01,"
-    "slow_seconds=0.01,retry_after=0.01"
+    "slow_seconds=0.01,retry_after=0.01,internal=0.015,bulk_limit=0.015,url_expired=0.015"
 )
 
 
