@@ -116,7 +116,9 @@ def erp_values_from_addresses(
     give neither a name nor a name 2 — the contact does not count) and, per field that BC's
     ``FillInCustomerFields`` writes only when Shopify supplies it, ``given_<field>``: phone,
     email, name_2 (not written when the name took its value), tax_area_code (with
-    tax_liable) and vat_bus_posting_group (each from a non-blank tax-area value).
+    tax_liable) and vat_bus_posting_group (each from a non-blank tax-area value); and
+    ``given_name``: an update never blanks the name (BC would, from an address without any
+    name; shopsync keeps the customer's).
     """
     settings = context.settings
     index = addresses.index
@@ -187,6 +189,7 @@ def erp_values_from_addresses(
     out["reasons"] = _joined(codes, len(out), join_codes)
     out["notes"] = _joined(notes, len(out), "; ".join)
     out["names_empty"] = names_empty
+    out["given_name"] = out["name"] != ""  # BC would blank it; shopsync keeps the name
     out["given_phone"] = out["phone"] != ""
     out["given_email"] = out["email"] != ""
     out["given_name_2"] = given_name_2
@@ -738,6 +741,7 @@ def _template_for(iso: str, context: ImportContext) -> tuple[str, str]:
 # Fields an update writes only when Shopify supplies them (the flag erp_values_from_addresses
 # sets), else the ERP customer keeps its value.
 _GIVEN_BY = {
+    "name": "given_name",
     "phone": "given_phone",
     "email": "given_email",
     "name_2": "given_name_2",

@@ -608,3 +608,16 @@ def test_a_tax_area_row_with_only_a_vat_group_applies_it(store, tmp_path):
         "EXPORT-MA",
     ]
     assert row.loc["1", "erp_tax_area_code"] == ""
+
+
+def test_an_update_never_blanks_the_name():
+    # deliberate difference: BC validates Name := '' from an address without any name
+    ctx = _updating(name_2_source="none", contact_source="none")
+    nameless = address(1, firstName="", lastName="", address1="2 Main St")
+    anonymous = customer(1, "a@x.com", addresses=[nameless], firstName="", lastName="")
+    row = plan(shopify(anonymous), erp(_KEPT), ctx).loc["1"]
+    assert (row["action"], row["erp_name"], row["erp_address"]) == (
+        "update",
+        "Ann Lee",
+        "2 Main St",
+    )
