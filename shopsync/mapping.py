@@ -221,7 +221,7 @@ def plan_import(
     columns blank, and the ERP customer stays exactly as it was. For ``create`` unsupplied
     fields are blank (the template gives them).
     """
-    return _plan(shopify, erp, context, links or {}, "by_email_phone", None)
+    return _plan(shopify, erp, context, links or {}, "by_email_phone", None, exclusive=True)
 
 
 def map_order_customers(
@@ -235,13 +235,15 @@ def map_order_customers(
     """Like :func:`plan_import`, for the customer on an order (one pseudo customer per order
     side, its address the order's): mapped with the shop's ``mapping_type`` — by_email_phone,
     by_bill_to (the eight bill-to fields; e-mail/phone when the name sources give neither name
-    nor name 2; near misses name the one field that differs) or default_customer.
+    nor name 2; near misses name the one field that differs, and may be an ERP customer other
+    orders matched) or default_customer.
 
     ``can_create`` (per customer, in input order) says which may be created at all: the
     order's customer only from addresses of its own (reported ``NO_ADDRESS`` otherwise); none
     when the shop imports no customers.
     """
-    return _plan(shopify, erp, context, links or {}, context.settings.mapping_type, can_create)
+    settings = context.settings
+    return _plan(shopify, erp, context, links or {}, settings.mapping_type, can_create)
 
 
 def _plan(
@@ -251,8 +253,12 @@ def _plan(
     links: Mapping[str, str],
     mapping_type: str,
     can_create: Sequence[bool] | None,
+    *,
+    exclusive: bool = False,
 ) -> pd.DataFrame:
-    """The plan of :func:`plan_import` with the given mapping type."""
+    """The plan of :func:`plan_import` with the given mapping type. ``exclusive``: one ERP
+    customer per record, so an ERP customer another record matched is no near miss (orders
+    of one customer share their ERP customer)."""
     settings = context.settings
     customers = shopify.customers.set_index("shopify_id", drop=False)
     customers.index.name = None
@@ -321,7 +327,9 @@ def _plan(
     # near misses for whoever is still unmatched
     unmatched = plan["rule"] == "none"
     if unmatched.any() and mapping_type != "default_customer":
-        claimed = pd.Index(plan.loc[~unmatched, "customer_no"].astype("str").unique())
+        claimed = pd.Index(
+            plan.loc[~unmatched, "customer_no"].astype("str").unique() if exclusive else []
+        )
         _near_misses(
             plan, customers, chosen, values, erp, unmatched, claimed, context, reasons, candidates
         )
