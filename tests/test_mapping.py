@@ -13,6 +13,12 @@ def plan(shop, customers, ctx=None, **kw):
     return plan_import(shop, customers, ctx or context(), **kw).set_index("shopify_id")
 
 
+def tax_areas(*rows):
+    """US tax-area rows: (province, province code, tax area code, tax liable, VAT group)."""
+    columns = ["province", "province_code", "tax_area_code", "tax_liable", "vat_bus_posting_group"]
+    return pd.DataFrame([dict(zip(columns, row, strict=True)) for row in rows]).assign(country="US")
+
+
 def order_side(shop, customers, ctx, **kw):
     """The mapping an order customer gets (with the shop's mapping type)."""
     return map_order_customers(shop, customers, ctx, **kw).set_index("shopify_id")
@@ -366,18 +372,7 @@ def test_name_falls_back_to_contact_when_name_sources_give_nothing():
 
 
 def test_long_values_are_cut_with_a_warning_and_tax_area_applied():
-    tax = pd.DataFrame(
-        [
-            {
-                "country": "US",
-                "province": "Massachusetts",
-                "province_code": "MA",
-                "tax_area_code": "US-MA",
-                "tax_liable": True,
-                "vat_bus_posting_group": "US",
-            }
-        ]
-    )
+    tax = tax_areas(("Massachusetts", "MA", "US-MA", True, "US"))
     ctx = context(tax, auto_create_unknown_customers=True, customer_template_code="DOM")
     shop = shopify(customer(1, "a@x.com", addresses=[address(1, city="C" * 40)]))
     row = plan(shop, erp({"no": "C0"}), ctx).loc["1"]
@@ -526,25 +521,8 @@ def test_name_2_is_left_alone_when_the_name_took_its_value():
 
 
 def test_tax_area_and_vat_group_are_each_written_only_from_a_non_blank_value():
-    tax = pd.DataFrame(
-        [
-            {
-                "country": "US",
-                "province": "Massachusetts",
-                "province_code": "MA",
-                "tax_area_code": "",
-                "tax_liable": False,
-                "vat_bus_posting_group": "EXPORT",
-            },
-            {
-                "country": "US",
-                "province": "New York",
-                "province_code": "NY",
-                "tax_area_code": "NY-NYC",
-                "tax_liable": False,
-                "vat_bus_posting_group": "",
-            },
-        ]
+    tax = tax_areas(
+        ("Massachusetts", "MA", "", False, "EXPORT"), ("New York", "NY", "NY-NYC", False, "")
     )
     ny = address(2, provinceCode="NY", province="New York")
     shop = shopify(
