@@ -214,12 +214,12 @@ def plan_import(
 
     Writes are non-destructive (BC's ``FillInCustomerFields``): for ``update`` every ``erp_*``
     column holds the value the ERP customer has after the update — where Shopify supplies
-    nothing (a blank phone or e-mail, no tax-area value, name 2 when the name took its value)
-    the ERP customer's current value — so writing all of them changes only what Shopify
-    supplies. A matched customer without any address is not updated (BC raises and rolls
-    back): where it would be an ``update`` it is ``skip`` with ``NO_ADDRESS``, its ``erp_*``
-    columns blank, and the ERP customer stays exactly as it was. For ``create`` unsupplied
-    fields are blank (the template gives them).
+    nothing (a blank phone or e-mail, no tax-area value, name 2 when the name took its value,
+    no name at all) the ERP customer's current value — so writing all of them changes only
+    what Shopify supplies. A matched customer without any address is not updated (BC raises
+    and rolls back): where it would be an ``update`` it is ``skip`` with ``NO_ADDRESS``, its
+    ``erp_*`` columns blank, and the ERP customer stays exactly as it was. For ``create``
+    unsupplied fields are blank (the template gives them).
     """
     return _plan(shopify, erp, context, links or {}, "by_email_phone", None, exclusive=True)
 
@@ -239,8 +239,8 @@ def map_order_customers(
     orders matched) or default_customer.
 
     ``can_create`` (per customer, in input order) says which may be created at all: the
-    order's customer only from addresses of its own (reported ``NO_ADDRESS`` otherwise); none
-    when the shop imports no customers.
+    order's customer only from addresses of its own, none when the shop imports no customers
+    (the caller reports why).
     """
     settings = context.settings
     return _plan(shopify, erp, context, links or {}, settings.mapping_type, can_create)
