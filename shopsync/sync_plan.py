@@ -442,8 +442,11 @@ def _reference_store(config: ShopConfig) -> Store:
 
 
 def _config_facts(config: ShopConfig) -> dict[str, Any]:
+    """The settings decisions depend on (not where the shop is reached: an emulator's port
+    changes every session)."""
+    shop = {k: v for k, v in asdict(config.shop).items() if k != "url"}
     return {
-        "shop": asdict(config.shop),
+        "shop": shop,
         "templates": {k: asdict(v) for k, v in sorted(config.templates.items())},
         "countries": {k: asdict(v) for k, v in sorted(config.countries.items())},
         "tax_areas": [asdict(t) for t in config.tax_areas],
