@@ -63,6 +63,7 @@ CASE_COLUMNS = [
     "expect_customer_no",
     "expect_reasons",
     "explanation",
+    "expect_bill_to_customer_no",
 ]
 
 MAIN = "shop.toml"
@@ -70,6 +71,7 @@ BILL_TO = "shop-bill-to.toml"
 BC_PHONE = "shop-bc-phone.toml"
 NO_DEFAULT = "shop-no-default.toml"
 IMPORT_NONE = "shop-import-none.toml"
+BILL_TO_COMPANY = "shop-bill-to-company.toml"
 
 DEFAULT_CUSTOMER = "C90000"
 CANADA_CUSTOMER = "C90010"
@@ -329,6 +331,7 @@ class Sample:
         customer_no: str,
         reasons: str,
         explanation: str,
+        bill_to: str = "",
     ) -> None:
         self.cases.append(
             {
@@ -340,6 +343,7 @@ class Sample:
                 "expect_customer_no": customer_no,
                 "expect_reasons": ";".join(sorted(filter(None, reasons.split(";")))),
                 "explanation": explanation,
+                "expect_bill_to_customer_no": bill_to,
             }
         )
 
@@ -1069,26 +1073,13 @@ def bill_to_cases(s: Sample) -> dict[str, tuple[str, dict]]:
         phone = e164(f"{area} 555 01{60 + len(found)}", iso)
         sid = s.add_customer(first, last, email=email, phone=phone, addresses=(address,))
         found[key] = (no, address)
-        if key == "liam":
-            s.case(
-                "shopify", sid, BILL_TO, "create", "none", "", "NEAR_MISS",
-                f"Bill-to near miss: seven fields equal {no}, address 2 'Unit 6' vs 'Unit 5'. "
-                "Created (template EXPORT from the CA row).",
-            )  # fmt: skip
-        else:
-            where = {
-                "GR": " ERP country EL = Shopify GR; no province on either side.",
-                "MX": " County by name 'Aguascalientes' (Shopify code AGS).",
-                "CA": " County by name 'Ontario' (Shopify code ON).",
-                "US": " County by name 'California'.",
-            }[iso]
-            s.case(
-                "shopify", sid, BILL_TO, "update", "bill_to", no, "",
-                "Bill-to exact on name (first and last), name 2 (company), address, address 2, "
-                f"post code, city, county and country.{where} shopify_can_update_customers is on: "
-                "the update writes the Shopify phone (ERP phone blank) and contact "
-                f"'{last} {first}' (contact_source last_and_first_name).",
-            )  # fmt: skip
+        s.case(
+            "shopify", sid, BILL_TO, "update", "email", no, "",
+            "Customer import under by_bill_to: mapped by e-mail all the same (BC FindMapping; "
+            "the mapping type governs order customers only). shopify_can_update_customers is "
+            "on: the update writes the Shopify phone (ERP phone blank) and contact "
+            f"'{last} {first}' (contact_source last_and_first_name).",
+        )  # fmt: skip
         s.case(
             "shopify", sid, MAIN, "link", "email", no, "",
             "The bill-to customer under by_email_phone: found by e-mail.",
@@ -1116,10 +1107,9 @@ def bill_to_cases(s: Sample) -> dict[str, tuple[str, dict]]:
         addresses=(s.address((None, None), ("PO Box 1000", "Anchorage", "AK", "99501", "US")),),
     )
     s.case(
-        "shopify", sid, BILL_TO, "update", "email", no, "NAME_EMPTY_FALLBACK_EMAIL_PHONE",
-        "No first/last name and no company: name and name 2 are both empty, so by_bill_to falls "
-        "back to by_email_phone and finds the customer by e-mail. The update must not blank the "
-        "ERP name (SPEC section 4 would build an empty name; left to the rules engineer).",
+        "shopify", sid, BILL_TO, "update", "email", no, "",
+        "No first/last name and no company; a customer import maps by e-mail whatever the "
+        "mapping type. The update keeps the ERP name (an update never blanks it; BC would).",
     )  # fmt: skip
     no = s.add_erp(
         "Wide World Importers",
@@ -1135,8 +1125,8 @@ def bill_to_cases(s: Sample) -> dict[str, tuple[str, dict]]:
         addresses=(s.address((None, None), ("4 Dock Rd", "Tacoma", "WA", "98421", "US")),),
     )
     s.case(
-        "shopify", sid, BILL_TO, "update", "phone", no, "NAME_EMPTY_FALLBACK_EMAIL_PHONE",
-        "Empty names and no e-mail: the by_email_phone fallback finds the customer by phone.",
+        "shopify", sid, BILL_TO, "update", "phone", no, "",
+        "Empty names and no e-mail: a customer import finds the customer by phone.",
     )  # fmt: skip
     return found
 
@@ -1409,8 +1399,10 @@ def province_export_cases(s: Sample) -> None:
     """County eligibility in code mode: unknown, too long, missing."""
     for county, state_city, zip_code, reasons, why in (
         ("Texas", "Dallas", "75201", "PROVINCE_UNKNOWN",
-         "County 'Texas' is a name; county_source code accepts exact codes only (TX)."),
-        ("XX", "Dallas", "75202", "PROVINCE_UNKNOWN", "County 'XX' is no US province."),
+         "County 'Texas' is a name; county_source code accepts exact codes only (TX). A "
+         "warning, as BC: exported without a province (Shopify refuses a wrong one)."),
+        ("XX", "Dallas", "75202", "PROVINCE_UNKNOWN",
+         "County 'XX' is no US province: exported without a province (warning)."),
         ("Massachusetts", "Boston", "02134", "COUNTY_TOO_LONG",
          "County 'Massachusetts' has 13 characters (> 10 in code mode); it cannot be resolved "
          "either (PROVINCE_UNKNOWN may also be reported)."),
@@ -1424,7 +1416,7 @@ def province_export_cases(s: Sample) -> None:
             contact="Morgan Lee",
             email=f"morgan.lee.{ascii_fold(county) or 'blank'}@example.com",
         )
-        action = "" if reasons == "PROVINCE_MISSING" else "skip"
+        action = {"PROVINCE_MISSING": "", "COUNTY_TOO_LONG": "skip"}.get(reasons, "create")
         s.case("erp", no, MAIN, action, "", "", reasons, why)
     no = s.add_erp(
         "Yamada Trading",
@@ -1432,7 +1424,22 @@ def province_export_cases(s: Sample) -> None:
         contact="Aiko Yamada",
         email="aiko@yamada-trading.example",
     )
-    s.case("erp", no, MAIN, "skip", "", "", "PROVINCE_UNKNOWN", "JP-99 is no Japanese prefecture.")
+    s.case(
+        "erp", no, MAIN, "create", "", "", "PROVINCE_UNKNOWN",
+        "JP-99 is no Japanese prefecture: exported without a province (warning).",
+    )  # fmt: skip
+    no = s.add_erp(
+        "Rheinland Werkzeuge",
+        ("Königsallee 12", "Düsseldorf", "Nordrhein-Westfalen", "40212", "DE"),
+        contact="Jonas Becker",
+        email="jonas@rheinland-werkzeuge.example",
+    )
+    s.case(
+        "erp", no, MAIN, "create", "", "", "",
+        "County 'Nordrhein-Westfalen' (19 characters) in DE, a country without provinces: not "
+        "sent and no reason (BC looks the county up only where the country has provinces); "
+        "not COUNTY_TOO_LONG, not PROVINCE_UNKNOWN.",
+    )  # fmt: skip
 
 
 def name_export_cases(s: Sample) -> None:
@@ -1663,7 +1670,7 @@ class Filler:
 
 
 def filler(s: Sample) -> None:
-    """~60 e-mail matches, ~40 phone matches, ~50 creates, ~35 ERP-only customers."""
+    """~60 e-mail matches, ~40 phone matches, ~50 creates, ~34 ERP-only customers."""
     f = Filler(s)
     for i in range(60):
         p = f.person()
@@ -1712,7 +1719,7 @@ def filler(s: Sample) -> None:
             tags=("newsletter",) if i % 4 == 0 else (),
         )
         s.filler[sid] = "none"
-    for i in range(35):
+    for i in range(34):
         p = f.person()
         company = f"{p['last']} {COMPANY_WORDS[i % len(COMPANY_WORDS)]}"
         s.add_erp(
@@ -1882,6 +1889,110 @@ def order_cases(s: Sample, bill_to: dict[str, tuple[str, dict]]) -> None:
         "order", oid, BILL_TO, "create", "none", "", "",
         f"Display address in DE matches nobody: a sell-to customer is created (template EU); "
         f"bill-to {daniel_no} from the billing address.",
+        daniel_no,
+    )  # fmt: skip
+    bc_order_cases(s, bill_to, by_email, guest_address)
+
+
+def bc_order_cases(
+    s: Sample, bill_to: dict[str, tuple[str, dict]], by_email: dict, guest_address: dict
+) -> None:
+    """Orders for BC's order-mapping rules: the mapping type, both-side fallbacks, own
+    addresses, the empty-name rule, bill-to near misses, customer_import none with a row."""
+    # The mapping type governs order customers: the bill-to customers' own orders.
+    grace_no, grace_address = bill_to["grace"]
+    for key, (no, address) in bill_to.items():
+        sid = by_email[_email_of(s, no)]
+        if key == "liam":  # billed in Canada, shipped to the US (CA has a default customer)
+            oid = s.add_order(sid, shipping=grace_address, billing=address)
+            s.case(
+                "order", oid, BILL_TO, "update", "bill_to", grace_no, "NEAR_MISS",
+                f"Sell-to {grace_no} from the display address. The billing address is a bill-to "
+                f"near miss: seven fields equal {no}, address 2 'Unit 6' vs 'Unit 5' (the "
+                "candidate names the field); the bill-to is created from the customer's own "
+                "address.",
+            )  # fmt: skip
+            continue
+        if address["countryCodeV2"] == "CA":
+            continue  # orders shipped to Canada go to its per-country default customer
+        oid = s.add_order(sid, shipping=address, billing=address)
+        s.case(
+            "order", oid, BILL_TO, "update", "bill_to", no, "",
+            "by_bill_to on an order: exact on name (first and last), name 2 (company), address, "
+            "address 2, post code, city, county (by name) and country (ERP EL = Shopify GR).",
+            no,
+        )  # fmt: skip
+    for email, phone, rule in (
+        ("orders@northwindtraders.com", None, "email"),
+        (None, "+12535550119", "phone"),
+    ):
+        record = next(
+            c for c in s.customers
+            if (email and (c["defaultEmailAddress"] or {}).get("emailAddress") == email)
+            or (phone and (c["defaultPhoneNumber"] or {}).get("phoneNumber") == phone)
+        )  # fmt: skip
+        sid = record["legacyResourceId"]
+        home = home_of(s, sid)
+        oid = s.add_order(sid, shipping=home, billing=home)
+        no = _no_for(s, email) if email else _no_for_phone(s, phone)
+        s.case(
+            "order", oid, BILL_TO, "update", rule, no, "NAME_EMPTY_FALLBACK_EMAIL_PHONE",
+            "Order address without first/last name or company: name and name 2 are both empty, "
+            f"so by_bill_to falls back to e-mail/phone and finds the customer by {rule}.",
+            no,
+        )  # fmt: skip
+
+    # A POS customer without any address of its own is not created from the order's address.
+    walk_in = next(c for c in s.customers if c["lastName"] == "Customer 0166")["legacyResourceId"]
+    oid = s.add_order(walk_in, shipping=guest_address, billing=guest_address)
+    s.case(
+        "order", oid, MAIN, "skip", "bill_to_fallback", DEFAULT_CUSTOMER, "NO_ADDRESS",
+        "The customer has no address of its own (POS): it is not created from the order's "
+        "addresses (BC creates from the customer's own addresses only); both sides fall back "
+        "to the shop default.",
+        DEFAULT_CUSTOMER,
+    )  # fmt: skip
+
+    # Filler customers under shop-bill-to-company.toml (name = company, name 2 none).
+    with_company, without_company = [], []
+    for legacy, rule in s.filler.items():
+        node = home_of(s, legacy)
+        if rule == "email":
+            (with_company if node["company"] else without_company).append(legacy)
+    sid = with_company[0]
+    home = home_of(s, sid)
+    no = _no_for(s, s.customer(sid)["defaultEmailAddress"]["emailAddress"])
+    typo = dict(home, id=home["id"].replace("/9", "/8", 1), city=home["city"][:-1])
+    oid = s.add_order(sid, shipping=home, billing=typo)
+    s.case(
+        "order", oid, BILL_TO_COMPANY, "link", "bill_to", no, "NEAR_MISS",
+        f"Sell-to {no} by bill-to (name = company). The billing address has a city typo "
+        f"('{typo['city']}'): a near miss naming the city; the shop has no default customer "
+        "and creates nothing, so the blank bill-to takes the sell-to.",
+        no,
+    )  # fmt: skip
+    sid = without_company[0]
+    home = home_of(s, sid)
+    no = _no_for(s, s.customer(sid)["defaultEmailAddress"]["emailAddress"])
+    oid = s.add_order(sid, shipping=home, billing=home)
+    s.case(
+        "order", oid, BILL_TO_COMPANY, "link", "email", no, "NAME_EMPTY_FALLBACK_EMAIL_PHONE",
+        "No company on the address: name (company) and name 2 (none) are empty, so by_bill_to "
+        "falls back to e-mail; the contact (first and last name) does not count.",
+        no,
+    )  # fmt: skip
+
+    # customer_import none with a per-country row without default customer: mapped.
+    sid = next(legacy for legacy in without_company if home_of(s, legacy)["countryCodeV2"] in EU)
+    home = home_of(s, sid)
+    no = _no_for(s, s.customer(sid)["defaultEmailAddress"]["emailAddress"])
+    oid = s.add_order(sid, shipping=home, billing=home)
+    s.case(
+        "order", oid, IMPORT_NONE, "link", "email", no, "",
+        f"customer_import none, shipped to {home['countryCodeV2']}, whose per-country row has "
+        "no default customer: BC pre-fills the shop default only when no row exists, so the "
+        "customer is mapped (by e-mail); nothing is ever created.",
+        no,
     )  # fmt: skip
 
 
@@ -1890,7 +2001,11 @@ def home_of(s: Sample, legacy: str, index: int = 0) -> dict:
 
 
 def _no_for(s: Sample, email: str) -> str:
-    return next(r["no"] for r in s.erp if r["email"] == email)
+    return next(r["no"] for r in s.erp if r["email"].strip().casefold() == email.casefold())
+
+
+def _no_for_phone(s: Sample, phone: str) -> str:
+    return next(r["no"] for r in s.erp if e164(r["phone"], erp_iso(r["country_code"])) == phone)
 
 
 def _email_of(s: Sample, no: str) -> str:
@@ -1999,6 +2114,15 @@ def shop_settings(variant: str) -> dict:
         shop["default_customer_no"] = ""
     elif variant == IMPORT_NONE:
         shop["customer_import"] = "none"
+    elif variant == BILL_TO_COMPANY:
+        shop.update(
+            mapping_type="by_bill_to",
+            auto_create_unknown_customers=False,
+            default_customer_no="",
+            name_source="company_name",
+            name_2_source="none",
+            contact_source="first_and_last_name",
+        )
     return shop
 
 
@@ -2013,6 +2137,10 @@ CONFIG_HEADERS = {
     BC_PHONE: "shop.toml with phone_match = bc (BC's digit-subsequence phone rule).",
     NO_DEFAULT: "shop.toml without a default customer: guest orders are NO_CUSTOMER.",
     IMPORT_NONE: "shop.toml with customer_import = none: orders go to the default customer.",
+    BILL_TO_COMPANY: (
+        "shop.toml with by_bill_to mapping on company names (name = company, name 2 none),\n"
+        "# no auto-create and no default customer: order sides fall back to each other."
+    ),
 }
 
 
@@ -2188,25 +2316,29 @@ def self_check(s: Sample) -> None:
         if case["side"] != "shopify":
             continue
         customer = by_id[case["record"]]
-        rule, no, tie = None, "", False
-        if case["config"] in (MAIN, BC_PHONE):
-            mode = "bc" if case["config"] == BC_PHONE else "e164"
-            rule, no, tie = _match(s, customer, mode)
-            if case["expect_rule"] == "":
-                assert _match(s, customer, mode, str.casefold)[1] == no, case
-                continue
-        elif case["expect_rule"] in ("bill_to", "none"):
-            nodes = customer["addressesV2"]["nodes"]
-            hits = _bill_to_match(s, nodes[0]) if nodes else []
-            rule, no, tie = ("bill_to", hits[0], len(hits) > 1) if hits else ("none", "", False)
-        elif case["expect_rule"] in ("email", "phone"):
-            rule, no, tie = _match(s, customer)
+        # a customer import maps by e-mail, then phone, whatever the mapping type
+        mode = "bc" if case["config"] == BC_PHONE else "e164"
+        rule, no, tie = _match(s, customer, mode)
+        if case["expect_rule"] == "":
+            assert _match(s, customer, mode, str.casefold)[1] == no, case
+            continue
         assert rule == case["expect_rule"], (case, rule)
         assert no == case["expect_customer_no"], (case, no)
         assert tie == ("AMBIGUOUS" in case["expect_reasons"]), case
         if case["config"] == MAIN and rule == "none":
             near = _near_misses(s, customer)
             assert bool(near) == ("NEAR_MISS" in case["expect_reasons"]), (case, near)
+
+    # Orders mapped by bill-to: the display address equals exactly that ERP customer.
+    orders_by_id = {o["id"]: o for o in s.orders}
+    for case in s.cases:
+        if (
+            case["side"] == "order"
+            and case["expect_rule"] == "bill_to"
+            and case["config"] == BILL_TO
+        ):
+            hits = _bill_to_match(s, orders_by_id[case["record"]]["displayAddress"])
+            assert hits[:1] == [case["expect_customer_no"]], (case, hits)
 
     # Export: creates find nothing in Shopify; ALREADY_EXISTS ones do.
     erp_by_no = {r["no"]: r for r in s.erp}
@@ -2344,10 +2476,10 @@ REASONS = {
     "NO_TEMPLATE": "import: no per-country template and no shop template",
     "TEMPLATE_INCOMPLETE": "import: the chosen template lacks a mandatory posting group",
     "COUNTRY_NOT_IN_ERP": "import: no ERP country has the address's ISO code",
-    "PROVINCE_UNKNOWN": "import/export: the province cannot be resolved for the country",
+    "PROVINCE_UNKNOWN": "import/export: the province cannot be resolved (warning: none is sent)",
     "VALUE_TRUNCATED": "import: a Shopify value is longer than the ERP field (warning)",
-    "NEAR_MISS": "import: unmatched, but an ERP customer nearly matches (warning)",
-    "NAME_EMPTY_FALLBACK_EMAIL_PHONE": "import, by_bill_to: empty names, e-mail/phone used",
+    "NEAR_MISS": "import/order: unmatched, but an ERP customer nearly matches (warning)",
+    "NAME_EMPTY_FALLBACK_EMAIL_PHONE": "order, by_bill_to: empty names, e-mail/phone used",
     "NO_CUSTOMER": "order: no customer and no default customer",
     "EMAIL_MISSING": "export: blank e-mail",
     "EMAIL_INVALID": "export: Shopify would reject the e-mail",
@@ -2374,7 +2506,15 @@ VARIANTS = {
     ),
     BC_PHONE: "phone_match bc: BC's digit-subsequence phone rule, for the e164 vs bc cases.",
     NO_DEFAULT: "default_customer_no blank: guest and POS orders become NO_CUSTOMER.",
-    IMPORT_NONE: "customer_import none: orders go to the default customer.",
+    IMPORT_NONE: (
+        "customer_import none: orders go to the default customer, unless the ship-to country "
+        "has a per-country row (then the customer is mapped, never created)."
+    ),
+    BILL_TO_COMPANY: (
+        "mapping_type by_bill_to; name_source company_name, name_2_source none, contact_source "
+        "first_and_last_name; auto_create_unknown_customers false; default_customer_no blank "
+        "(a blank bill-to takes the sell-to and back)."
+    ),
 }
 
 
@@ -2501,12 +2641,15 @@ def readme(s: Sample) -> str:
         "- `expect_rule`: existing_link / email / phone / bill_to / default_customer / none. For",
         "  orders, how the sell-to customer was found: email / phone / bill_to (mapped),",
         "  country_default (the ship-to country's default customer), default_customer (the shop",
-        "  default), bill_to_fallback (sell-to blank, so it took the bill-to), none.",
+        "  default), bill_to_fallback (sell-to blank, so it took the bill-to), none. A customer",
+        "  import maps by link, e-mail, phone whatever `mapping_type` (BC); `bill_to` and the",
+        "  name fallback occur on orders only.",
         "- `expect_customer_no`: shopify side the ERP customer matched; order side the sell-to",
         "  customer (the explanation names a different bill-to); erp side the *other* ERP customer",
         "  holding the Shopify link (ALREADY_EXISTS_IN_SHOPIFY).",
         "- `expect_reasons`: reason codes that must be reported, sorted, `;`-joined; blank = none",
         "  required. Filler records and cases without NEAR_MISS are built so no near miss exists.",
+        "- `expect_bill_to_customer_no`: order side, the bill-to customer (blank: not checked).",
         "- A blank action, rule or customer means SPEC.md does not determine it (the",
         "  explanation says why); it is not an expectation of blankness.",
         "- Export (`erp`) cases describe a fresh store without links unless the explanation says",
@@ -2565,8 +2708,8 @@ def readme(s: Sample) -> str:
         "  customer is still created is open (action blank).",
         "- PROVINCE_MISSING: a warning or a blocker (Shopify accepts US addresses without one).",
         "- AMBIGUOUS_PHONE takes the lowest no by analogy with e-mail ties.",
-        "- NAME_EMPTY_FALLBACK_EMAIL_PHONE with shopify_can_update_customers: SPEC's update would",
-        "  blank the ERP name.",
+        "- Decided: an import update never blanks the ERP name (BC would, from an address",
+        "  without names); it writes only what Shopify supplies (SPEC 4).",
         "",
         "## Filler",
         "",

@@ -67,7 +67,8 @@ def shopify_fields(customers: pd.DataFrame, context: ExportContext) -> pd.DataFr
 
     Returns, on the customers' index: the contact columns of ELIGIBILITY_COLUMNS plus the
     intermediate facts the checks need (``email_*``, ``phone_*``, ``country_reason``,
-    ``province_found``).
+    ``has_provinces``, ``province_found``). The county becomes a province only in a country
+    with provinces (Shopify zones or tax-area rows), as in BC; elsewhere it is not sent.
     """
     settings = context.settings
     out = pd.DataFrame(index=customers.index)
@@ -111,10 +112,16 @@ def shopify_fields(customers: pd.DataFrame, context: ExportContext) -> pd.DataFr
     ]:
         out[target] = customers[source].fillna("").astype(str).str.strip()
 
+    # As BC: the county is used only in a country with provinces; elsewhere it is not sent.
     county = customers["county"].fillna("").astype(str).str.strip()
     out["county"] = county
+    with_provinces = {
+        iso for iso in out["country_code"].unique() if context.provinces.country_has_provinces(iso)
+    }
+    out["has_provinces"] = out["country_code"].isin(list(with_provinces))
+    used = county.where(out["has_provinces"], "")
     mode = "code" if settings.county_source == "code" else "name"
-    provinces = context.provinces.resolve_provinces(out["country_code"], county, mode=mode)
+    provinces = context.provinces.resolve_provinces(out["country_code"], used, mode=mode)
     out["province_code"] = provinces["province_code"]
     out["province"] = provinces["province_name"]
     out["province_found"] = provinces["province_found"]
@@ -159,12 +166,12 @@ def check_export_eligibility(
     _flag_duplicates(fields["phone"], fields, "PHONE_DUPLICATE", reasons, details)
 
     has_county = fields["county"] != ""
-    has_country = fields["country_code"] != ""
-    flag(has_county & has_country & ~fields["province_found"], "PROVINCE_UNKNOWN")
+    used_county = has_county & fields["has_provinces"]
+    flag(used_county & ~fields["province_found"], "PROVINCE_UNKNOWN")
     needs_province = fields["country_code"].isin(list(context.provinces_required))
     flag(~has_county & needs_province, "PROVINCE_MISSING")
     if context.settings.county_source == "code":
-        flag(fields["county"].str.len() > COUNTY_CODE_LIMIT, "COUNTY_TOO_LONG")
+        flag(used_county & (fields["county"].str.len() > COUNTY_CODE_LIMIT), "COUNTY_TOO_LONG")
 
     too_long = pd.Series(False, index=fields.index)
     for column in ["email", "first_name", "last_name", "company", "address1", "address2", "city"]:

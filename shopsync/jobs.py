@@ -40,8 +40,8 @@ def export_context(store: Store, config: ShopConfig) -> ExportContext:
 
 def import_context(store: Store, config: ShopConfig) -> ImportContext:
     """The import rules' context: settings, templates and per-country rows from the config,
-    countries, provinces and tax areas from the store."""
-    tax_areas = store.tax_area_table()
+    countries, provinces and tax areas from the store (every row: one giving only a VAT
+    business posting group applies that group, as BC)."""
     return ImportContext(
         settings=config.shop,
         countries=store.country_iso_map(),
@@ -49,7 +49,7 @@ def import_context(store: Store, config: ShopConfig) -> ImportContext:
         provinces=load_province_table(_config_tax_areas(store)),
         templates=config.templates,
         country_settings=config.countries,
-        tax_areas=tax_areas[tax_areas["tax_area_code"] != ""],
+        tax_areas=store.tax_area_table(),
     )
 
 

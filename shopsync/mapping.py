@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +29,7 @@ __all__ = [
     "ImportContext",
     "choose_addresses",
     "erp_values_from_addresses",
+    "map_order_customers",
     "plan_import",
 ]
 
@@ -83,13 +84,18 @@ class ImportContext:
 
 
 def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
-    """The address an import uses per customer: the default one, else the first."""
+    """The address an import uses per customer: the default one, else the first — the lowest
+    address id, as BC's ``FindFirst`` on its address table (ids that are not numbers sort
+    after the numbers, by position)."""
     if addresses.empty:
         return addresses.set_index("shopify_id")
-    ordered = addresses.sort_values(
-        ["shopify_id", "is_default", "position"], ascending=[True, False, True]
+    numeric_id = pd.to_numeric(addresses["address_id"], errors="coerce")
+    ordered = addresses.assign(_id=numeric_id).sort_values(
+        ["shopify_id", "is_default", "_id", "position"],
+        ascending=[True, False, True, True],
+        na_position="last",
     )
-    return ordered.drop_duplicates("shopify_id").set_index("shopify_id")
+    return ordered.drop_duplicates("shopify_id").drop(columns="_id").set_index("shopify_id")
 
 
 def erp_values_from_addresses(
@@ -105,8 +111,14 @@ def erp_values_from_addresses(
 
     ``addresses`` has ADDRESS_COLUMNS (one row per record, index = record key); customer
     e-mail/phone and, optionally, the customer's own names (used where the address has
-    none) are aligned on that index. Returns ERP_VALUE_COLUMNS plus ``reasons`` (codes) and
-    ``notes`` (words for the truncations and unknowns).
+    none) are aligned on that index. Returns ERP_VALUE_COLUMNS plus ``reasons`` (codes),
+    ``notes`` (words for the truncations and unknowns), ``names_empty`` (the name sources
+    give neither a name nor a name 2 — the contact does not count) and, per field that BC's
+    ``FillInCustomerFields`` writes only when Shopify supplies it, ``given_<field>``: phone,
+    email, name_2 (not written when the name took its value), tax_area_code (with
+    tax_liable) and vat_bus_posting_group (each from a non-blank tax-area value); and
+    ``given_name``: an update never blanks the name (BC would, from an address without any
+    name; shopsync keeps the customer's).
     """
     settings = context.settings
     index = addresses.index
@@ -121,7 +133,9 @@ def erp_values_from_addresses(
     name = build_names(settings.name_source, first, last, company)
     name_2 = build_names(settings.name_2_source, first, last, company)
     contact = build_names(settings.contact_source, first, last, company)
+    names_empty = (name == "") & (name_2 == "")
     name_empty = name == ""
+    given_name_2 = ~name_empty  # else the name takes name 2's value and name 2 stays as it was
     name = name.where(~name_empty, name_2)
     name_2 = name_2.where(~name_empty, "")
     name_empty = name == ""
@@ -133,7 +147,7 @@ def erp_values_from_addresses(
     out["address"] = _text(addresses["address1"])
     out["address_2"] = _text(addresses["address2"])
     out["city"] = _text(addresses["city"])
-    out["post_code"] = _text(addresses["zip"])
+    out["post_code"] = _text(addresses["zip"]).str.upper()  # a Code field in BC
 
     iso = _text(addresses["country_code"]).str.upper()
     erp_country = _erp_country_codes(iso, context.countries)
@@ -174,6 +188,13 @@ def erp_values_from_addresses(
         out[column] = out[column].str.slice(0, limit)
     out["reasons"] = _joined(codes, len(out), join_codes)
     out["notes"] = _joined(notes, len(out), "; ".join)
+    out["names_empty"] = names_empty
+    out["given_name"] = out["name"] != ""  # BC would blank it; shopsync keeps the name
+    out["given_phone"] = out["phone"] != ""
+    out["given_email"] = out["email"] != ""
+    out["given_name_2"] = given_name_2
+    out["given_tax_area_code"] = out["tax_area_code"] != ""
+    out["given_vat_bus_posting_group"] = out["vat_bus_posting_group"] != ""
     return out
 
 
@@ -186,8 +207,58 @@ def plan_import(
 ) -> pd.DataFrame:
     """The import plan: one row per Shopify customer (PLAN_COLUMNS), in input order.
 
-    ``links`` maps Shopify ids to the ERP customers they are already linked to.
+    A customer import maps by existing link, then e-mail, then phone, whatever the
+    ``mapping_type`` (BC's ``FindMapping``: the mapping type governs order customers only,
+    see :func:`map_order_customers`). ``links`` maps Shopify ids to the ERP customers they are
+    already linked to.
+
+    Writes are non-destructive (BC's ``FillInCustomerFields``): for ``update`` every ``erp_*``
+    column holds the value the ERP customer has after the update — where Shopify supplies
+    nothing (a blank phone or e-mail, no tax-area value, name 2 when the name took its value,
+    no name at all) the ERP customer's current value — so writing all of them changes only
+    what Shopify supplies. A matched customer without any address is not updated (BC raises
+    and rolls back): where it would be an ``update`` it is ``skip`` with ``NO_ADDRESS``, its
+    ``erp_*`` columns blank, and the ERP customer stays exactly as it was. For ``create``
+    unsupplied fields are blank (the template gives them).
     """
+    return _plan(shopify, erp, context, links or {}, "by_email_phone", None, exclusive=True)
+
+
+def map_order_customers(
+    shopify: ShopifyCustomers,
+    erp: pd.DataFrame,
+    context: ImportContext,
+    *,
+    links: Mapping[str, str] | None = None,
+    can_create: Sequence[bool] | None = None,
+) -> pd.DataFrame:
+    """Like :func:`plan_import`, for the customer on an order (one pseudo customer per order
+    side, its address the order's): mapped with the shop's ``mapping_type`` — by_email_phone,
+    by_bill_to (the eight bill-to fields; e-mail/phone when the name sources give neither name
+    nor name 2; near misses name the one field that differs, and may be an ERP customer other
+    orders matched) or default_customer.
+
+    ``can_create`` (per customer, in input order) says which may be created at all: the
+    order's customer only from addresses of its own, none when the shop imports no customers
+    (the caller reports why).
+    """
+    settings = context.settings
+    return _plan(shopify, erp, context, links or {}, settings.mapping_type, can_create)
+
+
+def _plan(
+    shopify: ShopifyCustomers,
+    erp: pd.DataFrame,
+    context: ImportContext,
+    links: Mapping[str, str],
+    mapping_type: str,
+    can_create: Sequence[bool] | None,
+    *,
+    exclusive: bool = False,
+) -> pd.DataFrame:
+    """The plan of :func:`plan_import` with the given mapping type. ``exclusive``: one ERP
+    customer per record, so an ERP customer another record matched is no near miss (orders
+    of one customer share their ERP customer)."""
     settings = context.settings
     customers = shopify.customers.set_index("shopify_id", drop=False)
     customers.index.name = None
@@ -217,18 +288,16 @@ def plan_import(
         first_name=customers["first_name"],
         last_name=customers["last_name"],
     )
-    # a customer without address still carries its e-mail, phone and names
+    # a customer without address supplies its e-mail and phone only
     no_address = ~has_address
-    values.loc[
-        no_address, ["address", "address_2", "city", "post_code", "county", "country_code"]
-    ] = ""
+    values.loc[no_address, ["address", "address_2", "city", "post_code", "county"]] = ""
+    values.loc[no_address, "country_code"] = ""
     values.loc[no_address, "reasons"] = ""
 
     erp = erp.reset_index(drop=True)
     erp_numbers = pd.Index(erp["no"].astype("str"))
 
     # 1. existing links (a link to a deleted ERP customer is cleared, discovery re-runs)
-    links = links or {}
     link = pd.Series([links.get(i, "") for i in customers["shopify_id"]], index=plan.index)
     broken = (link != "") & (erp_numbers.get_indexer(link.astype("str")) < 0)
     for position in np.flatnonzero(broken.to_numpy()):
@@ -239,52 +308,66 @@ def plan_import(
 
     # 2.-4. discovery by the mapping type
     open_rows = ~linked
-    if settings.mapping_type == "default_customer":
+    bill_to_rows = pd.Series(False, index=plan.index)
+    if mapping_type == "default_customer":
         default = settings.default_customer_no
         if default and default in erp_numbers:
             plan.loc[open_rows, "customer_no"] = default
             plan.loc[open_rows, "rule"] = "default_customer"
-    elif settings.mapping_type == "by_bill_to":
-        names_empty = (values["name"] == "") & (values["name_2"] == "")
-        fallback = open_rows & names_empty
+    elif mapping_type == "by_bill_to":
+        fallback = open_rows & values["names_empty"]
         for position in np.flatnonzero(fallback.to_numpy()):
             reasons[position].append("NAME_EMPTY_FALLBACK_EMAIL_PHONE")
-        by_bill_to = open_rows & ~names_empty & pd.Series(has_address, index=plan.index)
-        _match_bill_to(plan, values, erp, by_bill_to, context)
+        bill_to_rows = open_rows & ~values["names_empty"] & pd.Series(has_address, plan.index)
+        _match_bill_to(plan, values, erp, bill_to_rows)
         _match_email_phone(plan, customers, chosen, erp, fallback, context, reasons, candidates)
     else:
         _match_email_phone(plan, customers, chosen, erp, open_rows, context, reasons, candidates)
 
     # near misses for whoever is still unmatched
     unmatched = plan["rule"] == "none"
-    if unmatched.any() and settings.mapping_type != "default_customer":
-        claimed = pd.Index(plan.loc[~unmatched, "customer_no"].astype("str").unique())
+    if unmatched.any() and mapping_type != "default_customer":
+        claimed = pd.Index(
+            plan.loc[~unmatched, "customer_no"].astype("str").unique() if exclusive else []
+        )
         _near_misses(
             plan, customers, chosen, values, erp, unmatched, claimed, context, reasons, candidates
         )
+        if (unmatched & bill_to_rows).any():
+            _bill_to_near_misses(
+                values, erp, unmatched & bill_to_rows, claimed, reasons, candidates
+            )
 
     # 5.-6. actions
     action = np.full(n, "skip", dtype=object)
     template_code = np.full(n, "", dtype=object)
     value_codes = values["reasons"].to_numpy()
     matched = (plan["rule"] != "none").to_numpy()
+    after = values.copy()  # for matched rows: the ERP customer as an update leaves it
     if matched.any():
         numbers = plan["customer_no"].to_numpy()[matched].astype(str)
-        differs = _differs(values[matched], erp, numbers).to_numpy()
+        kept = _after_update(values[matched], has_address[matched], erp, numbers)
+        for column in ERP_VALUE_COLUMNS:
+            after.loc[matched, column] = kept[column].to_numpy()
+        differs = _differs(after[matched], erp, numbers).to_numpy()
         rule = plan["rule"].to_numpy()[matched]
         update = differs & (rule != "default_customer") & settings.shopify_can_update_customers
         action[matched] = np.select(
             [update, rule == "existing_link"], ["update", "unchanged"], default="link"
         )
+    for position in np.flatnonzero((action == "update") & ~has_address):
+        reasons[position].append("NO_ADDRESS")  # BC: no address to update from, rolled back
+        action[position] = "skip"
     for position in np.flatnonzero((action == "update") & (value_codes != "")):
         codes = value_codes[position].split(";")
         reasons[position].extend(codes)
         if _BLOCKING.intersection(codes):  # link, but do not write what cannot be written
             action[position] = "link"
     if settings.auto_create_unknown_customers:
+        creatable = np.ones(n, dtype=bool) if can_create is None else np.asarray(can_create, bool)
         templates = {iso: _template_for(iso, context) for iso in set(chosen["country_code"])}
         iso_codes = chosen["country_code"].to_numpy()
-        for position in np.flatnonzero(~matched):
+        for position in np.flatnonzero(~matched & creatable):
             if not has_address[position]:
                 reasons[position].append("NO_ADDRESS")
                 continue
@@ -297,10 +380,12 @@ def plan_import(
     plan["action"] = action
     plan["template_code"] = template_code
 
-    writes = plan["action"].isin(["create", "update"])
+    updates = plan["action"] == "update"
+    creates = plan["action"] == "create"
     for column in ERP_VALUE_COLUMNS:
-        plan[f"erp_{column}"] = values[column].where(writes, "")
-    plan["erp_tax_liable"] = plan["erp_tax_liable"].where(writes, False).astype(bool)
+        blank = False if column == "tax_liable" else ""
+        plan[f"erp_{column}"] = after[column].where(updates, values[column].where(creates, blank))
+    plan["erp_tax_liable"] = plan["erp_tax_liable"].astype(bool)
     plan["reasons"] = _joined(reasons, n, join_codes)
     plan["candidates"] = _joined(candidates, n, lambda items: "; ".join(dict.fromkeys(items)))
     broken_rows = customers["record_error"] != ""
@@ -391,24 +476,27 @@ def _apply_hits(
 
 
 def _match_bill_to(
-    plan: pd.DataFrame,
-    values: pd.DataFrame,
-    erp: pd.DataFrame,
-    rows: pd.Series,
-    context: ImportContext,
+    plan: pd.DataFrame, values: pd.DataFrame, erp: pd.DataFrame, rows: pd.Series
 ) -> None:
     """Exact equality on the eight bill-to fields; ties go to the lowest number."""
     if not rows.any() or erp.empty:
         return
     left = values.loc[rows, _BILL_TO_FIELDS].copy()
     left["_key"] = left.index
-    right = erp[["no", *_BILL_TO_FIELDS]].astype(str).copy()
-    for column in _BILL_TO_FIELDS:
-        right[column] = right[column].str.strip()
-    merged = left.merge(right, on=_BILL_TO_FIELDS, how="inner").sort_values("no")
+    merged = left.merge(_bill_to_keys(erp), on=_BILL_TO_FIELDS, how="inner").sort_values("no")
     first = merged.drop_duplicates("_key").set_index("_key")["no"]
     plan.loc[first.index, "customer_no"] = first
     plan.loc[first.index, "rule"] = "bill_to"
+
+
+def _bill_to_keys(erp: pd.DataFrame) -> pd.DataFrame:
+    """The ERP side of bill-to equality: ``no`` and the eight fields trimmed, the post code
+    upper-cased (BC's Code field, as the import writes it)."""
+    right = erp[["no", *_BILL_TO_FIELDS]].fillna("").astype(str)
+    for column in _BILL_TO_FIELDS:
+        right[column] = right[column].str.strip()
+    right["post_code"] = right["post_code"].str.upper()
+    return right
 
 
 def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
@@ -507,6 +595,42 @@ def _near_misses(
 
     for row, items in found.items():
         position = positions[row]
+        reasons[position].append("NEAR_MISS")
+        candidates[position].extend(items)
+
+
+def _bill_to_near_misses(
+    values: pd.DataFrame,
+    erp: pd.DataFrame,
+    rows: pd.Series,
+    claimed: pd.Index,
+    reasons: Notes,
+    candidates: Notes,
+) -> None:
+    """Bill-to near misses: an ERP customer no other record matched that equals the address
+    on seven of the eight bill-to fields; the candidate names the field that differs."""
+    free = _bill_to_keys(erp[claimed.get_indexer(erp["no"].astype("str")) < 0])
+    if free.empty:
+        return
+    left = values.loc[rows, _BILL_TO_FIELDS].copy()
+    left["_row"] = np.flatnonzero(rows.to_numpy())
+    found: dict[int, list[str]] = {}
+    for differing in _BILL_TO_FIELDS:
+        others = [c for c in _BILL_TO_FIELDS if c != differing]
+        merged = left.merge(free, on=others, suffixes=("", "_erp"))
+        merged = merged[merged[differing] != merged[f"{differing}_erp"]].sort_values("no")
+        for position, no, ours, theirs in zip(
+            merged["_row"],
+            merged["no"],
+            merged[differing],
+            merged[f"{differing}_erp"],
+            strict=True,
+        ):
+            label = differing.replace("_", " ")
+            found.setdefault(position, []).append(
+                f"{no} (bill-to equal but {label}: {ours!r} vs {theirs!r})"
+            )
+    for position, items in found.items():
         reasons[position].append("NEAR_MISS")
         candidates[position].extend(items)
 
@@ -622,21 +746,59 @@ def _template_for(iso: str, context: ImportContext) -> tuple[str, str]:
     return code, ""
 
 
-def _differs(values: pd.DataFrame, erp: pd.DataFrame, numbers: np.ndarray) -> pd.Series:
-    """Per row: does writing ``values`` change the ERP customer numbered ``numbers[row]``?
-    (Compared one column at a time, to keep no copy of the ERP table.)"""
-    compared = [
-        c
-        for c in ERP_VALUE_COLUMNS
-        if c not in ("tax_area_code", "tax_liable", "vat_bus_posting_group")
-    ]
+# Fields an update writes only when Shopify supplies them (the flag erp_values_from_addresses
+# sets), else the ERP customer keeps its value.
+_GIVEN_BY = {
+    "name": "given_name",
+    "phone": "given_phone",
+    "email": "given_email",
+    "name_2": "given_name_2",
+    "tax_area_code": "given_tax_area_code",
+    "tax_liable": "given_tax_area_code",
+    "vat_bus_posting_group": "given_vat_bus_posting_group",
+}
+# What a customer without any address supplies: only its e-mail and phone.
+_WITHOUT_ADDRESS = ("phone", "email")
+
+
+def _after_update(
+    values: pd.DataFrame, has_address: np.ndarray, erp: pd.DataFrame, numbers: np.ndarray
+) -> pd.DataFrame:
+    """ERP_VALUE_COLUMNS as the ERP customers numbered ``numbers`` would be after an update
+    from ``values``: the supplied values, and the customer's own where Shopify gives nothing."""
     positions = pd.Index(erp["no"].astype("str")).get_indexer(numbers)
-    changed = np.zeros(len(values), dtype=bool)
-    for column in compared:
-        new = values[column].astype("str").reset_index(drop=True)
-        old = erp[column].astype("str").take(positions).reset_index(drop=True)
+    out = pd.DataFrame(index=values.index)
+    for column in ERP_VALUE_COLUMNS:
+        current = erp[column].take(positions).to_numpy()
+        if column != "tax_liable":
+            current = pd.Series(current, dtype=object).fillna("").astype(str).to_numpy()
+        given = np.asarray(has_address, dtype=bool)
+        if column in _GIVEN_BY:
+            given = given & values[_GIVEN_BY[column]].to_numpy(dtype=bool)
+        if column in _WITHOUT_ADDRESS:
+            given = values[_GIVEN_BY[column]].to_numpy(dtype=bool)
+        out[column] = np.where(given, values[column].to_numpy(dtype=object), current)
+    out["tax_liable"] = out["tax_liable"].astype(bool)
+    return out
+
+
+def _differs(after: pd.DataFrame, erp: pd.DataFrame, numbers: np.ndarray) -> pd.Series:
+    """Per row: does the update leaving ``after`` change the ERP customer numbered
+    ``numbers[row]``? Both sides hold whole values (the unsupplied ones are the customer's
+    own), so an unchanged customer compares equal. (One column at a time, to keep no copy of
+    the ERP table.)"""
+    positions = pd.Index(erp["no"].astype("str")).get_indexer(numbers)
+    changed = np.zeros(len(after), dtype=bool)
+    for column in ERP_VALUE_COLUMNS:
+        old = erp[column].take(positions)
+        if column == "tax_liable":
+            new_values = after[column].to_numpy(dtype=bool)
+            changed |= new_values != old.to_numpy(dtype=bool)
+            continue
+        new = after[column].astype("str").reset_index(drop=True)
+        old = old.fillna("").astype("str").reset_index(drop=True)
         changed |= new.ne(old).to_numpy(dtype=bool)
-    return pd.Series(changed, index=values.index)
+    return pd.Series(changed, index=after.index)
 
 
 def _erp_country_codes(iso: pd.Series, countries: Mapping[str, str]) -> pd.Series:
@@ -653,7 +815,8 @@ def _erp_country_codes(iso: pd.Series, countries: Mapping[str, str]) -> pd.Serie
 def _tax_area_values(
     iso: pd.Series, province: pd.Series, tax_areas: pd.DataFrame | None
 ) -> pd.DataFrame:
-    """Tax area code/liable and VAT group from the tax-area row of (ISO country, province)."""
+    """Tax area code/liable and VAT group from the tax-area row of (ISO country, province);
+    a row may give only one of them (tax liable goes with the tax area code)."""
     out = pd.DataFrame(
         {"tax_area_code": "", "tax_liable": False, "vat_bus_posting_group": ""}, index=iso.index
     )

@@ -75,10 +75,10 @@ def split_name(source: str, text: Any) -> tuple[str, str]:
     ``first_and_last_name``: first = text before the first whitespace, last = the rest.
     ``last_and_first_name``: first = text after the last whitespace, last = the rest.
     The text is trimmed and the parts are trimmed (inner spacing of the rest is kept).  A single
-    word goes to the part written first: ``first_and_last_name`` -> ``(word, "")``,
-    ``last_and_first_name`` -> ``("", word)`` (so a name built from one part splits back into
-    it).  ``company_name`` and ``none`` hold no person's name -> ``("", "")``.  The words are cut
-    by position, never by searching for a substring (``Annabel Ann`` -> ``("Ann", "Annabel")``).
+    word is the first name in both orders, as in Business Central (``Madonna`` ->
+    ``("Madonna", "")``).  ``company_name`` and ``none`` hold no person's name -> ``("", "")``.
+    The words are cut by position, never by searching for a substring (``Annabel Ann`` ->
+    ``("Ann", "Annabel")``).
     """
     source = _source(source)
     words = _text(text)
@@ -87,7 +87,7 @@ def split_name(source: str, text: Any) -> tuple[str, str]:
         return (parts[0], parts[1]) if len(parts) == 2 else (words, "")
     if source == LAST_AND_FIRST_NAME:
         parts = words.rsplit(maxsplit=1)
-        return (parts[1], parts[0]) if len(parts) == 2 else ("", words)
+        return (parts[1], parts[0]) if len(parts) == 2 else (words, "")
     return ("", "")
 
 
@@ -129,7 +129,7 @@ def split_names(source: str, text: pd.Series) -> pd.DataFrame:
     else:
         parts = words.str.rsplit(n=1, expand=True).reindex(columns=[0, 1])
         only_one = parts[1].isna()
-        first = parts[1].where(~only_one, "")
-        last = parts[0]
+        first = parts[1].where(~only_one, parts[0])
+        last = parts[0].where(~only_one, "")
     frame = pd.DataFrame({"first_name": first, "last_name": last}, index=text.index)
     return frame.astype(object).where(frame.notna(), "").astype("str")

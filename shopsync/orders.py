@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from shopsync.mapping import ImportContext, plan_import
+from shopsync.mapping import ImportContext, map_order_customers
 from shopsync.reasons import join_codes
 from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers
 
@@ -35,15 +35,21 @@ def plan_order_customers(
     *,
     links: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per order (ORDER_PLAN_COLUMNS), in input order.
+    """One row per order (ORDER_PLAN_COLUMNS), in input order (BC's ``Shpfy Order Mapping``).
 
-    1. A per-country default customer for the ship-to country is both sell-to and bill-to.
-    2. Else, with ``customer_import = none``, the shop's default customer.
+    1. A per-country row for the ship-to country with a default customer: it is both sell-to
+       and bill-to.
+    2. Else, with ``customer_import = none`` and no per-country row for the ship-to country,
+       the shop's default customer. (With a row that has no default customer, BC pre-fills
+       nothing and maps the order's customer as in 3, never creating one; so does shopsync.)
     3. Else the order's customer is mapped with the mapping type: sell-to from the display
-       address, bill-to from the billing address; a customer is created only when
-       ``auto_create_unknown_customers`` (``action = create``, number given at apply time).
-       A blank bill-to falls back to the shop default, a blank sell-to to the bill-to.
-    Guest orders without customer get the default customer, else ``NO_CUSTOMER``.
+       address, bill-to from the billing address. A customer is created (``action =
+       create``, number given at apply time) only when ``auto_create_unknown_customers``, the
+       shop imports customers, and the customer has addresses of its own in ``shopify`` (a
+       POS customer without any, or one not in ``shopify``, is not created: ``NO_ADDRESS``).
+    Then both sides fall back: a blank bill-to takes the shop default, then the sell-to; a
+    blank sell-to takes the bill-to. Guest orders without customer get the default customer.
+    An order left with a blank side is ``NO_CUSTOMER``.
     """
     settings = context.settings
     default = settings.default_customer_no
@@ -64,14 +70,16 @@ def plan_order_customers(
     result.loc[by_country, ["rule", "bill_to_rule"]] = "country_default"
 
     rest = ~by_country
-    if settings.customer_import == "none":
-        _use_default(result, rest, default)
-    else:
-        guests = rest & (orders["shopify_id"] == "")
-        _use_default(result, guests, default)
-        mapped = rest & ~guests
-        if mapped.any():
-            _map_order_customers(result, orders[mapped], shopify, erp, context, links)
+    importing = settings.customer_import != "none"
+    if not importing:
+        shop_default = rest & ~ship_iso.isin(list(defaults))
+        _use_default(result, shop_default, default)
+        rest &= ~shop_default
+    guests = rest & (orders["shopify_id"] == "")
+    _use_default(result, guests, default)
+    mapped = rest & ~guests
+    if mapped.any():
+        _map_order_customers(result, orders[mapped], shopify, erp, context, links, importing)
     broken = orders["record_error"] != ""
     result.loc[broken, ["sell_to_customer_no", "bill_to_customer_no", "rule", "bill_to_rule"]] = [
         "",
@@ -102,6 +110,7 @@ def _map_order_customers(
     erp: pd.DataFrame,
     context: ImportContext,
     links: Mapping[str, str] | None,
+    importing: bool,
 ) -> None:
     """Map each order's customer twice: from the display and from the billing address."""
     known = (
@@ -116,22 +125,34 @@ def _map_order_customers(
         for order, customer in zip(orders["order_id"], orders["shopify_id"], strict=True)
         if customer in links
     }
+    # created only from addresses of the customer's own (BC Cust. By Email/Phone, By Bill-to)
+    with_addresses = set(shopify.addresses["shopify_id"]) if shopify is not None else set()
+    own_address = orders["shopify_id"].isin(list(with_addresses)).to_numpy()
+    can_create = own_address & importing
     plans = {}
     for side, kind in (("sell", "display"), ("bill", "bill")):
         pseudo = _order_customers(orders, known, kind)
-        plan = plan_import(pseudo, erp, context, links=order_links)
+        plan = map_order_customers(
+            pseudo, erp, context, links=order_links, can_create=can_create.tolist()
+        )
         plans[side] = plan.set_index(orders.index)
 
-    default = context.settings.default_customer_no
+    settings = context.settings
+    default = settings.default_customer_no
     bill, sell = plans["bill"], plans["sell"]
-    bill_no = bill["customer_no"].where(bill["customer_no"] != "", "")
-    bill_blank = (bill_no == "") & (bill["action"] != "create")
-    bill_no = bill_no.where(~bill_blank, default)
-    bill_rule = bill["rule"].where(~bill_blank, "default_customer" if default else "none")
-    sell_no = sell["customer_no"]
-    sell_blank = (sell_no == "") & (sell["action"] != "create")
-    sell_no = sell_no.where(~sell_blank, bill_no)
-    sell_rule = sell["rule"].where(~sell_blank, "bill_to_fallback")
+    no_own_address = importing & settings.auto_create_unknown_customers & ~own_address
+    bill_no, sell_no = bill["customer_no"], sell["customer_no"]
+    bill_open = (bill_no == "") & (bill["action"] != "create")
+    sell_open = (sell_no == "") & (sell["action"] != "create")
+    # a blank bill-to takes the shop default, then the sell-to; a blank sell-to the bill-to
+    bill_rule = bill["rule"].where(~bill_open, "default_customer" if default else "none")
+    bill_no = bill_no.where(~bill_open, default)
+    bill_open &= bill_no == ""
+    bill_rule = bill_rule.where(~bill_open | sell_open, "sell_to_fallback")
+    bill_no = bill_no.where(~bill_open, sell_no)
+    bill_open &= sell_open
+    sell_rule = sell["rule"].where(~sell_open | bill_open, "bill_to_fallback")
+    sell_no = sell_no.where(~sell_open, bill_no)
 
     index = orders.index
     result.loc[index, "sell_to_customer_no"] = sell_no
@@ -140,10 +161,25 @@ def _map_order_customers(
     result.loc[index, "bill_to_rule"] = bill_rule
     result.loc[index, "sell_to_action"] = sell["action"]
     result.loc[index, "bill_to_action"] = bill["action"]
-    no_customer = (sell_no == "") & (bill_no == "") & (sell["action"] != "create")
+    blank_side = bill_open  # both open: neither side found, created or defaulted
+    unmatched = (sell["rule"] == "none") | (bill["rule"] == "none")
     result.loc[index, "reasons"] = [
-        join_codes([*s.split(";"), *b.split(";"), "NO_CUSTOMER" if missing else ""])
-        for s, b, missing in zip(sell["reasons"], bill["reasons"], no_customer, strict=True)
+        join_codes(
+            [
+                *s.split(";"),
+                *b.split(";"),
+                "NO_ADDRESS" if not_own and open_side else "",
+                "NO_CUSTOMER" if missing else "",
+            ]
+        )
+        for s, b, not_own, open_side, missing in zip(
+            sell["reasons"],
+            bill["reasons"],
+            no_own_address,
+            unmatched,
+            blank_side,
+            strict=True,
+        )
     ]
     result.loc[index, "candidates"] = [
         "; ".join(x for x in dict.fromkeys([s, b]) if x)

@@ -38,7 +38,11 @@ _ALL = [
         "error",
         "Another ERP customer has the same phone number; Shopify phones are unique per store.",
     ),
-    Reason("PROVINCE_UNKNOWN", "error", "The county/province cannot be resolved for the country."),
+    Reason(
+        "PROVINCE_UNKNOWN",
+        "warning",
+        "The county/province cannot be resolved for the country; no province is used.",
+    ),
     Reason(
         "PROVINCE_MISSING",
         "warning",

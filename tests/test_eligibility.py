@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import pandas as pd
 import pytest
 from factories import PROVINCES, countries, erp
 
 from shopsync.eligibility import ELIGIBILITY_COLUMNS, ExportContext, check_export_eligibility
+from shopsync.reasons import is_error
+from shopsync.reference import load_province_table
 from shopsync.settings import ShopSettings
 
 
@@ -122,6 +127,7 @@ def test_provinces_by_code_and_by_name():
     assert by_code.loc["C1", ["province_code", "province"]].tolist() == ["ON", "Ontario"]
     assert by_code.loc["C2", "province_code"] == "JP-13"
     assert reasons_of(by_code.loc["C3"]) == {"PROVINCE_UNKNOWN", "COUNTY_TOO_LONG"}
+    assert not by_code.loc["C3", "eligible"]
     assert by_code.loc["C4", "reasons"] == "PROVINCE_UNKNOWN"
     assert (by_code.loc["C5", "reasons"], by_code.loc["C5", "eligible"]) == (
         "PROVINCE_MISSING",
@@ -210,3 +216,45 @@ def test_the_remote_check_flags_customers_whose_shopify_twin_belongs_to_another(
     assert not flagged.at["C1", "eligible"] and flagged.at["C1", "action"] == "skip"
     assert "Shopify customer 11 is linked to C9" in flagged.at["C1", "details"]
     assert flagged.at["C2", "eligible"] and flagged.at["C3", "eligible"]
+
+
+def test_county_is_not_sent_and_raises_nothing_in_a_country_without_provinces():
+    # BC FillInShopifyCustomerData: the county is looked up only when the country has tax-area
+    # (province) rows; BC's test UnitTestFillInShopifyCustomerDataCounty: DE -> no province.
+    report = check(
+        {"no": "C1", "country_code": "DE", "county": "Bayern"},
+        {"no": "C2", "country_code": "DE", "county": "Nordrhein-Westfalen"},
+        {"no": "C3", "country_code": "NL", "county": "Noord-Holland"},
+    )
+    assert report["reasons"].tolist() == ["", "", ""]
+    assert report["eligible"].all()
+    assert (report["province_code"] == "").all() and (report["province"] == "").all()
+    by_name = check(
+        {"no": "C1", "country_code": "DE", "county": "Nordrhein-Westfalen"},
+        ctx=context(county_source="name"),
+    )
+    assert (by_name.loc["C1", "reasons"], by_name.loc["C1", "province_code"]) == ("", "")
+
+
+def test_unresolvable_county_in_a_country_with_provinces_is_a_warning_sent_without_province():
+    # Shopify refuses a wrong province code ("Province is invalid") but accepts none: BC leaves
+    # the province blank when the tax-area lookup finds nothing.
+    report = check({"no": "C1", "country_code": "US", "county": "XX"})
+    row = report.loc["C1"]
+    assert (row["reasons"], row["eligible"], row["action"]) == ("PROVINCE_UNKNOWN", True, "create")
+    assert (row["province_code"], row["province"]) == ("", "")
+    assert not is_error("PROVINCE_UNKNOWN")
+
+
+def test_tax_area_rows_give_a_country_provinces():
+    # BC keys provinces on its tax-area table: a GR row (Shopify has no Greek zones) makes the
+    # county count for Greece, and resolve.
+    tax_areas = pd.DataFrame([{"country": "GR", "province": "Attica", "province_code": "I"}])
+    ctx = dataclasses.replace(context(), provinces=load_province_table(tax_areas))
+    report = check(
+        {"no": "C1", "country_code": "EL", "county": "I"},
+        {"no": "C2", "country_code": "EL", "county": "Crete"},
+        ctx=ctx,
+    )
+    assert report.loc["C1", ["province_code", "province"]].tolist() == ["I", "Attica"]
+    assert report.loc["C2", "reasons"] == "PROVINCE_UNKNOWN"

@@ -6,11 +6,22 @@ import pandas as pd
 import pytest
 from factories import address, context, customer, erp, per_country, shopify
 
-from shopsync.mapping import PLAN_COLUMNS, plan_import
+from shopsync.mapping import PLAN_COLUMNS, map_order_customers, plan_import
 
 
 def plan(shop, customers, ctx=None, **kw):
     return plan_import(shop, customers, ctx or context(), **kw).set_index("shopify_id")
+
+
+def tax_areas(*rows):
+    """US tax-area rows: (province, province code, tax area code, tax liable, VAT group)."""
+    columns = ["province", "province_code", "tax_area_code", "tax_liable", "vat_bus_posting_group"]
+    return pd.DataFrame([dict(zip(columns, row, strict=True)) for row in rows]).assign(country="US")
+
+
+def order_side(shop, customers, ctx, **kw):
+    """The mapping an order customer gets (with the shop's mapping type)."""
+    return map_order_customers(shop, customers, ctx, **kw).set_index("shopify_id")
 
 
 def test_email_matches_case_insensitively_on_the_whole_field():
@@ -99,7 +110,10 @@ def test_bill_to_matches_on_all_eight_fields():
     }
     exact = erp({"no": "C1", **base})
     shop = shopify(customer(1, "other@x.com", addresses=[address(10)]))
-    assert plan(shop, exact, ctx).loc["1", ["customer_no", "rule"]].tolist() == ["C1", "bill_to"]
+    assert order_side(shop, exact, ctx).loc["1", ["customer_no", "rule"]].tolist() == [
+        "C1",
+        "bill_to",
+    ]
     for field, other in [
         ("name", "Ann Leigh"),
         ("name_2", "Sales"),
@@ -111,7 +125,11 @@ def test_bill_to_matches_on_all_eight_fields():
         ("country_code", "CA"),
     ]:
         one_off = erp({"no": "C1", **base, field: other})
-        assert plan(shop, one_off, ctx).loc["1", "rule"] == "none", field
+        row = order_side(shop, one_off, ctx).loc["1"]
+        assert row["rule"] == "none", field
+        # BC finds nothing; shopsync also names the one field that differs (a near miss)
+        assert row["reasons"] == "NEAR_MISS", field
+        assert f"bill-to equal but {field.replace('_', ' ')}:" in row["candidates"], field
 
 
 def test_bill_to_county_by_name_when_county_source_is_name():
@@ -130,7 +148,7 @@ def test_bill_to_county_by_name_when_county_source_is_name():
             "country_code": "US",
         }
     )
-    result = plan(shopify(customer(1, addresses=[address(10)])), customers, ctx)
+    result = order_side(shopify(customer(1, addresses=[address(10)])), customers, ctx)
     assert result.loc["1", "rule"] == "bill_to"
 
 
@@ -142,13 +160,13 @@ def test_bill_to_with_empty_names_falls_back_to_email_phone():
         contact_source="none",
     )
     shop = shopify(customer(1, "a@x.com", addresses=[address(10, company="")]))
-    row = plan(shop, erp({"no": "C1", "email": "a@x.com"}), ctx).loc["1"]
+    row = order_side(shop, erp({"no": "C1", "email": "a@x.com"}), ctx).loc["1"]
     assert (row["rule"], row["reasons"]) == ("email", "NAME_EMPTY_FALLBACK_EMAIL_PHONE")
 
 
-def test_default_customer_mapping():
+def test_default_customer_mapping_for_order_customers():
     ctx = context(mapping_type="default_customer", default_customer_no="WEB")
-    result = plan(
+    result = order_side(
         shopify(customer(1, "a@x.com")), erp({"no": "WEB"}, {"no": "C1", "email": "a@x.com"}), ctx
     )
     assert result.loc["1", ["action", "customer_no", "rule"]].tolist() == [
@@ -156,6 +174,35 @@ def test_default_customer_mapping():
         "WEB",
         "default_customer",
     ]
+
+
+@pytest.mark.parametrize("mapping_type", ["default_customer", "by_bill_to"])
+def test_a_customer_import_maps_by_link_email_phone_whatever_the_mapping_type(mapping_type):
+    # BC FindMapping (customer import): link, then e-mail, then phone; the mapping type is
+    # used only by the order mapping (Shpfy Order Mapping -> Customer Mapping.DoMapping).
+    ctx = context(
+        mapping_type=mapping_type,
+        default_customer_no="WEB",
+        auto_create_unknown_customers=True,
+        customer_template_code="DOM",
+    )
+    customers = erp(
+        {"no": "WEB"},
+        {"no": "C1", "email": "a@x.com", "address": "9 Elm St", "city": "Salem"},
+        {"no": "C2", "phone": "+16175550100"},
+    )
+    shop = shopify(
+        customer(1, "a@x.com", addresses=[address(10)]),
+        customer(2, None, "+16175550100", addresses=[address(20)]),
+        customer(3, "new@x.com", addresses=[address(30)]),
+    )
+    result = plan(shop, customers, ctx)
+    assert result[["customer_no", "rule"]].values.tolist() == [
+        ["C1", "email"],
+        ["C2", "phone"],
+        ["", "none"],
+    ]
+    assert result["action"].tolist() == ["link", "link", "create"]
 
 
 def test_existing_link_wins_and_a_link_to_a_deleted_customer_is_cleared():
@@ -220,6 +267,34 @@ def test_create_reasons_no_address_no_template_incomplete_country():
     assert result.loc["2", "reasons"] == "NO_TEMPLATE"
     assert result.loc["3", "reasons"] == "TEMPLATE_INCOMPLETE"
     assert "COUNTRY_NOT_IN_ERP" in result.loc["4", "reasons"]
+
+
+def test_first_address_when_none_is_default_is_the_lowest_address_id():
+    # BC takes FindFirst on its address table, keyed by the address id: not the list order.
+    ctx = context(
+        auto_create_unknown_customers=True,
+        customer_template_code="DOM",
+        country_settings=per_country(DE="EU"),
+    )
+    later = address(30, countryCodeV2="US")
+    lowest = address(12, countryCodeV2="DE", provinceCode="", province="", city="Köln")
+    shop = shopify(customer(1, "a@x.com", addresses=[later, lowest]))
+    row = plan(shop, erp({"no": "C0"}), ctx).loc["1"]
+    assert (row["erp_country_code"], row["erp_city"], row["template_code"]) == ("DE", "Köln", "EU")
+
+
+def test_post_codes_are_upper_cased_as_bc_code_fields():
+    ctx = context(auto_create_unknown_customers=True, customer_template_code="DOM")
+    shop = shopify(
+        customer(
+            1,
+            "a@x.com",
+            addresses=[
+                address(1, zip="sw1a 1aa", countryCodeV2="GB", provinceCode="", province="")
+            ],
+        )
+    )
+    assert plan(shop, erp({"no": "C0"}), ctx).loc["1", "erp_post_code"] == "SW1A 1AA"
 
 
 def test_without_auto_create_unmatched_customers_are_skipped_with_rule_none():
@@ -297,18 +372,7 @@ def test_name_falls_back_to_contact_when_name_sources_give_nothing():
 
 
 def test_long_values_are_cut_with_a_warning_and_tax_area_applied():
-    tax = pd.DataFrame(
-        [
-            {
-                "country": "US",
-                "province": "Massachusetts",
-                "province_code": "MA",
-                "tax_area_code": "US-MA",
-                "tax_liable": True,
-                "vat_bus_posting_group": "US",
-            }
-        ]
-    )
+    tax = tax_areas(("Massachusetts", "MA", "US-MA", True, "US"))
     ctx = context(tax, auto_create_unknown_customers=True, customer_template_code="DOM")
     shop = shopify(customer(1, "a@x.com", addresses=[address(1, city="C" * 40)]))
     row = plan(shop, erp({"no": "C0"}), ctx).loc["1"]
@@ -393,3 +457,145 @@ def test_malformed_input_lines_are_reported_not_dropped(tmp_path):
     assert broken["shopify_id"].tolist() == ["line 2", "line 3", "line 4"]
     assert (broken["action"] == "skip").all()
     assert "not JSON" in broken["candidates"].iloc[0]
+
+
+# -- non-destructive updates (BC FillInCustomerFields writes only what Shopify supplies) -----
+
+_KEPT = {
+    "no": "C1",
+    "name": "Ann Lee",
+    "name_2": "Ann Lee",
+    "contact": "Ann Lee",
+    "address": "1 Main St",
+    "city": "Boston",
+    "county": "MA",
+    "post_code": "02134",
+    "country_code": "US",
+    "email": "a@x.com",
+    "phone": "+16175550199",
+    "tax_area_code": "US-MA",
+    "tax_liable": True,
+    "vat_bus_posting_group": "DOMESTIC",
+}
+
+
+def _updating(tax_areas=None, **settings):
+    return context(
+        tax_areas, shopify_can_update_customers=True, name_source="first_and_last_name", **settings
+    )
+
+
+def test_an_update_keeps_phone_tax_area_and_vat_group_when_shopify_has_none():
+    moved = shopify(customer(1, "a@x.com", addresses=[address(1, address1="2 Main St")]))
+    row = plan(moved, erp(_KEPT), _updating()).loc["1"]
+    assert (row["action"], row["rule"], row["erp_address"]) == ("update", "email", "2 Main St")
+    assert row["erp_phone"] == "+16175550199"
+    assert (row["erp_tax_area_code"], row["erp_tax_liable"]) == ("US-MA", True)
+    assert row["erp_vat_bus_posting_group"] == "DOMESTIC"
+
+
+def test_an_update_keeps_the_email_when_shopify_has_none():
+    moved = shopify(customer(1, None, "+16175550199", addresses=[address(1, address1="2 Main St")]))
+    row = plan(moved, erp(_KEPT), _updating()).loc["1"]
+    assert (row["action"], row["rule"]) == ("update", "phone")
+    assert (row["erp_email"], row["erp_phone"]) == ("a@x.com", "+16175550199")
+
+
+def test_a_customer_equal_but_for_fields_shopify_does_not_supply_is_not_updated():
+    # what Shopify leaves out is not a change: no spurious update on every run
+    same = shopify(customer(1, "a@x.com", addresses=[address(1)]))
+    row = plan(same, erp(_KEPT), _updating()).loc["1"]
+    assert row["action"] == "link"
+    linked = plan(same, erp(_KEPT), _updating(), links={"1": "C1"}).loc["1"]
+    assert linked["action"] == "unchanged"
+
+
+def test_name_2_is_left_alone_when_the_name_took_its_value():
+    # name source company, no company on the address: Name takes the first/last name (the
+    # name 2 source) and BC does not touch Name 2
+    ctx = context(shopify_can_update_customers=True)  # company_name, first_and_last_name
+    kept = _KEPT | {"name": "Contoso", "name_2": "Purchasing"}
+    row = plan(shopify(customer(1, "a@x.com", addresses=[address(1)])), erp(kept), ctx).loc["1"]
+    assert row["action"] == "update"
+    assert (row["erp_name"], row["erp_name_2"]) == ("Ann Lee", "Purchasing")
+
+
+def test_tax_area_and_vat_group_are_each_written_only_from_a_non_blank_value():
+    tax = tax_areas(
+        ("Massachusetts", "MA", "", False, "EXPORT"), ("New York", "NY", "NY-NYC", False, "")
+    )
+    ny = address(2, provinceCode="NY", province="New York")
+    shop = shopify(
+        customer(1, "a@x.com", addresses=[address(1)]),
+        customer(2, "b@x.com", addresses=[ny]),
+    )
+    customers = erp(_KEPT, _KEPT | {"no": "C2", "email": "b@x.com", "county": "NY"})
+    result = plan(shop, customers, _updating(tax_areas=tax))
+    assert result["action"].tolist() == ["update", "update"]
+    vat_only, area_only = result.loc["1"], result.loc["2"]
+    assert vat_only[["erp_tax_area_code", "erp_vat_bus_posting_group"]].tolist() == [
+        "US-MA",
+        "EXPORT",
+    ]
+    assert vat_only["erp_tax_liable"]
+    assert area_only[["erp_tax_area_code", "erp_vat_bus_posting_group"]].tolist() == [
+        "NY-NYC",
+        "DOMESTIC",
+    ]
+    assert not area_only["erp_tax_liable"]  # goes with the tax area code
+
+
+def test_a_matched_customer_without_address_is_skipped_and_the_erp_customer_left_as_is():
+    # BC DoUpdateCustomer: no address -> error, rolled back; shopsync: skip NO_ADDRESS
+    pos = shopify(customer(1, "a@x.com", "+16175550100"))  # a new phone, no address
+    for links in ({}, {"1": "C1"}):
+        row = plan(pos, erp(_KEPT), _updating(), links=links).loc["1"]
+        assert (row["action"], row["customer_no"], row["reasons"]) == ("skip", "C1", "NO_ADDRESS")
+        assert (row["erp_address"], row["erp_email"], row["erp_phone"]) == ("", "", "")
+    unchanged = shopify(customer(1, "a@x.com", "+16175550199"))
+    assert plan(unchanged, erp(_KEPT), _updating()).loc["1", "action"] == "link"
+
+
+def test_a_tax_area_row_with_only_a_vat_group_applies_it(store, tmp_path):
+    # BC FillInCustomerFields reads the Shpfy Tax Area row and applies a non-blank VAT
+    # business posting group even when its tax area code is blank.
+    from shopsync.jobs import preview_import
+    from shopsync.settings import parse_config
+
+    config = parse_config(
+        {
+            "shop": {
+                "code": "D",
+                "url": "http://127.0.0.1:8787",
+                "auto_create_unknown_customers": True,
+                "customer_template_code": "DOM",
+            },
+            "templates": [{"code": "DOM", "gen_bus_posting_group": "D",
+                           "vat_bus_posting_group": "D", "customer_posting_group": "D"}],
+            "tax_areas": [{"country": "US", "province": "Massachusetts", "province_code": "MA",
+                           "vat_bus_posting_group": "EXPORT-MA"}],
+        }
+    )  # fmt: skip
+    store.initialise(config)
+    path = tmp_path / "erp.csv"
+    erp({"no": "C0"}).to_csv(path, index=False)
+    shop = shopify(customer(1, "a@x.com", addresses=[address(1)]))
+    row = preview_import(config, store, erp_file=path, shopify=shop).set_index("shopify_id")
+    assert row.loc["1", ["action", "erp_vat_bus_posting_group"]].tolist() == [
+        "create",
+        "EXPORT-MA",
+    ]
+    assert row.loc["1", "erp_tax_area_code"] == ""
+
+
+def test_an_update_never_blanks_the_name():
+    # deliberate difference: BC validates Name := '' from an address without any name
+    ctx = _updating(name_2_source="none", contact_source="none")
+    nameless = address(1, firstName="", lastName="", address1="2 Main St")
+    anonymous = customer(1, "a@x.com", addresses=[nameless], firstName="", lastName="")
+    row = plan(shopify(anonymous), erp(_KEPT), ctx).loc["1"]
+    assert (row["action"], row["erp_name"], row["erp_address"]) == (
+        "update",
+        "Ann Lee",
+        "2 Main St",
+    )

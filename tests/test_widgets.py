@@ -58,18 +58,18 @@ def test_changing_a_setting_and_pressing_preview_gives_the_new_plan(preview):
     before = panel.result
     assert "default_customer" not in _rule_counts(before.plan)
 
-    panel.controls["mapping_type"].value = "default_customer"
+    # (mapping_type governs order customers only: a customer import ignores it, as BC)
+    panel.controls["phone_match"].value = "bc"
     assert panel.result is before  # nothing re-plans until the button is pressed
     panel.preview_button.click()
 
     after = panel.result
     assert after is not before
-    assert after.settings == {"mapping_type": "default_customer"}
-    expected = preview.plan({"mapping_type": "default_customer"}).plan
+    assert after.settings == {"phone_match": "bc"}
+    expected = preview.plan({"phone_match": "bc"}).plan
     pd.testing.assert_frame_equal(after.plan, expected)
     assert _rule_counts(after.plan) != _rule_counts(before.plan)
-    assert "default_customer" in _rule_counts(after.plan)
-    assert "mapping_type = default_customer" in panel.plan_view.value
+    assert "phone_match = bc" in panel.plan_view.value
 
 
 def test_turning_auto_create_off_turns_creates_into_skips(preview):
