@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from shopsync.errors import ShopsyncError
 from shopsync.lock import ShopLock
-from shopsync.reports import write_report
+from shopsync.reports import path_inside, write_report
 from shopsync.store import Store
 
 __all__ = ["OUTCOMES", "RECORD_COLUMNS", "RunRecorder", "SyncResult"]
@@ -168,12 +169,12 @@ class RunRecorder:
             try:
                 written[suffix] = write_report(
                     records,
-                    directory / f"{self.shop}-{self.run_id}.{suffix}",
+                    path_inside(directory, f"{self.shop}-{self.run_id}.{suffix}"),
                     title=title,
                     outcome_column="outcome",
                     reason_column="reason",
                 )
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, ShopsyncError) as exc:
                 self.log_one("run", "*", "failed", "", f"report {suffix} not written: {exc}")
         self.store.set_run_report(self.run_id or 0, {k: str(v) for k, v in written.items()})
         return written

@@ -210,9 +210,13 @@ def plan_sync(
         query = f"created_at:>='{minus_seconds(since, options.overlap_seconds)}'" if since else None
         found = orders_from_nodes(client.orders(query))
         if not found.empty:
+            known = _known_customers(stored, fetched)
+            unknown = set(found["shopify_id"]) - set(known.customers["shopify_id"]) - {""}
+            if unknown:  # customer info travels with orders: read each order's customer
+                known = _concat(known, _read_by_ids(client, sorted(unknown), []))
             orders = plan_order_customers(
                 found,
-                _known_customers(stored, fetched),
+                known,
                 erp_after,
                 import_context(rules_store, config),
                 links=links_after,
