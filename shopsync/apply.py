@@ -230,6 +230,8 @@ class _Applier:
     # -- orders ------------------------------------------------------------------------------
 
     def apply_orders(self) -> None:
+        for note in self.plan.notes:
+            self.recorder.log_one(note["side"], "*", "skipped", "", note["text"])
         plan = self.plan.orders
         if plan.empty:
             return
