@@ -30,6 +30,7 @@ __all__ = [
     "PlanOptions",
     "SyncPlan",
     "fingerprint",
+    "known_customers",
     "number_series",
     "plan_sync",
     "template_values",
@@ -209,7 +210,7 @@ def plan_sync(
             export_context(rules_store, config),
             linked=set(links_after.values()),
         )
-        known = _known_customers(stored, fetched)
+        known = known_customers(stored, fetched)
         mirror = mirror_with_default_address(known.customers, known.addresses, links_after)
         exports = plan_export(report, mirror, settings)
 
@@ -222,7 +223,7 @@ def plan_sync(
             notes.append({"side": "order", "text": _ORDERS_WINDOW})
         found = orders_from_nodes(client.orders(query))
         if not found.empty:
-            known = _known_customers(stored, fetched)
+            known = known_customers(stored, fetched)
             unknown = set(found["shopify_id"]) - set(known.customers["shopify_id"]) - {""}
             if unknown:  # customer info travels with orders: read each order's customer
                 known = _concat(known, _read_by_ids(client, sorted(unknown), []))
@@ -453,7 +454,7 @@ def _after_import(
     return erp, links
 
 
-def _known_customers(stored: ShopifyCustomers, fetched: ShopifyCustomers) -> ShopifyCustomers:
+def known_customers(stored: ShopifyCustomers, fetched: ShopifyCustomers) -> ShopifyCustomers:
     """The store's Shopify customers, with what was just read from Shopify replacing them."""
     fresh = set(fetched.customers["shopify_id"])
     if not fresh:

@@ -59,6 +59,20 @@ def served(emulator: Emulator, config: ShopConfig, clock: FakeClock | None = Non
         yield shop_config, client
 
 
+def run_sync(store: Store, shop, tmp_path: Path, **options):
+    """One sync of ``shop`` ((config, client factory), as ``served`` gives) with a new client,
+    quiet, reports in tmp_path; returns (result, the client)."""
+    from shopsync.sync import SyncOptions, sync_shop
+
+    config, client_factory = shop
+    client = client_factory()
+    options = {"progress": False, "bulk_poll_seconds": 0.5, **options}
+    result = sync_shop(
+        config, store, client, SyncOptions(report_dir=tmp_path / "reports", **options)
+    )
+    return result, client
+
+
 def mutations(client: ShopifyClient) -> dict[str, int]:
     """The write operations a client sent."""
     return {

@@ -9,6 +9,7 @@ from sync_helpers import (
     FakeClock,
     erp_state,
     mutations,
+    run_sync,
     sample_config,
     sample_store,
     served,
@@ -20,7 +21,7 @@ from shopsync.emulator import Emulator
 from shopsync.errors import RecordError
 from shopsync.lock import ShopLock, ShopLocked
 from shopsync.shopify_io import read_shopify_customers
-from shopsync.sync import OUTCOMES, SyncOptions, sync_shop
+from shopsync.sync import OUTCOMES
 
 QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
 
@@ -41,13 +42,7 @@ def shop(emulator, clock):
         yield config, client
 
 
-def run(store, shop, tmp_path, **options):
-    config, client_factory = shop
-    client = client_factory()
-    result = sync_shop(
-        config, store, client, SyncOptions(report_dir=tmp_path / "reports", **QUIET, **options)
-    )
-    return result, client
+run = run_sync
 
 
 def test_every_input_record_ends_in_exactly_one_outcome(tmp_path, shop):

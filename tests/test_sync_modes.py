@@ -7,7 +7,15 @@ import json
 
 import pytest
 from sqlalchemy import select
-from sync_helpers import FakeClock, mutations, sample_config, sample_store, served, shopify_state
+from sync_helpers import (
+    FakeClock,
+    mutations,
+    run_sync,
+    sample_config,
+    sample_store,
+    served,
+    shopify_state,
+)
 from tests_paths import SAMPLE
 
 from shopsync.emulator import Emulator
@@ -71,13 +79,7 @@ def erp_rows(store) -> list[tuple]:
         return sorted(tuple(row) for row in conn.execute(select(erp_customers)))
 
 
-def run(store, shop, tmp_path, **options):
-    config, client_factory = shop
-    client = client_factory()
-    result = sync_shop(
-        config, store, client, SyncOptions(report_dir=tmp_path / "reports", **QUIET, **options)
-    )
-    return result, client
+run = run_sync
 
 
 def lagging_emulator(clock: FakeClock, **options) -> Emulator:

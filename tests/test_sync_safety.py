@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sync_helpers import FakeClock, erp_state, sample_config, sample_store, served, shopify_state
+from sync_helpers import (
+    FakeClock,
+    erp_state,
+    run_sync,
+    sample_config,
+    sample_store,
+    served,
+    shopify_state,
+)
 from tests_paths import SAMPLE
 
 from shopsync.apply import _Applier
@@ -15,13 +23,7 @@ from shopsync.sync import SyncOptions, sync_shop
 QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
 
 
-def run(store, shop, tmp_path, **options):
-    config, client_factory = shop
-    client = client_factory()
-    result = sync_shop(
-        config, store, client, SyncOptions(report_dir=tmp_path / "reports", **QUIET, **options)
-    )
-    return result, client
+run = run_sync
 
 
 def invites_per_customer(emulator: Emulator) -> dict[str, int]:
