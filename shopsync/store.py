@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -35,6 +36,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from shopsync.erp_io import ERP_COLUMNS
 from shopsync.errors import UserInputError
+from shopsync.migrations import SchemaChange, ensure_schema
 from shopsync.reference import load_provinces
 from shopsync.settings import ShopConfig, ShopSettings
 from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers
@@ -207,7 +209,8 @@ locks = Table(
     Column("shop_code", String(20), primary_key=True),
     Column("holder", String(100), nullable=False, doc="host:pid:token of the running sync"),
     Column("acquired_at", Float, nullable=False, doc="epoch seconds"),
-    Column("heartbeat_at", Float, nullable=False, doc="epoch seconds; stale after expiry"),
+    Column("heartbeat_at", Float, nullable=False, doc="epoch seconds"),
+    Column("expires_at", Float, nullable=False, server_default="0", doc="epoch; stale after"),
 )
 
 number_series = Table(
@@ -238,7 +241,9 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
-SCHEMA_VERSION = "2"
+# meta.schema_version only keeps shopsync 0.1.0 (before migrations, version 2) off a migrated
+# store; the schema's real version is its Alembic revision (shopsync/migrations).
+SCHEMA_VERSION = "3"
 
 
 def resolve_db_url(url: str | None = None) -> str:
@@ -246,8 +251,9 @@ def resolve_db_url(url: str | None = None) -> str:
     return url or os.environ.get("SHOPSYNC_DB") or DEFAULT_DB_URL
 
 
-def open_store(url: str | None = None) -> Store:
-    """Connect to the store at ``url`` (see resolve_db_url); the schema is created if missing."""
+def open_store(url: str | None = None, *, upgrade: bool = False) -> Store:
+    """Connect to the store at ``url`` (see resolve_db_url); the schema is created if missing,
+    and migrated to this shopsync's revision with ``upgrade`` (else an older one is refused)."""
     url = resolve_db_url(url)
     try:
         parsed = make_url(url)
@@ -255,15 +261,25 @@ def open_store(url: str | None = None) -> Store:
         raise UserInputError(f"not a database URL: {url!r}") from None
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if parsed.drivername == "postgresql":  # psycopg 3, the driver of shopsync[postgres]
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername.startswith("postgresql+psycopg") and not _has_module("psycopg"):
+        raise UserInputError(
+            "a PostgreSQL store needs the driver: pip install 'shopsync[postgres]'"
+        )
     try:
-        engine = create_engine(url)
+        engine = create_engine(parsed)
     except Exception as exc:  # missing driver, bad option...
         raise UserInputError(f"cannot open store {parsed.render_as_string()}: {exc}") from None
     if parsed.drivername.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     store = Store(engine)
-    store.create_schema()
+    store.schema_change = store.create_schema(upgrade=upgrade)
     return store
+
+
+def _has_module(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -278,27 +294,18 @@ class Store:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.schema_change: SchemaChange | None = None  # what open_store did to the schema
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
-    def create_schema(self) -> None:
-        """Create missing tables; refuse a store written by another schema version."""
+    def create_schema(self, *, upgrade: bool = False) -> SchemaChange:
+        """Create a new store's tables; check an existing store's revision, or migrate it
+        (``upgrade``); refuse one made by a newer shopsync."""
         try:
-            metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                version = conn.execute(
-                    select(meta.c.value).where(meta.c.key == "schema_version")
-                ).scalar()
-                if version is None:
-                    conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
+            return ensure_schema(self.engine, upgrade=upgrade)
         except OperationalError as exc:
             raise UserInputError(f"cannot open store {self!r}: {exc.orig}") from None
-        if version not in (None, SCHEMA_VERSION):
-            raise UserInputError(
-                f"store {self!r} has schema version {version}, this shopsync needs "
-                f"{SCHEMA_VERSION}: use a new store (--db) or delete the old file"
-            )
 
     # -- reference data ---------------------------------------------------------------------
 

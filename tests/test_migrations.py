@@ -1,0 +1,104 @@
+"""Schema migrations: a new store is at the head, an older one is upgraded in place by init."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, text
+from tests_paths import ROOT
+
+from shopsync.cli import main
+from shopsync.errors import UserInputError
+from shopsync.migrations import alembic_config, head_revision
+from shopsync.store import metadata, open_store
+
+FROZEN = ROOT / "tests" / "fixtures"
+
+
+def schema_differences(conn) -> list:
+    return compare_metadata(MigrationContext.configure(conn), metadata)
+
+
+def make_store_of_shopsync_0_1(url: str) -> None:
+    """A store as shopsync 0.1.0 left it: its frozen DDL, and a row in the tables that matter."""
+    engine = create_engine(url)
+    ddl = (FROZEN / f"store-schema-2.{engine.dialect.name}.sql").read_text(encoding="utf-8")
+    with engine.begin() as conn:
+        for statement in ddl.split(";"):
+            if statement.strip().replace("-", "").strip() and "CREATE" in statement:
+                conn.execute(text(statement))
+        conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', '2')"))
+        conn.execute(
+            text(
+                "INSERT INTO locks (shop_code, holder, acquired_at, heartbeat_at) "
+                "VALUES ('DEMO', 'elsewhere:1:x', 1000.0, 1060.0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO sync_runs (shop_code, direction, parameters, status, started_at, "
+                "finished_at, watermark, counts, report) VALUES ('DEMO', 'both', '{}', "
+                "'succeeded', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', "
+                "'2026-01-01T00:00:00Z', '{\"created\": 3}', '{}')"
+            )
+        )
+    engine.dispose()
+
+
+def test_the_revisions_build_exactly_the_tables_of_store_py(db_url):
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        config = alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        assert schema_differences(conn) == []  # a table or column without its revision fails
+
+
+def test_a_new_store_is_created_at_the_head_and_reopens_unchanged(db_url):
+    store = open_store(db_url)
+    assert store.schema_change.before is None
+    assert store.schema_change.after == head_revision()
+    with store.engine.connect() as conn:
+        assert schema_differences(conn) == []
+        version = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'"))
+        assert version.scalar() == "3"  # shopsync 0.1.0 refuses anything but 2
+    again = open_store(db_url)
+    assert not again.schema_change.upgraded
+
+
+def test_init_upgrades_a_store_made_by_shopsync_0_1_in_place(db_url, capsys):
+    make_store_of_shopsync_0_1(db_url)
+    with pytest.raises(UserInputError, match=r"revision 0001.*run `shopsync init --db"):
+        open_store(db_url)
+
+    assert main(["init", "--db", db_url]) == 0
+    assert f"store upgraded in place: revision 0001 -> {head_revision()}" in capsys.readouterr().out
+
+    store = open_store(db_url)
+    assert store.runs()["counts"].tolist() == ['{"created": 3}']  # nothing lost
+    with store.engine.connect() as conn:
+        assert schema_differences(conn) == []
+        lease = conn.execute(text("SELECT expires_at FROM locks WHERE shop_code = 'DEMO'"))
+        assert lease.scalar() == 1180.0  # the old fixed expiry after its last heartbeat
+    assert main(["init", "--db", db_url]) == 0
+    assert "upgraded" not in capsys.readouterr().out  # a second init has nothing to do
+
+
+def test_a_store_of_a_newer_shopsync_is_refused(db_url):
+    open_store(db_url).engine.dispose()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    for upgrade in (False, True):
+        with pytest.raises(UserInputError, match=r"revision 9999.*a newer shopsync made it"):
+            open_store(db_url, upgrade=upgrade)
+
+
+def test_a_database_holding_other_tables_is_refused(db_url):
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(UserInputError, match="not a shopsync store"):
+        open_store(db_url, upgrade=True)
