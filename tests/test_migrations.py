@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from tests_paths import ROOT
 
@@ -45,6 +48,16 @@ def make_store_of_shopsync_0_1(url: str) -> None:
             )
         )
     engine.dispose()
+
+
+def test_revision_files_are_numbered_as_their_ids_in_one_line_of_history():
+    scripts = ScriptDirectory.from_config(alembic_config())
+    assert head_revision() == scripts.get_current_head()
+    revisions = list(reversed(list(scripts.walk_revisions())))
+    for number, script in enumerate(revisions, 1):
+        assert script.revision == f"{number:04d}"
+        assert Path(script.path).name.startswith(f"{number:04d}_")
+        assert script.down_revision == (f"{number - 1:04d}" if number > 1 else None)
 
 
 def test_the_revisions_build_exactly_the_tables_of_store_py(db_url):
