@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 __all__ = ["Cluster", "ClusterUnavailable", "postgres_cluster"]
 
 SUPERUSER = "shopsync"
@@ -70,11 +72,10 @@ class Cluster:
     """A PostgreSQL server and the URL of its maintenance database."""
 
     def __init__(self, url: str):
-        self.url = url.rstrip("/")
+        self.url = make_url(url)
 
     def database_url(self, name: str) -> str:
-        base = self.url.rsplit("/", 1)[0] if self.url.count("/") > 2 else self.url
-        return f"{base}/{name}"
+        return self.url.set(database=name).render_as_string(hide_password=False)
 
     @contextmanager
     def database(self) -> Iterator[str]:
@@ -82,7 +83,7 @@ class Cluster:
         import psycopg
 
         name = f"shopsync_test_{uuid.uuid4().hex[:12]}"
-        admin = self.url.replace("postgresql+psycopg://", "postgresql://")
+        admin = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         try:
