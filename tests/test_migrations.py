@@ -115,3 +115,17 @@ def test_a_database_holding_other_tables_is_refused(db_url):
         conn.execute(text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
     with pytest.raises(UserInputError, match="not a shopsync store"):
         open_store(db_url, upgrade=True)
+
+
+def test_first_runs_opening_one_new_postgresql_store_at_once_do_not_race(db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL: the migration's advisory lock")
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: open_store(db_url), range(4)))
+    assert sorted(s.schema_change.before is None for s in stores) == [False, False, False, True]
+    with stores[0].engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    for store in stores:
+        store.engine.dispose()
