@@ -300,11 +300,11 @@ nb.show_table(plan.records, "The plan")""",
         "code",
         """result = None
 if not dry_run:
-    result = job.run(dry_run=False)
+    result = job.run(dry_run=False, planned=plan)
 elif nb.has_frontend():
     from shopsync.widgets import SyncPanel
 
-    display(SyncPanel(lambda: job.run(dry_run=False), plan))
+    display(SyncPanel(lambda: job.run(dry_run=False, planned=plan), plan))
 else:
     print("dry_run is true: nothing was written (run with dry_run false to sync)")""",
         [],

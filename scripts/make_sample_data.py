@@ -1255,9 +1255,11 @@ def email_export_cases(s: Sample) -> None:
         "so the phone finds the customer.",
     )  # fmt: skip
     s.case(
-        "erp", no, MAIN, "skip", "", linked, "ALREADY_EXISTS_IN_SHOPIFY;EMAIL_LIST",
+        "erp", no, BILL_TO, "skip", "", linked, "ALREADY_EXISTS_IN_SHOPIFY;EMAIL_LIST",
         f"The list's first address belongs to the Shopify customer that import linked to "
-        f"{linked}. Needs the import's link (sync run, or a preview after import).",
+        f"{linked}. Needs the import's link (sync run, or a preview after import); with "
+        "can_update_shopify_customers (shop.toml) the run's update of that customer frees the "
+        "address first, and the customer is created.",
     )  # fmt: skip
 
     # Import links the Shopify customer by e-mail to C_a; C_b has the same phone, other e-mail.
@@ -1295,9 +1297,10 @@ def email_export_cases(s: Sample) -> None:
         "Found by e-mail (its phone belongs to another ERP customer, which e-mail wins over).",
     )  # fmt: skip
     s.case(
-        "erp", no, MAIN, "skip", "", linked, "ALREADY_EXISTS_IN_SHOPIFY",
+        "erp", no, BILL_TO, "skip", "", linked, "ALREADY_EXISTS_IN_SHOPIFY",
         f"E-mail not in Shopify, but the phone lookup finds the Shopify customer linked to "
-        f"{linked}. Needs the import's link.",
+        f"{linked}. Needs the import's link (without can_update_shopify_customers, which would "
+        "clear that phone first).",
     )  # fmt: skip
 
 

@@ -67,7 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--emulator", type=Path, metavar="DIR", help="sync with an in-process emulator seeded here"
     )
     run.add_argument("--reports", type=Path, default=Path("reports"), help="report folder")
-    run.add_argument("--out", type=Path, help="with --dry-run: write the plan to this file")
+    run.add_argument("--out", type=Path, help="with --dry-run: the planned records as a report")
+    run.add_argument(
+        "--plan-out", type=Path, metavar="FILE", help="with --dry-run: save the plan (JSON)"
+    )
+    run.add_argument(
+        "--plan",
+        type=Path,
+        metavar="FILE",
+        help="apply this saved plan (refused when the store or config changed since)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     _store_options(run)
     run.set_defaults(handler=_sync)
@@ -260,9 +269,12 @@ def _sync(args: argparse.Namespace) -> int:
         orders=args.orders,
         report_dir=args.reports,
         progress=not args.no_progress,
+        plan=args.plan,
     )
     print(result.summary())
     if args.dry_run:
+        if args.plan_out:
+            print(f"plan saved: {result.plan.save(args.plan_out)}")
         if args.out:
             from shopsync.reports import write_report
 

@@ -12,6 +12,7 @@ __all__ = [
     "ShopsyncError",
     "StopError",
     "UserInputError",
+    "WriteOutcomeUnknown",
 ]
 
 
@@ -55,6 +56,15 @@ class InputFileError(UserInputError):
 
 class RetriableError(ShopsyncError):
     """A transient failure (network, throttling, 5xx): the same call may succeed later."""
+
+
+class WriteOutcomeUnknown(RetriableError):
+    """A write that must not be repeated blindly was sent, and no answer came back: Shopify
+    may or may not have applied it. Read Shopify's state before sending it again."""
+
+    def __init__(self, operation: str, message: str):
+        self.operation = operation
+        super().__init__(f"{operation}: {message}; its outcome is unknown")
 
 
 class RecordError(ShopsyncError):

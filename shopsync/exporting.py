@@ -7,7 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["address_input", "changed_fields", "customer_input", "match_in_mirror"]
+__all__ = [
+    "address_input",
+    "changed_fields",
+    "customer_input",
+    "erp_limits_for",
+    "match_in_mirror",
+]
 
 # eligibility column -> MailingAddressInput field
 _ADDRESS_FIELDS = {
@@ -39,6 +45,25 @@ _ADDRESS_COMPARED = {
     "country_code": "country_code",
     "province_code": "province_code",
 }
+
+
+# export column -> length of the ERP field its value comes from (SPEC section 2); names
+# come from contact, name or name 2, so the shortest of those bounds them
+_ERP_LIMITS = {
+    "email": 80,
+    "company": 50,
+    "address1": 100,
+    "address2": 50,
+    "zip": 20,
+    "city": 30,
+    "person_name": 50,
+}
+
+
+def erp_limits_for(company_source_length: int) -> dict[str, int]:
+    """The ERP limits of the export columns when the company comes from a field of
+    ``company_source_length`` characters (name: 100, name 2: 50)."""
+    return {**_ERP_LIMITS, "company": company_source_length}
 
 
 def address_input(row: Mapping[str, Any], *, clear_blanks: bool = False) -> dict[str, str]:
@@ -81,23 +106,45 @@ def customer_input(
 
 
 def changed_fields(
-    row: Mapping[str, Any], customer: Mapping[str, Any], address: Mapping[str, Any] | None
+    row: Mapping[str, Any],
+    customer: Mapping[str, Any],
+    address: Mapping[str, Any] | None,
+    *,
+    erp_limits: Mapping[str, int] | None = None,
 ) -> list[str]:
     """The mapped fields whose value differs between an ERP customer's export row and the
     Shopify customer (mirror row and its default address), compared normalised: e-mails
-    case-insensitively, phones as E.164 (what Shopify stores), other text trimmed."""
+    case-insensitively, phones as E.164 (what Shopify stores), other text trimmed.
+
+    What the ERP cannot hold is no change: with ``erp_limits`` (export column -> length of
+    the ERP field it comes from), an ERP value that is Shopify's cut to that length — as an
+    import writes it — does not travel back to Shopify.
+    """
+    limits = dict(_ERP_LIMITS if erp_limits is None else erp_limits)
     changed = []
-    for column, mirror_column in _CUSTOMER_COMPARED.items():
-        ours, theirs = _text(row.get(column)), _text(customer.get(mirror_column))
+    theirs_by_column = {c: customer.get(m) for c, m in _CUSTOMER_COMPARED.items()}
+    theirs_by_column |= {c: (address or {}).get(m) for c, m in _ADDRESS_COMPARED.items()}
+    for column, theirs_value in theirs_by_column.items():
+        ours, theirs = _text(row.get(column)), _text(theirs_value)
         if column == "email":
             ours, theirs = ours.casefold(), theirs.casefold()
-        if ours != theirs:
-            changed.append(column)
-    address = address or {}
-    for column, mirror_column in _ADDRESS_COMPARED.items():
-        if _text(row.get(column)) != _text(address.get(mirror_column)):
-            changed.append(column)
+        if ours == theirs or _cut_by_erp(column, ours, theirs, row, limits):
+            continue
+        changed.append(column)
     return changed
+
+
+def _cut_by_erp(
+    column: str, ours: str, theirs: str, row: Mapping[str, Any], limits: Mapping[str, int]
+) -> bool:
+    """Is ``ours`` Shopify's value as an ERP field of limited length holds it?"""
+    if not ours or len(theirs) <= len(ours) or not theirs.startswith(ours):
+        return False
+    if column in ("first_name", "last_name"):  # both come out of one cut name field
+        held = len(f"{_text(row.get('first_name'))} {_text(row.get('last_name'))}".strip())
+        return held >= limits.get("person_name", _ERP_LIMITS["person_name"])
+    limit = limits.get(column)
+    return limit is not None and len(ours) >= limit
 
 
 def match_in_mirror(export: pd.DataFrame, mirror: pd.DataFrame) -> pd.Series:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from shopsync.eligibility import ExportContext, check_export_eligibility, flag_taken_in_shopify
+from shopsync.eligibility import ExportContext, check_export_eligibility
 from shopsync.erp_io import read_erp_customers
+from shopsync.export_plan import mirror_with_default_address, plan_export
 from shopsync.mapping import ImportContext, plan_import
 from shopsync.orders import plan_order_customers
 from shopsync.reference import load_countries, load_province_table
@@ -55,17 +56,16 @@ def import_context(store: Store, config: ShopConfig) -> ImportContext:
 def validate_export(
     config: ShopConfig, store: Store, erp_file: str | Path | None = None
 ) -> pd.DataFrame:
-    """Export eligibility of every ERP customer (from ``erp_file``, else from the store),
-    with the remote check against the Shopify customers the store knows (its mirror)."""
+    """The export plan of every ERP customer (from ``erp_file``, else from the store): eligible
+    or not and why, what would be sent, and the action — from the one export planner the
+    sync applies, against the Shopify customers the store knows (its mirror and links)."""
     links = store.links(config.shop.code)
     report = check_export_eligibility(
         _erp(store, erp_file), export_context(store, config), linked=set(links.values())
     )
-    known = store.shopify_mirror(config.shop.code).customers
-    if known.empty:
-        return report
-    known = known.assign(customer_no=known["shopify_id"].map(links).fillna(""))
-    return flag_taken_in_shopify(report, known)
+    known = store.shopify_mirror(config.shop.code)
+    mirror = mirror_with_default_address(known.customers, known.addresses, links)
+    return plan_export(report, mirror, config.shop)
 
 
 def preview_import(

@@ -596,9 +596,15 @@ class SyncJob:
         if self.shopify == "emulator":
             self._emulator = Emulator(data_dir=self.emulator_data, plan=self.emulator_plan)
 
-    def run(self, *, dry_run: bool, progress: bool = True) -> SyncResult:
-        """Run the sync; ``dry_run`` plans only and writes nothing anywhere."""
+    def run(
+        self, *, dry_run: bool, progress: bool = True, planned: SyncResult | None = None
+    ) -> SyncResult:
+        """Run the sync; ``dry_run`` plans only and writes nothing anywhere. With
+        ``planned`` (a dry run's result) the real run applies exactly that plan, after
+        checking that its inputs did not change."""
         options = dict(self.options)
+        if planned is not None and planned.plan is not None:
+            options["plan"] = planned.plan
         if self._emulator is not None:  # the emulator finishes bulk operations at once
             options.setdefault("bulk_poll_seconds", 0.1)
         return sync(

@@ -149,8 +149,13 @@ shopify_customers = Table(
     Column("created_at", String(32), nullable=False, default=""),
     Column("updated_at", String(32), nullable=False, default=""),
     Column("last_updated_by_erp", String(32), nullable=False, default="", doc="our last write"),
-    Column("customer_no", String(20), nullable=False, default="", doc="link to the ERP"),
-    Column("invite", String(12), nullable=False, default="", doc="'' | pending | sent | failed"),
+    Column(
+        "invite",
+        String(12),
+        nullable=False,
+        default="",
+        doc="'' | pending | sending | sent | failed | unavailable",
+    ),
 )
 
 shopify_addresses = Table(
@@ -172,7 +177,36 @@ shopify_addresses = Table(
     Column("province_name", String(100), nullable=False, default=""),
     Column("phone", String(40), nullable=False, default=""),
     Column("is_default", Boolean, nullable=False, default=False),
-    Column("customer_no", String(20), nullable=False, default="", doc="link to the ERP"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("shop_code", String(20), primary_key=True),
+    Column("shopify_id", String(20), primary_key=True),
+    Column("customer_no", String(20), nullable=False, index=True),
+    Column("linked_at", String(32), nullable=False),
+    comment="Shopify customer <-> ERP customer: a fact of its own, mirrored or not",
+)
+
+watermarks = Table(
+    "watermarks",
+    metadata,
+    Column("shop_code", String(20), primary_key=True),
+    Column("stream", String(20), primary_key=True, doc="customers | orders"),
+    Column("value", String(32), nullable=False, doc="ISO-8601 UTC"),
+    Column("run_id", Integer, nullable=False),
+)
+
+create_intents = Table(
+    "create_intents",
+    metadata,
+    Column("shop_code", String(20), primary_key=True),
+    Column("customer_no", String(20), primary_key=True),
+    Column("email", String(255), nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Column("started_at", String(32), nullable=False, doc="before the create was sent"),
+    comment="Shopify creates sent but not yet recorded (a kill in between is recovered)",
 )
 
 sync_runs = Table(
@@ -182,7 +216,12 @@ sync_runs = Table(
     Column("shop_code", String(20), nullable=False, index=True),
     Column("direction", String(10), nullable=False),
     Column("parameters", Text, nullable=False, default="{}"),
-    Column("status", String(20), nullable=False, doc="running | succeeded | failed"),
+    Column(
+        "status",
+        String(20),
+        nullable=False,
+        doc="running | succeeded | failed | interrupted (killed; marked by the next run)",
+    ),
     Column("started_at", String(32), nullable=False, doc="ISO-8601 UTC"),
     Column("finished_at", String(32), nullable=False, default=""),
     Column("watermark", String(32), nullable=False, default="", doc="import watermark"),
@@ -241,9 +280,9 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
-# meta.schema_version only keeps shopsync 0.1.0 (before migrations, version 2) off a migrated
-# store; the schema's real version is its Alembic revision (shopsync/migrations).
-SCHEMA_VERSION = "3"
+# meta.schema_version only keeps a shopsync from before migrations (it wrote 2 or 3) off a
+# migrated store; the schema's real version is its Alembic revision (shopsync/migrations).
+SCHEMA_VERSION = "4"
 
 
 def resolve_db_url(url: str | None = None) -> str:
@@ -450,8 +489,8 @@ class Store:
 
     def links(self, shop_code: str) -> dict[str, str]:
         """Shopify customer id -> linked ERP customer no, for one shop."""
-        query = select(shopify_customers.c.id, shopify_customers.c.customer_no).where(
-            shopify_customers.c.shop_code == shop_code, shopify_customers.c.customer_no != ""
+        query = select(links.c.shopify_id, links.c.customer_no).where(
+            links.c.shop_code == shop_code
         )
         with self.engine.connect() as conn:
             return dict(conn.execute(query).all())
@@ -482,7 +521,7 @@ class Store:
         with self._begin(conn) as active:
             for chunk in _chunks(ids, 500):
                 result = active.execute(
-                    select(c.id, c.last_updated_by_erp, c.customer_no, c.invite).where(
+                    select(c.id, c.last_updated_by_erp, c.invite).where(
                         c.shop_code == shop_code, c.id.in_(chunk)
                     )
                 )
@@ -491,26 +530,27 @@ class Store:
         return frame.set_index("id")
 
     def mirror_state(self, shop_code: str) -> pd.DataFrame:
-        """Per stored Shopify customer: updated_at, last_updated_by_erp, customer_no, invite,
-        email, phone (index: Shopify id)."""
+        """Per stored Shopify customer: updated_at, last_updated_by_erp, customer_no (the link,
+        '' when none), invite, email, phone (index: Shopify id)."""
         c = shopify_customers.c
         frame = self._frame(
             select(
                 c.id,
                 c.updated_at,
                 c.last_updated_by_erp,
-                c.customer_no,
                 c.invite,
                 c.email,
                 c.phone,
                 c.default_address_id,
             ).where(c.shop_code == shop_code)
-        )
-        return frame.set_index("id")
+        ).set_index("id")
+        frame.insert(2, "customer_no", frame.index.map(self.links(shop_code)).fillna(""))
+        return frame
 
     def save_mirror(self, shop_code: str, shopify: ShopifyCustomers, *, conn: Any = None) -> None:
-        """Upsert Shopify customers and replace their addresses; links, our write markers and
-        invite states are kept."""
+        """Upsert Shopify customers and replace their addresses; our write markers and invite
+        states are kept (links live apart). Shopify is the truth: an address id the mirror
+        holds for another customer (a re-seeded shop, a restored store) moves with Shopify."""
         if shopify.customers.empty:
             return
         customers = shopify.customers[shopify.customers["record_error"] == ""]
@@ -540,7 +580,6 @@ class Store:
                     "last_updated_by_erp": ""
                     if previous is None
                     else previous["last_updated_by_erp"],
-                    "customer_no": "" if previous is None else previous["customer_no"],
                     "invite": "" if previous is None else previous["invite"],
                 }
             )
@@ -569,18 +608,51 @@ class Store:
                         shopify_addresses.c.customer_id.in_(chunk),
                     )
                 )
+            for chunk in _chunks([a["id"] for a in address_rows], 500):
+                conn.execute(
+                    shopify_addresses.delete().where(
+                        shopify_addresses.c.shop_code == shop_code,
+                        shopify_addresses.c.id.in_(chunk),
+                    )
+                )
             conn.execute(shopify_customers.insert(), rows)
             if address_rows:
                 conn.execute(shopify_addresses.insert(), address_rows)
 
     def link(self, shop_code: str, shopify_id: str, customer_no: str, *, conn: Any = None) -> None:
-        """Link a Shopify customer to an ERP customer ('' unlinks)."""
-        statement = (
-            shopify_customers.update()
-            .where(shopify_customers.c.shop_code == shop_code, shopify_customers.c.id == shopify_id)
-            .values(customer_no=customer_no)
-        )
-        self._run(statement, conn)
+        """Link a Shopify customer to an ERP customer (an upsert; '' unlinks)."""
+        with self._begin(conn) as active:
+            active.execute(
+                links.delete().where(
+                    links.c.shop_code == shop_code, links.c.shopify_id == shopify_id
+                )
+            )
+            if customer_no:
+                active.execute(
+                    links.insert().values(
+                        shop_code=shop_code,
+                        shopify_id=str(shopify_id),
+                        customer_no=customer_no,
+                        linked_at=iso_now(),
+                    )
+                )
+
+    def forget_shopify_customers(
+        self, shop_code: str, shopify_ids: Iterable[str], *, conn: Any = None
+    ) -> None:
+        """Drop Shopify customers that no longer exist in Shopify: mirror rows, addresses,
+        links (their ERP customers are kept and go through discovery again)."""
+        ids = [str(i) for i in shopify_ids]
+        with self._begin(conn) as active:
+            for chunk in _chunks(ids, 500):
+                for table, column in (
+                    (shopify_customers, shopify_customers.c.id),
+                    (shopify_addresses, shopify_addresses.c.customer_id),
+                    (links, links.c.shopify_id),
+                ):
+                    active.execute(
+                        table.delete().where(table.c.shop_code == shop_code, column.in_(chunk))
+                    )
 
     def mark_written(
         self,
@@ -603,25 +675,75 @@ class Store:
             conn,
         )
 
-    def set_invite(self, shop_code: str, shopify_id: str, state: str) -> None:
-        """Record where a created customer's invite stands (pending, sent, failed...)."""
+    def set_invite(self, shop_code: str, shopify_id: str, state: str, *, conn: Any = None) -> None:
+        """Record where a created customer's invite stands (pending, sending, sent, failed...)."""
         self._run(
             shopify_customers.update()
             .where(shopify_customers.c.shop_code == shop_code, shopify_customers.c.id == shopify_id)
-            .values(invite=state)
+            .values(invite=state),
+            conn,
         )
 
-    def pending_invites(self, shop_code: str) -> list[str]:
-        """Shopify ids of customers we created whose invite is not sent yet."""
+    def pending_invites(self, shop_code: str) -> dict[str, str]:
+        """Customers we created whose invite is not known to be sent: Shopify id -> state
+        (``pending``: never sent; ``sending``: sent, but the answer was not recorded)."""
         c = shopify_customers.c
         with self.engine.connect() as conn:
-            return list(
+            return dict(
                 conn.execute(
-                    select(c.id)
-                    .where(c.shop_code == shop_code, c.invite == "pending")
+                    select(c.id, c.invite)
+                    .where(c.shop_code == shop_code, c.invite.in_(["pending", "sending"]))
                     .order_by(c.id)
-                ).scalars()
+                ).all()
             )
+
+    # -- create intents ---------------------------------------------------------------------
+
+    def record_create_intents(
+        self, shop_code: str, rows: Iterable[Mapping[str, str]], run_id: int
+    ) -> None:
+        """Before creates are sent: ERP customer no and e-mail of each, with the time."""
+        now = iso_now()
+        items = [
+            {
+                "shop_code": shop_code,
+                "customer_no": r["customer_no"],
+                "email": r["email"],
+                "run_id": run_id,
+                "started_at": now,
+            }
+            for r in rows
+        ]
+        with self.engine.begin() as conn:
+            for chunk in _chunks([i["customer_no"] for i in items], 500):
+                conn.execute(
+                    create_intents.delete().where(
+                        create_intents.c.shop_code == shop_code,
+                        create_intents.c.customer_no.in_(chunk),
+                    )
+                )
+            if items:
+                conn.execute(create_intents.insert(), items)
+
+    def create_intents(self, shop_code: str) -> dict[str, str]:
+        """Creates sent but never recorded: ERP customer no -> when they were sent."""
+        c = create_intents.c
+        with self.engine.connect() as conn:
+            return dict(
+                conn.execute(
+                    select(c.customer_no, c.started_at).where(c.shop_code == shop_code)
+                ).all()
+            )
+
+    def clear_create_intent(self, shop_code: str, customer_no: str, *, conn: Any = None) -> None:
+        """The create of ``customer_no`` is recorded (or known not to have happened)."""
+        self._run(
+            create_intents.delete().where(
+                create_intents.c.shop_code == shop_code,
+                create_intents.c.customer_no == customer_no,
+            ),
+            conn,
+        )
 
     def create_erp_customer(
         self,
@@ -630,13 +752,15 @@ class Store:
         series: str,
         shop_code: str,
         shopify_id: str,
+        no: str = "",
         conn: Any = None,
     ) -> str:
-        """Insert a new ERP customer numbered from ``series`` and link the Shopify customer,
-        in one transaction (a crash leaves neither or both)."""
+        """Insert a new ERP customer numbered from ``series`` (or numbered ``no``, a number the
+        plan reserved) and link the Shopify customer, in one transaction (a crash leaves neither
+        or both)."""
         now = _now()
         with self._begin(conn) as conn:
-            no = self._next_number(conn, series)
+            no = self._take_number(conn, series, no) if no else self._next_number(conn, series)
             row = {
                 name: values.get(name, False if name == "tax_liable" else "")
                 for name in ERP_COLUMNS
@@ -655,7 +779,8 @@ class Store:
         shopify_id: str,
         conn: Any = None,
     ) -> None:
-        """Overwrite an ERP customer's fields with ``values`` and (re)link, in one transaction."""
+        """Overwrite an ERP customer's fields with ``values`` (only those given) and (re)link,
+        in one transaction."""
         with self._begin(conn) as conn:
             fields = {k: v for k, v in values.items() if k in ERP_COLUMNS and k != "no"}
             conn.execute(
@@ -668,6 +793,34 @@ class Store:
     def ensure_series(self, code: str, prefix: str, digits: int = 6) -> None:
         """Create a number series for new ERP customers unless it exists."""
         self._upsert(number_series, [{"code": code, "prefix": prefix, "digits": digits}], ["code"])
+
+    def next_numbers(self, series: str, prefix: str, count: int, digits: int = 6) -> list[str]:
+        """The ``count`` numbers the series would give next (nothing is taken): what a plan
+        reserves for the customers it creates."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(number_series).where(number_series.c.code == series)).first()
+            taken = set(conn.execute(select(erp_customers.c.no)).scalars())
+        number = row.last_number if row else 0
+        prefix, digits = (row.prefix, row.digits) if row else (prefix, digits)
+        found: list[str] = []
+        while len(found) < count:
+            number += 1
+            candidate = f"{prefix}{number:0{digits}d}"
+            if candidate not in taken:
+                found.append(candidate)
+        return found
+
+    def _take_number(self, conn: Any, series: str, no: str) -> str:
+        """Use a reserved number and move the series past it."""
+        row = conn.execute(select(number_series).where(number_series.c.code == series)).one()
+        tail = no[len(row.prefix) :]
+        if no.startswith(row.prefix) and tail.isdigit() and int(tail) > row.last_number:
+            conn.execute(
+                number_series.update()
+                .where(number_series.c.code == series)
+                .values(last_number=int(tail))
+            )
+        return no
 
     def _next_number(self, conn: Any, series: str) -> str:
         row = conn.execute(select(number_series).where(number_series.c.code == series)).one()
@@ -742,21 +895,58 @@ class Store:
         *,
         status: str,
         counts: Mapping[str, int],
-        watermark: str,
+        marks: Mapping[str, str] | None = None,
         report: Mapping[str, str] | None = None,
     ) -> None:
-        """Close a run with its status, counts, watermark and report paths."""
-        self._run(
-            sync_runs.update()
-            .where(sync_runs.c.id == run_id)
-            .values(
-                status=status,
-                finished_at=iso_now(),
-                counts=json.dumps(dict(counts), sort_keys=True),
-                watermark=watermark,
-                report=json.dumps(dict(report or {})),
+        """Close a run with its status, counts, the watermark of each stream it read
+        (``customers``, ``orders``) and report paths, in one transaction."""
+        marks = {k: v for k, v in (marks or {}).items() if v}
+        with self.engine.begin() as conn:
+            conn.execute(
+                sync_runs.update()
+                .where(sync_runs.c.id == run_id)
+                .values(
+                    status=status,
+                    finished_at=iso_now(),
+                    counts=json.dumps(dict(counts), sort_keys=True),
+                    watermark=marks.get("customers", ""),
+                    report=json.dumps(dict(report or {})),
+                )
             )
-        )
+            shop_code = conn.execute(
+                select(sync_runs.c.shop_code).where(sync_runs.c.id == run_id)
+            ).scalar_one()
+            for stream, value in marks.items():
+                conn.execute(
+                    watermarks.delete().where(
+                        watermarks.c.shop_code == shop_code, watermarks.c.stream == stream
+                    )
+                )
+                conn.execute(
+                    watermarks.insert().values(
+                        shop_code=shop_code, stream=stream, value=value, run_id=run_id
+                    )
+                )
+
+    def mark_interrupted(self, shop_code: str, *, except_run: int | None = None) -> list[int]:
+        """Runs of the shop still marked running (killed: their lock is ours now) become
+        ``interrupted``, finished now; returns their ids."""
+        c = sync_runs.c
+        with self.engine.begin() as conn:
+            stale = [
+                run_id
+                for run_id in conn.execute(
+                    select(c.id).where(c.shop_code == shop_code, c.status == "running")
+                ).scalars()
+                if run_id != except_run
+            ]
+            if stale:
+                conn.execute(
+                    sync_runs.update()
+                    .where(c.id.in_(stale))
+                    .values(status="interrupted", finished_at=iso_now())
+                )
+        return stale
 
     def set_run_report(self, run_id: int, report: Mapping[str, str]) -> None:
         self._run(
@@ -777,14 +967,13 @@ class Store:
         run["parameters"] = json.loads(run["parameters"] or "{}")
         return run
 
-    def watermark(self, shop_code: str) -> str:
-        """The import watermark: the newest one a finished run recorded ('' when none)."""
+    def watermark(self, shop_code: str, stream: str = "customers") -> str:
+        """Where the next incremental read of ``stream`` (customers, orders) starts: the value
+        the last finished run recorded ('' when none: read everything)."""
         with self.engine.connect() as conn:
             value = conn.execute(
-                select(func.max(sync_runs.c.watermark)).where(
-                    sync_runs.c.shop_code == shop_code,
-                    sync_runs.c.status.in_(["succeeded", "failed"]),
-                    sync_runs.c.watermark != "",
+                select(watermarks.c.value).where(
+                    watermarks.c.shop_code == shop_code, watermarks.c.stream == stream
                 )
             ).scalar()
         return value or ""
@@ -818,7 +1007,8 @@ class Store:
         with self.engine.connect() as conn:
             last = conn.execute(
                 select(func.max(sync_runs.c.id)).where(
-                    sync_runs.c.shop_code == shop_code, sync_runs.c.status != "running"
+                    sync_runs.c.shop_code == shop_code,
+                    sync_runs.c.status.in_(["succeeded", "failed"]),
                 )
             ).scalar()
             if last is None:

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from tests_paths import ROOT
 
 from shopsync.cli import main
@@ -24,30 +24,41 @@ def schema_differences(conn) -> list:
     return compare_metadata(MigrationContext.configure(conn), metadata)
 
 
-def make_store_of_shopsync_0_1(url: str) -> None:
-    """A store as shopsync 0.1.0 left it: its frozen DDL, and a row in the tables that matter."""
+def make_store_from_before_migrations(url: str, version: str) -> None:
+    """A store as a shopsync of ``meta.schema_version`` 2 or 3 left it: its frozen DDL, a lock,
+    runs, and a Shopify customer linked to ERP customer C1 (where that version keeps links)."""
     engine = create_engine(url)
-    ddl = (FROZEN / f"store-schema-2.{engine.dialect.name}.sql").read_text(encoding="utf-8")
+    ddl = (FROZEN / f"store-schema-{version}.{engine.dialect.name}.sql").read_text("utf-8")
     with engine.begin() as conn:
         for statement in ddl.split(";"):
-            if statement.strip().replace("-", "").strip() and "CREATE" in statement:
-                conn.execute(text(statement))
-        conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', '2')"))
-        conn.execute(
-            text(
-                "INSERT INTO locks (shop_code, holder, acquired_at, heartbeat_at) "
-                "VALUES ('DEMO', 'elsewhere:1:x', 1000.0, 1060.0)"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO sync_runs (shop_code, direction, parameters, status, started_at, "
-                "finished_at, watermark, counts, report) VALUES ('DEMO', 'both', '{}', "
-                "'succeeded', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', "
-                "'2026-01-01T00:00:00Z', '{\"created\": 3}', '{}')"
-            )
-        )
+            body = "\n".join(x for x in statement.splitlines() if not x.startswith("--"))
+            if body.strip():
+                conn.execute(text(body))
+        insert(conn, "meta", key="schema_version", value=version)
+        insert(conn, "locks", shop_code="DEMO", holder="elsewhere:1:x", heartbeat_at=1060.0)
+        runs = [("succeeded", "2026-01-01"), ("failed", "2026-01-02"), ("running", "2026-01-03")]
+        for number, (status, day) in enumerate(runs, 1):
+            mark = f"{day}T00:00:00Z"
+            insert(conn, "sync_runs", id=number, shop_code="DEMO", status=status, watermark=mark)
+        link = {"customer_no": "C1"} if version == "2" else {}
+        insert(conn, "shopify_customers", shop_code="DEMO", id="7401", email="a@b.c", **link)
+        if version == "3":
+            insert(conn, "links", shop_code="DEMO", shopify_id="7401", customer_no="C1")
+            insert(conn, "watermarks", shop_code="DEMO", stream="customers", run_id=2,
+                   value="2026-01-02T00:00:00Z")  # fmt: skip
     engine.dispose()
+
+
+def insert(conn, table: str, **values) -> None:
+    """One row; the columns not given get a blank of their type."""
+    blanks = {bool: False, int: 0, float: 0.0}
+    row = {
+        column["name"]: blanks.get(column["type"].python_type, "")
+        for column in inspect(conn).get_columns(table)
+    }
+    row.update(values)
+    names = ", ".join(row)
+    conn.execute(text(f"INSERT INTO {table} ({names}) VALUES (:{', :'.join(row)})"), row)
 
 
 def test_revision_files_are_numbered_as_their_ids_in_one_line_of_history():
@@ -76,21 +87,25 @@ def test_a_new_store_is_created_at_the_head_and_reopens_unchanged(db_url):
     with store.engine.connect() as conn:
         assert schema_differences(conn) == []
         version = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'"))
-        assert version.scalar() == "3"  # shopsync 0.1.0 refuses anything but 2
+        assert version.scalar() == "4"  # a shopsync from before migrations refuses it
     again = open_store(db_url)
     assert not again.schema_change.upgraded
 
 
-def test_init_upgrades_a_store_made_by_shopsync_0_1_in_place(db_url, capsys):
-    make_store_of_shopsync_0_1(db_url)
-    with pytest.raises(UserInputError, match=r"revision 0001.*run `shopsync init --db"):
+@pytest.mark.parametrize("version, revision", [("2", "0001"), ("3", "0002")])
+def test_init_upgrades_a_store_made_before_migrations_in_place(db_url, capsys, version, revision):
+    make_store_from_before_migrations(db_url, version)
+    with pytest.raises(UserInputError, match=rf"revision {revision}.*run `shopsync init --db"):
         open_store(db_url)
 
     assert main(["init", "--db", db_url]) == 0
-    assert f"store upgraded in place: revision 0001 -> {head_revision()}" in capsys.readouterr().out
+    upgraded = f"store upgraded in place: revision {revision} -> {head_revision()}"
+    assert upgraded in capsys.readouterr().out
 
     store = open_store(db_url)
-    assert store.runs()["counts"].tolist() == ['{"created": 3}']  # nothing lost
+    assert store.runs()["status"].tolist() == ["running", "failed", "succeeded"]  # nothing lost
+    assert store.links("DEMO") == {"7401": "C1"}
+    assert store.watermark("DEMO") == "2026-01-02T00:00:00Z"  # the newest of a finished run
     with store.engine.connect() as conn:
         assert schema_differences(conn) == []
         lease = conn.execute(text("SELECT expires_at FROM locks WHERE shop_code = 'DEMO'"))

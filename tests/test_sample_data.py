@@ -42,7 +42,7 @@ def results(config_name: str) -> dict[str, pd.DataFrame]:
 
 
 @cache
-def validation_after_import() -> pd.DataFrame:
+def validation_after_import(config_name: str) -> pd.DataFrame:
     """Export validation once a sync has imported (and linked) the sample shop."""
     from sync_helpers import FakeClock, sample_config, sample_store, served
 
@@ -53,7 +53,7 @@ def validation_after_import() -> pd.DataFrame:
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
     with (
         tempfile.TemporaryDirectory() as folder,
-        served(emulator, sample_config(), clock) as (config, client),
+        served(emulator, sample_config(config_name), clock) as (config, client),
     ):
         store = sample_store(Path(folder) / "s.db", config)
         options = SyncOptions(direction="import", progress=False, report_dir=None)
@@ -70,7 +70,7 @@ def codes(joined: str) -> set[str]:
 )
 def test_case_gives_what_the_manifest_expects(case):
     if "ALREADY_EXISTS_IN_SHOPIFY" in case["expect_reasons"]:
-        frame = validation_after_import()  # the remote check needs the import's links
+        frame = validation_after_import(case["config"])  # the remote check needs the links
     else:
         frame = results(case["config"])[case["side"]]
     key = legacy_id(case["record"]) if case["side"] == "order" else case["record"]

@@ -275,8 +275,7 @@ def test_the_cli_exits_1_when_records_failed(tmp_path, monkeypatch, capsys):
         return [refuse(client, None, identifier=None) for _ in lines]
 
     monkeypatch.setattr(ShopifyClient, "set_customer", refuse)
-    sync_module = sys.modules["shopsync.sync"]  # (shopsync.sync is also the function)
-    monkeypatch.setattr(sync_module, "run_bulk_mutation", refuse_all)
+    monkeypatch.setattr(sys.modules["shopsync.apply"], "run_bulk_mutation", refuse_all)
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     config = str(SAMPLE / "shop.toml")
     main(["init", "--config", config, "--db", db])

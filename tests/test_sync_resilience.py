@@ -129,7 +129,7 @@ def test_killed_runs_resume_without_duplicates_or_losses(tmp_path):
             store = open_store(db_url)
             if kills:  # the kills really interrupted runs that had done part of their work
                 runs = store.runs("DEMO")
-                assert (runs["status"] == "running").sum() >= 3
+                assert runs["status"].isin(["running", "interrupted"]).sum() >= 3
                 assert len(store.links("DEMO")) > 0
                 assert len(emulator.customers()) > 196  # some creates reached Shopify
             final = sync_shop(

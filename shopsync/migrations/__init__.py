@@ -3,7 +3,8 @@
 A new store is created from ``shopsync.store.metadata`` and stamped at the head; a store at an
 older revision is upgraded by ``shopsync init`` (``ensure_schema(..., upgrade=True)``) and
 refused, with that advice, by every other command. A store made before migrations existed
-(``meta.schema_version`` 2, no ``alembic_version``) counts as revision 0001.
+(no ``alembic_version``) counts as the revision of its ``meta.schema_version``: 2 is 0001,
+3 is 0002.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from shopsync.errors import UserInputError
 
 __all__ = [
-    "LEGACY_REVISION",
+    "LEGACY_REVISIONS",
     "SchemaChange",
     "alembic_config",
     "ensure_schema",
@@ -26,8 +27,8 @@ __all__ = [
     "revision_of",
 ]
 
-LEGACY_REVISION = "0001"  # what a store with meta.schema_version 2 and no alembic_version is
-_LEGACY_SCHEMA_VERSION = "2"
+# meta.schema_version of a store made before migrations -> the revision it is at
+LEGACY_REVISIONS = {"2": "0001", "3": "0002"}
 _MIGRATION_LOCK = 7_305_112  # pg_advisory_xact_lock key: one migrating session at a time
 
 
@@ -76,8 +77,9 @@ def head_revision() -> str:
 
 
 def revision_of(conn: Connection) -> str | None:
-    """The store's revision: None for an empty database, LEGACY_REVISION for a store made
-    before migrations; raises UserInputError for a database that is not a shopsync store."""
+    """The store's revision: None for an empty database, one of LEGACY_REVISIONS for a store
+    made before migrations; raises UserInputError for a database that is not a shopsync
+    store."""
     tables = set(inspect(conn).get_table_names())
     if "alembic_version" in tables:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -86,8 +88,8 @@ def revision_of(conn: Connection) -> str | None:
     version = None
     if "meta" in tables:
         version = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar()
-    if version == _LEGACY_SCHEMA_VERSION:
-        return LEGACY_REVISION
+    if version in LEGACY_REVISIONS:
+        return LEGACY_REVISIONS[version]
     raise UserInputError(
         "this database holds tables that are not a shopsync store's "
         f"(schema version {version or 'none'}): use an empty database"
@@ -122,8 +124,8 @@ def ensure_schema(engine: Engine, *, upgrade: bool = False) -> SchemaChange:
                 f"store {where} is at revision {before}, this shopsync needs {head}: run "
                 f"`shopsync init --db {where}` to upgrade it in place"
             )
-        if before == LEGACY_REVISION and "alembic_version" not in inspect(conn).get_table_names():
-            _stamp(conn, LEGACY_REVISION)
+        if "alembic_version" not in inspect(conn).get_table_names():  # made before migrations
+            _stamp(conn, before)
         _upgrade(conn)
     return SchemaChange(before, head)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from shopsync.errors import ShopifyRefused, ShopifyUnavailable, StopError
+from shopsync.errors import ShopifyRefused, ShopifyUnavailable, StopError, WriteOutcomeUnknown
 from shopsync.settings import API_VERSION, ShopSettings
 from shopsync.shopify import queries
 
@@ -130,6 +130,10 @@ class MutationResult:
         return cls(ok=not errors and data is not None, data=data, user_errors=errors)
 
 
+# retry reasons that mean Shopify did not run the request (safe to send again)
+_NOT_APPLIED = ("THROTTLED", "HTTP 429")
+
+
 class _Retry(Exception):
     """Internal: this attempt failed in a way worth another try."""
 
@@ -189,14 +193,20 @@ class ShopifyClient:
     # -- the one request loop --------------------------------------------------------------
 
     def execute(
-        self, document: str, variables: Mapping[str, Any] | None = None, *, operation: str = ""
+        self,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        operation: str = "",
+        once: bool = False,
     ) -> dict[str, Any]:
         """Run one document; returns ``data``. Waits before a request would be throttled,
         retries transient failures with exponential backoff and jitter, and raises
         ShopifyUnavailable (after ``max_tries``) or ShopifyRefused (no retry can help).
 
-        Only idempotent documents may go through here: every write shopsync sends is one
-        (creates are ``customerSet`` upserts keyed by e-mail, updates set values).
+        A write that is not idempotent (an invite, an address create) goes ``once``: it is
+        retried only when Shopify said it did not run it (throttled); when the answer is lost
+        it raises WriteOutcomeUnknown, and the caller reads Shopify's state before resending.
         """
         operation = operation or _operation_name(document)
         expected_cost = self._costs.get(operation, 10.0)
@@ -207,6 +217,8 @@ class ShopifyClient:
                 return self._attempt(document, variables, operation, expected_cost)
             except _Retry as retry:
                 last = retry
+                if once and not retry.reason.startswith(_NOT_APPLIED):
+                    raise WriteOutcomeUnknown(operation, str(retry)) from None
                 if attempt + 1 == self.max_tries:
                     break
                 self.stats.retries += 1
@@ -371,13 +383,15 @@ class ShopifyClient:
             )
             return MutationResult.from_payload(data.get("customerAddressUpdate"), "address")
         data = self.execute(
-            queries.CUSTOMER_ADDRESS_CREATE, {"customerId": customer_gid, "address": dict(address)}
+            queries.CUSTOMER_ADDRESS_CREATE,
+            {"customerId": customer_gid, "address": dict(address)},
+            once=True,
         )
         return MutationResult.from_payload(data.get("customerAddressCreate"), "address")
 
     def send_invite(self, customer_gid: str) -> MutationResult:
         """Send the account invite e-mail (classic customer accounts only)."""
-        data = self.execute(queries.CUSTOMER_SEND_INVITE, {"customerId": customer_gid})
+        data = self.execute(queries.CUSTOMER_SEND_INVITE, {"customerId": customer_gid}, once=True)
         return MutationResult.from_payload(data.get("customerSendAccountInviteEmail"), "customer")
 
     def activation_url(self, customer_gid: str) -> MutationResult:

@@ -319,6 +319,7 @@ mutation CustomerSet($identifier: CustomerSetIdentifiers, $input: CustomerSetInp
     customer {
       id
       legacyResourceId
+      createdAt
       updatedAt
       defaultEmailAddress { emailAddress }
       defaultPhoneNumber { phoneNumber }

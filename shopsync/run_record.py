@@ -1,0 +1,179 @@
+"""The run record: one row per input record, the run's log, its end and its report files."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from shopsync.lock import ShopLock
+from shopsync.reports import write_report
+from shopsync.store import Store
+
+__all__ = ["OUTCOMES", "RECORD_COLUMNS", "RunRecorder", "SyncResult"]
+
+OUTCOMES = ("created", "updated", "linked", "unchanged", "skipped", "failed")
+RECORD_COLUMNS = [
+    "side",
+    "record",
+    "outcome",
+    "action",
+    "rule",
+    "customer_no",
+    "shopify_id",
+    "reason",
+    "message",
+]
+
+
+@dataclass
+class SyncResult:
+    """A run's plan and outcome: one row per input record, counts, report files."""
+
+    run_id: int | None
+    status: str  # planned (dry run) | succeeded | failed
+    records: pd.DataFrame
+    plans: dict[str, pd.DataFrame] = field(default_factory=dict)
+    reports: dict[str, Path] = field(default_factory=dict)
+    watermark: str = ""
+    invites: Counter = field(default_factory=Counter)
+    aborted: str = ""  # why the run stopped early ('' when it did not)
+    plan: Any = None  # the SyncPlan the run applied (or, dry, computed)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Records per outcome (every outcome listed, zeros included)."""
+        found = Counter(self.records["outcome"]) if not self.records.empty else Counter()
+        return {outcome: int(found.get(outcome, 0)) for outcome in OUTCOMES}
+
+    @property
+    def failed(self) -> int:
+        return self.counts["failed"]
+
+    def summary(self) -> str:
+        """A small text table of outcomes per side, and why the run stopped, if it did."""
+        head = f"run {self.run_id or '(dry run)'}: {self.status}"
+        lines = [head]
+        if self.records.empty:
+            lines.append("no records")
+        else:
+            table = pd.crosstab(self.records["side"], self.records["outcome"])
+            table = table.reindex(columns=[o for o in OUTCOMES if o in table.columns])
+            lines.append(table.to_string())
+        if self.invites:
+            lines.append("invites: " + ", ".join(f"{k} {v}" for k, v in self.invites.items()))
+        if self.aborted:
+            lines.append(f"stopped: {self.aborted}")
+        return "\n".join(lines)
+
+
+class RunRecorder:
+    """Collects a run's records as it applies its plan; writes the log and closes the run."""
+
+    def __init__(
+        self,
+        store: Store,
+        shop: str,
+        run_id: int | None,
+        *,
+        lock: ShopLock | None = None,
+        progress: bool = True,
+    ):
+        self.store = store
+        self.shop = shop
+        self.run_id = run_id
+        self.lock = lock
+        self.show_progress = progress
+        self.records: list[dict[str, str]] = []
+        self.invites: Counter = Counter()
+        self.failed_updated_at: list[str] = []
+        self.aborted = ""
+
+    def record(self, side: str, record: str, outcome: str, **fields: Any) -> None:
+        """One input record's outcome (every record once)."""
+        self.records.append(
+            {column: "" for column in RECORD_COLUMNS}
+            | {"side": side, "record": str(record), "outcome": outcome}
+            | {k: ("" if v is None else str(v)) for k, v in fields.items()}
+        )
+
+    def recorded(self, side: str) -> set[str]:
+        """The records of ``side`` that already have their outcome."""
+        return {r["record"] for r in self.records if r["side"] == side}
+
+    def log_one(self, side: str, record: str, outcome: str, reason: str, message: str) -> None:
+        """A log row that is not an input record's (an invite, a run-level note)."""
+        if self.run_id is not None:
+            row = {"side": side, "record": record, "outcome": outcome, "reason": reason}
+            self.store.log(self.run_id, [{**row, "message": message}])
+
+    def progress(self, items: Any, label: str, total: int | None = None) -> Any:
+        if not self.show_progress:
+            return items
+        return tqdm(items, desc=f"{self.shop} {label}", total=total, file=sys.stderr, leave=False)
+
+    def beat(self) -> None:
+        """Keep the shop's lock alive (a run that stops beating is taken over)."""
+        if self.lock is not None:
+            self.lock.beat()
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.records, columns=RECORD_COLUMNS)
+
+    def close(
+        self, watermarks: dict[str, str], report_dir: Path | None, plans: dict[str, pd.DataFrame]
+    ) -> SyncResult:
+        """Log the skipped and failed records, close the run (status, counts, watermarks),
+        then write the report files: a report that cannot be written never undoes a run."""
+        records = self.frame()
+        failed = records["outcome"] == "failed"
+        status = "failed" if failed.any() or self.aborted else "succeeded"
+        result = SyncResult(
+            run_id=self.run_id,
+            status=status,
+            records=records,
+            plans=plans,
+            watermark=watermarks.get("customers", ""),
+            invites=self.invites,
+            aborted=self.aborted,
+        )
+        assert self.run_id is not None
+        problems = records[records["outcome"].isin(["skipped", "failed"])]
+        log = problems[["side", "record", "outcome", "reason", "message"]].to_dict("records")
+        if self.aborted:
+            log.append(
+                {
+                    "side": "run",
+                    "record": "*",
+                    "outcome": "failed",
+                    "reason": "",
+                    "message": self.aborted,
+                }
+            )
+        self.store.log(self.run_id, log)
+        self.store.finish_run(self.run_id, status=status, counts=result.counts, marks=watermarks)
+        if report_dir is not None:
+            result.reports = self._write_reports(records, Path(report_dir))
+        return result
+
+    def _write_reports(self, records: pd.DataFrame, directory: Path) -> dict[str, Path]:
+        title = f"Sync run {self.run_id} of shop {self.shop}"
+        written: dict[str, Path] = {}
+        for suffix in ("csv", "xlsx", "html"):
+            try:
+                written[suffix] = write_report(
+                    records,
+                    directory / f"{self.shop}-{self.run_id}.{suffix}",
+                    title=title,
+                    outcome_column="outcome",
+                    reason_column="reason",
+                )
+            except (OSError, ValueError) as exc:
+                self.log_one("run", "*", "failed", "", f"report {suffix} not written: {exc}")
+        self.store.set_run_report(self.run_id or 0, {k: str(v) for k, v in written.items()})
+        return written
