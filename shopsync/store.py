@@ -237,7 +237,7 @@ sync_log = Table(
     Column("side", String(10), nullable=False, doc="import | export | invite | order"),
     Column("record", String(64), nullable=False, doc="ERP no, Shopify id or order id"),
     Column("outcome", String(10), nullable=False, doc="skipped | failed"),
-    Column("reason", String(40), nullable=False, default=""),
+    Column("reason", Text, nullable=False, default="", doc="reason codes, ;-separated"),
     Column("message", Text, nullable=False, default=""),
     Column("created_at", String(32), nullable=False),
 )

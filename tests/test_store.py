@@ -98,3 +98,11 @@ def test_a_postgresql_url_without_the_driver_says_which_extra_to_install(monkeyp
     )
     with pytest.raises(UserInputError, match=r"pip install 'shopsync\[postgres\]'"):
         open_store("postgresql://shopsync@127.0.0.1:1/shopsync")
+
+
+def test_a_log_row_keeps_every_reason_code_of_its_record(store):
+    reasons = "EMAIL_MISSING;PHONE_INVALID;COUNTRY_NOT_IN_ERP;SHOPIFY_UNAVAILABLE"
+    run_id = store.start_run("DEMO", "export", {})
+    row = {"side": "export", "record": "C1", "outcome": "failed", "reason": reasons}
+    store.log(run_id, [{**row, "message": "all of them"}])
+    assert store.run_log(run_id)["reason"].tolist() == [reasons]
