@@ -241,9 +241,14 @@ false (or, in Jupyter, after you confirm with the button), the sync itself: prog
 the run summary, the failed and skipped records, and links to the run's report files. A run
 with failed records fails the notebook at its last cell, so a scheduled run exits non-zero.
 
+At the end, the way back to the ERP: the customers the import created and changed and the
+order customers, as a Business Central hand-over file (`shopsync export-erp`): in Jupyter
+the **Hand over to the ERP** button, under papermill `erp_handover` true.
+
 Parameters that matter: `config`, `db` (the store), `shopify` (`emulator` or `live`; the
 token is read from `SHOPIFY_ACCESS_TOKEN`, never a parameter), `direction`, `dry_run`
-(default true), `erp_file` (loaded into the store first) and `output_dir`.""",
+(default true), `erp_file` (loaded into the store first), `output_dir` and
+`erp_handover`.""",
         [],
     ),
     (
@@ -260,7 +265,8 @@ customers: str = ""  # only these ERP customers, comma separated (papermill: -r)
 shopify_ids: str = ""  # only these Shopify customer ids, comma separated (pass with -r)
 orders: bool = False  # also resolve the customers of new orders
 output_dir: str = "reports"  # folder of the run's report files
-fail_on_failed: bool = True  # end the notebook with an error when records failed""",
+fail_on_failed: bool = True  # end the notebook with an error when records failed
+erp_handover: bool = False  # after a real sync, write output_dir/<shop>-erp-<time>.xlsx""",
         ["parameters"],
     ),
     ("code", _setup(), []),
@@ -317,6 +323,24 @@ else:
     nb.show_chart(nb.outcome_counts(result), "records per outcome")
     nb.show_table(nb.problems(result), "Failed and skipped records")
     display(HTML(nb.report_links_html(result.reports)))""",
+        [],
+    ),
+    ("markdown", "## Back to the ERP", []),
+    (
+        "code",
+        """def hand_over():
+    out = shopsync.erp_export.handover_path(output_dir, shop_config.shop.code)
+    return shopsync.export_erp(shop_config, out, store=store)
+
+
+if result is not None and erp_handover:
+    print(hand_over().summary())
+elif nb.has_frontend():
+    from shopsync.widgets import ErpExportPanel
+
+    display(ErpExportPanel(hand_over))
+else:
+    print("no hand-over to the ERP (erp_handover is false, or no real sync ran)")""",
         [],
     ),
     (

@@ -1,6 +1,7 @@
 """shopsync: keep an ERP's customer master and a Shopify store's customers in step."""
 
 from shopsync.emulator import Emulator
+from shopsync.erp_export import ErpExport, export_erp
 from shopsync.erp_io import ErpFile, read_erp_customers
 from shopsync.errors import (
     ConfigError,
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConfigError",
     "Emulator",
+    "ErpExport",
     "ErpFile",
     "InputFileError",
     "RecordError",
@@ -42,6 +44,7 @@ __all__ = [
     "SyncResult",
     "UserInputError",
     "__version__",
+    "export_erp",
     "load_config",
     "open_store",
     "preview_import",

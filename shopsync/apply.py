@@ -102,6 +102,8 @@ class _Applier:
         known = _known_customers(store.shopify_mirror(self.shop), plan.shopify)
         self.known = known
         self.fetched_ids = set(plan.shopify.customers["shopify_id"])
+        # creates an earlier run sent but never recorded (it was killed in between)
+        self.intents = store.create_intents(self.shop)
 
     def run(self) -> None:
         phases = [("import", self.apply_imports), ("order", self.apply_orders)]
@@ -184,7 +186,18 @@ class _Applier:
             )
         elif action == "link":
             self.store.link(self.shop, sid, no, conn=conn)
+        if no in self.intents and action in ("link", "update", "unchanged"):
+            self.recover_create(sid, no, conn)
         return _IMPORT_OUTCOME[action]
+
+    def recover_create(self, sid: str, no: str, conn: Any) -> None:
+        """The import found a customer an interrupted run created for ERP customer ``no``
+        (the create reached Shopify, its record did not): it is ours, so its invite is due."""
+        invite = "pending" if self.settings.send_invites else None
+        updated = self.plan.shopify.customers.set_index("shopify_id")["updated_at"]
+        self.store.link(self.shop, sid, no, conn=conn)
+        self.store.mark_written(self.shop, sid, str(updated.get(sid, "")), invite=invite, conn=conn)
+        self.store.clear_create_intent(self.shop, no, conn=conn)
 
     def save_fetched(self, rows: list[dict[str, Any]], conn: Any) -> None:
         """Mirror the Shopify customers of ``rows`` that the plan takes into the mirror."""

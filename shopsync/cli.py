@@ -81,6 +81,23 @@ def build_parser() -> argparse.ArgumentParser:
     _store_options(run)
     run.set_defaults(handler=_sync)
 
+    handover = verbs.add_parser(
+        "export-erp", help="hand the imports' ERP changes over to the ERP (Excel or CSV)"
+    )
+    handover.add_argument("--config", type=Path, required=True, help="shop TOML file")
+    handover.add_argument(
+        "--all", action="store_true", help="everything recorded, not only what is new"
+    )
+    handover.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="FILE.xlsx (three sheets) or FILE.csv (FILE-new-customers.csv, "
+        "FILE-changed-customers.csv, FILE-order-customers.csv)",
+    )
+    _store_options(handover)
+    handover.set_defaults(handler=_export_erp)
+
     runs = verbs.add_parser("runs", help="list the sync runs kept in the store")
     runs.add_argument("--shop", help="only this shop's runs")
     _store_options(runs)
@@ -292,6 +309,13 @@ def _sync(args: argparse.Namespace) -> int:
     if result.failed:
         print(f"{result.failed} record(s) failed: see `shopsync log {result.run_id}`")
         return 1
+    return 0
+
+
+def _export_erp(args: argparse.Namespace) -> int:
+    from shopsync.erp_export import export_erp
+
+    print(export_erp(args.config, args.out, db=args.db, all_changes=args.all).summary())
     return 0
 
 

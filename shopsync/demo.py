@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -57,8 +58,10 @@ def run_demo(
         print(format_validation_summary(validation))
 
         options = SyncOptions(report_dir=report_dir, progress=progress, bulk_poll_seconds=0.1)
-        print("\nSync 1: import, export, invites")
-        first = sync_shop(shop_config, store, client, options)
+        print("\nSync 1: the plan (a dry run: nothing written), then exactly that plan applied")
+        planned = sync_shop(shop_config, store, client, replace(options, dry_run=True))
+        print(f"planned: {_plan_counts(planned.plan.counts())}")
+        first = sync_shop(shop_config, store, client, options, plan=planned.plan)
         print(first.summary())
         writes_before = _writes(client)
         print("\nSync 2: the same again (nothing should change)")
@@ -88,6 +91,14 @@ def format_validation_summary(report: pd.DataFrame) -> str:
         for code, count in codes.value_counts().sort_index().items():
             lines.append(f"  {code:<26} {count:>9}  {explain(code)}")
     return "\n".join(lines)
+
+
+def _plan_counts(counts: dict[str, dict[str, int]]) -> str:
+    return "; ".join(
+        f"{side}: " + ", ".join(f"{action} {n}" for action, n in sorted(actions.items()))
+        for side, actions in counts.items()
+        if actions
+    )
 
 
 def _counts(values: pd.Series) -> str:

@@ -273,6 +273,36 @@ order_customers = Table(
     Column("run_id", Integer, nullable=False),
 )
 
+erp_exports = Table(
+    "erp_exports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("shop_code", String(20), nullable=False, index=True),
+    Column("exported_at", String(32), nullable=False, doc="ISO-8601 UTC"),
+    Column("files", Text, nullable=False, default="[]", doc="the files written, JSON"),
+    Column("counts", Text, nullable=False, default="{}", doc="rows per sheet, JSON"),
+)
+
+erp_changes = Table(
+    "erp_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("shop_code", String(20), nullable=False, index=True),
+    Column("kind", String(10), nullable=False, doc="created | updated | order"),
+    Column("record", String(20), nullable=False, doc="ERP customer no, or Shopify order id"),
+    Column("shopify_id", String(20), nullable=False, default="", doc="the Shopify customer"),
+    Column("fields", Text, nullable=False, default="{}", doc="updated: field -> [old, new]"),
+    Column("changed_at", String(32), nullable=False, doc="ISO-8601 UTC"),
+    Column(
+        "export_id",
+        Integer,
+        ForeignKey("erp_exports.id"),
+        nullable=True,
+        index=True,
+        doc="the export that handed it over; NULL: not yet (the bookmark)",
+    ),
+)
+
 meta = Table(
     "meta",
     metadata,
@@ -725,15 +755,17 @@ class Store:
             if items:
                 conn.execute(create_intents.insert(), items)
 
-    def create_intents(self, shop_code: str) -> dict[str, str]:
-        """Creates sent but never recorded: ERP customer no -> when they were sent."""
+    def create_intents(self, shop_code: str, *, with_emails: bool = False) -> dict[str, Any]:
+        """Creates sent but never recorded: ERP customer no -> when they were sent (with
+        ``with_emails``: (when, the e-mail sent))."""
         c = create_intents.c
         with self.engine.connect() as conn:
-            return dict(
-                conn.execute(
-                    select(c.customer_no, c.started_at).where(c.shop_code == shop_code)
-                ).all()
-            )
+            rows = conn.execute(
+                select(c.customer_no, c.started_at, c.email).where(c.shop_code == shop_code)
+            ).all()
+        if with_emails:
+            return {no: (started, email) for no, started, email in rows}
+        return {no: started for no, started, _ in rows}
 
     def clear_create_intent(self, shop_code: str, customer_no: str, *, conn: Any = None) -> None:
         """The create of ``customer_no`` is recorded (or known not to have happened)."""
@@ -768,6 +800,7 @@ class Store:
             row.update(no=no, created_at=now, updated_at=now)
             conn.execute(erp_customers.insert().values(**row))
             self.link(shop_code, shopify_id, no, conn=conn)
+            _record_change(conn, shop_code, "created", no, shopify_id)
         return no
 
     def update_erp_customer(
@@ -783,12 +816,23 @@ class Store:
         in one transaction."""
         with self._begin(conn) as conn:
             fields = {k: v for k, v in values.items() if k in ERP_COLUMNS and k != "no"}
+            before = (
+                conn.execute(
+                    select(*[erp_customers.c[k] for k in fields]).where(erp_customers.c.no == no)
+                ).first()
+                if fields
+                else None
+            )
             conn.execute(
                 erp_customers.update()
                 .where(erp_customers.c.no == no)
                 .values(**fields, updated_at=_now())
             )
             self.link(shop_code, shopify_id, no, conn=conn)
+            if before is not None:
+                changed = _changed_fields(before._mapping, fields)
+                if changed:
+                    _record_change(conn, shop_code, "updated", no, shopify_id, changed)
 
     def ensure_series(self, code: str, prefix: str, digits: int = 6) -> None:
         """Create a number series for new ERP customers unless it exists."""
@@ -855,11 +899,12 @@ class Store:
             for r in plan.to_dict("records")
         ]
         with self.engine.begin() as conn:
-            for chunk in _chunks([r["order_id"] for r in rows], 500):
+            for chunk in _chunks(rows, 500):
+                _record_order_changes(conn, shop_code, chunk)
                 conn.execute(
                     order_customers.delete().where(
                         order_customers.c.shop_code == shop_code,
-                        order_customers.c.order_id.in_(chunk),
+                        order_customers.c.order_id.in_([r["order_id"] for r in chunk]),
                     )
                 )
             if rows:
@@ -871,6 +916,79 @@ class Store:
             select(order_customers)
             .where(order_customers.c.shop_code == shop_code)
             .order_by(order_customers.c.order_id)
+        )
+
+    # -- hand-over to the ERP ------------------------------------------------------------------
+
+    def erp_changes(self, shop_code: str, *, pending: bool = True) -> pd.DataFrame:
+        """The ERP-side changes a shop's imports made, oldest first: id, kind (created |
+        updated | order), record, shopify_id, fields (updated: field -> [old, new]),
+        changed_at, export_id. ``pending``: only those no export has handed over yet."""
+        c = erp_changes.c
+        query = select(erp_changes).where(c.shop_code == shop_code).order_by(c.id)
+        if pending:
+            query = query.where(c.export_id.is_(None))
+        frame = self._frame(query)
+        if frame.empty:
+            frame = pd.DataFrame({col.name: pd.Series(dtype=object) for col in erp_changes.c})
+        frame["fields"] = frame["fields"].map(lambda text: json.loads(text or "{}"))
+        return frame
+
+    def erp_customers_by_no(self, numbers: Iterable[str]) -> pd.DataFrame:
+        """The ERP customers with these numbers (canonical columns, ordered by no)."""
+        numbers = sorted(set(numbers))
+        columns = [erp_customers.c[name] for name in ERP_COLUMNS]
+        frames = [
+            self._frame(select(*columns).where(erp_customers.c.no.in_(chunk)))
+            for chunk in _chunks(numbers, 500)
+        ]
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return pd.DataFrame({name: pd.Series(dtype=object) for name in ERP_COLUMNS})
+        frame = pd.concat(frames).sort_values("no").reset_index(drop=True)
+        frame["tax_liable"] = frame["tax_liable"].astype(bool)
+        return frame
+
+    def mark_erp_exported(
+        self,
+        shop_code: str,
+        change_ids: Iterable[int],
+        *,
+        files: Iterable[str],
+        counts: Mapping[str, int],
+    ) -> int:
+        """Move the shop's bookmark past exactly these changes (one transaction); returns the
+        export's id. Changes written meanwhile stay pending, whatever their id."""
+        ids = sorted(int(i) for i in change_ids)
+        with self.engine.begin() as conn:
+            export_id = int(
+                conn.execute(
+                    erp_exports.insert().values(
+                        shop_code=shop_code,
+                        exported_at=iso_now(),
+                        files=json.dumps([str(f) for f in files]),
+                        counts=json.dumps(dict(counts)),
+                    )
+                ).inserted_primary_key[0]
+            )
+            for chunk in _chunks(ids, 500):
+                conn.execute(
+                    erp_changes.update()
+                    .where(
+                        erp_changes.c.shop_code == shop_code,
+                        erp_changes.c.id.in_(chunk),
+                        erp_changes.c.export_id.is_(None),
+                    )
+                    .values(export_id=export_id)
+                )
+        return export_id
+
+    def erp_exports(self, shop_code: str) -> pd.DataFrame:
+        """The shop's hand-over exports, newest first."""
+        return self._frame(
+            select(erp_exports)
+            .where(erp_exports.c.shop_code == shop_code)
+            .order_by(erp_exports.c.id.desc())
         )
 
     # -- runs ------------------------------------------------------------------------------
@@ -1101,6 +1219,60 @@ def iso_now() -> str:
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _record_change(
+    conn: Any,
+    shop_code: str,
+    kind: str,
+    record: str,
+    shopify_id: str = "",
+    fields: Mapping[str, list[Any]] | None = None,
+) -> None:
+    """Log one ERP-side change in the writer's own transaction (it commits with the change)."""
+    conn.execute(
+        erp_changes.insert().values(
+            shop_code=shop_code,
+            kind=kind,
+            record=record,
+            shopify_id=shopify_id or "",
+            fields=json.dumps(dict(fields or {}), sort_keys=True),
+            changed_at=iso_now(),
+        )
+    )
+
+
+def _changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """field -> [old, new] for the fields whose value differs (tax_liable compared as bool)."""
+    changed = {}
+    for name, new in after.items():
+        old = before[name]
+        if name == "tax_liable":
+            old, new = bool(old), bool(new)
+        else:
+            old, new = "" if old is None else str(old), "" if new is None else str(new)
+        if old != new:
+            changed[name] = [old, new]
+    return changed
+
+
+_ORDER_SIDES = ("name", "sell_to_customer_no", "bill_to_customer_no")
+
+
+def _record_order_changes(conn: Any, shop_code: str, rows: list[Mapping[str, Any]]) -> None:
+    """Log the orders that are new or whose sell-to / bill-to changed (a re-read is not)."""
+    c = order_customers.c
+    stored = {
+        row.order_id: tuple(row[1:])
+        for row in conn.execute(
+            select(c.order_id, *[c[k] for k in _ORDER_SIDES]).where(
+                c.shop_code == shop_code, c.order_id.in_([r["order_id"] for r in rows])
+            )
+        )
+    }
+    for row in rows:
+        if stored.get(row["order_id"]) != tuple(row[k] for k in _ORDER_SIDES):
+            _record_change(conn, shop_code, "order", row["order_id"])
 
 
 _ADDRESS_TEXT = tuple(ADDRESS_COLUMNS[4:])  # the address fields (no ids or flags)

@@ -354,6 +354,7 @@ def _plan_imports(
     )
     planned = _empty_import_plan()
     if len(todo):
+        links = {**_recovered_creates(todo, store, config.shop.code, links), **links}
         planned = plan_import(todo, erp, import_context(rules_store, config), links=links)
         planned["mirror"] = True
     frames = [f for f in (planned, pd.DataFrame(held)) if len(f)]
@@ -361,6 +362,24 @@ def _plan_imports(
     order = {sid: i for i, sid in enumerate(customers["shopify_id"])}
     combined = combined.sort_values("shopify_id", key=lambda s: s.map(order), kind="stable")
     return combined.reindex(columns=IMPORT_PLAN_COLUMNS).reset_index(drop=True)
+
+
+def _recovered_creates(
+    todo: ShopifyCustomers, store: Store, shop: str, links: dict[str, str]
+) -> dict[str, str]:
+    """Shopify customers an interrupted run created (its create intent is still open, with
+    the e-mail it sent): Shopify id -> the ERP customer they were created for. They are that
+    customer's, whatever the e-mail matching says (an e-mail list sends its first address)."""
+    intents = store.create_intents(shop, with_emails=True)
+    if not intents:
+        return {}
+    wanted = {email.casefold(): no for no, (_, email) in intents.items() if email}
+    taken = set(links.values())
+    return {
+        sid: wanted[email.casefold()]
+        for sid, email in zip(todo.customers["shopify_id"], todo.customers["email"], strict=True)
+        if email and email.casefold() in wanted and wanted[email.casefold()] not in taken
+    }
 
 
 def _plan_row(sid: str, action: str, reason: str, customer_no: str = "") -> dict[str, Any]:
@@ -442,8 +461,11 @@ def _reference_store(config: ShopConfig) -> Store:
 
 
 def _config_facts(config: ShopConfig) -> dict[str, Any]:
+    """The settings decisions depend on (not where the shop is reached: an emulator's port
+    changes every session)."""
+    shop = {k: v for k, v in asdict(config.shop).items() if k != "url"}
     return {
-        "shop": asdict(config.shop),
+        "shop": shop,
         "templates": {k: asdict(v) for k, v in sorted(config.templates.items())},
         "countries": {k: asdict(v) for k, v in sorted(config.countries.items())},
         "tax_areas": [asdict(t) for t in config.tax_areas],

@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from shopsync.erp_export import ErpExport
 from shopsync.errors import ShopsyncError
 from shopsync.notebook import (
     IMPORT_SETTINGS,
@@ -26,7 +27,7 @@ from shopsync.notebook import (
 )
 from shopsync.sync import SyncResult
 
-__all__ = ["PreviewPanel", "SyncPanel", "ValidationPanel"]
+__all__ = ["ErpExportPanel", "PreviewPanel", "SyncPanel", "ValidationPanel"]
 
 _BOOLEAN_SETTINGS = ("auto_create_unknown_customers", "shopify_can_update_customers")
 
@@ -284,6 +285,40 @@ class SyncPanel:
         with self.output:
             show_table(problems(result), "Failed and skipped records")
         return result
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+class ErpExportPanel:
+    """03: after a sync, a button that hands the imports' ERP changes over (a new file each
+    time; what a click handed over is not handed over again)."""
+
+    def __init__(self, export: Callable[[], ErpExport]) -> None:
+        self._export = export
+        self.button = widgets.Button(description="Hand over to the ERP", icon="download")
+        self.button.on_click(lambda _: self.export())
+        self.status = widgets.HTML(
+            "<p>Writes what the imports created and changed since the last hand-over.</p>"
+        )
+        self.result: ErpExport | None = None
+        self.widget = widgets.VBox([self.button, self.status])
+
+    def export(self) -> ErpExport | None:
+        """Write one hand-over and show its counts and files (or the error, in one line)."""
+        try:
+            self.result = self._export()
+        except ShopsyncError as exc:
+            self.status.value = _error_html(exc)
+            return None
+        files = "".join(f"<li><code>{_escape(str(p))}</code></li>" for p in self.result.files)
+        self.status.value = (
+            f"<p>Hand-over {self.result.export_id}: {_escape(_counts(self.result.counts))}</p>"
+            f"<ul>{files}</ul>"
+        )
+        return self.result
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -24,11 +24,13 @@ def schema_differences(conn) -> list:
     return compare_metadata(MigrationContext.configure(conn), metadata)
 
 
-def make_store_from_before_migrations(url: str, version: str) -> None:
-    """A store as a shopsync of ``meta.schema_version`` 2 or 3 left it: its frozen DDL, a lock,
-    runs, and a Shopify customer linked to ERP customer C1 (where that version keeps links)."""
+def make_store_from_before_migrations(url: str, frozen: str) -> None:
+    """A store as a shopsync from before migrations left it: its frozen DDL (``frozen``:
+    store-schema-2, -3, or -3-erp), a lock, runs, a Shopify customer linked to ERP customer
+    C1 (where that version keeps links) and an ERP change (where it keeps them)."""
+    version = frozen.split("-")[2]
     engine = create_engine(url)
-    ddl = (FROZEN / f"store-schema-{version}.{engine.dialect.name}.sql").read_text("utf-8")
+    ddl = (FROZEN / f"{frozen}.{engine.dialect.name}.sql").read_text("utf-8")
     with engine.begin() as conn:
         for statement in ddl.split(";"):
             body = "\n".join(x for x in statement.splitlines() if not x.startswith("--"))
@@ -46,6 +48,9 @@ def make_store_from_before_migrations(url: str, version: str) -> None:
             insert(conn, "links", shop_code="DEMO", shopify_id="7401", customer_no="C1")
             insert(conn, "watermarks", shop_code="DEMO", stream="customers", run_id=2,
                    value="2026-01-02T00:00:00Z")  # fmt: skip
+        if frozen.endswith("erp"):
+            insert(conn, "erp_changes", id=1, shop_code="DEMO", kind="created", record="C1",
+                   export_id=None)  # fmt: skip
     engine.dispose()
 
 
@@ -92,9 +97,12 @@ def test_a_new_store_is_created_at_the_head_and_reopens_unchanged(db_url):
     assert not again.schema_change.upgraded
 
 
-@pytest.mark.parametrize("version, revision", [("2", "0001"), ("3", "0002")])
-def test_init_upgrades_a_store_made_before_migrations_in_place(db_url, capsys, version, revision):
-    make_store_from_before_migrations(db_url, version)
+@pytest.mark.parametrize(
+    "frozen, revision",
+    [("store-schema-2", "0001"), ("store-schema-3", "0002"), ("store-schema-3-erp", "0002")],
+)
+def test_init_upgrades_a_store_made_before_migrations_in_place(db_url, capsys, frozen, revision):
+    make_store_from_before_migrations(db_url, frozen)
     with pytest.raises(UserInputError, match=rf"revision {revision}.*run `shopsync init --db"):
         open_store(db_url)
 
@@ -110,6 +118,8 @@ def test_init_upgrades_a_store_made_before_migrations_in_place(db_url, capsys, v
         assert schema_differences(conn) == []
         lease = conn.execute(text("SELECT expires_at FROM locks WHERE shop_code = 'DEMO'"))
         assert lease.scalar() == 1180.0  # the old fixed expiry after its last heartbeat
+        changes = conn.execute(text("SELECT record FROM erp_changes")).scalars().all()
+        assert changes == (["C1"] if frozen.endswith("erp") else [])
     assert main(["init", "--db", db_url]) == 0
     assert "upgraded" not in capsys.readouterr().out  # a second init has nothing to do
 

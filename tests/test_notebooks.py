@@ -94,6 +94,7 @@ def runs(tmp_path_factory) -> Runs:
             *("-p", "emulator_plan", "plus"),
             *("-p", "output_dir", str(base / "reports")),
             *("-p", "dry_run", "false"),
+            *("-p", "erp_handover", "true"),
             *("--output-dir", str(out / "scheduled")),
         ],
         cwd=base,
@@ -285,6 +286,8 @@ def test_scheduled_sync_writes_its_report_and_a_scrubbed_output_notebook(runs):
     assert "RUN SUCCEEDED" in book.cells[0].source
     text = _stdout(runs.scheduled)
     assert f"run {run['id']}: succeeded" in text
+    (handover,) = (runs.base / "reports").glob("DEMO-erp-*.xlsx")  # erp_handover true
+    assert "ERP hand-over 1 for shop DEMO: New customers" in text and str(handover) in text
     html = _html(runs.scheduled)
     assert "Failed and skipped records" in html
     assert f"DEMO-{run['id']}.html" in html  # the links to the report files

@@ -66,6 +66,7 @@ def many_customers(directory, count):
     return directory, erp_file
 
 
+@pytest.mark.timeout(1200)  # 2 x 4,000 records, each create looked up exactly first
 def test_ten_percent_faults_of_every_kind_give_the_clean_end_state(tmp_path):
     data, erp_file = many_customers(tmp_path / "data", 2000)
     # creates one by one, so the faults hit thousands of requests (a bulk import needs few)

@@ -217,7 +217,7 @@ class ShopifyClient:
                 return self._attempt(document, variables, operation, expected_cost)
             except _Retry as retry:
                 last = retry
-                if once and not retry.reason.startswith(_NOT_APPLIED):
+                if once and not str(retry).startswith(_NOT_APPLIED):
                     raise WriteOutcomeUnknown(operation, str(retry)) from None
                 if attempt + 1 == self.max_tries:
                     break
