@@ -89,7 +89,7 @@ class ShopLock:
         """Take the lock, or raise ShopLocked naming the run that holds it."""
         try:
             with self.store.engine.begin() as conn:
-                self._take(conn, self.clock())
+                self._take(conn)
         except IntegrityError:
             raise ShopLocked(
                 f"another sync of shop {self.shop_code} started at the same moment"
@@ -102,12 +102,13 @@ class ShopLock:
                 "when it ends"
             ) from None
 
-    def _take(self, conn: Any, now: float) -> None:
+    def _take(self, conn: Any) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"SET LOCAL lock_timeout = '{_WAIT_SECONDS}s'"))
         # write first: two contenders then queue on the row (the file, on SQLite) and the second
-        # reads what the first wrote
+        # reads what the first wrote; the lease is judged when the wait is over
         conn.execute(self._mine(update(locks), holder=False).values(shop_code=self.shop_code))
+        now = self.clock()
         current = conn.execute(select(locks).where(locks.c.shop_code == self.shop_code)).first()
         if current is not None:
             if now < current.expires_at and _alive(current.holder):
