@@ -12,7 +12,7 @@ from shopsync.emulator import Emulator
 from shopsync.erp_io import read_erp_customers
 from shopsync.jobs import preview_import, validate_export
 from shopsync.reasons import explain
-from shopsync.reference import reference_dir
+from shopsync.reference import sample_dir
 from shopsync.reports import write_report
 from shopsync.session import shopify_session
 from shopsync.settings import load_config
@@ -22,7 +22,7 @@ from shopsync.sync import SyncOptions, sync_shop
 
 __all__ = ["SAMPLE_DIR", "format_validation_summary", "run_demo"]
 
-SAMPLE_DIR = reference_dir().parent / "sample"
+SAMPLE_DIR = sample_dir()
 
 
 def run_demo(

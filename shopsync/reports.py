@@ -11,6 +11,7 @@ import pandas as pd
 
 from shopsync.errors import UserInputError
 from shopsync.reasons import explain
+from shopsync.versions import versions_line
 
 __all__ = [
     "FORMULA_PREFIXES",
@@ -116,6 +117,7 @@ def _write_xlsx(
     summary.append([title])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([f"{len(frame)} records"])
+    summary.append([versions_line()])
     summary.append([])
     summary.append(["outcome", "records"])
     for row in summary_counts(frame, outcome_column).itertuples(index=False):
@@ -180,6 +182,7 @@ def _write_html(
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{len(frame)} records.</p>",
+        f'<p class="versions">{html.escape(versions_line())}</p>',
         "<h2>Outcomes</h2>",
         _bar_chart(outcomes),
         outcomes.to_html(index=False, classes="counts", border=0),

@@ -83,3 +83,16 @@ def test_reason_counts_explode_joined_codes():
 def test_unknown_extension_is_a_user_error(tmp_path):
     with pytest.raises(UserInputError, match="unknown report type"):
         write_report(FRAME, tmp_path / "r.pdf", title="t")
+
+
+def test_excel_and_html_reports_state_the_phonenumbers_version(tmp_path):
+    import phonenumbers
+
+    import shopsync
+
+    line = f"verdicts by shopsync {shopsync.__version__}, phonenumbers {phonenumbers.__version__}"
+    write_report(FRAME, tmp_path / "r.xlsx", title="Export eligibility")
+    summary = load_workbook(tmp_path / "r.xlsx")["Summary"]
+    assert line in [row[0] for row in summary.iter_rows(values_only=True)]
+    write_report(FRAME, tmp_path / "r.html", title="Export eligibility")
+    assert line in (tmp_path / "r.html").read_text(encoding="utf-8")
