@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -97,6 +98,14 @@ class _Applier:
         # creates an earlier run sent but never recorded (it was killed in between)
         self.intents = store.create_intents(self.shop)
 
+    @contextmanager
+    def batch(self) -> Iterator[Any]:
+        """One store transaction of the run, fenced: it commits only while this run still
+        holds the shop's lock (LockLost, a stop, otherwise)."""
+        with self.store.transaction() as conn:
+            self.recorder.check_lock(conn)
+            yield conn
+
     def run(self) -> None:
         phases = [("import", self.apply_imports), ("order", self.apply_orders)]
         phases += [("export", self.apply_exports), ("invite", self.send_invites)]
@@ -137,9 +146,11 @@ class _Applier:
         for batch in _batches(self.recorder.progress(rows, "import"), self.batch_size):
             self.recorder.beat()
             try:
-                with self.store.transaction() as conn:
+                with self.batch() as conn:
                     self.save_fetched(batch, conn)
                     done = [self.apply_import_row(row, conn) for row in batch]
+            except StopError:  # the lock was lost: nothing more is written
+                raise
             except (ShopsyncError, SQLAlchemyError):  # rolled back: redo one by one
                 self.apply_import_rows_singly(batch)
                 continue
@@ -150,9 +161,11 @@ class _Applier:
         updated = self.plan.shopify.customers.set_index("shopify_id")["updated_at"]
         for row in batch:
             try:
-                with self.store.transaction() as conn:
+                with self.batch() as conn:
                     self.save_fetched([row], conn)
                     outcome = self.apply_import_row(row, conn)
+            except StopError:
+                raise
             except (ShopsyncError, SQLAlchemyError) as exc:
                 self.recorder.record_import(row, "failed", message=f"{type(exc).__name__}: {exc}")
                 self.recorder.failed_updated_at.append(str(updated.get(row["shopify_id"], "")))
@@ -256,7 +269,7 @@ class _Applier:
         sid = row["shopify_id"]
         customer = self.mirror.loc[sid]
         refreshed = self.push_update(row, customer) if row["changes"] else None
-        with self.store.transaction() as conn:
+        with self.batch() as conn:
             if refreshed is not None:
                 self.store.save_mirror(self.shop, customers_from_nodes([refreshed]), conn=conn)
                 self.store.mark_written(self.shop, sid, refreshed["updatedAt"], conn=conn)
@@ -403,7 +416,7 @@ class _Applier:
             return
         invite = "pending" if recovered and self.settings.send_invites else None
         holders[sid] = no
-        with self.store.transaction() as conn:
+        with self.batch() as conn:
             self.store.save_mirror(self.shop, found, conn=conn)
             self.store.link(self.shop, sid, no, conn=conn)
             if recovered:
@@ -446,7 +459,7 @@ class _Applier:
             "addressesV2": {"nodes": [{"id": address, **_address_node(row)}] if address else []},
         }
         invite = "pending" if self.settings.send_invites else ""
-        with self.store.transaction() as conn:
+        with self.batch() as conn:
             self.store.save_mirror(self.shop, customers_from_nodes([node]), conn=conn)
             self.store.link(self.shop, sid, row["customer_no"], conn=conn)
             self.store.mark_written(

@@ -173,6 +173,11 @@ class RunRecorder:
             return items
         return tqdm(items, desc=f"{self.shop} {label}", total=total, file=sys.stderr, leave=False)
 
+    def check_lock(self, conn: Any) -> None:
+        """The fence, first in each of the run's store transactions (see ShopLock.check)."""
+        if self.lock is not None:
+            self.lock.check(conn)
+
     def beat(self) -> None:
         """Keep the shop's lock alive (a run that stops beating is taken over)."""
         if self.lock is not None:

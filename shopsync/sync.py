@@ -16,6 +16,7 @@ from shopsync.settings import ShopConfig, load_config
 from shopsync.shopify import ShopifyClient
 from shopsync.store import Store, open_store
 from shopsync.sync_plan import PlanOptions, SyncPlan, number_series, plan_sync
+from shopsync.versions import verdict_versions
 
 __all__ = [
     "OUTCOMES",
@@ -102,9 +103,9 @@ def sync_shop(
             plans=_plan_frames(plan),
             plan=plan,
         )
-    store.initialise(config)
-    store.ensure_series(number_series(config), config.shop.customer_no_prefix)
     with ShopLock(store, config.shop.code) as lock:
+        store.initialise(config)
+        store.ensure_series(number_series(config), config.shop.customer_no_prefix)
         if plan is not None:
             plan.check_inputs(config, store)
         store.mark_interrupted(config.shop.code)
@@ -175,9 +176,12 @@ def _watermarks(
 
 
 def _parameters(options: PlanOptions) -> dict[str, Any]:
+    """What the run record keeps of a run's options, and the versions its verdicts come from
+    (phonenumbers' metadata decides which phones are valid)."""
     return {
         "direction": options.direction,
         "customers": list(options.customers),
         "shopify_ids": list(options.shopify_ids),
         "orders": options.orders,
+        "versions": verdict_versions(),
     }

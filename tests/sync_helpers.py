@@ -32,8 +32,11 @@ class FakeClock:
         self.now += max(seconds, 0.0)
 
 
-def sample_store(path: Path, config: ShopConfig, erp_file: Path | None = None) -> Store:
-    store = open_store(f"sqlite:///{path}")
+def sample_store(where: Path | str, config: ShopConfig, erp_file: Path | None = None) -> Store:
+    """A store (a SQLite file path, or any store URL: the ``db_url`` fixture's) initialised
+    for the shop, with the sample ERP customers."""
+    url = where if isinstance(where, str) and "://" in where else f"sqlite:///{where}"
+    store = open_store(url)
     store.initialise(config)
     store.save_erp_customers(read_erp_customers(erp_file or SAMPLE / "erp_customers.csv").customers)
     return store
