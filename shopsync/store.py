@@ -402,7 +402,7 @@ class Store:
             try:
                 return ensure_schema(self.engine, upgrade=upgrade)
             except (OperationalError, IntegrityError, UserInputError) as exc:
-                midway = isinstance(exc, UserInputError) and "not a shopsync" in str(exc)
+                midway = isinstance(exc, UserInputError) and "no schema version" in str(exc)
                 if attempt + 1 == attempts or not (midway or _created_meanwhile(exc)):
                     if isinstance(exc, UserInputError):
                         raise

@@ -90,6 +90,15 @@ def revision_of(conn: Connection) -> str | None:
         version = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar()
     if version in LEGACY_REVISIONS:
         return LEGACY_REVISIONS[version]
+    from shopsync.store import metadata
+
+    ours = sorted(tables & set(metadata.tables))
+    if ours and version is None:
+        raise UserInputError(
+            f"this store has shopsync tables ({', '.join(ours[:3])}...) but no schema "
+            "version: an older shopsync made it; use a new store (--db) and load it again "
+            "(it is not changed)"
+        )
     raise UserInputError(
         "this database holds tables that are not a shopsync store's "
         f"(schema version {version or 'none'}): use an empty database"
