@@ -84,6 +84,8 @@ def test_case_gives_what_the_manifest_expects(case):
     for column, value in zip(fields, expected, strict=True):
         if column and value:
             assert row[column] == value, f"{column}: {case['explanation']}"
+    if case["side"] == "erp" and case["expect_customer_no"]:  # who holds the Shopify customer
+        assert f"ERP customer {case['expect_customer_no']}" in row["message"], case["explanation"]
     if case["side"] == "order" and case["expect_bill_to_customer_no"]:
         assert row["bill_to_customer_no"] == case["expect_bill_to_customer_no"], case["explanation"]
     missing = codes(case["expect_reasons"]) - codes(row["reasons"])
