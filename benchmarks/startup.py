@@ -13,8 +13,8 @@ shopsync checkout to time; default this one), timed from start to exit with
   while the package imported its modules eagerly).
 
 One more process per command lists the heavy modules it loaded. Prints a table and writes
-``benchmarks/startup.json`` (keyed by source folder). ``--source`` an older checkout (a
-``git worktree`` of an earlier commit) times the same commands before a change.
+``benchmarks/startup.json`` (keyed by source folder, ``.`` for this checkout). ``--source`` an
+older checkout (``git archive COMMIT | tar -x -C DIR``) times the same commands before a change.
 """
 
 from __future__ import annotations
@@ -107,7 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     source = args.source.resolve()
     bare = _bare_interpreter(args.runs)
     rows: dict[str, Any] = {}
-    print(f"{source} ({args.runs} runs each; bare interpreter {bare * 1000:.0f} ms)")
+    load = os.getloadavg()[0]
+    print(
+        f"{source} ({args.runs} runs each; bare interpreter {bare * 1000:.0f} ms; "
+        f"load average {load:.2f})"
+    )
     print(f"{'command':<11} {'median ms':>9} {'min ms':>7} {'modules':>7}  heavy modules loaded")
     for command in COMMANDS:
         samples = time_command(command, source, args.runs)
@@ -125,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     if not args.no_save:
         saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-        saved[str(source)] = {
+        key = "." if source == ROOT.parent else str(source)
+        saved[key] = {
             "runs": args.runs,
+            "load_average": round(load, 2),
             "bare_interpreter_ms": round(bare * 1000, 1),
             "python": platform.python_version(),
             "commands": rows,
