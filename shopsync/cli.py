@@ -7,12 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy.exc import DBAPIError
-
 from shopsync import __version__
-from shopsync.emulator.cli import add_emulator_command
 from shopsync.errors import ShopsyncError, UserInputError
-from shopsync.notebook_runs import add_run_notebook_command
+from shopsync.lazy_commands import add_emulator_command, add_run_notebook_command
 
 __all__ = ["build_parser", "main"]
 
@@ -80,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="apply this saved plan (refused when the store or config changed since)",
     )
-    run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _progress_option(run)
     _store_options(run)
     run.set_defaults(handler=_sync)
 
@@ -124,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="standard",
         help="the emulated shop's Shopify plan (its rate limit)",
     )
+    _progress_option(demo)
     demo.set_defaults(handler=_demo)
 
     record = verbs.add_parser(
@@ -149,13 +147,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ShopsyncError as exc:
         print(f"shopsync: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    except DBAPIError as exc:  # the store refused a read or write (read-only, full, broken)
-        reason = " ".join(str(exc.orig).split())
-        print(f"shopsync: error: the store refused the command: {reason}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("shopsync: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not _store_refused(exc):
+            raise
+        # the store refused a read or write (read-only, full, broken)
+        reason = " ".join(str(exc.orig).split())  # type: ignore[attr-defined]
+        print(f"shopsync: error: the store refused the command: {reason}", file=sys.stderr)
+        return 2
+
+
+def _store_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLAlchemy's DBAPIError (looked up only when SQLAlchemy was loaded,
+    so that commands that never touch the store never import it)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.DBAPIError)
+
+
+def _progress_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars on stderr (default: only when stderr is a terminal, not in cron logs)",
+    )
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    """``--progress`` / ``--no-progress`` as given, else bars only on a terminal."""
+    return sys.stderr.isatty() if args.progress is None else bool(args.progress)
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
@@ -326,7 +348,7 @@ def _sync(args: argparse.Namespace) -> int:
         shopify_ids=args.shopify_ids,
         orders=args.orders,
         report_dir=args.reports,
-        progress=not args.no_progress,
+        progress=_progress(args),
         plan=args.plan,
     )
     print(result.summary())
@@ -410,7 +432,9 @@ def _record(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from shopsync.demo import run_demo
 
-    return run_demo(db_url=args.db, report_dir=args.reports, plan=args.plan)
+    return run_demo(
+        db_url=args.db, report_dir=args.reports, plan=args.plan, progress=_progress(args)
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

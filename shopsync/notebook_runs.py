@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from shopsync import lazy_commands
 from shopsync.errors import UserInputError
 from shopsync.notebook import coerce_parameter, looks_secret, refuse_secrets
-from shopsync.shopify.client import TOKEN_ENV
 
 __all__ = [
     "NotebookRun",
@@ -232,42 +232,7 @@ def _add_banner(output: Path, error: str, params: Mapping[str, Any]) -> None:
 
 def add_run_notebook_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``run-notebook`` on an argparse sub-parsers object; returns the new parser."""
-    parser = subparsers.add_parser(
-        "run-notebook",
-        help="run a notebook headless (papermill) into runs/, scrubbed; exit 1 when it failed",
-        description=(
-            "Execute a notebook with papermill into OUTPUT_DIR/<name>-<timestamp>.ipynb, scrub "
-            "secrets from it, add a banner cell with the outcome, and exit 1 when it failed. "
-            "-p values take the type the notebook declares (02134 stays text); secrets are "
-            f"refused as parameters: set {TOKEN_ENV} in the environment."
-        ),
-    )
-    parser.add_argument("notebook", type=Path, help="the notebook (.ipynb)")
-    parser.add_argument(
-        "-p",
-        "--parameter",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a parameter, converted to the type the notebook declares",
-    )
-    parser.add_argument(
-        "-r",
-        "--raw",
-        nargs=2,
-        action="append",
-        default=[],
-        metavar=("NAME", "VALUE"),
-        help="a text parameter, never converted",
-    )
-    parser.add_argument("-f", "--parameters-file", type=Path, help="parameters as a YAML file")
-    parser.add_argument("--output-dir", type=Path, default=Path("runs"), help="default runs/")
-    parser.add_argument("--cwd", type=Path, help="working folder of the kernel (default: here)")
-    parser.add_argument("--kernel", help="kernel name (default: the notebook's)")
-    parser.add_argument("--timeout", type=int, help="seconds per cell (default: none)")
-    parser.set_defaults(handler=run_notebook_command, func=run_notebook_command)
-    return parser
+    return lazy_commands.add_run_notebook_command(subparsers, run_notebook_command)
 
 
 def run_notebook_command(args: argparse.Namespace) -> int:

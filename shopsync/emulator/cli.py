@@ -5,59 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
+
+from shopsync import lazy_commands
 
 from .app import Emulator
-from .cost import PLAN_LIMITS
 from .faults import FaultSpec
 from .server import EmulatorServer, is_loopback
 
-DEFAULT_PORT = 8787
+DEFAULT_PORT = lazy_commands.EMULATOR_PORT
 
 
 def add_emulator_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``emulator`` on an argparse sub-parsers object; returns the new parser."""
-    parser = subparsers.add_parser(
-        "emulator",
-        help="run a local Shopify Admin API (2026-07) emulator",
-        description=(
-            "Serve a local emulation of Shopify's Admin GraphQL API on loopback until Ctrl-C. "
-            "Point the client at http://HOST:PORT with any non-empty access token (or --token)."
-        ),
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0 = any free port)")
-    parser.add_argument(
-        "--data", type=Path, default=None, help="seed directory (customers.jsonl...)"
-    )
-    parser.add_argument("--plan", choices=sorted(PLAN_LIMITS), default="standard")
-    parser.add_argument(
-        "--faults",
-        default=None,
-        help='fault spec, e.g. "500=0.02,429=0.02,drop_after=0.01,slow=0.01" (default: none)',
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the fault stream")
-    parser.add_argument(
-        "--search-delay",
-        type=float,
-        default=0.0,
-        help="seconds before customers(query:) sees a create or update (Shopify's index lags)",
-    )
-    parser.add_argument(
-        "--protected-data",
-        choices=["approved", "denied"],
-        default="approved",
-        help="denied: answer like Shopify to an app without protected customer data access",
-    )
-    parser.add_argument("--token", default=None, help="accept only this access token")
-    parser.add_argument(
-        "--allow-remote",
-        action="store_true",
-        help="allow binding to a non-loopback address (the emulator has no real security)",
-    )
-    parser.add_argument("--verbose", action="store_true", help="log every HTTP request")
-    parser.set_defaults(func=run_emulator_command, handler=run_emulator_command)
-    return parser
+    return lazy_commands.add_emulator_command(subparsers, run_emulator_command)
 
 
 def run_emulator_command(
