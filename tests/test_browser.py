@@ -151,11 +151,12 @@ def test_preview_notebook_runs_in_jupyterlab_and_the_panel_replans(lab):
             expect(button).to_be_visible()
             before = plan.inner_text()
 
-            select = outputs.locator(".widget-dropdown", has_text="mapping type").locator("select")
-            select.select_option("default_customer")
+            # (mapping_type governs order customers only, as in BC: the phone rule re-plans)
+            select = outputs.locator(".widget-dropdown", has_text="phone match").locator("select")
+            select.select_option("bc")
             button.click()
-            expect(plan).to_contain_text("mapping_type = default_customer", timeout=60_000)
-            expect(outputs.locator(".shopsync-plan-table")).to_contain_text("default_customer")
+            expect(plan).to_contain_text("phone_match = bc", timeout=60_000)
+            expect(outputs.locator(".shopsync-plan-table")).to_contain_text("phone")
             assert plan.inner_text() != before
             plan.scroll_into_view_if_needed()
         finally:
