@@ -136,9 +136,12 @@ print(f"plan report: {plan_file}")""",
         "markdown",
         """## Interactive: change the settings, re-plan, link by hand
 
-Shown only in Jupyter. **Preview** re-plans with the settings chosen; pick a customer to
-review, check its candidates, and **Link in the store** writes that link (the only write this
-notebook makes; the ERP customer must be in the store).""",
+Shown only in Jupyter. **Preview** re-plans with the settings chosen (settings the config
+refuses are refused here, with its message); pick a customer to review (by name and e-mail),
+check its candidates (the ERP customer's name and address), and **Link in the store** writes
+that link: the only write this notebook makes. The link lives in the store, so when the store
+lacks the ERP file's customers the panel says so, and the button loads the file into the
+store first (as `shopsync load-erp`).""",
         [],
     ),
     (
@@ -301,21 +304,34 @@ nb.show_chart(nb.outcome_counts(plan), "planned records per outcome")
 nb.show_table(plan.records, "The plan")""",
         [],
     ),
-    ("markdown", "## The sync", []),
+    (
+        "markdown",
+        "## The sync\n\nWith `dry_run` false the sync applies the plan above. In Jupyter, "
+        "the panel's button does it; then run the cells below again (**Run All Below**): "
+        "they show the run the button made, and `fail_on_failed` applies to it.",
+        [],
+    ),
     (
         "code",
         """result = None
+sync_panel = None
 if not dry_run:
     result = job.run(dry_run=False, planned=plan)
 elif nb.has_frontend():
     from shopsync.widgets import SyncPanel
 
-    display(SyncPanel(lambda: job.run(dry_run=False, planned=plan), plan))
+    sync_panel = SyncPanel(job, plan)
+    display(sync_panel)
 else:
     print("dry_run is true: nothing was written (run with dry_run false to sync)")""",
         [],
     ),
-    ("code", 'print(result.summary() if result else "no sync run: dry run")', [CHECK]),
+    (
+        "code",
+        """result = nb.latest_run(result, sync_panel)  # the panel's run, once its button ran one
+print(result.summary() if result else "no sync run: dry run")""",
+        [CHECK],
+    ),
     (
         "code",
         """if result is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ class RunRecorder:
         run_id: int | None,
         *,
         lock: ShopLock | None = None,
-        progress: bool = True,
+        progress: bool | Callable[[Any, str, int | None], Any] = True,
     ):
         self.store = store
         self.shop = shop
@@ -114,6 +115,10 @@ class RunRecorder:
             self.store.log(self.run_id, [{**row, "message": message}])
 
     def progress(self, items: Any, label: str, total: int | None = None) -> Any:
+        """``items``, with a progress bar labelled ``label``; ``progress`` may be a callable
+        (items, label, total) -> iterable that shows it its own way (a notebook panel)."""
+        if callable(self.show_progress):
+            return self.show_progress(items, label, total)
         if not self.show_progress:
             return items
         return tqdm(items, desc=f"{self.shop} {label}", total=total, file=sys.stderr, leave=False)
