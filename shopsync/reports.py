@@ -1,10 +1,20 @@
-"""Report files from result DataFrames: CSV, Excel (sheets per outcome) and self-contained HTML."""
+"""Report files from result DataFrames: CSV, Excel (sheets per outcome) and self-contained HTML.
+
+CSV comes in two styles: ``data`` (the default) keeps every value as it is, for Business
+Central or another tool to read (an E.164 phone stays ``+14255550101``); ``spreadsheet``
+prefixes text a spreadsheet would evaluate (``=``, ``+``, ``-``, ``@``...) with an
+apostrophe, for a CSV that people open in Excel. The Excel file stores text as text (never
+a formula) and needs no prefix.
+"""
 
 from __future__ import annotations
 
 import csv
 import html
 import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +23,9 @@ from shopsync.errors import UserInputError
 from shopsync.reasons import explain
 
 __all__ = [
+    "CSV_STYLES",
     "FORMULA_PREFIXES",
+    "about_rows",
     "neutralise",
     "path_inside",
     "printable",
@@ -24,6 +36,7 @@ __all__ = [
 
 # A spreadsheet evaluates text starting with these; such cells are written as plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_STYLES = ("data", "spreadsheet")
 _EXCEL_SHEET_ROWS = 1_048_575
 # Characters XML (so Excel and HTML) cannot hold; shown as \\xNN instead of failing the report.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -75,6 +88,22 @@ def reason_counts(frame: pd.DataFrame, reason_column: str = "reasons") -> pd.Dat
     )
 
 
+def about_rows(about: Mapping[str, object] | None = None) -> list[tuple[str, str]]:
+    """The header block of a report: ``about`` (run, shop, direction, settings...), then when
+    it was written and the phonenumbers version (phone validity depends on its metadata)."""
+    rows = [(str(k), str(v)) for k, v in (about or {}).items()]
+    rows.append(("written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")))
+    rows.append(("phonenumbers", _phonenumbers_version()))
+    return rows
+
+
+def _phonenumbers_version() -> str:
+    try:
+        return version("phonenumbers")
+    except PackageNotFoundError:  # pragma: no cover - a dependency of shopsync
+        return "not installed"
+
+
 def write_report(
     frame: pd.DataFrame,
     path: str | Path,
@@ -82,29 +111,43 @@ def write_report(
     title: str,
     outcome_column: str = "action",
     reason_column: str = "reasons",
+    about: Mapping[str, object] | None = None,
+    csv_style: str = "data",
 ) -> Path:
     """Write ``frame`` to ``path``; the format follows the extension (.csv, .xlsx, .html).
 
     Every row of ``frame`` appears exactly once in the file (in Excel: once across the
-    outcome sheets).
+    outcome sheets). Excel and HTML open with a header block (``about``, see about_rows);
+    ``csv_style`` is ``data`` (values as they are) or ``spreadsheet`` (formula-like text
+    prefixed with an apostrophe).
     """
     path = Path(path)
     writers = {".csv": _write_csv, ".xlsx": _write_xlsx, ".html": _write_html, ".htm": _write_html}
     writer = writers.get(path.suffix.lower())
     if writer is None:
         raise UserInputError(f"{path}: unknown report type (use .csv, .xlsx or .html)")
+    if csv_style not in CSV_STYLES:
+        raise UserInputError(f"csv_style {csv_style!r}: use {' or '.join(CSV_STYLES)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer(frame, path, title, outcome_column, reason_column)
+    if writer is _write_csv:
+        _write_csv(frame, path, csv_style)
+    else:
+        writer(frame, path, title, outcome_column, reason_column, about_rows(about))
     return path
 
 
-def _write_csv(frame: pd.DataFrame, path: Path, *_: str) -> None:
-    safe = frame.map(neutralise)
-    safe.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+def _write_csv(frame: pd.DataFrame, path: Path, style: str) -> None:
+    data = frame.map(neutralise) if style == "spreadsheet" else frame
+    data.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
 
 
 def _write_xlsx(
-    frame: pd.DataFrame, path: Path, title: str, outcome_column: str, reason_column: str
+    frame: pd.DataFrame,
+    path: Path,
+    title: str,
+    outcome_column: str,
+    reason_column: str,
+    about: list[tuple[str, str]],
 ) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -116,6 +159,10 @@ def _write_xlsx(
     summary.append([title])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([f"{len(frame)} records"])
+    summary.append([])
+    for key, value in about:
+        summary.append([key, str(printable(value))])
+        summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
     summary.append([])
     summary.append(["outcome", "records"])
     for row in summary_counts(frame, outcome_column).itertuples(index=False):
@@ -142,6 +189,7 @@ def _write_xlsx(
                         cell.data_type = "s"  # never a formula
                         cell.quotePrefix = True
             sheet.freeze_panes = "A2"
+            sheet.auto_filter.ref = sheet.dimensions
             _size_columns(sheet, [[c, *chunk[c].astype(str).head(200)] for c in chunk.columns])
     workbook.save(path)
 
@@ -168,7 +216,12 @@ def _size_columns(sheet, columns: list[list[object]]) -> None:  # type: ignore[n
 
 
 def _write_html(
-    frame: pd.DataFrame, path: Path, title: str, outcome_column: str, reason_column: str
+    frame: pd.DataFrame,
+    path: Path,
+    title: str,
+    outcome_column: str,
+    reason_column: str,
+    about: list[tuple[str, str]],
 ) -> None:
     frame, title = frame.map(printable), str(printable(title))
     outcomes = summary_counts(frame, outcome_column)
@@ -180,6 +233,12 @@ def _write_html(
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{len(frame)} records.</p>",
+        '<table class="about">'
+        + "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(printable(v)))}</td></tr>"
+            for k, v in about
+        )
+        + "</table>",
         "<h2>Outcomes</h2>",
         _bar_chart(outcomes),
         outcomes.to_html(index=False, classes="counts", border=0),
