@@ -275,10 +275,13 @@ def _preview_orders(args: argparse.Namespace) -> int:
 
 
 def _validate_export(args: argparse.Namespace) -> int:
+    from shopsync.fixes import with_fixes
     from shopsync.jobs import validate_export
 
     config, store = _config_and_store(args)
-    report = validate_export(config, store, erp_file=_erp_source(args))
+    erp = _erp_source(args)
+    report = validate_export(config, store, erp_file=erp)
+    report = with_fixes(report, erp.customers if erp is not None else store.erp_customers())
     return _report(report, args.out, f"Export eligibility for shop {config.shop.code}", "action")
 
 

@@ -16,8 +16,9 @@ import pandas as pd
 from shopsync.emulator import Emulator
 from shopsync.erp_io import ErpFile, read_erp_customers
 from shopsync.errors import ConfigError, ShopsyncError, UserInputError
+from shopsync.fixes import FIX_COLUMNS, with_fixes
 from shopsync.jobs import preview_import, preview_orders, validate_export
-from shopsync.reasons import explain, split_codes
+from shopsync.reasons import split_codes
 from shopsync.reference import reference_dir
 from shopsync.reports import path_inside, write_report
 from shopsync.session import shopify_session
@@ -637,8 +638,12 @@ def link_manually(
 def validation_report(
     config: ShopConfig, store: Store, erp_file: str | Path | None = None
 ) -> pd.DataFrame:
-    """The eligibility report of the ERP customers (a file, else the store's)."""
-    return validate_export(config, store, erp_file=erp_file or None)
+    """The eligibility report of the ERP customers (a file, else the store's), with the ERP
+    values each reason is about and the reasons in words; the rows to fix first."""
+    if erp_file:
+        erp = read_erp_customers(erp_file)
+        return with_fixes(validate_export(config, store, erp_file=erp), erp.customers)
+    return with_fixes(validate_export(config, store), store.erp_customers())
 
 
 def filter_validation(report: pd.DataFrame, reason: str = "", country: str = "") -> pd.DataFrame:
@@ -652,23 +657,12 @@ def filter_validation(report: pd.DataFrame, reason: str = "", country: str = "")
 
 
 def validation_fixes(report: pd.DataFrame) -> pd.DataFrame:
-    """The ineligible customers, with each reason in words: what to fix in the ERP."""
+    """The ineligible customers: the ERP values to fix and each reason in words."""
+    if "values to fix" not in report:
+        report = with_fixes(report, pd.DataFrame(columns=["no"]))
     ineligible = report[~report["eligible"].astype(bool)]
-    rows = []
-    for record in ineligible.to_dict("records"):
-        codes = split_codes(record["reasons"] or "")
-        rows.append(
-            {
-                "customer_no": record["customer_no"],
-                "country_code": record["country_code"],
-                "email": record["email"],
-                "reasons": record["reasons"],
-                "what to fix": " ".join(explain(code) for code in codes),
-                "details": record["details"],
-            }
-        )
-    columns = ["customer_no", "country_code", "email", "reasons", "what to fix", "details"]
-    return pd.DataFrame(rows, columns=columns)
+    columns = ["customer_no", "country_code", "reasons", *FIX_COLUMNS, "details"]
+    return ineligible[columns].reset_index(drop=True)
 
 
 def reason_counts_text(report: pd.DataFrame) -> str:

@@ -186,3 +186,55 @@ def test_two_stores_run_1_never_overwrite_each_others_reports(tmp_path):
     for found in written:
         assert re.fullmatch(r"DEMO-1-\d{8}T\d{6}Z\.csv", found["csv"].name)
     assert sorted(pd.read_csv(p)["record"][0] for p in reports.glob("*.csv")) == ["C-a", "C-b"]
+
+
+def test_what_to_fix_names_the_erp_value_and_the_rows_to_fix_come_first(tmp_path):
+    """A PHONE_INVALID row shows the phone the ERP holds (the report's phone, what would be
+    sent, is blank), in words; ineligible rows first, then eligible ones with a warning."""
+    from shopsync.erp_io import read_erp_customers
+    from shopsync.notebook import open_shop, validation_fixes, validation_report
+    from tests.tests_paths import SAMPLE
+
+    config, store = open_shop(SAMPLE / "shop.toml", f"sqlite:///{tmp_path / 's.db'}")
+    report = validation_report(config, store, SAMPLE / "erp_customers.csv")
+    erp = read_erp_customers(SAMPLE / "erp_customers.csv").customers.set_index("no")
+    rows = report.set_index("customer_no")
+    invalid = rows[rows["reasons"] == "PHONE_INVALID"].iloc[0]
+    assert invalid["phone"] == ""  # nothing would be sent...
+    no = invalid.name
+    assert invalid["values to fix"] == f'phone "{erp.at[no, "phone"]}"'  # ...the ERP's value
+    assert invalid["what to fix"] == "The phone number is not a dialable number."
+    county = rows[rows["reasons"].str.contains("COUNTY_TOO_LONG")].iloc[0]
+    assert county["values to fix"] == f'county "{erp.at[county.name, "county"]}"'
+    assert rows.loc[rows["reasons"] == "EMAIL_MISSING", "values to fix"].iloc[0] == "e-mail (blank)"
+    assert (
+        rows.loc[rows["reasons"] == "COUNTRY_UNKNOWN", "values to fix"]
+        .iloc[0]
+        .startswith('country "')
+    )
+    # the rows to fix first: ineligible, then eligible with a reason, then the rest
+    rank = [
+        0 if not e else 1 if r else 2
+        for e, r in zip(report["eligible"], report["reasons"], strict=True)
+    ]
+    assert rank == sorted(rank) and rank[0] == 0 and 1 in rank and 2 in rank
+    fixes = validation_fixes(report)
+    assert list(fixes.columns[3:5]) == ["values to fix", "what to fix"]
+    assert len(fixes) == int((~report["eligible"]).sum())
+
+
+def test_the_validate_command_writes_the_values_to_fix(tmp_path):
+    from shopsync.cli import main
+    from tests.tests_paths import SAMPLE
+
+    out = tmp_path / "v.csv"
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    args = ["validate-export", "--config", str(SAMPLE / "shop.toml"), "--db", db]
+    assert main([*args, "--erp", str(SAMPLE / "erp_customers.csv"), "--out", str(out)]) == 0
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert (
+        frame.loc[frame["reasons"] == "PHONE_INVALID", "values to fix"]
+        .str.startswith('phone "')
+        .all()
+    )
+    assert frame["eligible"].iloc[0] == "False"
