@@ -167,7 +167,9 @@ the ineligible customers with the fix in words, filters by reason and country, a
 report as CSV, Excel or HTML. Nothing is sent to Shopify.
 
 Parameters that matter: `config`, `erp` (a file, or `""` for the store's customers),
-`reason` and `country` (filters, `""` = all), `export_formats` and `output_dir`.""",
+`reason` and `country` (filters, `""` = all), `export_formats`, `csv_style` (`data`: the
+values as they are, for Business Central or another tool; `spreadsheet`: text starting with
+`=`, `+`, `-` or `@` gets an apostrophe, for Excel) and `output_dir`.""",
         [],
     ),
     (
@@ -178,6 +180,7 @@ erp: str = "data/sample/erp_customers.csv"  # ERP customers file (CSV or Excel);
 reason: str = ""  # only customers with this reason code (e.g. EMAIL_INVALID); empty: all
 country: str = ""  # only customers of this ISO country (quote NO in YAML); empty: all
 export_formats: str = "csv,xlsx,html"  # report formats to write, comma separated
+csv_style: str = "data"  # data: values as they are (for BC, tools) | spreadsheet: =+-@ escaped
 output_dir: str = "reports"  # folder of the reports""",
         ["parameters"],
     ),
@@ -209,7 +212,7 @@ nb.show_table(nb.validation_fixes(selected), "Ineligible customers and what to f
         "code",
         """parts = [f"{shop_config.shop.code}-export-validation", reason, country]
 stem = "-".join(part for part in parts if part)
-for path in nb.export_reports(selected, output_dir, stem, export_formats):
+for path in nb.export_reports(selected, output_dir, stem, export_formats, csv_style):
     print(f"report: {path}")""",
         [],
     ),

@@ -208,6 +208,13 @@ def _job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--erp", type=Path, help="ERP customers file (default: the store's)")
     _sheet_option(parser)
     parser.add_argument("--out", type=Path, required=True, help="report file: .csv, .xlsx or .html")
+    parser.add_argument(
+        "--csv-style",
+        choices=["data", "spreadsheet"],
+        default="data",
+        help="a .csv as data (values as they are; default) or for a spreadsheet (formula-like "
+        "text prefixed with ')",
+    )
     _store_options(parser)
 
 
@@ -262,7 +269,9 @@ def _preview_import(args: argparse.Namespace) -> int:
     config, store = _config_and_store(args)
     shopify = _shopify_source(args, config)
     plan = preview_import(config, store, erp_file=_erp_source(args), shopify=shopify)
-    return _report(plan, args.out, f"Import plan for shop {config.shop.code}", "action")
+    return _report(
+        plan, args.out, f"Import plan for shop {config.shop.code}", "action", args.csv_style
+    )
 
 
 def _preview_orders(args: argparse.Namespace) -> int:
@@ -271,7 +280,9 @@ def _preview_orders(args: argparse.Namespace) -> int:
     config, store = _config_and_store(args)
     shopify = _shopify_source(args, config)
     plan = preview_orders(config, store, args.orders, erp_file=_erp_source(args), shopify=shopify)
-    return _report(plan, args.out, f"Order customers for shop {config.shop.code}", "rule")
+    return _report(
+        plan, args.out, f"Order customers for shop {config.shop.code}", "rule", args.csv_style
+    )
 
 
 def _validate_export(args: argparse.Namespace) -> int:
@@ -282,7 +293,13 @@ def _validate_export(args: argparse.Namespace) -> int:
     erp = _erp_source(args)
     report = validate_export(config, store, erp_file=erp)
     report = with_fixes(report, erp.customers if erp is not None else store.erp_customers())
-    return _report(report, args.out, f"Export eligibility for shop {config.shop.code}", "action")
+    return _report(
+        report,
+        args.out,
+        f"Export eligibility for shop {config.shop.code}",
+        "action",
+        args.csv_style,
+    )
 
 
 def _config_and_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -295,10 +312,10 @@ def _config_and_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return config, store
 
 
-def _report(frame, out: Path, title: str, outcome_column: str) -> int:  # type: ignore[no-untyped-def]
+def _report(frame, out: Path, title: str, outcome_column: str, csv_style: str = "data") -> int:  # type: ignore[no-untyped-def]
     from shopsync.reports import summary_counts, write_report
 
-    path = write_report(frame, out, title=title, outcome_column=outcome_column)
+    path = write_report(frame, out, title=title, outcome_column=outcome_column, csv_style=csv_style)
     counts = summary_counts(frame, outcome_column)
     print(f"{title}: {len(frame)} records")
     for outcome, records in counts.itertuples(index=False):

@@ -685,16 +685,25 @@ def reason_counts(report: pd.DataFrame) -> dict[str, int]:
 
 
 def export_reports(
-    frame: pd.DataFrame, output_dir: str | Path, stem: str, formats: str = "csv,xlsx,html"
+    frame: pd.DataFrame,
+    output_dir: str | Path,
+    stem: str,
+    formats: str = "csv,xlsx,html",
+    csv_style: str = "data",
 ) -> list[Path]:
-    """Write ``frame`` as ``output_dir/stem.<format>`` for each format; returns the paths."""
+    """Write ``frame`` as ``output_dir/stem.<format>`` for each format; returns the paths.
+    ``csv_style``: ``data`` (values as they are) or ``spreadsheet`` (see write_report)."""
     paths = []
     for fmt in (f.strip().lower() for f in formats.split(",") if f.strip()):
         if fmt not in ("csv", "xlsx", "html"):
             raise UserInputError(f"export format {fmt!r}: use csv, xlsx or html")
         paths.append(
             write_report(
-                frame, path_inside(output_dir, f"{stem}.{fmt}"), title=stem, outcome_column="action"
+                frame,
+                path_inside(output_dir, f"{stem}.{fmt}"),
+                title=stem,
+                outcome_column="action",
+                csv_style=csv_style,
             )
         )
     return paths

@@ -238,3 +238,10 @@ def test_the_validate_command_writes_the_values_to_fix(tmp_path):
         .all()
     )
     assert frame["eligible"].iloc[0] == "False"
+    phones = frame.loc[frame["phone"] != "", "phone"]
+    assert phones.str.startswith("+").all()  # E.164, as Business Central reads it back
+    sheet = tmp_path / "v-sheet.csv"
+    style = ["--csv-style", "spreadsheet", "--out", str(sheet)]
+    assert main([*args, "--erp", str(SAMPLE / "erp_customers.csv"), *style]) == 0
+    safe = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    assert safe.loc[safe["phone"] != "", "phone"].str.startswith("'+").all()
