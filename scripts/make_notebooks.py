@@ -45,7 +45,7 @@ the same settings and re-plans.""",
     (
         "code",
         """config: str = "data/sample/shop.toml"  # shop TOML file (settings, templates, countries)
-db: str = "sqlite:///data/notebooks.db"  # store URL; empty: SHOPSYNC_DB or data/shopsync.db
+db: str = ""  # store URL; empty: SHOPSYNC_DB, else data/shopsync.db (as the command line)
 erp: str = "data/sample/erp_customers.csv"  # ERP customers file (CSV or Excel); empty: the store's
 shopify: str = "emulator"  # emulator | live | store (the mirror) | a customers JSONL file
 emulator_data: str = "data/sample"  # seed folder of the in-process emulator
@@ -89,7 +89,7 @@ preview = nb.ImportPreview(
 )
 print(
     f"shop {shop_config.shop.code}: {len(shopify_customers.customers)} Shopify customers "
-    f"({shopify}); ERP customers from {erp or 'the store'}"
+    f"({shopify}); ERP customers from {erp or 'the store'}; {store!r}"
 )""",
         [],
     ),
@@ -175,12 +175,12 @@ values as they are, for Business Central or another tool; `spreadsheet`: text st
     (
         "code",
         """config: str = "data/sample/shop.toml"  # shop TOML file (settings, templates, countries)
-db: str = "sqlite:///data/notebooks.db"  # store URL; empty: SHOPSYNC_DB or data/shopsync.db
+db: str = ""  # store URL; empty: SHOPSYNC_DB, else data/shopsync.db (as the command line)
 erp: str = "data/sample/erp_customers.csv"  # ERP customers file (CSV or Excel); empty: the store's
 reason: str = ""  # only customers with this reason code (e.g. EMAIL_INVALID); empty: all
 country: str = ""  # only customers of this ISO country (quote NO in YAML); empty: all
 export_formats: str = "csv,xlsx,html"  # report formats to write, comma separated
-csv_style: str = "data"  # data: values as they are (for BC, tools) | spreadsheet: =+-@ escaped
+csv_style: str = "data"  # data: values as they are, for BC | spreadsheet: formulas escaped
 output_dir: str = "reports"  # folder of the reports""",
         ["parameters"],
     ),
@@ -189,7 +189,7 @@ output_dir: str = "reports"  # folder of the reports""",
         "code",
         """shop_config, store = nb.open_shop(config, db)
 report = nb.validation_report(shop_config, store, erp)
-print(f"shop {shop_config.shop.code}: ERP customers from {erp or 'the store'}")""",
+print(f"shop {shop_config.shop.code}: ERP customers from {erp or 'the store'}; {store!r}")""",
         [],
     ),
     ("markdown", "## Counts per reason", []),
@@ -260,7 +260,7 @@ token is read from `SHOPIFY_ACCESS_TOKEN`, never a parameter), `direction`, `dry
     (
         "code",
         """config: str = "data/sample/shop.toml"  # shop TOML file (settings, templates, countries)
-db: str = "sqlite:///data/notebooks.db"  # store URL; empty: SHOPSYNC_DB or data/shopsync.db
+db: str = ""  # store URL; empty: SHOPSYNC_DB, else data/shopsync.db (as the command line)
 erp_file: str = "data/sample/erp_customers.csv"  # ERP file loaded into the store first
 shopify: str = "emulator"  # emulator (in-process) | live (the config's url)
 emulator_data: str = "data/sample"  # seed folder of the in-process emulator
@@ -279,6 +279,7 @@ erp_handover: bool = False  # after a real sync, write output_dir/<shop>-erp-<ti
     (
         "code",
         """shop_config, store = nb.open_shop(config, db)
+print(f"shop {shop_config.shop.code}; {store!r}")
 if erp_file:
     print(f"{erp_file} -> store: {nb.load_erp_into_store(store, erp_file)}")
 job = nb.SyncJob(
@@ -338,6 +339,7 @@ print(result.summary() if result else "no sync run: dry run")""",
     (
         "code",
         """if result is not None:
+    nb.show_summary(result, shop_config.shop.code)  # the line a scheduled run logs
     display(HTML(nb.banner_html(result)))
     nb.show_chart(nb.outcome_counts(result), "records per outcome")
     nb.show_table(nb.problems(result), "Failed and skipped records")

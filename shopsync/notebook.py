@@ -39,8 +39,10 @@ from shopsync.store import Store, open_store
 from shopsync.sync import SyncResult, sync
 
 __all__ = [
+    "HEADLESS_ROWS",
     "IMPORT_SETTINGS",
     "SECRET_WORDS",
+    "SUMMARY_MIME",
     "ImportPlan",
     "ImportPreview",
     "RunFailed",
@@ -70,11 +72,19 @@ __all__ = [
     "setting_overrides",
     "setup",
     "show_chart",
+    "show_summary",
     "show_table",
+    "summary_line",
     "text_list",
     "validation_fixes",
     "validation_report",
 ]
+
+# The output a notebook's run summary carries, for shopsync run-notebook to log.
+SUMMARY_MIME = "application/vnd.shopsync.summary+json"
+
+# Rows a table shows without a frontend (papermill): the report files hold them all.
+HEADLESS_ROWS = 20
 
 # A parameter whose name holds one of these is refused: secrets never enter a notebook.
 SECRET_WORDS = ("token", "secret", "password", "passwd", "key", "credential")
@@ -253,7 +263,7 @@ def setup(itables: bool = True) -> None:
     here = Path.cwd()
     if here.name == "notebooks" and (here.parent / "data").is_dir():
         os.chdir(here.parent)
-    if itables and _in_kernel():
+    if itables and has_frontend():  # under papermill the tables stay plain and short
         try:
             from itables import init_notebook_mode
         except ImportError:
@@ -295,14 +305,32 @@ def _display(*objects: Any) -> None:
     display(*objects)
 
 
-def show_table(frame: pd.DataFrame, caption: str = "", *, interactive_from: int = 15) -> None:
-    """Display a table: sortable and filterable (itables) when it is long, plain otherwise."""
+def show_table(
+    frame: pd.DataFrame,
+    caption: str = "",
+    *,
+    interactive_from: int = 15,
+    headless_rows: int = HEADLESS_ROWS,
+) -> None:
+    """Display a table: sortable and filterable (itables) when it is long and someone can
+    click; without a frontend (papermill) its first ``headless_rows`` rows only, so that a
+    scheduled run's output notebook stays small (the report files hold every row)."""
     if caption:
         _display(_html(f"<h4>{html.escape(caption)} ({len(frame)})</h4>"))
     if frame.empty:
         _display(_html("<p><em>none</em></p>"))
         return
-    if len(frame) >= interactive_from and _in_kernel():
+    if not has_frontend():
+        _display(frame.head(headless_rows))
+        if len(frame) > headless_rows:
+            _display(
+                _html(
+                    f"<p><em>the first {headless_rows} of {len(frame)} rows; the report "
+                    "files hold them all</em></p>"
+                )
+            )
+        return
+    if len(frame) >= interactive_from:
         try:
             from itables import show
         except ImportError:
@@ -822,6 +850,25 @@ def latest_run(result: SyncResult | None, panel: Any = None) -> SyncResult | Non
     else ``result`` (the parameters' run, or None after a dry run only)."""
     ran = getattr(panel, "result", None)
     return ran if ran is not None else result
+
+
+def summary_line(result: SyncResult, shop: str) -> str:
+    """One line of a run: status, the counts, and why it stopped (what a scheduler logs)."""
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v) or "no records"
+    name = "dry run" if result.run_id is None else f"run {result.run_id}"
+    line = f"{name} of shop {shop}: {result.status}; {counts}"
+    return line + (f"; stopped: {result.aborted}" if result.aborted else "")
+
+
+def show_summary(result: SyncResult, shop: str) -> None:
+    """Display the run's summary line, marked for the scheduled-run runner to pick up."""
+    line = summary_line(result, shop)
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover
+        print(line)
+        return
+    display({"text/plain": line, SUMMARY_MIME: {"summary": line}}, raw=True)
 
 
 def raise_if_failed(result: SyncResult) -> None:

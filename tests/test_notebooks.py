@@ -284,6 +284,16 @@ def test_scheduled_sync_writes_its_report_and_a_scrubbed_output_notebook(runs):
     book = nbformat.read(str(runs.scheduled), as_version=4)
     assert "shopsync-banner" in book.cells[0].metadata["tags"]
     assert "RUN SUCCEEDED" in book.cells[0].source
+    # the one line a scheduler logs: the counts, not only "succeeded"
+    counts = json.loads(run["counts"])
+    said = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    assert said.split(", ")[0] in process.stdout
+    line = f"03-sync.ipynb: succeeded (run {run['id']} of shop DEMO: succeeded; "
+    assert line in process.stdout
+    assert f"run {run['id']} of shop DEMO: succeeded; " in book.cells[0].source
+    # the output notebook stays small: the report files hold the tables' rows
+    assert runs.scheduled.stat().st_size < 200_000, runs.scheduled.stat().st_size
+    assert "the report files hold them all" in _html(runs.scheduled)
     text = _stdout(runs.scheduled)
     assert f"run {run['id']}: succeeded" in text
     (handover,) = (runs.base / "reports").glob("DEMO-erp-*.xlsx")  # erp_handover true
