@@ -237,6 +237,7 @@ def _load_erp(args: argparse.Namespace) -> int:
 
     erp = read_erp_customers(args.file, encoding=args.encoding, sheet=args.sheet)
     store = open_store(args.db)
+    print(f"store: {_shown_url(args.db)}")
     counts = store.save_erp_customers(erp.customers, erp.columns)
     print(
         f"{args.file}: {len(erp.customers)} customer(s): "
@@ -303,13 +304,48 @@ def _validate_export(args: argparse.Namespace) -> int:
 
 
 def _config_and_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The config and the store of a preview; without a store yet, an in-memory one seeded
+    from the config (a preview on files never creates a store file)."""
     from shopsync.settings import load_config
     from shopsync.store import open_store
 
     config = load_config(args.config)
-    store = open_store(args.db)
+    store = _existing_store(args.db)
+    if store is None:
+        store = open_store("sqlite://")
     store.initialise(config)
     return config, store
+
+
+def _shown_url(url: str | None) -> str:
+    """The store URL a command uses (the default resolved), its password hidden."""
+    from sqlalchemy.engine import make_url
+
+    from shopsync.store import resolve_db_url
+
+    return make_url(resolve_db_url(url)).render_as_string(hide_password=True)
+
+
+def _existing_store(url: str | None):  # type: ignore[no-untyped-def]
+    """The store at ``url`` (default $SHOPSYNC_DB, else data/shopsync.db) if it exists, else
+    None: a read-only command never creates a store file. Prints which store it is."""
+    from sqlalchemy.engine import make_url
+
+    from shopsync.store import open_store, resolve_db_url
+
+    resolved = resolve_db_url(url)
+    try:
+        parsed = make_url(resolved)
+    except Exception:  # open_store says what is wrong with it
+        return open_store(resolved)
+    shown = _shown_url(resolved)
+    database = parsed.database or ""
+    on_file = parsed.drivername.startswith("sqlite") and database not in ("", ":memory:")
+    if on_file and parsed.query.get("uri") != "true" and not Path(database).is_file():
+        print(f"store: {shown} (none yet: not created by this command)")
+        return None
+    print(f"store: {shown}")
+    return open_store(resolved)
 
 
 def _report(frame, out: Path, title: str, outcome_column: str, csv_style: str = "data") -> int:  # type: ignore[no-untyped-def]
@@ -344,6 +380,7 @@ def _sync(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         plan=args.plan,
     )
+    print(f"store: {_shown_url(args.db)}")
     print(result.summary())
     if args.dry_run:
         if args.plan_out:
@@ -385,9 +422,11 @@ def _export_erp(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from shopsync.store import open_store
-
-    runs = open_store(args.db).runs(args.shop)
+    store = _existing_store(args.db)
+    if store is None:
+        print("no runs yet")
+        return 0
+    runs = store.runs(args.shop)
     if runs.empty:
         print("no runs yet")
         return 0
@@ -397,10 +436,8 @@ def _runs(args: argparse.Namespace) -> int:
 
 
 def _log(args: argparse.Namespace) -> int:
-    from shopsync.store import open_store
-
-    store = open_store(args.db)
-    run = store.run(args.run_id)
+    store = _existing_store(args.db)
+    run = store.run(args.run_id) if store is not None else None
     if run is None:
         raise UserInputError(f"no run {args.run_id} in the store")
     print(f"run {run['id']} of shop {run['shop_code']}: {run['status']}, {run['counts']}")
