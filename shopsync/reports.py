@@ -25,6 +25,7 @@ from shopsync.reasons import explain
 __all__ = [
     "CSV_STYLES",
     "FORMULA_PREFIXES",
+    "PROBLEM_OUTCOMES",
     "about_rows",
     "neutralise",
     "path_inside",
@@ -37,6 +38,8 @@ __all__ = [
 # A spreadsheet evaluates text starting with these; such cells are written as plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_STYLES = ("data", "spreadsheet")
+# Outcomes (and plan actions) that need someone's attention: listed first in HTML reports.
+PROBLEM_OUTCOMES = ("failed", "skipped", "skip")
 _EXCEL_SHEET_ROWS = 1_048_575
 # Characters XML (so Excel and HTML) cannot hold; shown as \\xNN instead of failing the report.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -226,28 +229,52 @@ def _write_html(
     frame, title = frame.map(printable), str(printable(title))
     outcomes = summary_counts(frame, outcome_column)
     reasons = reason_counts(frame, reason_column)
+    groups = sorted(
+        ((str(outcome), part) for outcome, part in frame.groupby(outcome_column, sort=True)),
+        key=lambda item: (item[0] not in PROBLEM_OUTCOMES, item[0]),
+    )
+    contents = [("outcomes", "Outcomes")]
+    if not reasons.empty:
+        contents.append(("reasons", "Reasons"))
+    contents += [
+        (f"records-{n}", f"{outcome} ({len(part)})") for n, (outcome, part) in enumerate(groups)
+    ]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{len(frame)} records.</p>",
+        '<nav><ul class="contents">'
+        + "".join(f'<li><a href="#{k}">{html.escape(v)}</a></li>' for k, v in contents)
+        + "</ul></nav>",
         '<table class="about">'
         + "".join(
             f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(printable(v)))}</td></tr>"
             for k, v in about
         )
         + "</table>",
-        "<h2>Outcomes</h2>",
+        '<h2 id="outcomes">Outcomes</h2>',
         _bar_chart(outcomes),
         outcomes.to_html(index=False, classes="counts", border=0),
     ]
     if not reasons.empty:
-        parts += ["<h2>Reasons</h2>", reasons.to_html(index=False, classes="counts", border=0)]
-    for outcome, part in frame.groupby(outcome_column, sort=True):
-        parts.append(f"<h2>{html.escape(str(outcome))} ({len(part)})</h2>")
-        parts.append(part.to_html(index=False, classes="records", border=0, na_rep=""))
+        parts += [
+            '<h2 id="reasons">Reasons</h2>',
+            reasons.to_html(index=False, classes="counts", border=0),
+        ]
+    for number, (outcome, part) in enumerate(groups):
+        table_id = f"table-{number}"
+        parts.append(f'<h2 id="records-{number}">{html.escape(outcome)} ({len(part)})</h2>')
+        parts.append(
+            f'<input type="search" class="filter" data-table="{table_id}" '
+            f'placeholder="filter these rows" aria-label="filter the {html.escape(outcome)} rows">'
+        )
+        table = part.to_html(index=False, classes="records", border=0, na_rep="", table_id=table_id)
+        parts.append(f'<div class="scroll">{table}</div>')
+    parts.append(f"<script>{_SCRIPT}</script>")
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
 
@@ -272,7 +299,8 @@ def _bar_chart(counts: pd.DataFrame) -> str:
     total_width = label_width + width + 80
     return (
         f'<svg role="img" aria-label="records per outcome" width="{total_width}" '
-        f'height="{height}" xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>'
+        f'height="{height}" viewBox="0 0 {total_width} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>'
     )
 
 
@@ -281,6 +309,48 @@ body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
 th { background: #f3f3f3; position: sticky; top: 0; }
+table.records th { cursor: pointer; }
+table.records th[data-sort="asc"]::after { content: " \\25B2"; }
+table.records th[data-sort="desc"]::after { content: " \\25BC"; }
+.scroll { overflow-x: auto; max-width: 100%; }
+input.filter { margin-top: 0.5em; padding: 4px 8px; width: 20em; max-width: 100%; }
+svg { max-width: 100%; height: auto; }
 svg text { font-size: 13px; }
 .bar { fill: #4a7bd0; }
+@media (max-width: 600px) { body { margin: 0.5em; } td, th { padding: 3px 4px; } }
+"""
+
+# Filter and sort the record tables in the page itself (no library, nothing fetched).
+_SCRIPT = """
+document.querySelectorAll("input.filter").forEach(function (box) {
+  var table = document.getElementById(box.dataset.table);
+  box.addEventListener("input", function () {
+    var words = box.value.toLowerCase();
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      row.hidden = words !== "" && row.textContent.toLowerCase().indexOf(words) < 0;
+    });
+  });
+});
+document.querySelectorAll("table.records").forEach(function (table) {
+  var heads = table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(heads, function (head, column) {
+    head.tabIndex = 0;
+    head.title = "sort by this column";
+    function sort() {
+      var up = head.dataset.sort !== "asc";
+      Array.prototype.forEach.call(heads, function (other) { delete other.dataset.sort; });
+      head.dataset.sort = up ? "asc" : "desc";
+      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[column].textContent, y = b.cells[column].textContent;
+        var numbers = x !== "" && y !== "" && !isNaN(x) && !isNaN(y);
+        var order = numbers ? x - y : x.localeCompare(y);
+        return up ? order : -order;
+      });
+      rows.forEach(function (row) { table.tBodies[0].appendChild(row); });
+    }
+    head.addEventListener("click", sort);
+    head.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
+  });
+});
 """

@@ -245,3 +245,47 @@ def test_the_validate_command_writes_the_values_to_fix(tmp_path):
     assert main([*args, "--erp", str(SAMPLE / "erp_customers.csv"), *style]) == 0
     safe = pd.read_csv(sheet, dtype=str, keep_default_na=False)
     assert safe.loc[safe["phone"] != "", "phone"].str.startswith("'+").all()
+
+
+def test_html_lists_problems_first_with_contents_filters_and_sorting(tmp_path):
+    """Self-contained (nothing fetched), a table of contents, the failed and skipped records
+    first, each records table with a filter box and sortable headers, readable on a phone."""
+    import shutil
+    import subprocess
+
+    frame = pd.DataFrame(
+        {
+            "outcome": ["created", "failed", "skipped", "created", "updated"],
+            "record": ["1", "2", "3", "10", "4"],
+            "reason": ["", "SHOPIFY_ERROR", "NO_ADDRESS", "", ""],
+        }
+    )
+    text = write_report(
+        frame, tmp_path / "r.html", title="Run", outcome_column="outcome", reason_column="reason"
+    ).read_text()
+    contents = re.search(r'<ul class="contents">(.*?)</ul>', text).group(1)
+    entries = re.findall(r'<a href="#([\w-]+)">([^<]+)</a>', contents)
+    assert [label for _, label in entries] == [
+        "Outcomes",
+        "Reasons",
+        "failed (1)",
+        "skipped (1)",
+        "created (2)",
+        "updated (1)",
+    ]
+    for anchor, _ in entries:
+        assert f'id="{anchor}"' in text
+    headings = re.findall(r'<h2 id="records-\d+">(\w+)', text)
+    assert headings == ["failed", "skipped", "created", "updated"]
+    tables = re.findall(r'<table[^>]*id="(table-\d+)"', text)
+    boxes = re.findall(r'<input type="search" class="filter" data-table="(table-\d+)"', text)
+    assert tables == boxes and len(tables) == 4
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in text
+    assert 'class="scroll"' in text and "@media (max-width: 600px)" in text
+    assert "src=" not in text and "https://" not in text and "<link" not in text
+    script = re.search(r"<script>(.*?)</script>", text, re.S).group(1)
+    assert "addEventListener" in script and "localeCompare" in script
+    node = shutil.which("node")
+    if node:  # the script is valid JavaScript
+        (tmp_path / "s.js").write_text(script)
+        subprocess.run([node, "--check", str(tmp_path / "s.js")], check=True)
