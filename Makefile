@@ -3,20 +3,27 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint format lab bench emulator clean
+LOCK   := requirements.lock
+
+.PHONY: demo test lint format lab bench emulator clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# One stamp per install flavour; re-installs when pyproject.toml changes.
-$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# One stamp per install flavour; re-installs when pyproject.toml or the lock file changes.
+# Every dependency is installed at the exact version requirements.lock pins.
+$(VENV)/.installed-base: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $@ $(VENV)/.installed-base
+
+# Refresh the pins (newest releases the floors in pyproject.toml allow), then run `make test`.
+lock: $(VENV)/.installed-dev
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --upgrade -o $(LOCK)
 
 demo: $(VENV)/.installed-base
 	$(BIN)/shopsync demo

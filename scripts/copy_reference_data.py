@@ -1,4 +1,5 @@
-"""Copy the reference data shopsync needs at run time from ../shared into data/reference/.
+"""Copy the reference data shopsync needs at run time from ../shared into the package,
+shopsync/reference_data/ (package data: a wheel carries it, ``shopsync.reference`` reads it).
 
 Run from the project root: ``python scripts/copy_reference_data.py [SHARED_DIR]``.
 The copies are committed, so a clone works without ../shared.
@@ -17,7 +18,7 @@ FILES = ["provinces.csv", "countries.csv"]
 def main(argv: list[str]) -> int:
     shared = Path(argv[0]) if argv else ROOT.parent / "shared"
     source = shared / "shopify"
-    target = ROOT / "data" / "reference"
+    target = ROOT / "shopsync" / "reference_data"
     target.mkdir(parents=True, exist_ok=True)
     for name in FILES:
         shutil.copyfile(source / name, target / name)

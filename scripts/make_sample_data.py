@@ -64,6 +64,7 @@ CASE_COLUMNS = [
     "expect_reasons",
     "explanation",
     "expect_bill_to_customer_no",
+    "expect_values",
 ]
 
 MAIN = "shop.toml"
@@ -332,7 +333,9 @@ class Sample:
         reasons: str,
         explanation: str,
         bill_to: str = "",
+        values: str = "",
     ) -> None:
+        """Add a manifest row; ``values`` = "field=value;..." the preview must show."""
         self.cases.append(
             {
                 "side": side,
@@ -344,6 +347,7 @@ class Sample:
                 "expect_reasons": ";".join(sorted(filter(None, reasons.split(";")))),
                 "explanation": explanation,
                 "expect_bill_to_customer_no": bill_to,
+                "expect_values": values,
             }
         )
 
@@ -1464,11 +1468,13 @@ def name_export_cases(s: Sample) -> None:
     s.case(
         "erp", no, MAIN, "create", "", "", "",
         "contact_source first_and_last_name: first 'Annabel', last 'Ann'.",
+        values="first_name=Annabel;last_name=Ann",
     )  # fmt: skip
     s.case(
         "erp", no, BILL_TO, "create", "", "", "",
         "contact_source last_and_first_name: first 'Ann' (after the last space), last 'Annabel'. "
         "BC removes 'Ann' by substring and gets 'abel Ann'.",
+        values="first_name=Ann;last_name=Annabel",
     )  # fmt: skip
     no = s.add_erp(
         "Van der Berg Interiors",
@@ -1480,6 +1486,7 @@ def name_export_cases(s: Sample) -> None:
         "erp", no, MAIN, "create", "", "", "",
         "Contact 'Mary Ann van der Berg': first 'Mary', last 'Ann van der Berg'; company "
         "'Van der Berg Interiors' (name_source company_name).",
+        values="first_name=Mary;last_name=Ann van der Berg;company=Van der Berg Interiors",
     )  # fmt: skip
     long_name = (
         "Consolidated Messenger Regional Logistics & Fulfilment Services for the "
@@ -1495,6 +1502,78 @@ def name_export_cases(s: Sample) -> None:
     s.case(
         "erp", no, MAIN, "create", "", "", "",
         f"Name of {len(long_name)} characters (the ERP maximum) is within Shopify's 255.",
+    )  # fmt: skip
+
+
+def value_cases(s: Sample) -> None:
+    """BC rules that change only the values written (checked through ``expect_values``)."""
+    sid = s.add_customer(
+        "Yaiza",
+        "Santana",
+        email="yaiza.santana@example.es",
+        addresses=(
+            s.address(
+                ("Yaiza", "Santana"),
+                ("Calle Triana 54", "Las Palmas de Gran Canaria", "GC", "35002", "ES"),
+            ),
+        ),
+    )
+    s.case(
+        "shopify", sid, MAIN, "create", "none", "", "",
+        "Tax-area row (ES, Las Palmas) with only a VAT business posting group (the Canary "
+        "Islands are outside the EU's VAT area): the group EXPORT applies, no tax area code is "
+        "written (BC sets each value the row holds).",
+        values="vat_bus_posting_group=EXPORT;tax_area_code=;tax_liable=false",
+    )  # fmt: skip
+    sid = s.add_customer(
+        "Imogen",
+        "Clarke",
+        email="imogen.clarke@example.co.uk",
+        addresses=(
+            s.address(
+                ("Imogen", "Clarke"), ("27 Old Gloucester St", "London", None, "wc1n 3ax", "GB")
+            ),
+        ),
+    )
+    s.case(
+        "shopify", sid, MAIN, "create", "none", "", "",
+        "Shopify keeps a post code as typed ('wc1n 3ax'; a capture stores 'not-a-postal-code' "
+        "verbatim): the import upper-cases it, as BC's Code field does.",
+        values="post_code=WC1N 3AX",
+    )  # fmt: skip
+    first = s.address(
+        ("Elsa", "Lindqvist"), ("Kungsportsavenyen 10", "Göteborg", None, "411 36", "SE")
+    )
+    second = s.address(("Elsa", "Lindqvist"), ("Bahnhofstrasse 12", "Basel", None, "4051", "CH"))
+    sid = s.add_customer(
+        "Elsa",
+        "Lindqvist",
+        email="elsa.lindqvist@example.se",
+        addresses=(second, first),
+        default=None,
+    )
+    s.case(
+        "shopify", sid, MAIN, "create", "none", "", "",
+        "No default address and the addresses listed out of id order (CH first): the lowest "
+        "address id (SE) is used, as BC's FindFirst; template EU from the SE row.",
+        values="country_code=SE;city=Göteborg;post_code=411 36",
+    )  # fmt: skip
+    no = s.add_erp(
+        "Madonna",
+        ("Sveavägen 20", "Stockholm", "", "111 57", "SE"),
+        email="madonna@example.se",
+    )
+    s.case(
+        "erp", no, MAIN, "create", "", "", "",
+        "Single-word contact 'Madonna', contact_source first_and_last_name: first name "
+        "'Madonna', last name blank.",
+        values="first_name=Madonna;last_name=",
+    )  # fmt: skip
+    s.case(
+        "erp", no, BILL_TO, "create", "", "", "",
+        "Single-word contact 'Madonna', contact_source last_and_first_name: still the first "
+        "name (BC), not the last.",
+        values="first_name=Madonna;last_name=",
     )  # fmt: skip
 
 
@@ -1670,7 +1749,8 @@ class Filler:
 
 
 def filler(s: Sample) -> None:
-    """~60 e-mail matches, ~40 phone matches, ~50 creates, ~34 ERP-only customers."""
+    """60 e-mail matches, 40 phone matches, 47 creates, 32 ERP-only customers (hand-made cases
+    took the place of a few, so the record counts stay)."""
     f = Filler(s)
     for i in range(60):
         p = f.person()
@@ -1708,7 +1788,7 @@ def filler(s: Sample) -> None:
             tags=("sms",),
         )
         s.filler[sid] = "phone"
-    for i in range(50):
+    for i in range(47):
         p = f.person()
         sid = s.add_customer(
             p["first"],
@@ -1719,7 +1799,7 @@ def filler(s: Sample) -> None:
             tags=("newsletter",) if i % 4 == 0 else (),
         )
         s.filler[sid] = "none"
-    for i in range(34):
+    for i in range(32):
         p = f.person()
         company = f"{p['last']} {COMPANY_WORDS[i % len(COMPANY_WORDS)]}"
         s.add_erp(
@@ -1995,6 +2075,27 @@ def bc_order_cases(
         no,
     )  # fmt: skip
 
+    # Bill-to equality on the upper-cased post code (Shopify keeps the zip as typed).
+    bill_to_no = s.add_erp(
+        "Oliver Bennett",
+        ("14 Bury Pl", "London", "", "WC1A 2JA", "GB"),
+        name_2="Bennett & Co Bookbinders",
+        email="accounts@bennett-bookbinders.example",
+    )
+    billing = s.address(
+        ("Oliver", "Bennett"),
+        ("14 Bury Pl", "London", None, "wc1a 2ja", "GB"),
+        company="Bennett & Co Bookbinders",
+        model="Address",
+    )
+    oid = s.add_order(by_email[_email_of(s, grace_no)], shipping=grace_address, billing=billing)
+    s.case(
+        "order", oid, BILL_TO, "update", "bill_to", grace_no, "",
+        f"Billing post code 'wc1a 2ja' equals {bill_to_no}'s 'WC1A 2JA' once upper-cased (BC "
+        f"compares the Code field as the import writes it): bill-to {bill_to_no}, no near miss.",
+        bill_to_no,
+    )  # fmt: skip
+
 
 def home_of(s: Sample, legacy: str, index: int = 0) -> dict:
     return s.customer(legacy)["addressesV2"]["nodes"][index]
@@ -2074,6 +2175,9 @@ TAX_AREAS = [
      "tax_liable": True, "vat_bus_posting_group": "EXPORT-QC"},
     {"country": "GR", "province": "Attica", "province_code": "I", "tax_area_code": "GR-ATTICA",
      "vat_bus_posting_group": "EU"},
+    # The Canary Islands are outside the EU's VAT area: a row with only a VAT group (BC rule).
+    {"country": "ES", "province": "Las Palmas", "province_code": "GC",
+     "vat_bus_posting_group": "EXPORT"},
 ]  # fmt: skip
 
 
@@ -2226,7 +2330,7 @@ def _bill_to_match(s: Sample, address: dict) -> list[str]:
         address["company"] or "",
         address["address1"] or "",
         address["address2"] or "",
-        address["zip"] or "",
+        (address["zip"] or "").upper(),
         address["city"] or "",
         address["province"] or "",
         address["countryCodeV2"],
@@ -2239,7 +2343,7 @@ def _bill_to_match(s: Sample, address: dict) -> list[str]:
             r["name_2"],
             r["address"],
             r["address_2"],
-            r["post_code"],
+            r["post_code"].upper(),
             r["city"],
             r["county"],
             erp_iso(r["country_code"]),
@@ -2439,6 +2543,7 @@ def main() -> int:
     phone_export_cases(s)
     province_export_cases(s)
     name_export_cases(s)
+    value_cases(s)
     filler(s)
     order_cases(s, bill_to)
     filler_orders(s)
@@ -2527,6 +2632,9 @@ def readme(s: Sample) -> str:
     filler = Counter(s.filler.values())
     states = Counter(c["state"] for c in s.customers)
     no_address = sum(1 for c in s.customers if not c["addressesV2"]["nodes"])
+    no_default = sum(
+        1 for c in s.customers if c["addressesV2"]["nodes"] and c["defaultAddress"] is None
+    )
     sources = Counter(o["sourceName"] for o in s.orders)
     guests = sum(1 for o in s.orders if o["customer"] is None)
     xlsx = len(xlsx_selection(s))
@@ -2591,7 +2699,7 @@ def readme(s: Sample) -> str:
         "rules: e-mails unique and normalised (trimmed, lower case), phones valid E.164 and",
         "unique, province codes and names from Shopify's zone list (`data/reference/`).",
         f"States: {dict(sorted(states.items()))}; {no_address} customers have no address",
-        "(POS sign-ups); one has addresses but `defaultAddress` null.",
+        f"(POS sign-ups); {no_default} have addresses but `defaultAddress` null.",
         "",
         "### orders.jsonl",
         "",
@@ -2620,7 +2728,8 @@ def readme(s: Sample) -> str:
         f"{CANADA_CUSTOMER} (orders shipped to Canada), MX = MX-NEW; tax areas US California",
         "(CA-STATE, liable), New York (NY-NYC, liable), Oregon (OR-NOTAX, not liable), CA Quebec",
         "(CA-QC, VAT bus. posting group EXPORT-QC), GR Attica (province code I, GR-ATTICA, VAT",
-        "bus. posting group EU; Shopify has no Greek zones, so only ERP counties can use it).",
+        "bus. posting group EU; Shopify has no Greek zones, so only ERP counties can use it),",
+        "ES Las Palmas (province code GC, only a VAT bus. posting group: EXPORT).",
         "",
         "| file | differs from shop.toml |",
         "|---|---|",
@@ -2646,14 +2755,24 @@ def readme(s: Sample) -> str:
         "  name fallback occur on orders only.",
         "- `expect_customer_no`: shopify side the ERP customer matched; order side the sell-to",
         "  customer (the explanation names a different bill-to); erp side the *other* ERP customer",
-        "  holding the Shopify link (ALREADY_EXISTS_IN_SHOPIFY).",
+        "  holding the Shopify link (ALREADY_EXISTS_IN_SHOPIFY; the export plan's message names",
+        "  it).",
         "- `expect_reasons`: reason codes that must be reported, sorted, `;`-joined; blank = none",
         "  required. Filler records and cases without NEAR_MISS are built so no near miss exists.",
         "- `expect_bill_to_customer_no`: order side, the bill-to customer (blank: not checked).",
+        "- `expect_values`: `field=value;field=value`, values the preview row must show exactly",
+        "  (`field=` expects a blank; booleans `true`/`false`; blank column: none checked). The",
+        "  shopify side checks the ERP values the import writes (`vat_bus_posting_group` is the",
+        "  preview's `erp_vat_bus_posting_group`, also `post_code`, `country_code`, `city`...);",
+        "  the erp side the export plan's fields (`first_name`, `last_name`, `company`,",
+        "  `province_code`...). For the rules that change only the values written.",
         "- A blank action, rule or customer means SPEC.md does not determine it (the",
         "  explanation says why); it is not an expectation of blankness.",
         "- Export (`erp`) cases describe a fresh store without links unless the explanation says",
-        "  the import's link is needed (ALREADY_EXISTS_IN_SHOPIFY).",
+        "  the import's link is needed (ALREADY_EXISTS_IN_SHOPIFY). The export side is",
+        "  `shopsync.jobs.validate_export`, which shows the one export planner",
+        "  (`shopsync.export_plan.plan_export`) a sync run applies: its ALREADY_EXISTS_IN_SHOPIFY",
+        "  and link decisions are the run's.",
         "",
         "### Reason codes",
         "",
@@ -2663,8 +2782,9 @@ def readme(s: Sample) -> str:
         "",
         "### The cases",
         "",
-        "| side | record | config | action | rule | customer | reasons | what it demonstrates |",
-        "|---|---|---|---|---|---|---|---|",
+        "| side | record | config | action | rule | customer | reasons | values "
+        "| what it demonstrates |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in s.cases:
         record = c["record"].removeprefix("gid://shopify/Order/")
@@ -2672,7 +2792,8 @@ def readme(s: Sample) -> str:
         lines.append(
             f"| {c['side']} | {record} | {c['config']} | {c['expect_action']} | "
             f"{c['expect_rule']} | {c['expect_customer_no']} | "
-            f"{c['expect_reasons'].replace(';', ', ')} | {_cell(c['explanation'])} |"
+            f"{c['expect_reasons'].replace(';', ', ')} | "
+            f"{_cell(c['expect_values'].replace(';', '; '))} | {_cell(c['explanation'])} |"
         )
     lines += [
         "",
@@ -2696,6 +2817,14 @@ def readme(s: Sample) -> str:
         "- run shop-bill-to.toml twice (shopify_can_update_customers true), then change a linked",
         "  customer's name and bump its `updatedAt`: the ERP customer is updated, rule",
         "  existing_link.",
+        '- `customer_import = "with_order_import"` with `shopify_can_update_customers`',
+        "  refreshes every customer the store's mirror already knows, linked or not (BC; SPEC 4),",
+        "  and skips the others (IMPORT_WITH_ORDERS) until an order brings them. The mirror lives",
+        "  in the store, so the manifest cannot express it (a preview starts without one):",
+        "  `tests/test_sync_modes.py::"
+        "test_with_order_import_refreshes_every_known_customer_linked_or_not`",
+        "  seeds the mirror with 7401234500000 and syncs: that customer links to C00010, the rest",
+        "  wait.",
         "",
         "## Open points (SPEC.md does not decide; the rules engineer must)",
         "",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,25 +17,17 @@ from shopsync.errors import (
 )
 from shopsync.export_plan import mirror_with_default_address
 from shopsync.exporting import address_input, changed_fields, customer_input
-from shopsync.run_record import RunRecorder
+from shopsync.run_record import PLANNED_OUTCOME, RunRecorder
 from shopsync.run_state import instant
 from shopsync.settings import ShopConfig
 from shopsync.shopify import ShopifyClient, queries, run_bulk_mutation
 from shopsync.shopify.client import MutationResult
 from shopsync.shopify_io import ShopifyCustomers, customers_from_nodes
 from shopsync.store import Store
-from shopsync.sync_plan import SyncPlan, _known_customers, number_series, template_values
+from shopsync.sync_plan import SyncPlan, known_customers, number_series, template_values
 
 __all__ = ["apply_plan"]
 
-_IMPORT_OUTCOME = {
-    "create": "created",
-    "update": "updated",
-    "link": "linked",
-    "unchanged": "unchanged",
-    "skip": "skipped",
-}
-_EXPORT_OUTCOME = {**_IMPORT_OUTCOME}
 _CONSECUTIVE_FAILURES = 3  # Shopify failing this many writes in a row stops the phase
 _FRESH_SECONDS = 10  # a customer whose updatedAt is this close to createdAt was just created
 
@@ -99,11 +92,19 @@ class _Applier:
         self.batch_size = batch_size
         self.bulk_poll_seconds = bulk_poll_seconds
         self.breaker = _Breaker()
-        known = _known_customers(store.shopify_mirror(self.shop), plan.shopify)
+        known = known_customers(store.shopify_mirror(self.shop), plan.shopify)
         self.known = known
         self.fetched_ids = set(plan.shopify.customers["shopify_id"])
         # creates an earlier run sent but never recorded (it was killed in between)
         self.intents = store.create_intents(self.shop)
+
+    @contextmanager
+    def batch(self) -> Iterator[Any]:
+        """One store transaction of the run, fenced: it commits only while this run still
+        holds the shop's lock (LockLost, a stop, otherwise)."""
+        with self.store.transaction() as conn:
+            self.recorder.check_lock(conn)
+            yield conn
 
     def run(self) -> None:
         phases = [("import", self.apply_imports), ("order", self.apply_orders)]
@@ -130,10 +131,10 @@ class _Applier:
             if str(row[key]) in done:
                 continue
             if side == "import":
-                self.record_import(row, "failed", message=message)
+                self.recorder.record_import(row, "failed", message=message)
                 self.recorder.failed_updated_at.append(str(updated.get(row["shopify_id"], "")))
             else:
-                self.record_export(row, "failed", message=message)
+                self.recorder.record_export(row, "failed", message=message)
 
     # -- import ------------------------------------------------------------------------------
 
@@ -145,27 +146,31 @@ class _Applier:
         for batch in _batches(self.recorder.progress(rows, "import"), self.batch_size):
             self.recorder.beat()
             try:
-                with self.store.transaction() as conn:
+                with self.batch() as conn:
                     self.save_fetched(batch, conn)
                     done = [self.apply_import_row(row, conn) for row in batch]
+            except StopError:  # the lock was lost: nothing more is written
+                raise
             except (ShopsyncError, SQLAlchemyError):  # rolled back: redo one by one
                 self.apply_import_rows_singly(batch)
                 continue
             for row, outcome in zip(batch, done, strict=True):
-                self.record_import(row, outcome)
+                self.recorder.record_import(row, outcome)
 
     def apply_import_rows_singly(self, batch: list[dict[str, Any]]) -> None:
         updated = self.plan.shopify.customers.set_index("shopify_id")["updated_at"]
         for row in batch:
             try:
-                with self.store.transaction() as conn:
+                with self.batch() as conn:
                     self.save_fetched([row], conn)
                     outcome = self.apply_import_row(row, conn)
+            except StopError:
+                raise
             except (ShopsyncError, SQLAlchemyError) as exc:
-                self.record_import(row, "failed", message=f"{type(exc).__name__}: {exc}")
+                self.recorder.record_import(row, "failed", message=f"{type(exc).__name__}: {exc}")
                 self.recorder.failed_updated_at.append(str(updated.get(row["shopify_id"], "")))
                 continue
-            self.record_import(row, outcome)
+            self.recorder.record_import(row, outcome)
 
     def apply_import_row(self, row: Mapping[str, Any], conn: Any) -> str:
         action, sid, no = row["action"], row["shopify_id"], row["customer_no"]
@@ -188,7 +193,7 @@ class _Applier:
             self.store.link(self.shop, sid, no, conn=conn)
         if no in self.intents and action in ("link", "update", "unchanged"):
             self.recover_create(sid, no, conn)
-        return _IMPORT_OUTCOME[action]
+        return PLANNED_OUTCOME[action]
 
     def recover_create(self, sid: str, no: str, conn: Any) -> None:
         """The import found a customer an interrupted run created for ERP customer ``no``
@@ -214,39 +219,16 @@ class _Applier:
             addresses[addresses["shopify_id"].isin(wanted)],
         )
 
-    def record_import(self, row: Mapping[str, Any], outcome: str, *, message: str = "") -> None:
-        self.recorder.record(
-            "import",
-            row["shopify_id"],
-            outcome,
-            action=row["action"],
-            rule=row["rule"],
-            customer_no=row["customer_no"],
-            shopify_id=row["shopify_id"],
-            reason=row["reasons"],
-            message=message or row["candidates"],
-        )
-
     # -- orders ------------------------------------------------------------------------------
 
     def apply_orders(self) -> None:
+        for note in self.plan.notes:
+            self.recorder.log_one(note["side"], "*", "skipped", "", note["text"])
         plan = self.plan.orders
         if plan.empty:
             return
         for row in plan.to_dict("records"):
-            blank = not row["sell_to_customer_no"] or not row["bill_to_customer_no"]
-            outcome = "skipped" if row["reasons"] and blank else "linked"
-            self.recorder.record(
-                "order",
-                row["order_id"],
-                outcome,
-                action=row["sell_to_action"],
-                rule=row["rule"],
-                customer_no=row["sell_to_customer_no"],
-                shopify_id=row["shopify_id"],
-                reason=row["reasons"],
-                message=f"bill-to {row['bill_to_customer_no']}",
-            )
+            self.recorder.record_order(row)
         self.store.save_order_customers(self.shop, plan, self.recorder.run_id or 0)
 
     # -- export ------------------------------------------------------------------------------
@@ -263,21 +245,23 @@ class _Applier:
         for row in self.recorder.progress(others, "export"):
             action = row["action"]
             if action in ("skip", "unchanged"):
-                self.record_export(row, _EXPORT_OUTCOME[action])
+                self.recorder.record_export(row, PLANNED_OUTCOME[action])
                 continue
             self.recorder.beat()
             try:
                 self.update_or_link(row)
             except _NotInShopify as gone:
-                self.record_export(row, "skipped", reason="NOT_IN_SHOPIFY", message=str(gone))
+                self.recorder.record_export(
+                    row, "skipped", reason="NOT_IN_SHOPIFY", message=str(gone)
+                )
                 continue
             except (_WriteRefused, WriteOutcomeUnknown, RetriableError) as exc:
-                self.record_export(row, "failed", message=str(exc))
+                self.recorder.record_export(row, "failed", message=str(exc))
                 if not isinstance(exc, _WriteRefused):
                     self.breaker.failed(exc)
                 continue
             self.breaker.ok()
-            self.record_export(row, _EXPORT_OUTCOME[action])
+            self.recorder.record_export(row, PLANNED_OUTCOME[action])
         if not creates.empty:
             self.create_customers(creates.to_dict("records"))
 
@@ -285,7 +269,7 @@ class _Applier:
         sid = row["shopify_id"]
         customer = self.mirror.loc[sid]
         refreshed = self.push_update(row, customer) if row["changes"] else None
-        with self.store.transaction() as conn:
+        with self.batch() as conn:
             if refreshed is not None:
                 self.store.save_mirror(self.shop, customers_from_nodes([refreshed]), conn=conn)
                 self.store.mark_written(self.shop, sid, refreshed["updatedAt"], conn=conn)
@@ -344,7 +328,7 @@ class _Applier:
             try:
                 node = self.lookup(row)
             except RetriableError as exc:
-                self.record_export(row, "failed", message=f"look-up before create: {exc}")
+                self.recorder.record_export(row, "failed", message=f"look-up before create: {exc}")
                 self.breaker.failed(exc)
                 continue
             self.breaker.ok()
@@ -378,7 +362,7 @@ class _Applier:
             if not result.ok:
                 if not _unknown(result):  # refused: nothing was created
                     self.store.clear_create_intent(self.shop, row["customer_no"])
-                self.record_export(row, "failed", message=result.message or "refused")
+                self.recorder.record_export(row, "failed", message=result.message or "refused")
                 continue
             data = result.data or {}
             created = instant(str(data.get("createdAt") or ""))
@@ -390,7 +374,9 @@ class _Applier:
                 continue
             self.remember_created(row, data)
             holders[str(data["legacyResourceId"])] = row["customer_no"]
-            self.record_export({**row, "shopify_id": str(data["legacyResourceId"])}, "created")
+            self.recorder.record_export(
+                {**row, "shopify_id": str(data["legacyResourceId"])}, "created"
+            )
 
     def lookup(self, row: Mapping[str, Any]) -> dict[str, Any] | None:
         """The Shopify customer with this e-mail, else this phone (exact, lag-free)."""
@@ -412,7 +398,7 @@ class _Applier:
         recorded as created; anyone else's is linked, or skipped when another ERP customer
         holds it. It is never overwritten."""
         if node is None:
-            self.record_export(row, "failed", message="the customer vanished from Shopify")
+            self.recorder.record_export(row, "failed", message="the customer vanished from Shopify")
             return
         found = customers_from_nodes([node])
         sid = str(found.customers.iloc[0]["shopify_id"])
@@ -421,7 +407,7 @@ class _Applier:
         self.store.clear_create_intent(self.shop, no)
         if holder and holder != no:
             message = f"Shopify customer {sid} is linked to ERP customer {holder}"
-            self.record_export(
+            self.recorder.record_export(
                 {**row, "shopify_id": sid},
                 "skipped",
                 reason="ALREADY_EXISTS_IN_SHOPIFY",
@@ -430,7 +416,7 @@ class _Applier:
             return
         invite = "pending" if recovered and self.settings.send_invites else None
         holders[sid] = no
-        with self.store.transaction() as conn:
+        with self.batch() as conn:
             self.store.save_mirror(self.shop, found, conn=conn)
             self.store.link(self.shop, sid, no, conn=conn)
             if recovered:
@@ -439,10 +425,10 @@ class _Applier:
                 )
         if recovered:
             message = "created by an interrupted run; recorded now"
-            self.record_export({**row, "shopify_id": sid}, "created", message=message)
+            self.recorder.record_export({**row, "shopify_id": sid}, "created", message=message)
         else:
             message = f"already in Shopify (customer {sid}): linked, not overwritten"
-            self.record_export(
+            self.recorder.record_export(
                 {**row, "shopify_id": sid, "action": "link"}, "linked", message=message
             )
 
@@ -473,33 +459,13 @@ class _Applier:
             "addressesV2": {"nodes": [{"id": address, **_address_node(row)}] if address else []},
         }
         invite = "pending" if self.settings.send_invites else ""
-        with self.store.transaction() as conn:
+        with self.batch() as conn:
             self.store.save_mirror(self.shop, customers_from_nodes([node]), conn=conn)
             self.store.link(self.shop, sid, row["customer_no"], conn=conn)
             self.store.mark_written(
                 self.shop, sid, str(data.get("updatedAt") or ""), invite=invite, conn=conn
             )
             self.store.clear_create_intent(self.shop, row["customer_no"], conn=conn)
-
-    def record_export(
-        self,
-        row: Mapping[str, Any],
-        outcome: str,
-        *,
-        reason: str = "",
-        message: str = "",
-    ) -> None:
-        reasons = ";".join(c for c in [*str(row["reasons"]).split(";"), reason] if c)
-        self.recorder.record(
-            "export",
-            row["customer_no"],
-            outcome,
-            action=row["action"],
-            customer_no=row["customer_no"],
-            shopify_id=row.get("shopify_id", ""),
-            reason=reasons,
-            message=message or row.get("message", "") or row.get("details", ""),
-        )
 
     # -- invites -----------------------------------------------------------------------------
 

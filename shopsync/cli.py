@@ -26,7 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"shopsync {__version__}")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
 
-    init = verbs.add_parser("init", help="create the store, seed countries and provinces")
+    init = verbs.add_parser(
+        "init", help="create the store or upgrade it in place, seed countries and provinces"
+    )
     _store_options(init)
     init.add_argument("--config", type=Path, help="shop TOML file to save into the store")
     init.set_defaults(handler=_init)
@@ -223,8 +225,11 @@ def _init(args: argparse.Namespace) -> int:
     from shopsync.store import open_store
 
     config = load_config(args.config) if args.config else None
-    store = open_store(args.db)
+    store = open_store(args.db, upgrade=True)
     gained = store.initialise(config)
+    change = store.schema_change
+    if change is not None and change.upgraded:
+        print(f"store upgraded in place: revision {change.before} -> {change.after}")
     print(f"store ready: {store!r}")
     for table, count in gained.items():
         print(f"  {table}: +{count} row(s)")

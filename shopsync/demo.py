@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,17 +13,17 @@ from shopsync.emulator import Emulator
 from shopsync.erp_io import read_erp_customers
 from shopsync.jobs import preview_import, validate_export
 from shopsync.reasons import explain
-from shopsync.reference import reference_dir
+from shopsync.reference import sample_dir
 from shopsync.reports import write_report
 from shopsync.session import shopify_session
 from shopsync.settings import load_config
-from shopsync.shopify import ShopifyClient, bulk_customers
+from shopsync.shopify import ShopifyClient, bulk_customers, queries
 from shopsync.store import open_store
 from shopsync.sync import SyncOptions, sync_shop
 
 __all__ = ["SAMPLE_DIR", "format_validation_summary", "run_demo"]
 
-SAMPLE_DIR = reference_dir().parent / "sample"
+SAMPLE_DIR = sample_dir()
 
 
 def run_demo(
@@ -105,20 +106,15 @@ def _counts(values: pd.Series) -> str:
     return ", ".join(f"{key} {count}" for key, count in values.value_counts().sort_index().items())
 
 
-_READS = {
-    "CustomersPage",
-    "CustomerByIdentifier",
-    "ShopInfo",
-    "BulkOperation",
-    "BulkRunQuery",
-    "CurrentBulkOperation",
-    "OrdersPage",
+# the documents that change Shopify (a bulk query is a mutation in GraphQL, but only reads)
+_WRITES = frozenset(re.findall(r"\bmutation (\w+)", "\n".join(queries.ALL_DOCUMENTS.values()))) - {
+    "BulkRunQuery"
 }
 
 
 def _writes(client: ShopifyClient) -> int:
-    """Write requests a client has sent (every operation but the reads)."""
-    return sum(n for name, n in client.stats.by_operation.items() if name not in _READS)
+    """Write requests a client has sent."""
+    return sum(n for name, n in client.stats.by_operation.items() if name in _WRITES)
 
 
 def _remove_sqlite_file(db_url: str) -> None:

@@ -19,7 +19,7 @@ from shopsync.errors import ConfigError, ShopsyncError, UserInputError
 from shopsync.fixes import FIX_COLUMNS, with_fixes
 from shopsync.jobs import preview_import, preview_orders, validate_export
 from shopsync.reasons import split_codes
-from shopsync.reference import reference_dir
+from shopsync.reference import sample_dir
 from shopsync.reports import path_inside, write_report
 from shopsync.session import shopify_session
 from shopsync.settings import (
@@ -840,7 +840,7 @@ def _relative(path: Path) -> str:
     (Jupyter resolves links from the notebook's folder; both sit in the project folder)."""
     target = Path(path).resolve()
     try:
-        return "../" + target.relative_to(reference_dir().parents[1]).as_posix()
+        return "../" + target.relative_to(sample_dir().parents[1]).as_posix()
     except ValueError:  # outside the project: an absolute link
         return target.as_uri()
 

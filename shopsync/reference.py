@@ -1,12 +1,14 @@
-"""Locate and load the reference data shipped in ``data/reference`` (countries, provinces)."""
+"""Load the reference data shopsync ships as package data (countries, provinces), and find the
+sample shop."""
 
 from __future__ import annotations
 
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pandas as pd
 
-import shopsync
 from shopsync.errors import InputFileError
 from shopsync.normalize import ProvinceTable
 
@@ -17,6 +19,7 @@ __all__ = [
     "load_province_table",
     "load_provinces",
     "reference_dir",
+    "sample_dir",
 ]
 
 COUNTRY_COLUMNS = ("country_code", "country_name", "phone_prefix", "has_provinces")
@@ -30,9 +33,20 @@ PROVINCE_COLUMNS = (
 )
 
 
-def reference_dir() -> Path:
-    """The ``data/reference`` directory of the project holding the ``shopsync`` package."""
-    return Path(shopsync.__file__).resolve().parents[1] / "data" / "reference"
+def reference_dir() -> Traversable:
+    """Shopify's country and province lists: the package data ``shopsync/reference_data``
+    (refreshed from ../shared by scripts/copy_reference_data.py)."""
+    return resources.files("shopsync") / "reference_data"
+
+
+def sample_dir() -> Path:
+    """The sample shop: the copy a wheel carries as package data (``shopsync/sample``, made by
+    setup.py), else ``data/sample`` of the source checkout."""
+    package = resources.files("shopsync")
+    packaged = package / "sample"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(str(package)).parent / "data" / "sample"
 
 
 def _read(name: str, columns: tuple[str, ...], directory: Path | None) -> pd.DataFrame:
@@ -40,7 +54,8 @@ def _read(name: str, columns: tuple[str, ...], directory: Path | None) -> pd.Dat
     if not path.is_file():
         raise InputFileError(str(path), "reference file not found")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        with path.open("rb") as handle:
+            frame = pd.read_csv(handle, dtype=str, keep_default_na=False, encoding="utf-8")
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputFileError(str(path), f"cannot be read as UTF-8 CSV: {exc}") from exc
     missing = [column for column in columns if column not in frame.columns]

@@ -14,13 +14,13 @@ import html
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 
 from shopsync.errors import UserInputError
 from shopsync.reasons import explain
+from shopsync.versions import verdict_versions, versions_line
 
 __all__ = [
     "CSV_STYLES",
@@ -93,18 +93,12 @@ def reason_counts(frame: pd.DataFrame, reason_column: str = "reasons") -> pd.Dat
 
 def about_rows(about: Mapping[str, object] | None = None) -> list[tuple[str, str]]:
     """The header block of a report: ``about`` (run, shop, direction, settings...), then when
-    it was written and the phonenumbers version (phone validity depends on its metadata)."""
+    it was written and the shopsync and phonenumbers versions (phone validity depends on
+    phonenumbers' metadata)."""
     rows = [(str(k), str(v)) for k, v in (about or {}).items()]
     rows.append(("written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")))
-    rows.append(("phonenumbers", _phonenumbers_version()))
+    rows += list(verdict_versions().items())
     return rows
-
-
-def _phonenumbers_version() -> str:
-    try:
-        return version("phonenumbers")
-    except PackageNotFoundError:  # pragma: no cover - a dependency of shopsync
-        return "not installed"
 
 
 def write_report(
@@ -162,6 +156,7 @@ def _write_xlsx(
     summary.append([title])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([f"{len(frame)} records"])
+    summary.append([versions_line()])
     summary.append([])
     for key, value in about:
         summary.append([key, str(printable(value))])
@@ -247,6 +242,7 @@ def _write_html(
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{len(frame)} records.</p>",
+        f'<p class="versions">{html.escape(versions_line())}</p>',
         '<nav><ul class="contents">'
         + "".join(f'<li><a href="#{k}">{html.escape(v)}</a></li>' for k, v in contents)
         + "</ul></nav>",

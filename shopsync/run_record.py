@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,17 @@ from shopsync.reports import path_inside, write_report
 from shopsync.run_report import report_rows
 from shopsync.store import Store
 
-__all__ = ["OUTCOMES", "RECORD_COLUMNS", "RunRecorder", "SyncResult"]
+__all__ = ["OUTCOMES", "PLANNED_OUTCOME", "RECORD_COLUMNS", "RunRecorder", "SyncResult"]
 
 OUTCOMES = ("created", "updated", "linked", "unchanged", "skipped", "failed")
+# the outcome a planned action gives when it succeeds
+PLANNED_OUTCOME = {
+    "create": "created",
+    "update": "updated",
+    "link": "linked",
+    "unchanged": "unchanged",
+    "skip": "skipped",
+}
 RECORD_COLUMNS = [
     "side",
     "record",
@@ -81,7 +89,7 @@ class RunRecorder:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | None,
         shop: str,
         run_id: int | None,
         *,
@@ -100,7 +108,7 @@ class RunRecorder:
         # the Shopify customers the store knew before the run (mirror_with_default_address
         # shape): the run report's updates say old -> new
         self.before: pd.DataFrame | None = None
-        if run_id is not None:
+        if store is not None and run_id is not None:
             known = store.shopify_mirror(shop)
             self.before = mirror_with_default_address(known.customers, known.addresses, {})
 
@@ -112,13 +120,59 @@ class RunRecorder:
             | {k: ("" if v is None else str(v)) for k, v in fields.items()}
         )
 
+    def record_import(self, row: Mapping[str, Any], outcome: str, *, message: str = "") -> None:
+        """A Shopify customer's outcome, from its import plan row."""
+        self.record(
+            "import",
+            row["shopify_id"],
+            outcome,
+            action=row["action"],
+            rule=row["rule"],
+            customer_no=row["customer_no"],
+            shopify_id=row["shopify_id"],
+            reason=row["reasons"],
+            message=message or row["candidates"],
+        )
+
+    def record_order(self, row: Mapping[str, Any]) -> None:
+        """An order's outcome, from its order plan row: linked, or skipped with a side left
+        blank."""
+        blank = not row["sell_to_customer_no"] or not row["bill_to_customer_no"]
+        self.record(
+            "order",
+            row["order_id"],
+            "skipped" if row["reasons"] and blank else "linked",
+            action=row["sell_to_action"],
+            rule=row["rule"],
+            customer_no=row["sell_to_customer_no"],
+            shopify_id=row["shopify_id"],
+            reason=row["reasons"],
+            message=f"bill-to {row['bill_to_customer_no']}",
+        )
+
+    def record_export(
+        self, row: Mapping[str, Any], outcome: str, *, reason: str = "", message: str = ""
+    ) -> None:
+        """An ERP customer's outcome, from its export plan row (``reason`` is added)."""
+        reasons = ";".join(c for c in [*str(row["reasons"]).split(";"), reason] if c)
+        self.record(
+            "export",
+            row["customer_no"],
+            outcome,
+            action=row["action"],
+            customer_no=row["customer_no"],
+            shopify_id=row.get("shopify_id", ""),
+            reason=reasons,
+            message=message or row.get("message", "") or row.get("details", ""),
+        )
+
     def recorded(self, side: str) -> set[str]:
         """The records of ``side`` that already have their outcome."""
         return {r["record"] for r in self.records if r["side"] == side}
 
     def log_one(self, side: str, record: str, outcome: str, reason: str, message: str) -> None:
         """A log row that is not an input record's (an invite, a run-level note)."""
-        if self.run_id is not None:
+        if self.run_id is not None and self.store is not None:
             row = {"side": side, "record": record, "outcome": outcome, "reason": reason}
             self.store.log(self.run_id, [{**row, "message": message}])
 
@@ -130,6 +184,11 @@ class RunRecorder:
         if not self.show_progress:
             return items
         return tqdm(items, desc=f"{self.shop} {label}", total=total, file=sys.stderr, leave=False)
+
+    def check_lock(self, conn: Any) -> None:
+        """The fence, first in each of the run's store transactions (see ShopLock.check)."""
+        if self.lock is not None:
+            self.lock.check(conn)
 
     def beat(self) -> None:
         """Keep the shop's lock alive (a run that stops beating is taken over)."""
@@ -156,7 +215,7 @@ class RunRecorder:
             invites=self.invites,
             aborted=self.aborted,
         )
-        assert self.run_id is not None
+        assert self.run_id is not None and self.store is not None
         problems = records[records["outcome"].isin(["skipped", "failed"])]
         log = problems[["side", "record", "outcome", "reason", "message"]].to_dict("records")
         if self.aborted:

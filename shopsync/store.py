@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import time
@@ -30,7 +31,6 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    inspect,
     select,
 )
 from sqlalchemy.engine import URL, make_url
@@ -38,6 +38,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, Operati
 
 from shopsync.erp_io import ERP_COLUMNS
 from shopsync.errors import UserInputError
+from shopsync.migrations import SchemaChange, ensure_schema
 from shopsync.reference import load_provinces
 from shopsync.settings import ShopConfig, ShopSettings
 from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers
@@ -238,7 +239,7 @@ sync_log = Table(
     Column("side", String(10), nullable=False, doc="import | export | invite | order"),
     Column("record", String(64), nullable=False, doc="ERP no, Shopify id or order id"),
     Column("outcome", String(10), nullable=False, doc="skipped | failed"),
-    Column("reason", String(40), nullable=False, default=""),
+    Column("reason", Text, nullable=False, default="", doc="reason codes, ;-separated"),
     Column("message", Text, nullable=False, default=""),
     Column("created_at", String(32), nullable=False),
 )
@@ -249,7 +250,8 @@ locks = Table(
     Column("shop_code", String(20), primary_key=True),
     Column("holder", String(100), nullable=False, doc="host:pid:token of the running sync"),
     Column("acquired_at", Float, nullable=False, doc="epoch seconds"),
-    Column("heartbeat_at", Float, nullable=False, doc="epoch seconds; stale after expiry"),
+    Column("heartbeat_at", Float, nullable=False, doc="epoch seconds"),
+    Column("expires_at", Float, nullable=False, server_default="0", doc="epoch; stale after"),
 )
 
 number_series = Table(
@@ -310,7 +312,9 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
-SCHEMA_VERSION = "3"
+# meta.schema_version only keeps a shopsync from before migrations (it wrote 2 or 3) off a
+# migrated store; the schema's real version is its Alembic revision (shopsync/migrations).
+SCHEMA_VERSION = "4"
 
 
 def resolve_db_url(url: str | None = None) -> str:
@@ -318,8 +322,9 @@ def resolve_db_url(url: str | None = None) -> str:
     return url or os.environ.get("SHOPSYNC_DB") or DEFAULT_DB_URL
 
 
-def open_store(url: str | None = None) -> Store:
-    """Connect to the store at ``url`` (see resolve_db_url); the schema is created if missing."""
+def open_store(url: str | None = None, *, upgrade: bool = False) -> Store:
+    """Connect to the store at ``url`` (see resolve_db_url); the schema is created if missing,
+    and migrated to this shopsync's revision with ``upgrade`` (else an older one is refused)."""
     url = resolve_db_url(url)
     try:
         parsed = make_url(url)
@@ -327,14 +332,20 @@ def open_store(url: str | None = None) -> Store:
         raise UserInputError(f"not a database URL: {url!r}") from None
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
         _sqlite_folder(parsed)
+    if parsed.drivername == "postgresql":  # psycopg 3, the driver of shopsync[postgres]
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername.startswith("postgresql+psycopg") and not _has_module("psycopg"):
+        raise UserInputError(
+            "a PostgreSQL store needs the driver: pip install 'shopsync[postgres]'"
+        )
     try:
-        engine = create_engine(url)
+        engine = create_engine(parsed)
     except Exception as exc:  # missing driver, bad option...
         raise UserInputError(f"cannot open store {parsed.render_as_string()}: {exc}") from None
     if parsed.drivername.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     store = Store(engine)
-    store.create_schema()
+    store.schema_change = store.create_schema(upgrade=upgrade)
     return store
 
 
@@ -360,6 +371,10 @@ def _sqlite_folder(parsed: URL) -> None:
         raise UserInputError(f"cannot write in the folder {str(folder)!r} of the store")
 
 
+def _has_module(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -372,52 +387,30 @@ class Store:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.schema_change: SchemaChange | None = None  # what open_store did to the schema
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
 
-    def create_schema(self) -> None:
-        """Create missing tables; refuse a store written by another schema version, or an old
-        one without a version (never stamped blindly). Several processes creating the same
-        new store at once all succeed."""
-        for attempt in range(5):
+    def create_schema(self, *, upgrade: bool = False) -> SchemaChange:
+        """Create a new store's tables; check an existing store's revision, or migrate it
+        (``upgrade``); refuse one made by a newer shopsync, or tables that are not a
+        shopsync store's (never stamped blindly). Several processes creating the same new
+        store at once all succeed (SQLite creates table by table: the others look again)."""
+        attempts = 8
+        for attempt in range(attempts):
             try:
-                version = self._create_and_stamp()
-                break
-            except (OperationalError, IntegrityError) as exc:
-                if attempt == 4 or not _created_meanwhile(exc):
+                return ensure_schema(self.engine, upgrade=upgrade)
+            except (OperationalError, IntegrityError, UserInputError) as exc:
+                midway = isinstance(exc, UserInputError) and "no schema version" in str(exc)
+                if attempt + 1 == attempts or not (midway or _created_meanwhile(exc)):
+                    if isinstance(exc, UserInputError):
+                        raise
                     raise UserInputError(f"cannot open store {self!r}: {_one_line(exc)}") from None
-                time.sleep(0.05 * (attempt + 1))  # another process created it: look again
+                time.sleep(0.1 * (attempt + 1))  # another process is creating it: look again
             except DatabaseError as exc:  # not a database, corrupt, read-only...
                 raise UserInputError(f"cannot open store {self!r}: {_one_line(exc)}") from None
-        if version not in (None, SCHEMA_VERSION):
-            raise UserInputError(
-                f"store {self!r} has schema version {version}, this shopsync needs "
-                f"{SCHEMA_VERSION}: use a new store (--db) or delete the old file"
-            )
-
-    def _create_and_stamp(self) -> str | None:
-        """Refuse unversioned shopsync tables, create the missing ones (the version table
-        first), stamp a new store; returns the version found (None for a new store)."""
-        with self.engine.begin() as conn:
-            existing = set(inspect(conn).get_table_names())
-            ours = existing & set(metadata.tables)
-            if ours and meta.name not in existing:
-                raise UserInputError(
-                    f"store {self!r} has shopsync tables ({', '.join(sorted(ours)[:3])}...) but "
-                    "no schema version: it was made by an older shopsync; use a new store "
-                    "(--db) and load it again, it is not changed"
-                )
-            # the version table first: SQLite runs each CREATE on its own, and a process
-            # looking meanwhile must see the version table before any other
-            meta.create(conn, checkfirst=True)
-            metadata.create_all(conn)
-            version = conn.execute(
-                select(meta.c.value).where(meta.c.key == "schema_version")
-            ).scalar()
-            if version is None:
-                conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
-        return version
+        raise AssertionError("unreachable")
 
     # -- reference data ---------------------------------------------------------------------
 

@@ -9,13 +9,14 @@ from typing import Any
 from shopsync.apply import apply_plan
 from shopsync.emulator import Emulator
 from shopsync.lock import ShopLock
-from shopsync.run_record import OUTCOMES, RECORD_COLUMNS, RunRecorder, SyncResult
+from shopsync.run_record import OUTCOMES, PLANNED_OUTCOME, RECORD_COLUMNS, RunRecorder, SyncResult
 from shopsync.run_state import next_watermark
 from shopsync.session import shopify_session
 from shopsync.settings import ShopConfig, load_config
 from shopsync.shopify import ShopifyClient
 from shopsync.store import Store, open_store
 from shopsync.sync_plan import PlanOptions, SyncPlan, number_series, plan_sync
+from shopsync.versions import verdict_versions
 
 __all__ = [
     "OUTCOMES",
@@ -102,9 +103,9 @@ def sync_shop(
             plans=_plan_frames(plan),
             plan=plan,
         )
-    store.initialise(config)
-    store.ensure_series(number_series(config), config.shop.customer_no_prefix)
     with ShopLock(store, config.shop.code) as lock:
+        store.initialise(config)
+        store.ensure_series(number_series(config), config.shop.customer_no_prefix)
         if plan is not None:
             plan.check_inputs(config, store)
         store.mark_interrupted(config.shop.code)
@@ -134,58 +135,17 @@ def sync_shop(
 
 def dry_run_records(plan: SyncPlan) -> Any:
     """The records a plan would give, one per input record, with the planned outcome."""
-    recorder = RunRecorder(_NoStore(), plan.shop, None, progress=False)  # type: ignore[arg-type]
-    outcome = {
-        "create": "created",
-        "update": "updated",
-        "link": "linked",
-        "unchanged": "unchanged",
-        "skip": "skipped",
-    }
+    recorder = RunRecorder(None, plan.shop, None, progress=False)
     for skipped in plan.skipped_reads:
         sid = skipped["shopify_id"]
         recorder.record("import", sid, "skipped", shopify_id=sid, reason=skipped["reason"])
     for row in plan.imports.to_dict("records"):
-        recorder.record(
-            "import",
-            row["shopify_id"],
-            outcome[row["action"]],
-            action=row["action"],
-            rule=row["rule"],
-            customer_no=row["customer_no"],
-            shopify_id=row["shopify_id"],
-            reason=row["reasons"],
-            message=row["candidates"],
-        )
+        recorder.record_import(row, PLANNED_OUTCOME[row["action"]])
     for row in plan.orders.to_dict("records") if len(plan.orders) else []:
-        blank = not row["sell_to_customer_no"] or not row["bill_to_customer_no"]
-        recorder.record(
-            "order",
-            row["order_id"],
-            "skipped" if row["reasons"] and blank else "linked",
-            action=row["sell_to_action"],
-            rule=row["rule"],
-            customer_no=row["sell_to_customer_no"],
-            shopify_id=row["shopify_id"],
-            reason=row["reasons"],
-            message=f"bill-to {row['bill_to_customer_no']}",
-        )
+        recorder.record_order(row)
     for row in plan.exports.to_dict("records") if len(plan.exports) else []:
-        recorder.record(
-            "export",
-            row["customer_no"],
-            outcome[row["action"]],
-            action=row["action"],
-            customer_no=row["customer_no"],
-            shopify_id=row["shopify_id"],
-            reason=row["reasons"],
-            message=row["message"] or row["details"],
-        )
+        recorder.record_export(row, PLANNED_OUTCOME[row["action"]])
     return recorder.frame()
-
-
-class _NoStore:
-    """A dry run's recorder writes nowhere."""
 
 
 def _plan_frames(plan: SyncPlan) -> dict[str, Any]:
@@ -216,9 +176,12 @@ def _watermarks(
 
 
 def _parameters(options: PlanOptions) -> dict[str, Any]:
+    """What the run record keeps of a run's options, and the versions its verdicts come from
+    (phonenumbers' metadata decides which phones are valid)."""
     return {
         "direction": options.direction,
         "customers": list(options.customers),
         "shopify_ids": list(options.shopify_ids),
         "orders": options.orders,
+        "versions": verdict_versions(),
     }

@@ -30,6 +30,7 @@ __all__ = [
     "PlanOptions",
     "SyncPlan",
     "fingerprint",
+    "known_customers",
     "number_series",
     "plan_sync",
     "template_values",
@@ -42,6 +43,12 @@ _FINGERPRINTED = {
     "mirror": "the Shopify customers the store knows, or their links",
     "settings": "the shop's settings (config)",
 }
+
+
+_ORDERS_WINDOW = (
+    "Shopify shows this app only the last 60 days of orders (no read_all_orders scope): "
+    "older orders are not read; ask Shopify for read_all_orders to take them"
+)
 
 
 class PlanChanged(UserInputError):
@@ -85,6 +92,7 @@ class SyncPlan:
     shopify: ShopifyCustomers  # the customers read from Shopify
     read_at: dict[str, str] = field(default_factory=dict)  # stream -> when it was read
     skipped_reads: list[dict[str, str]] = field(default_factory=list)  # ids Shopify lacks
+    notes: list[dict[str, str]] = field(default_factory=list)  # run-level warnings: side, text
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Planned actions per side."""
@@ -110,6 +118,7 @@ class SyncPlan:
             "shopify_addresses": _frame_json(self.shopify.addresses),
             "read_at": self.read_at,
             "skipped_reads": self.skipped_reads,
+            "notes": self.notes,
         }
         path.write_text(json.dumps(document, indent=1, default=str), encoding="utf-8")
         return path
@@ -137,6 +146,7 @@ class SyncPlan:
                 ),
                 read_at=document["read_at"],
                 skipped_reads=document["skipped_reads"],
+                notes=document.get("notes", []),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise UserInputError(f"cannot read the plan {path}: {exc}") from None
@@ -172,6 +182,7 @@ def plan_sync(
     stamp = fingerprint(config, store)
     read_at: dict[str, str] = {}
     skipped: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []
     erp = store.erp_customers()
     links = store.links(shop)
     stored = store.shopify_mirror(shop)
@@ -199,7 +210,7 @@ def plan_sync(
             export_context(rules_store, config),
             linked=set(links_after.values()),
         )
-        known = _known_customers(stored, fetched)
+        known = known_customers(stored, fetched)
         mirror = mirror_with_default_address(known.customers, known.addresses, links_after)
         exports = plan_export(report, mirror, settings)
 
@@ -208,9 +219,11 @@ def plan_sync(
         since = store.watermark(shop, "orders")
         read_at["orders"] = iso_now()
         query = f"created_at:>='{minus_seconds(since, options.overlap_seconds)}'" if since else None
+        if not client.reads_all_orders():
+            notes.append({"side": "order", "text": _ORDERS_WINDOW})
         found = orders_from_nodes(client.orders(query))
         if not found.empty:
-            known = _known_customers(stored, fetched)
+            known = known_customers(stored, fetched)
             unknown = set(found["shopify_id"]) - set(known.customers["shopify_id"]) - {""}
             if unknown:  # customer info travels with orders: read each order's customer
                 known = _concat(known, _read_by_ids(client, sorted(unknown), []))
@@ -233,6 +246,7 @@ def plan_sync(
         shopify=fetched,
         read_at=read_at,
         skipped_reads=skipped,
+        notes=notes,
     )
 
 
@@ -440,7 +454,7 @@ def _after_import(
     return erp, links
 
 
-def _known_customers(stored: ShopifyCustomers, fetched: ShopifyCustomers) -> ShopifyCustomers:
+def known_customers(stored: ShopifyCustomers, fetched: ShopifyCustomers) -> ShopifyCustomers:
     """The store's Shopify customers, with what was just read from Shopify replacing them."""
     fresh = set(fetched.customers["shopify_id"])
     if not fresh:

@@ -1,13 +1,65 @@
-"""Shared fixtures: project paths, the sample data, a fresh store per test."""
+"""Shared fixtures: project paths, the sample data, a fresh store per test on each database.
+
+``db_url`` (and ``store`` on it) runs a test on SQLite and on PostgreSQL; ``--db-backend``
+picks one. The PostgreSQL runs use a throw-away cluster (tests/postgres_cluster.py) and skip,
+saying why, where none can be started — unless SHOPSYNC_TEST_POSTGRES=require (CI).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db-backend",
+        choices=[*BACKENDS, "both"],
+        default="both",
+        help="database(s) the store tests run on (default both; PostgreSQL skips, saying "
+        "why, when no server can be started)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--db-backend")
+        backends = BACKENDS if chosen == "both" else (chosen,)
+        metafunc.parametrize("db_backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session")
+def postgres(request: pytest.FixtureRequest):
+    """The test PostgreSQL cluster (started once per session, on first use)."""
+    from postgres_cluster import ClusterUnavailable, postgres_cluster
+
+    setting = os.environ.get("SHOPSYNC_TEST_POSTGRES", "auto")
+    context = postgres_cluster("auto" if setting == "require" else setting)
+    try:
+        cluster = context.__enter__()
+    except ClusterUnavailable as exc:
+        if setting == "require":
+            pytest.fail(f"PostgreSQL required (SHOPSYNC_TEST_POSTGRES=require): {exc}")
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    request.addfinalizer(lambda: context.__exit__(None, None, None))
+    return cluster
+
+
+@pytest.fixture
+def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """A URL of a new, empty store database: a SQLite file, or a PostgreSQL database."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    cluster = request.getfixturevalue("postgres")
+    with cluster.database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -16,7 +68,9 @@ def sample_dir() -> Path:
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(db_url: str):
     from shopsync.store import open_store
 
-    return open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    opened = open_store(db_url)
+    yield opened
+    opened.engine.dispose()

@@ -32,8 +32,11 @@ class FakeClock:
         self.now += max(seconds, 0.0)
 
 
-def sample_store(path: Path, config: ShopConfig, erp_file: Path | None = None) -> Store:
-    store = open_store(f"sqlite:///{path}")
+def sample_store(where: Path | str, config: ShopConfig, erp_file: Path | None = None) -> Store:
+    """A store (a SQLite file path, or any store URL: the ``db_url`` fixture's) initialised
+    for the shop, with the sample ERP customers."""
+    url = where if isinstance(where, str) and "://" in where else f"sqlite:///{where}"
+    store = open_store(url)
     store.initialise(config)
     store.save_erp_customers(read_erp_customers(erp_file or SAMPLE / "erp_customers.csv").customers)
     return store
@@ -57,6 +60,20 @@ def served(emulator: Emulator, config: ShopConfig, clock: FakeClock | None = Non
             return ShopifyClient(server.url, "test-token", **options)
 
         yield shop_config, client
+
+
+def run_sync(store: Store, shop, tmp_path: Path, **options):
+    """One sync of ``shop`` ((config, client factory), as ``served`` gives) with a new client,
+    quiet, reports in tmp_path; returns (result, the client)."""
+    from shopsync.sync import SyncOptions, sync_shop
+
+    config, client_factory = shop
+    client = client_factory()
+    options = {"progress": False, "bulk_poll_seconds": 0.5, **options}
+    result = sync_shop(
+        config, store, client, SyncOptions(report_dir=tmp_path / "reports", **options)
+    )
+    return result, client
 
 
 def mutations(client: ShopifyClient) -> dict[str, int]:

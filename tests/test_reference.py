@@ -16,13 +16,19 @@ from shopsync.reference import (
     load_province_table,
     load_provinces,
     reference_dir,
+    sample_dir,
 )
 
 
-def test_reference_dir_is_under_the_project_root():
-    root = Path(shopsync.__file__).resolve().parents[1]
-    assert reference_dir() == root / "data" / "reference"
+def test_reference_data_is_package_data():
+    package = Path(shopsync.__file__).resolve().parent
+    assert Path(str(reference_dir())) == package / "reference_data"
     assert (reference_dir() / "provinces.csv").is_file()
+
+
+def test_the_sample_shop_of_a_checkout_is_data_sample():
+    assert sample_dir() == Path(shopsync.__file__).resolve().parents[1] / "data" / "sample"
+    assert (sample_dir() / "shop.toml").is_file()
 
 
 def test_countries_are_text_with_blanks_as_empty_strings():

@@ -289,3 +289,16 @@ def test_html_lists_problems_first_with_contents_filters_and_sorting(tmp_path):
     if node:  # the script is valid JavaScript
         (tmp_path / "s.js").write_text(script)
         subprocess.run([node, "--check", str(tmp_path / "s.js")], check=True)
+
+
+def test_excel_and_html_reports_state_the_phonenumbers_version(tmp_path):
+    import phonenumbers
+
+    import shopsync
+
+    line = f"verdicts by shopsync {shopsync.__version__}, phonenumbers {phonenumbers.__version__}"
+    write_report(FRAME, tmp_path / "r.xlsx", title="Export eligibility")
+    summary = load_workbook(tmp_path / "r.xlsx")["Summary"]
+    assert line in [row[0] for row in summary.iter_rows(values_only=True)]
+    write_report(FRAME, tmp_path / "r.html", title="Export eligibility")
+    assert line in (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -84,10 +84,39 @@ def test_case_gives_what_the_manifest_expects(case):
     for column, value in zip(fields, expected, strict=True):
         if column and value:
             assert row[column] == value, f"{column}: {case['explanation']}"
+    if case["side"] == "erp" and case["expect_customer_no"]:  # who holds the Shopify customer
+        assert f"ERP customer {case['expect_customer_no']}" in row["message"], case["explanation"]
     if case["side"] == "order" and case["expect_bill_to_customer_no"]:
         assert row["bill_to_customer_no"] == case["expect_bill_to_customer_no"], case["explanation"]
     missing = codes(case["expect_reasons"]) - codes(row["reasons"])
     assert not missing, f"missing {missing}: {case['explanation']}"
+    prefix = "erp_" if case["side"] == "shopify" else ""  # the values the import would write
+    for name, value in expected_values(case["expect_values"]).items():
+        assert shown(row[prefix + name]) == value, f"{name}: {case['explanation']}"
+
+
+def expected_values(joined: str) -> dict[str, str]:
+    """``field=value;field=value`` -> {field: value}; a bare ``field=`` expects a blank."""
+    pairs = [item.split("=", 1) for item in joined.split(";") if item]
+    assert all(len(pair) == 2 for pair in pairs), f"not field=value: {joined!r}"
+    return dict(pairs)
+
+
+def shown(value: object) -> str:
+    """A preview cell as the manifest writes it: booleans lower case, missing values blank."""
+    if pd.api.types.is_bool(value):
+        return str(value).lower()
+    return "" if pd.isna(value) else str(value)
+
+
+def test_the_manifest_shows_values_for_the_rules_that_only_change_values():
+    """Issue 10's rules 7 (VAT group only), 8 (post code case, lowest address id) and 11
+    (single-word names) change no action or reason: their cases must check values."""
+    valued = CASES[CASES["expect_values"] != ""]
+    written = " ".join(valued["expect_values"])
+    for field in ("vat_bus_posting_group=", "post_code=", "country_code=", "first_name="):
+        assert field in written
+    assert set(valued["config"]) >= {"shop.toml", "shop-bill-to.toml"}  # both name orders
 
 
 def test_every_record_appears_exactly_once_in_every_preview():

@@ -87,3 +87,22 @@ def test_bad_urls_are_user_errors(tmp_path):
         open_store("not a url")
     with pytest.raises(UserInputError):
         open_store("nosuchdriver://x/y")
+
+
+def test_a_postgresql_url_without_the_driver_says_which_extra_to_install(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "psycopg" else real(name)
+    )
+    with pytest.raises(UserInputError, match=r"pip install 'shopsync\[postgres\]'"):
+        open_store("postgresql://shopsync@127.0.0.1:1/shopsync")
+
+
+def test_a_log_row_keeps_every_reason_code_of_its_record(store):
+    reasons = "EMAIL_MISSING;PHONE_INVALID;COUNTRY_NOT_IN_ERP;SHOPIFY_UNAVAILABLE"
+    run_id = store.start_run("DEMO", "export", {})
+    row = {"side": "export", "record": "C1", "outcome": "failed", "reason": reasons}
+    store.log(run_id, [{**row, "message": "all of them"}])
+    assert store.run_log(run_id)["reason"].tolist() == [reasons]

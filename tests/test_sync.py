@@ -9,6 +9,7 @@ from sync_helpers import (
     FakeClock,
     erp_state,
     mutations,
+    run_sync,
     sample_config,
     sample_store,
     served,
@@ -20,7 +21,7 @@ from shopsync.emulator import Emulator
 from shopsync.errors import RecordError
 from shopsync.lock import ShopLock, ShopLocked
 from shopsync.shopify_io import read_shopify_customers
-from shopsync.sync import OUTCOMES, SyncOptions, sync_shop
+from shopsync.sync import OUTCOMES
 
 QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
 
@@ -41,17 +42,11 @@ def shop(emulator, clock):
         yield config, client
 
 
-def run(store, shop, tmp_path, **options):
-    config, client_factory = shop
-    client = client_factory()
-    result = sync_shop(
-        config, store, client, SyncOptions(report_dir=tmp_path / "reports", **QUIET, **options)
-    )
-    return result, client
+run = run_sync
 
 
-def test_every_input_record_ends_in_exactly_one_outcome(tmp_path, shop):
-    store = sample_store(tmp_path / "s.db", shop[0])
+def test_every_input_record_ends_in_exactly_one_outcome(db_url, tmp_path, shop):
+    store = sample_store(db_url, shop[0])
     result, _ = run(store, shop, tmp_path)
     records = result.records
     assert set(records["outcome"]) <= set(OUTCOMES)
@@ -70,8 +65,8 @@ def test_every_input_record_ends_in_exactly_one_outcome(tmp_path, shop):
         assert path.exists()
 
 
-def test_the_first_run_does_what_the_rules_say(tmp_path, shop, emulator):
-    store = sample_store(tmp_path / "s.db", shop[0])
+def test_the_first_run_does_what_the_rules_say(db_url, tmp_path, shop, emulator):
+    store = sample_store(db_url, shop[0])
     result, _ = run(store, shop, tmp_path)
     imported = result.records[result.records["side"] == "import"].set_index("record")
     assert imported.loc["7401234500000", ["outcome", "customer_no"]].tolist() == [
@@ -95,11 +90,11 @@ def test_the_first_run_does_what_the_rules_say(tmp_path, shop, emulator):
     assert len(emails) == len(set(emails))
 
 
-def test_a_customer_linked_elsewhere_in_shopify_is_not_taken_over(tmp_path, clock):
+def test_a_customer_linked_elsewhere_in_shopify_is_not_taken_over(db_url, tmp_path, clock):
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
     config = sample_config(can_update_shopify_customers=False)
     with served(emulator, config, clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         result, _ = run(store, shop, tmp_path)
     exported = result.records[result.records["side"] == "export"].set_index("record")
     for no, holder in [("C00410", "C00400"), ("C00430", "C00420")]:
@@ -108,8 +103,8 @@ def test_a_customer_linked_elsewhere_in_shopify_is_not_taken_over(tmp_path, cloc
         assert f"linked to ERP customer {holder}" in exported.at[no, "message"]
 
 
-def test_a_second_run_sends_no_mutation_and_changes_nothing(tmp_path, shop, emulator):
-    store = sample_store(tmp_path / "s.db", shop[0])
+def test_a_second_run_sends_no_mutation_and_changes_nothing(db_url, tmp_path, shop, emulator):
+    store = sample_store(db_url, shop[0])
     first, _ = run(store, shop, tmp_path)
     assert first.counts["failed"] == 0
     before = (shopify_state(emulator), erp_state(store, "DEMO"), store.links("DEMO"))
@@ -119,8 +114,8 @@ def test_a_second_run_sends_no_mutation_and_changes_nothing(tmp_path, shop, emul
     assert set(second.records["outcome"]) <= {"unchanged", "skipped"}
 
 
-def test_dry_run_writes_nothing_and_apply_executes_its_plan(tmp_path, shop, emulator):
-    store = sample_store(tmp_path / "s.db", shop[0])
+def test_dry_run_writes_nothing_and_apply_executes_its_plan(db_url, tmp_path, shop, emulator):
+    store = sample_store(db_url, shop[0])
     counts, shopify = store.table_counts(), shopify_state(emulator)
     plan, client = run(store, shop, tmp_path, dry_run=True)
     assert mutations(client) == {}
@@ -134,16 +129,16 @@ def test_dry_run_writes_nothing_and_apply_executes_its_plan(tmp_path, shop, emul
     )
 
 
-def test_a_second_concurrent_run_refuses_with_a_clear_message(tmp_path, shop):
-    store = sample_store(tmp_path / "s.db", shop[0])
+def test_a_second_concurrent_run_refuses_with_a_clear_message(db_url, tmp_path, shop):
+    store = sample_store(db_url, shop[0])
     with ShopLock(store, "DEMO"), pytest.raises(ShopLocked, match="another sync of shop DEMO"):
         run(store, shop, tmp_path)
     result, _ = run(store, shop, tmp_path)  # released: runs again
     assert result.status == "succeeded"
 
 
-def test_a_lock_whose_holder_stopped_beating_is_taken_over(tmp_path, shop):
-    store = sample_store(tmp_path / "s.db", shop[0])
+def test_a_lock_whose_holder_stopped_beating_is_taken_over(db_url, tmp_path, shop):
+    store = sample_store(db_url, shop[0])
     now = [0.0]
     stale = ShopLock(store, "DEMO", expiry=60, clock=lambda: now[0])
     stale.holder = "another-host:1:dead"
@@ -155,10 +150,10 @@ def test_a_lock_whose_holder_stopped_beating_is_taken_over(tmp_path, shop):
     ShopLock(store, "DEMO", expiry=60, clock=lambda: now[0]).acquire()  # taken over
 
 
-def test_a_lock_of_a_dead_local_process_is_taken_over_at_once(tmp_path, shop):
+def test_a_lock_of_a_dead_local_process_is_taken_over_at_once(db_url, tmp_path, shop):
     import socket
 
-    store = sample_store(tmp_path / "s.db", shop[0])
+    store = sample_store(db_url, shop[0])
     dead = ShopLock(store, "DEMO")
     dead.holder = f"{socket.gethostname()}:999999:gone"
     dead.acquire()
@@ -166,11 +161,11 @@ def test_a_lock_of_a_dead_local_process_is_taken_over_at_once(tmp_path, shop):
     assert result.status == "succeeded"
 
 
-def test_only_customers_changed_in_shopify_are_imported_again(tmp_path, clock):
+def test_only_customers_changed_in_shopify_are_imported_again(db_url, tmp_path, clock):
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
     config = sample_config(shopify_can_update_customers=True)
     with served(emulator, config, clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         run(store, shop, tmp_path)
         client = shop[1]()
         gid = "gid://shopify/Customer/7401234500000"
@@ -185,7 +180,7 @@ def test_only_customers_changed_in_shopify_are_imported_again(tmp_path, clock):
     assert mutations(sent) == {}  # nothing goes back to Shopify
 
 
-def test_invites_are_reported_unavailable_on_new_customer_accounts(tmp_path, clock):
+def test_invites_are_reported_unavailable_on_new_customer_accounts(db_url, tmp_path, clock):
     emulator = Emulator(
         data_dir=SAMPLE,
         clock=clock,
@@ -193,7 +188,7 @@ def test_invites_are_reported_unavailable_on_new_customer_accounts(tmp_path, clo
         customer_accounts_version="NEW_CUSTOMER_ACCOUNTS",
     )
     with served(emulator, sample_config(), clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         result, client = run(store, shop, tmp_path)
     assert emulator.invites == [] and "CustomerSendInvite" not in client.stats.by_operation
     assert result.invites["unavailable"] > 0
@@ -202,8 +197,10 @@ def test_invites_are_reported_unavailable_on_new_customer_accounts(tmp_path, clo
     assert result.status == "succeeded"
 
 
-def test_a_failed_record_is_logged_holds_the_watermark_and_is_retried(tmp_path, shop, monkeypatch):
-    store = sample_store(tmp_path / "s.db", shop[0])
+def test_a_failed_record_is_logged_holds_the_watermark_and_is_retried(
+    db_url, tmp_path, shop, monkeypatch
+):
+    store = sample_store(db_url, shop[0])
     original = store.create_erp_customer
     victim = "7401234634623"
 
@@ -231,8 +228,8 @@ def test_a_failed_record_is_logged_holds_the_watermark_and_is_retried(tmp_path, 
     assert second.status == "succeeded"
 
 
-def test_orders_get_their_customers_and_are_written_to_the_store(tmp_path, shop):
-    store = sample_store(tmp_path / "s.db", shop[0])
+def test_orders_get_their_customers_and_are_written_to_the_store(db_url, tmp_path, shop):
+    store = sample_store(db_url, shop[0])
     result, _ = run(store, shop, tmp_path, orders=True)
     orders = result.records[result.records["side"] == "order"]
     assert len(orders) == 100  # every order of the sample shop, once
@@ -298,11 +295,11 @@ def test_the_cli_exits_1_when_records_failed(tmp_path, monkeypatch, capsys):
     assert "failed: see `shopsync log 1`" in capsys.readouterr().out
 
 
-def test_with_order_import_refreshes_only_known_customers(tmp_path, clock):
+def test_with_order_import_refreshes_only_known_customers(db_url, tmp_path, clock):
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
     config = sample_config(customer_import="with_order_import", shopify_can_update_customers=True)
     with served(emulator, config, clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         result, _ = run(store, shop, tmp_path, direction="import")
     imported = result.records[result.records["side"] == "import"]
     assert set(imported["outcome"]) == {"skipped"}  # nobody is known yet: all wait for orders

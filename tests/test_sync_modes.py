@@ -7,7 +7,15 @@ import json
 
 import pytest
 from sqlalchemy import select
-from sync_helpers import FakeClock, mutations, sample_config, sample_store, served, shopify_state
+from sync_helpers import (
+    FakeClock,
+    mutations,
+    run_sync,
+    sample_config,
+    sample_store,
+    served,
+    shopify_state,
+)
 from tests_paths import SAMPLE
 
 from shopsync.emulator import Emulator
@@ -71,13 +79,7 @@ def erp_rows(store) -> list[tuple]:
         return sorted(tuple(row) for row in conn.execute(select(erp_customers)))
 
 
-def run(store, shop, tmp_path, **options):
-    config, client_factory = shop
-    client = client_factory()
-    result = sync_shop(
-        config, store, client, SyncOptions(report_dir=tmp_path / "reports", **QUIET, **options)
-    )
-    return result, client
+run = run_sync
 
 
 def lagging_emulator(clock: FakeClock, **options) -> Emulator:
@@ -87,11 +89,11 @@ def lagging_emulator(clock: FakeClock, **options) -> Emulator:
 
 
 @pytest.mark.parametrize("row", COVERING_ARRAY, ids=[mode_id(r) for r in COVERING_ARRAY])
-def test_a_second_run_changes_nothing_in_every_mode(tmp_path, row):
+def test_a_second_run_changes_nothing_in_every_mode(db_url, tmp_path, row):
     clock = FakeClock()
     emulator = lagging_emulator(clock)
     with served(emulator, sample_config(**mode(row)), clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         first, _ = run(store, shop, tmp_path)
         assert first.failed == 0 and not first.aborted, first.summary()
         links = store.links("DEMO")
@@ -111,7 +113,7 @@ def test_a_second_run_changes_nothing_in_every_mode(tmp_path, row):
         assert was.at[(record.side, record.record), "reason"] == record.reason, record
 
 
-def test_a_create_never_takes_over_a_customer_missing_from_the_mirror(tmp_path):
+def test_a_create_never_takes_over_a_customer_missing_from_the_mirror(db_url, tmp_path):
     """customer_import = none: the store never reads Shopify's customers, so every ERP customer
     looks new; the ones Shopify has are linked, not overwritten, and nobody is invited twice."""
     clock = FakeClock()
@@ -119,7 +121,7 @@ def test_a_create_never_takes_over_a_customer_missing_from_the_mirror(tmp_path):
     before = {c["id"]: c for c in emulator.customers()}
     config = sample_config(customer_import="none", can_update_shopify_customers=False)
     with served(emulator, config, clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         result, _ = run(store, shop, tmp_path)
     exported = result.records[result.records["side"] == "export"].set_index("record")
     assert exported.at["C00010", "outcome"] == "linked"  # Shopify has this e-mail already
@@ -133,11 +135,11 @@ def test_a_create_never_takes_over_a_customer_missing_from_the_mirror(tmp_path):
     assert len(invited) == (exported["outcome"] == "created").sum()
 
 
-def test_a_customer_created_in_shopify_after_the_plan_is_linked_not_overwritten(tmp_path):
+def test_a_customer_created_in_shopify_after_the_plan_is_linked_not_overwritten(db_url, tmp_path):
     clock = FakeClock()
     emulator = lagging_emulator(clock)
     with served(emulator, sample_config(), clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         plan, client = run(store, shop, tmp_path, dry_run=True)
         creates = plan.plan.exports[plan.plan.exports["action"] == "create"]
         victim = creates.iloc[0]
@@ -161,14 +163,14 @@ def test_a_customer_created_in_shopify_after_the_plan_is_linked_not_overwritten(
     assert gid not in {invite["customerId"] for invite in emulator.invites}
 
 
-def test_update_only_runs_touch_linked_customers_only(tmp_path):
+def test_update_only_runs_touch_linked_customers_only(db_url, tmp_path):
     clock = FakeClock()
     emulator = lagging_emulator(clock)
     config = sample_config(
         customer_import="none", export_customers=False, can_update_shopify_customers=True
     )
     with served(emulator, config, clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         result, client = run(store, shop, tmp_path)
     exported = result.records[result.records["side"] == "export"]
     assert set(exported["outcome"]) <= {"skipped", "unchanged"}
@@ -187,10 +189,10 @@ def test_a_dry_run_on_a_new_store_writes_not_even_its_reference_data(tmp_path):
     assert len(result.records[result.records["side"] == "import"]) > 0
 
 
-def test_a_saved_plan_is_applied_exactly_or_refused_when_its_inputs_changed(tmp_path):
+def test_a_saved_plan_is_applied_exactly_or_refused_when_its_inputs_changed(db_url, tmp_path):
     clock = FakeClock()
     with served(lagging_emulator(clock), sample_config(), clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         planned, _ = run(store, shop, tmp_path, dry_run=True)
         path = planned.plan.save(tmp_path / "plan.json")
         assert "test-token" not in path.read_text()
@@ -228,10 +230,10 @@ def test_the_cli_saves_a_plan_and_applies_it(tmp_path, capsys):
     assert "no longer fits" in capsys.readouterr().err
 
 
-def test_syncing_twice_with_a_reseeded_emulator_reconciles_instead_of_crashing(tmp_path):
+def test_syncing_twice_with_a_reseeded_emulator_reconciles_instead_of_crashing(db_url, tmp_path):
     """``--emulator DIR`` seeds a fresh shop each run: the store's mirror disagrees with it."""
-    db = f"sqlite:///{tmp_path / 's.db'}"
-    sample_store(tmp_path / "s.db", sample_config())
+    db = db_url
+    sample_store(db_url, sample_config())
     results = [
         sync(SAMPLE / "shop.toml", db=db, emulator=SAMPLE, report_dir=tmp_path / "r", **QUIET)
         for _ in range(2)
@@ -241,17 +243,17 @@ def test_syncing_twice_with_a_reseeded_emulator_reconciles_instead_of_crashing(t
     assert set(runs["status"]) == {"succeeded"}
 
 
-def test_a_killed_run_is_marked_interrupted_by_the_next(tmp_path):
+def test_a_killed_run_is_marked_interrupted_by_the_next(db_url, tmp_path):
     clock = FakeClock()
     with served(lagging_emulator(clock), sample_config(), clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         dead = store.start_run("DEMO", "both", {})  # a run whose process died
         run(store, shop, tmp_path)
     runs = store.runs("DEMO").set_index("id")
     assert runs.at[dead, "status"] == "interrupted" and runs.at[dead, "finished_at"]
 
 
-def test_with_order_import_refreshes_every_known_customer_linked_or_not(tmp_path):
+def test_with_order_import_refreshes_every_known_customer_linked_or_not(db_url, tmp_path):
     """BC's with_order_import + shopify_can_update_customers: a customer the store already
     knows (here: brought in by an order, never linked) is mapped and refreshed."""
     from shopsync.shopify_io import ShopifyCustomers, read_shopify_customers
@@ -259,7 +261,7 @@ def test_with_order_import_refreshes_every_known_customer_linked_or_not(tmp_path
     clock = FakeClock()
     config = sample_config(customer_import="with_order_import", shopify_can_update_customers=True)
     with served(lagging_emulator(clock), config, clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         sample = read_shopify_customers(SAMPLE / "customers.jsonl")
         known = sample.customers[sample.customers["shopify_id"] == "7401234500000"]
         store.save_mirror(
@@ -279,7 +281,7 @@ def test_with_order_import_refreshes_every_known_customer_linked_or_not(tmp_path
     assert set(others["reason"]) == {"IMPORT_WITH_ORDERS"}  # the rest wait for their orders
 
 
-def test_values_the_erp_holds_cut_do_not_travel_back_to_shopify(tmp_path):
+def test_values_the_erp_holds_cut_do_not_travel_back_to_shopify(db_url, tmp_path):
     """The sample shop imports customers whose city (58 characters) or company (102) is longer
     than the ERP field, then exports with can_update_shopify_customers: Shopify keeps them."""
     clock = FakeClock()
@@ -295,7 +297,7 @@ def test_values_the_erp_holds_cut_do_not_travel_back_to_shopify(tmp_path):
 
     before = addresses()
     with served(emulator, sample_config(), clock) as shop:
-        store = sample_store(tmp_path / "s.db", shop[0])
+        store = sample_store(db_url, shop[0])
         result, _ = run(store, shop, tmp_path)
     assert addresses() == before
     erp = store.erp_customers().set_index("no")
@@ -304,3 +306,12 @@ def test_values_the_erp_holds_cut_do_not_travel_back_to_shopify(tmp_path):
     exported = result.records[result.records["side"] == "export"].set_index("record")
     for sid in long_ones:
         assert exported.at[links[sid], "outcome"] == "unchanged"
+
+
+def test_an_export_of_no_customer_is_an_empty_run_not_a_crash(db_url, tmp_path):
+    clock = FakeClock()
+    with served(lagging_emulator(clock), sample_config(), clock) as shop:
+        store = sample_store(db_url, shop[0])
+        result, client = run(store, shop, tmp_path, direction="export", customers=("NOPE",))
+    assert result.status == "succeeded" and result.records.empty
+    assert mutations(client) == {}

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sync_helpers import FakeClock, erp_state, sample_config, sample_store, served, shopify_state
+from sync_helpers import (
+    FakeClock,
+    erp_state,
+    run_sync,
+    sample_config,
+    sample_store,
+    served,
+    shopify_state,
+)
 from tests_paths import SAMPLE
 
 from shopsync.apply import _Applier
@@ -15,13 +23,7 @@ from shopsync.sync import SyncOptions, sync_shop
 QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
 
 
-def run(store, shop, tmp_path, **options):
-    config, client_factory = shop
-    client = client_factory()
-    result = sync_shop(
-        config, store, client, SyncOptions(report_dir=tmp_path / "reports", **QUIET, **options)
-    )
-    return result, client
+run = run_sync
 
 
 def invites_per_customer(emulator: Emulator) -> dict[str, int]:
@@ -134,3 +136,50 @@ def test_shopify_gone_mid_run_stops_the_phase_quickly_and_loses_no_record(tmp_pa
     assert "in a row" in result.aborted and result.status == "failed"
     not_attempted = exported["message"].str.startswith("not attempted")
     assert not_attempted.sum() > 100
+
+
+def test_an_address_create_whose_answer_was_lost_is_not_sent_again():
+    clock = FakeClock()
+    emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
+    with served(emulator, sample_config(), clock) as (_, client_factory):
+        client = client_factory()
+        gid = "gid://shopify/Customer/7401234500000"
+        before = len(client.customer_by_identifier(gid=gid)["addressesV2"]["nodes"])
+        emulator.faults = "drop_after=1.0"
+        with pytest.raises(WriteOutcomeUnknown):
+            client.upsert_address(gid, {"address1": "1 New St", "city": "Seattle"}, None)
+        emulator.faults = None
+        after = client.customer_by_identifier(gid=gid)["addressesV2"]["nodes"]
+    assert len(after) == before + 1  # created once, not once per retry
+
+
+def test_a_report_that_cannot_be_written_never_undoes_a_run(tmp_path):
+    clock = FakeClock()
+    emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
+    blocked = tmp_path / "reports"
+    blocked.write_text("a file where the report folder should be")
+    with served(emulator, sample_config(), clock) as shop:
+        store = sample_store(tmp_path / "s.db", shop[0])
+        result = sync_shop(
+            shop[0], store, shop[1](), SyncOptions(report_dir=blocked / "sub", **QUIET)
+        )
+    assert result.status == "succeeded" and result.reports == {}
+    assert store.run(result.run_id)["status"] == "succeeded"
+    log = store.run_log(result.run_id)
+    assert log["message"].str.contains("not written").sum() == 3  # csv, xlsx, html
+
+
+def test_a_run_says_when_shopify_withholds_orders_older_than_60_days(tmp_path):
+    clock = FakeClock()
+    emulator = Emulator(
+        data_dir=SAMPLE,
+        clock=clock,
+        sleep=clock.sleep,
+        access_scopes=["read_customers", "write_customers", "read_orders"],
+    )
+    with served(emulator, sample_config(), clock) as shop:
+        store = sample_store(tmp_path / "s.db", shop[0])
+        result, _ = run(store, shop, tmp_path, orders=True, direction="import")
+    log = store.run_log(result.run_id)
+    notes = log[(log["side"] == "order") & (log["record"] == "*")]
+    assert notes["message"].str.contains("read_all_orders").any()

@@ -562,15 +562,6 @@ def test_an_old_store_without_a_version_is_refused_not_stamped(tmp_path, capsys)
         assert conn.execute("SELECT * FROM erp_customers").fetchall() == [("C1", "Kept")]
 
 
-def test_a_database_shared_with_other_tables_gets_shopsync_tables(tmp_path):
-    import sqlite3
-
-    path = tmp_path / "shared.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE someone_elses (x TEXT)")
-    assert open_store(f"sqlite:///{path}").erp_customers().empty
-
-
 def test_a_store_whose_parent_is_a_file_is_a_one_line_error(tmp_path, capsys):
     (tmp_path / "data").write_text("a file, not a folder")
     err = one_line_error(capsys, ["init", "--db", f"sqlite:///{tmp_path / 'data' / 's.db'}"])

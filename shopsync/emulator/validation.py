@@ -6,11 +6,11 @@ import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
 import phonenumbers
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
+REFERENCE_DIR = resources.files("shopsync") / "reference_data"  # package data
 
 MAX_NAME = 255
 MAX_NOTE = 5000
@@ -147,7 +147,7 @@ def locale_errors(value: str | None) -> list[FieldError]:
 
 @dataclass(frozen=True)
 class Geography:
-    """Country names and province zones, from data/reference (Shopify's own lists)."""
+    """Country names and province zones, from shopsync/reference_data (Shopify's own lists)."""
 
     countries: dict[str, str]
     provinces: dict[str, dict[str, str]]  # country code -> province code -> name
@@ -183,13 +183,13 @@ def geography() -> Geography:
     alternates: dict[str, dict[str, str]] = {}
     countries_csv = REFERENCE_DIR / "countries.csv"
     provinces_csv = REFERENCE_DIR / "provinces.csv"
-    if not countries_csv.exists():  # installed without the repository's data/reference
+    if not countries_csv.is_file():  # no reference data next to the package
         return _pycountry_geography()
-    if countries_csv.exists():
+    if countries_csv.is_file():
         with countries_csv.open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 countries[row["country_code"]] = row["country_name"]
-    if provinces_csv.exists():
+    if provinces_csv.is_file():
         with provinces_csv.open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 cc, code, name = row["country_code"], row["province_code"], row["province_name"]
@@ -221,7 +221,7 @@ ADDRESS_LABELS = {
 
 
 def _pycountry_geography() -> Geography:
-    """Fallback when data/reference is absent: ISO names and subdivisions from pycountry."""
+    """Fallback when reference_data is absent: ISO names and subdivisions from pycountry."""
     import pycountry
 
     countries = {c.alpha_2: getattr(c, "common_name", c.name) for c in pycountry.countries}
