@@ -45,7 +45,7 @@ the same settings and re-plans.""",
     (
         "code",
         """config: str = "data/sample/shop.toml"  # shop TOML file (settings, templates, countries)
-db: str = "sqlite:///data/notebooks.db"  # store URL; empty: SHOPSYNC_DB or data/shopsync.db
+db: str = ""  # store URL; empty: SHOPSYNC_DB, else data/shopsync.db (as the command line)
 erp: str = "data/sample/erp_customers.csv"  # ERP customers file (CSV or Excel); empty: the store's
 shopify: str = "emulator"  # emulator | live | store (the mirror) | a customers JSONL file
 emulator_data: str = "data/sample"  # seed folder of the in-process emulator
@@ -89,7 +89,7 @@ preview = nb.ImportPreview(
 )
 print(
     f"shop {shop_config.shop.code}: {len(shopify_customers.customers)} Shopify customers "
-    f"({shopify}); ERP customers from {erp or 'the store'}"
+    f"({shopify}); ERP customers from {erp or 'the store'}; {store!r}"
 )""",
         [],
     ),
@@ -136,9 +136,12 @@ print(f"plan report: {plan_file}")""",
         "markdown",
         """## Interactive: change the settings, re-plan, link by hand
 
-Shown only in Jupyter. **Preview** re-plans with the settings chosen; pick a customer to
-review, check its candidates, and **Link in the store** writes that link (the only write this
-notebook makes; the ERP customer must be in the store).""",
+Shown only in Jupyter. **Preview** re-plans with the settings chosen (settings the config
+refuses are refused here, with its message); pick a customer to review (by name and e-mail),
+check its candidates (the ERP customer's name and address), and **Link in the store** writes
+that link: the only write this notebook makes. The link lives in the store, so when the store
+lacks the ERP file's customers the panel says so, and the button loads the file into the
+store first (as `shopsync load-erp`).""",
         [],
     ),
     (
@@ -164,17 +167,20 @@ the ineligible customers with the fix in words, filters by reason and country, a
 report as CSV, Excel or HTML. Nothing is sent to Shopify.
 
 Parameters that matter: `config`, `erp` (a file, or `""` for the store's customers),
-`reason` and `country` (filters, `""` = all), `export_formats` and `output_dir`.""",
+`reason` and `country` (filters, `""` = all), `export_formats`, `csv_style` (`data`: the
+values as they are, for Business Central or another tool; `spreadsheet`: text starting with
+`=`, `+`, `-` or `@` gets an apostrophe, for Excel) and `output_dir`.""",
         [],
     ),
     (
         "code",
         """config: str = "data/sample/shop.toml"  # shop TOML file (settings, templates, countries)
-db: str = "sqlite:///data/notebooks.db"  # store URL; empty: SHOPSYNC_DB or data/shopsync.db
+db: str = ""  # store URL; empty: SHOPSYNC_DB, else data/shopsync.db (as the command line)
 erp: str = "data/sample/erp_customers.csv"  # ERP customers file (CSV or Excel); empty: the store's
 reason: str = ""  # only customers with this reason code (e.g. EMAIL_INVALID); empty: all
 country: str = ""  # only customers of this ISO country (quote NO in YAML); empty: all
 export_formats: str = "csv,xlsx,html"  # report formats to write, comma separated
+csv_style: str = "data"  # data: values as they are, for BC | spreadsheet: formulas escaped
 output_dir: str = "reports"  # folder of the reports""",
         ["parameters"],
     ),
@@ -183,7 +189,7 @@ output_dir: str = "reports"  # folder of the reports""",
         "code",
         """shop_config, store = nb.open_shop(config, db)
 report = nb.validation_report(shop_config, store, erp)
-print(f"shop {shop_config.shop.code}: ERP customers from {erp or 'the store'}")""",
+print(f"shop {shop_config.shop.code}: ERP customers from {erp or 'the store'}; {store!r}")""",
         [],
     ),
     ("markdown", "## Counts per reason", []),
@@ -206,7 +212,7 @@ nb.show_table(nb.validation_fixes(selected), "Ineligible customers and what to f
         "code",
         """parts = [f"{shop_config.shop.code}-export-validation", reason, country]
 stem = "-".join(part for part in parts if part)
-for path in nb.export_reports(selected, output_dir, stem, export_formats):
+for path in nb.export_reports(selected, output_dir, stem, export_formats, csv_style):
     print(f"report: {path}")""",
         [],
     ),
@@ -254,7 +260,7 @@ token is read from `SHOPIFY_ACCESS_TOKEN`, never a parameter), `direction`, `dry
     (
         "code",
         """config: str = "data/sample/shop.toml"  # shop TOML file (settings, templates, countries)
-db: str = "sqlite:///data/notebooks.db"  # store URL; empty: SHOPSYNC_DB or data/shopsync.db
+db: str = ""  # store URL; empty: SHOPSYNC_DB, else data/shopsync.db (as the command line)
 erp_file: str = "data/sample/erp_customers.csv"  # ERP file loaded into the store first
 shopify: str = "emulator"  # emulator (in-process) | live (the config's url)
 emulator_data: str = "data/sample"  # seed folder of the in-process emulator
@@ -273,6 +279,7 @@ erp_handover: bool = False  # after a real sync, write output_dir/<shop>-erp-<ti
     (
         "code",
         """shop_config, store = nb.open_shop(config, db)
+print(f"shop {shop_config.shop.code}; {store!r}")
 if erp_file:
     print(f"{erp_file} -> store: {nb.load_erp_into_store(store, erp_file)}")
 job = nb.SyncJob(
@@ -301,24 +308,38 @@ nb.show_chart(nb.outcome_counts(plan), "planned records per outcome")
 nb.show_table(plan.records, "The plan")""",
         [],
     ),
-    ("markdown", "## The sync", []),
+    (
+        "markdown",
+        "## The sync\n\nWith `dry_run` false the sync applies the plan above. In Jupyter, "
+        "the panel's button does it; then run the cells below again (**Run All Below**): "
+        "they show the run the button made, and `fail_on_failed` applies to it.",
+        [],
+    ),
     (
         "code",
         """result = None
+sync_panel = None
 if not dry_run:
     result = job.run(dry_run=False, planned=plan)
 elif nb.has_frontend():
     from shopsync.widgets import SyncPanel
 
-    display(SyncPanel(lambda: job.run(dry_run=False, planned=plan), plan))
+    sync_panel = SyncPanel(job, plan)
+    display(sync_panel)
 else:
     print("dry_run is true: nothing was written (run with dry_run false to sync)")""",
         [],
     ),
-    ("code", 'print(result.summary() if result else "no sync run: dry run")', [CHECK]),
+    (
+        "code",
+        """result = nb.latest_run(result, sync_panel)  # the panel's run, once its button ran one
+print(result.summary() if result else "no sync run: dry run")""",
+        [CHECK],
+    ),
     (
         "code",
         """if result is not None:
+    nb.show_summary(result, shop_config.shop.code)  # the line a scheduled run logs
     display(HTML(nb.banner_html(result)))
     nb.show_chart(nb.outcome_counts(result), "records per outcome")
     nb.show_table(nb.problems(result), "Failed and skipped records")

@@ -232,6 +232,13 @@ def _job_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--erp", type=Path, help="ERP customers file (default: the store's)")
     _sheet_option(parser)
     parser.add_argument("--out", type=Path, required=True, help="report file: .csv, .xlsx or .html")
+    parser.add_argument(
+        "--csv-style",
+        choices=["data", "spreadsheet"],
+        default="data",
+        help="a .csv as data (values as they are; default) or for a spreadsheet (formula-like "
+        "text prefixed with ')",
+    )
     _store_options(parser)
 
 
@@ -257,6 +264,7 @@ def _load_erp(args: argparse.Namespace) -> int:
 
     erp = read_erp_customers(args.file, encoding=args.encoding, sheet=args.sheet)
     store = open_store(args.db)
+    print(f"store: {_shown_url(args.db)}")
     counts = store.save_erp_customers(erp.customers, erp.columns)
     print(
         f"{args.file}: {len(erp.customers)} customer(s): "
@@ -289,7 +297,9 @@ def _preview_import(args: argparse.Namespace) -> int:
     config, store = _config_and_store(args)
     shopify = _shopify_source(args, config)
     plan = preview_import(config, store, erp_file=_erp_source(args), shopify=shopify)
-    return _report(plan, args.out, f"Import plan for shop {config.shop.code}", "action")
+    return _report(
+        plan, args.out, f"Import plan for shop {config.shop.code}", "action", args.csv_style
+    )
 
 
 def _preview_orders(args: argparse.Namespace) -> int:
@@ -298,31 +308,77 @@ def _preview_orders(args: argparse.Namespace) -> int:
     config, store = _config_and_store(args)
     shopify = _shopify_source(args, config)
     plan = preview_orders(config, store, args.orders, erp_file=_erp_source(args), shopify=shopify)
-    return _report(plan, args.out, f"Order customers for shop {config.shop.code}", "rule")
+    return _report(
+        plan, args.out, f"Order customers for shop {config.shop.code}", "rule", args.csv_style
+    )
 
 
 def _validate_export(args: argparse.Namespace) -> int:
+    from shopsync.fixes import with_fixes
     from shopsync.jobs import validate_export
 
     config, store = _config_and_store(args)
-    report = validate_export(config, store, erp_file=_erp_source(args))
-    return _report(report, args.out, f"Export eligibility for shop {config.shop.code}", "action")
+    erp = _erp_source(args)
+    report = validate_export(config, store, erp_file=erp)
+    report = with_fixes(report, erp.customers if erp is not None else store.erp_customers())
+    return _report(
+        report,
+        args.out,
+        f"Export eligibility for shop {config.shop.code}",
+        "action",
+        args.csv_style,
+    )
 
 
 def _config_and_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The config and the store of a preview; without a store yet, an in-memory one seeded
+    from the config (a preview on files never creates a store file)."""
     from shopsync.settings import load_config
     from shopsync.store import open_store
 
     config = load_config(args.config)
-    store = open_store(args.db)
+    store = _existing_store(args.db)
+    if store is None:
+        store = open_store("sqlite://")
     store.initialise(config)
     return config, store
 
 
-def _report(frame, out: Path, title: str, outcome_column: str) -> int:  # type: ignore[no-untyped-def]
+def _shown_url(url: str | None) -> str:
+    """The store URL a command uses (the default resolved), its password hidden."""
+    from sqlalchemy.engine import make_url
+
+    from shopsync.store import resolve_db_url
+
+    return make_url(resolve_db_url(url)).render_as_string(hide_password=True)
+
+
+def _existing_store(url: str | None):  # type: ignore[no-untyped-def]
+    """The store at ``url`` (default $SHOPSYNC_DB, else data/shopsync.db) if it exists, else
+    None: a read-only command never creates a store file. Prints which store it is."""
+    from sqlalchemy.engine import make_url
+
+    from shopsync.store import open_store, resolve_db_url
+
+    resolved = resolve_db_url(url)
+    try:
+        parsed = make_url(resolved)
+    except Exception:  # open_store says what is wrong with it
+        return open_store(resolved)
+    shown = _shown_url(resolved)
+    database = parsed.database or ""
+    on_file = parsed.drivername.startswith("sqlite") and database not in ("", ":memory:")
+    if on_file and parsed.query.get("uri") != "true" and not Path(database).is_file():
+        print(f"store: {shown} (none yet: not created by this command)")
+        return None
+    print(f"store: {shown}")
+    return open_store(resolved)
+
+
+def _report(frame, out: Path, title: str, outcome_column: str, csv_style: str = "data") -> int:  # type: ignore[no-untyped-def]
     from shopsync.reports import summary_counts, write_report
 
-    path = write_report(frame, out, title=title, outcome_column=outcome_column)
+    path = write_report(frame, out, title=title, outcome_column=outcome_column, csv_style=csv_style)
     counts = summary_counts(frame, outcome_column)
     print(f"{title}: {len(frame)} records")
     for outcome, records in counts.itertuples(index=False):
@@ -351,6 +407,7 @@ def _sync(args: argparse.Namespace) -> int:
         progress=_progress(args),
         plan=args.plan,
     )
+    print(f"store: {_shown_url(args.db)}")
     print(result.summary())
     if args.dry_run:
         if args.plan_out:
@@ -392,9 +449,11 @@ def _export_erp(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from shopsync.store import open_store
-
-    runs = open_store(args.db).runs(args.shop)
+    store = _existing_store(args.db)
+    if store is None:
+        print("no runs yet")
+        return 0
+    runs = store.runs(args.shop)
     if runs.empty:
         print("no runs yet")
         return 0
@@ -404,10 +463,8 @@ def _runs(args: argparse.Namespace) -> int:
 
 
 def _log(args: argparse.Namespace) -> int:
-    from shopsync.store import open_store
-
-    store = open_store(args.db)
-    run = store.run(args.run_id)
+    store = _existing_store(args.db)
+    run = store.run(args.run_id) if store is not None else None
     if run is None:
         raise UserInputError(f"no run {args.run_id} in the store")
     print(f"run {run['id']} of shop {run['shop_code']}: {run['status']}, {run['counts']}")

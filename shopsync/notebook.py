@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import html
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
 
 from shopsync.emulator import Emulator
-from shopsync.erp_io import read_erp_customers
-from shopsync.errors import ShopsyncError, UserInputError
+from shopsync.erp_io import ErpFile, read_erp_customers
+from shopsync.errors import ConfigError, ShopsyncError, UserInputError
+from shopsync.fixes import FIX_COLUMNS, with_fixes
 from shopsync.jobs import preview_import, preview_orders, validate_export
-from shopsync.reasons import explain, split_codes
+from shopsync.reasons import split_codes
 from shopsync.reference import sample_dir
 from shopsync.reports import path_inside, write_report
 from shopsync.session import shopify_session
@@ -28,6 +29,7 @@ from shopsync.settings import (
     NAME_SOURCES,
     PHONE_MATCHES,
     ShopConfig,
+    ShopSettings,
     load_config,
 )
 from shopsync.shopify import bulk_customers
@@ -37,8 +39,10 @@ from shopsync.store import Store, open_store
 from shopsync.sync import SyncResult, sync
 
 __all__ = [
+    "HEADLESS_ROWS",
     "IMPORT_SETTINGS",
     "SECRET_WORDS",
+    "SUMMARY_MIME",
     "ImportPlan",
     "ImportPreview",
     "RunFailed",
@@ -51,6 +55,8 @@ __all__ = [
     "export_reports",
     "filter_validation",
     "has_frontend",
+    "injected_names",
+    "latest_run",
     "link_manually",
     "load_erp_into_store",
     "load_shopify",
@@ -66,11 +72,19 @@ __all__ = [
     "setting_overrides",
     "setup",
     "show_chart",
+    "show_summary",
     "show_table",
+    "summary_line",
     "text_list",
     "validation_fixes",
     "validation_report",
 ]
+
+# The output a notebook's run summary carries, for shopsync run-notebook to log.
+SUMMARY_MIME = "application/vnd.shopsync.summary+json"
+
+# Rows a table shows without a frontend (papermill): the report files hold them all.
+HEADLESS_ROWS = 20
 
 # A parameter whose name holds one of these is refused: secrets never enter a notebook.
 SECRET_WORDS = ("token", "secret", "password", "passwd", "key", "credential")
@@ -89,7 +103,12 @@ IMPORT_SETTINGS: dict[str, tuple[str, ...] | None] = {
     "default_customer_no": None,
 }
 
-_IPYTHON_NAMES = {"In", "Out", "exit", "quit", "get_ipython", "open"}
+# papermill's Python translator opens the cell it injects with this comment
+_INJECTED_COMMENT = "# Parameters"
+
+_UPDATE_FLAGS = ("shopify_can_update_customers", "can_update_shopify_customers")
+# the ERP columns a candidate shows next to its number
+_CANDIDATE_COLUMNS = ("name", "email", "address", "post_code", "city", "country_code")
 
 
 class RunFailed(ShopsyncError):
@@ -118,22 +137,20 @@ def refuse_secrets(names: Sequence[str]) -> None:
 def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
     """Check a notebook's parameters after papermill injected its values; return them.
 
-    ``namespace`` is the notebook's ``globals()``. Names that look secret are refused; a name
-    the parameters cell does not declare is refused; a value of the wrong type is refused with
-    the papermill trap that causes it (``-r`` for codes like 02134, quoted YAML for ON/NO);
-    "true"/"false" text for a bool parameter is converted in ``namespace``.
+    ``namespace`` is the notebook's ``globals()``. Only what can be a parameter is checked:
+    the declared names (the parameters cell's annotations) and the names papermill injected
+    (its ``# Parameters`` cell, found in the kernel's input history after the parameters
+    cell). Variables the notebook or the analyst created are not parameters, so re-running
+    cells, or Run All twice in one kernel, works. An injected name that looks secret is
+    refused; an injected name the parameters cell does not declare is refused; a value of the
+    wrong type is refused with the papermill trap that causes it (``-r`` for codes like
+    02134, quoted YAML for ON/NO); "true"/"false" text for a bool parameter is converted in
+    ``namespace``.
     """
     declared: dict[str, Any] = dict(namespace.get("__annotations__", {}))
-    names = [
-        name
-        for name, value in namespace.items()
-        if not name.startswith("_")
-        and name not in _IPYTHON_NAMES
-        and not isinstance(value, (ModuleType, type))
-        and not callable(value)
-    ]
-    refuse_secrets(names)
-    unknown = sorted(name for name in names if name not in declared)
+    injected = injected_names(namespace.get("In", ()), declared)
+    refuse_secrets([*declared, *injected])
+    unknown = sorted(name for name in injected if name not in declared)
     if unknown:
         raise UserInputError(
             f"unknown parameter(s) {', '.join(unknown)}; this notebook's parameters are "
@@ -149,6 +166,45 @@ def check_parameters(namespace: dict[str, Any]) -> dict[str, Any]:
     if problems:
         raise UserInputError("; ".join(problems))
     return {name: namespace[name] for name in declared}
+
+
+def injected_names(history: Sequence[str], declared: Mapping[str, Any]) -> list[str]:
+    """The names papermill's ``# Parameters`` cell assigns, from a kernel's input history
+    (IPython's ``In``): the last such cell run after the last parameters cell, else none."""
+    for source in reversed(list(history)):
+        text = str(source or "")
+        if text.lstrip().startswith(_INJECTED_COMMENT):
+            return _assigned_names(text)
+        if declared and _declares(text, declared):
+            return []  # the parameters cell ran again, without an injection after it
+    return []
+
+
+def _assigned_names(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    ]
+
+
+def _declares(source: str, declared: Mapping[str, Any]) -> bool:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return any(
+        isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id in declared
+        for node in tree.body
+    )
 
 
 def coerce_parameter(name: str, value: Any, kind: Any) -> Any:
@@ -207,7 +263,7 @@ def setup(itables: bool = True) -> None:
     here = Path.cwd()
     if here.name == "notebooks" and (here.parent / "data").is_dir():
         os.chdir(here.parent)
-    if itables and _in_kernel():
+    if itables and has_frontend():  # under papermill the tables stay plain and short
         try:
             from itables import init_notebook_mode
         except ImportError:
@@ -249,14 +305,32 @@ def _display(*objects: Any) -> None:
     display(*objects)
 
 
-def show_table(frame: pd.DataFrame, caption: str = "", *, interactive_from: int = 15) -> None:
-    """Display a table: sortable and filterable (itables) when it is long, plain otherwise."""
+def show_table(
+    frame: pd.DataFrame,
+    caption: str = "",
+    *,
+    interactive_from: int = 15,
+    headless_rows: int = HEADLESS_ROWS,
+) -> None:
+    """Display a table: sortable and filterable (itables) when it is long and someone can
+    click; without a frontend (papermill) its first ``headless_rows`` rows only, so that a
+    scheduled run's output notebook stays small (the report files hold every row)."""
     if caption:
         _display(_html(f"<h4>{html.escape(caption)} ({len(frame)})</h4>"))
     if frame.empty:
         _display(_html("<p><em>none</em></p>"))
         return
-    if len(frame) >= interactive_from and _in_kernel():
+    if not has_frontend():
+        _display(frame.head(headless_rows))
+        if len(frame) > headless_rows:
+            _display(
+                _html(
+                    f"<p><em>the first {headless_rows} of {len(frame)} rows; the report "
+                    "files hold them all</em></p>"
+                )
+            )
+        return
+    if len(frame) >= interactive_from:
         try:
             from itables import show
         except ImportError:
@@ -373,6 +447,7 @@ class ImportPlan:
     plan: pd.DataFrame
     orders: pd.DataFrame | None
     settings: dict[str, Any]
+    erp: pd.DataFrame | None = None  # the ERP customers planned against (names, addresses)
 
     def counts_text(self) -> str:
         """Plain-text counts per action and per rule (what the checked notebook cell prints)."""
@@ -395,8 +470,20 @@ class ImportPlan:
         columns += ["email", "phone", "first_name", "last_name"]
         return self.plan.loc[mask, columns].reset_index(drop=True)
 
+    def review_options(self) -> list[tuple[str, str]]:
+        """The customers to review as (label, shopify id): name and e-mail, then the id."""
+        options = []
+        for row in self.review().to_dict("records"):
+            name = " ".join(str(row[k] or "").strip() for k in ("first_name", "last_name"))
+            said = " · ".join(part for part in (name.strip(), str(row["email"] or "")) if part)
+            options.append(
+                (f"{said or 'no name, no e-mail'} ({row['shopify_id']})", row["shopify_id"])
+            )
+        return options
+
     def candidates(self, shopify_id: str) -> pd.DataFrame:
-        """The candidates of one Shopify customer, one per row: customer_no and why."""
+        """The candidates of one Shopify customer, one per row: customer_no, why, and the ERP
+        customer's name and address (when the plan knows its ERP customers)."""
         rows = self.plan.loc[self.plan["shopify_id"] == str(shopify_id)]
         if rows.empty:
             raise UserInputError(f"Shopify customer {shopify_id} is not in the plan")
@@ -406,7 +493,15 @@ class ImportPlan:
             if part:
                 no, _, why = part.partition(" ")
                 found.append({"customer_no": no, "why": why.strip(" ()")})
-        return pd.DataFrame(found, columns=["customer_no", "why"])
+        frame = pd.DataFrame(found, columns=["customer_no", "why"])
+        if self.erp is None:
+            return frame
+        erp = self.erp.drop_duplicates("no").rename(columns={"no": "customer_no"})
+        erp = erp[["customer_no", *_CANDIDATE_COLUMNS]].fillna("").astype(str)
+        erp["address"] = erp[["address", "post_code", "city", "country_code"]].apply(
+            lambda parts: ", ".join(part for part in parts if part.strip()), axis=1
+        )
+        return frame.merge(erp[["customer_no", "name", "email", "address"]], how="left").fillna("")
 
     def summary_html(self) -> str:
         """Counts per action and rule, and a chart, as HTML (the panel's plan view)."""
@@ -431,29 +526,97 @@ class ImportPreview:
     erp_file: Path | None = None
     orders_file: Path | None = None
     base_settings: dict[str, Any] = field(default_factory=dict)
+    _erp: ErpFile | None = field(default=None, init=False, repr=False)
 
     def settings(self) -> dict[str, Any]:
         """The effective value of every import setting (config, then the parameters)."""
         shop = self.config.shop
         return {name: self.base_settings.get(name, getattr(shop, name)) for name in IMPORT_SETTINGS}
 
+    def erp_customers(self) -> pd.DataFrame:
+        """The ERP customers the plan maps to: the ERP file's (read once), else the store's."""
+        if self.erp_file is None:
+            return self.store.erp_customers()
+        if self._erp is None:
+            self._erp = read_erp_customers(self.erp_file)
+        return self._erp.customers
+
+    def shop_settings(self, settings: Mapping[str, Any] | None = None) -> ShopSettings:
+        """The shop's settings with the parameters' and then ``settings``' changes, refused as
+        the config refuses them: both update directions on (whichever was switched), or a
+        default customer that is not an ERP customer (BC relates it to the Customer table)."""
+        overrides = {**self.base_settings, **setting_overrides(**(settings or {}))}
+        shop = self.config.shop
+        # name both update flags, so that switching one on cannot silently switch the other off
+        flags = {name: overrides.get(name, getattr(shop, name)) for name in _UPDATE_FLAGS}
+        shop = shop.with_changes(**{**overrides, **flags})
+        default = shop.default_customer_no
+        if default and default not in set(self.erp_customers()["no"]):
+            where = self.erp_file or f"the store {self.store!r}"
+            raise ConfigError(
+                "settings",
+                [f"[shop] default_customer_no {default!r} is not an ERP customer of {where}"],
+            )
+        return shop
+
     def plan(self, settings: Mapping[str, Any] | None = None) -> ImportPlan:
         """Plan the import with the parameters' settings, then ``settings`` on top."""
-        overrides = {**self.base_settings, **setting_overrides(**(settings or {}))}
-        shop = self.config.shop.with_changes(**overrides)
+        shop = self.shop_settings(settings)
         config = dataclasses.replace(self.config, shop=shop)
-        plan = preview_import(config, self.store, erp_file=self.erp_file, shopify=self.shopify)
+        erp = self._erp_input()
+        plan = preview_import(config, self.store, erp_file=erp, shopify=self.shopify)
         orders = None
         if self.orders_file is not None:
             orders = preview_orders(
-                config, self.store, self.orders_file, erp_file=self.erp_file, shopify=self.shopify
+                config, self.store, self.orders_file, erp_file=erp, shopify=self.shopify
             )
-        changed = {k: v for k, v in overrides.items() if getattr(self.config.shop, k) != v}
-        return ImportPlan(plan, orders, changed)
+        changed = {
+            k: getattr(shop, k)
+            for k in IMPORT_SETTINGS
+            if getattr(self.config.shop, k) != getattr(shop, k)
+        }
+        return ImportPlan(plan, orders, changed, self.erp_customers())
+
+    def _erp_input(self) -> ErpFile | None:
+        if self.erp_file is None:
+            return None
+        self.erp_customers()
+        return self._erp
+
+    def link_needs(self) -> str:
+        """What linking will do first, in words ("" when the store is ready): linking writes
+        to the store, so the ERP file's customers are loaded into it first."""
+        if self.erp_file is None:
+            return ""
+        missing = set(self.erp_customers()["no"]) - set(self.store.erp_customers()["no"])
+        if not missing:
+            return ""
+        return (
+            f"The store {self.store!r} lacks {len(missing)} of the ERP file's customers: "
+            f"Link in the store loads {self.erp_file} into the store first (as shopsync "
+            "load-erp), then writes the link."
+        )
 
     def link(self, shopify_id: str, customer_no: str) -> str:
-        """Link a Shopify customer to an ERP customer in the store (see link_manually)."""
-        return link_manually(self.store, self.config, self.shopify, shopify_id, customer_no)
+        """Link a Shopify customer to an ERP customer in the store (see link_manually); an ERP
+        customer of the preview's ERP file is loaded into the store first, with the file."""
+        customer_no = str(customer_no).strip()
+        loaded = ""
+        stored = set(self.store.erp_customers()["no"])
+        if (
+            self.erp_file is not None
+            and customer_no not in stored
+            and customer_no in set(self.erp_customers()["no"])
+        ):
+            counts = load_erp_into_store(self.store, self.erp_file)
+            loaded = f"loaded {self.erp_file} into the store ({_counts_text(counts)}); "
+        return loaded + link_manually(
+            self.store, self.config, self.shopify, shopify_id, customer_no
+        )
+
+
+def _counts_text(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing"
 
 
 def link_manually(
@@ -503,8 +666,12 @@ def link_manually(
 def validation_report(
     config: ShopConfig, store: Store, erp_file: str | Path | None = None
 ) -> pd.DataFrame:
-    """The eligibility report of the ERP customers (a file, else the store's)."""
-    return validate_export(config, store, erp_file=erp_file or None)
+    """The eligibility report of the ERP customers (a file, else the store's), with the ERP
+    values each reason is about and the reasons in words; the rows to fix first."""
+    if erp_file:
+        erp = read_erp_customers(erp_file)
+        return with_fixes(validate_export(config, store, erp_file=erp), erp.customers)
+    return with_fixes(validate_export(config, store), store.erp_customers())
 
 
 def filter_validation(report: pd.DataFrame, reason: str = "", country: str = "") -> pd.DataFrame:
@@ -518,23 +685,12 @@ def filter_validation(report: pd.DataFrame, reason: str = "", country: str = "")
 
 
 def validation_fixes(report: pd.DataFrame) -> pd.DataFrame:
-    """The ineligible customers, with each reason in words: what to fix in the ERP."""
+    """The ineligible customers: the ERP values to fix and each reason in words."""
+    if "values to fix" not in report:
+        report = with_fixes(report, pd.DataFrame(columns=["no"]))
     ineligible = report[~report["eligible"].astype(bool)]
-    rows = []
-    for record in ineligible.to_dict("records"):
-        codes = split_codes(record["reasons"] or "")
-        rows.append(
-            {
-                "customer_no": record["customer_no"],
-                "country_code": record["country_code"],
-                "email": record["email"],
-                "reasons": record["reasons"],
-                "what to fix": " ".join(explain(code) for code in codes),
-                "details": record["details"],
-            }
-        )
-    columns = ["customer_no", "country_code", "email", "reasons", "what to fix", "details"]
-    return pd.DataFrame(rows, columns=columns)
+    columns = ["customer_no", "country_code", "reasons", *FIX_COLUMNS, "details"]
+    return ineligible[columns].reset_index(drop=True)
 
 
 def reason_counts_text(report: pd.DataFrame) -> str:
@@ -557,16 +713,25 @@ def reason_counts(report: pd.DataFrame) -> dict[str, int]:
 
 
 def export_reports(
-    frame: pd.DataFrame, output_dir: str | Path, stem: str, formats: str = "csv,xlsx,html"
+    frame: pd.DataFrame,
+    output_dir: str | Path,
+    stem: str,
+    formats: str = "csv,xlsx,html",
+    csv_style: str = "data",
 ) -> list[Path]:
-    """Write ``frame`` as ``output_dir/stem.<format>`` for each format; returns the paths."""
+    """Write ``frame`` as ``output_dir/stem.<format>`` for each format; returns the paths.
+    ``csv_style``: ``data`` (values as they are) or ``spreadsheet`` (see write_report)."""
     paths = []
     for fmt in (f.strip().lower() for f in formats.split(",") if f.strip()):
         if fmt not in ("csv", "xlsx", "html"):
             raise UserInputError(f"export format {fmt!r}: use csv, xlsx or html")
         paths.append(
             write_report(
-                frame, path_inside(output_dir, f"{stem}.{fmt}"), title=stem, outcome_column="action"
+                frame,
+                path_inside(output_dir, f"{stem}.{fmt}"),
+                title=stem,
+                outcome_column="action",
+                csv_style=csv_style,
             )
         )
     return paths
@@ -597,11 +762,16 @@ class SyncJob:
             self._emulator = Emulator(data_dir=self.emulator_data, plan=self.emulator_plan)
 
     def run(
-        self, *, dry_run: bool, progress: bool = True, planned: SyncResult | None = None
+        self,
+        *,
+        dry_run: bool,
+        progress: bool | Callable[[Any, str, int | None], Any] = True,
+        planned: SyncResult | None = None,
     ) -> SyncResult:
         """Run the sync; ``dry_run`` plans only and writes nothing anywhere. With
         ``planned`` (a dry run's result) the real run applies exactly that plan, after
-        checking that its inputs did not change."""
+        checking that its inputs did not change. ``progress``: bars, none, or a callable
+        (items, phase, total) -> iterable that shows each phase its own way."""
         options = dict(self.options)
         if planned is not None and planned.plan is not None:
             options["plan"] = planned.plan
@@ -652,11 +822,17 @@ def report_links_html(reports: Mapping[str, Path]) -> str:
     if not reports:
         return "<p>No report files (dry run).</p>"
     items = "".join(
-        f'<li><a href="{html.escape(_relative(path))}" target="_blank">'
+        f'<li><a href="{html.escape(_relative(path))}" target="_blank"'
+        f"{'' if kind in _OPENED_IN_LAB else ' download'}>"
         f"{html.escape(kind)}</a>: <code>{html.escape(str(path))}</code></li>"
         for kind, path in reports.items()
     )
     return f"<p>Report files:</p><ul>{items}</ul>"
+
+
+# Report kinds JupyterLab opens itself (its HTML and CSV viewers); other links (xlsx) carry
+# ``download``, which Lab leaves to the browser instead of opening the file as text.
+_OPENED_IN_LAB = ("html", "csv")
 
 
 def _relative(path: Path) -> str:
@@ -667,6 +843,32 @@ def _relative(path: Path) -> str:
         return "../" + target.relative_to(sample_dir().parents[1]).as_posix()
     except ValueError:  # outside the project: an absolute link
         return target.as_uri()
+
+
+def latest_run(result: SyncResult | None, panel: Any = None) -> SyncResult | None:
+    """The run the cells below the sync cell show: the panel's, once its button ran one,
+    else ``result`` (the parameters' run, or None after a dry run only)."""
+    ran = getattr(panel, "result", None)
+    return ran if ran is not None else result
+
+
+def summary_line(result: SyncResult, shop: str) -> str:
+    """One line of a run: status, the counts, and why it stopped (what a scheduler logs)."""
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items() if v) or "no records"
+    name = "dry run" if result.run_id is None else f"run {result.run_id}"
+    line = f"{name} of shop {shop}: {result.status}; {counts}"
+    return line + (f"; stopped: {result.aborted}" if result.aborted else "")
+
+
+def show_summary(result: SyncResult, shop: str) -> None:
+    """Display the run's summary line, marked for the scheduled-run runner to pick up."""
+    line = summary_line(result, shop)
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover
+        print(line)
+        return
+    display({"text/plain": line, SUMMARY_MIME: {"summary": line}}, raw=True)
 
 
 def raise_if_failed(result: SyncResult) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from shopsync import lazy_commands
 from shopsync.errors import UserInputError
-from shopsync.notebook import coerce_parameter, looks_secret, refuse_secrets
+from shopsync.notebook import SUMMARY_MIME, coerce_parameter, looks_secret, refuse_secrets
 
 __all__ = [
     "NotebookRun",
@@ -48,6 +48,7 @@ class NotebookRun:
     error: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
     scrubbed: int = 0
+    summary: str = ""  # the run's one-line summary, when the notebook showed one
 
     @property
     def exit_code(self) -> int:
@@ -132,13 +133,26 @@ def run_notebook(
         error = f"{exc.ename}: {exc.evalue} (cell In [{exc.exec_count}])"
     except Exception as exc:  # kernel died, timeout, unreadable notebook...
         error = f"{type(exc).__name__}: {exc}"
-    scrubbed = 0
+    scrubbed, summary = 0, ""
     if output.exists():
         scrubbed = scrub_notebook(output)
-        _add_banner(output, error, params)
+        summary = _summary(output)
+        _add_banner(output, error, params, summary)
     elif not error:
         error = "papermill wrote no output notebook"
-    return NotebookRun(notebook, output, not error, _scrub_text(error), params, scrubbed)
+    return NotebookRun(notebook, output, not error, _scrub_text(error), params, scrubbed, summary)
+
+
+def _summary(output: Path) -> str:
+    """The last run summary line the executed notebook displayed ('' when none)."""
+    document = json.loads(output.read_text(encoding="utf-8"))
+    found = ""
+    for cell in document.get("cells", []):
+        for item in cell.get("outputs", []):
+            data = item.get("data", {}).get(SUMMARY_MIME)
+            if isinstance(data, dict) and data.get("summary"):
+                found = str(data["summary"])
+    return _scrub_text(found)
 
 
 def _output_path(notebook: Path, output_dir: Path) -> Path:
@@ -204,7 +218,7 @@ def scrub_notebook(path: str | Path, secrets: Sequence[str] = ()) -> int:
     return changed
 
 
-def _add_banner(output: Path, error: str, params: Mapping[str, Any]) -> None:
+def _add_banner(output: Path, error: str, params: Mapping[str, Any], summary: str = "") -> None:
     import nbformat
 
     document = nbformat.read(str(output), as_version=4)
@@ -214,14 +228,17 @@ def _add_banner(output: Path, error: str, params: Mapping[str, Any]) -> None:
         text = (
             f'<div style="border-left: 6px solid #c53030; padding: 8px 12px">'
             f'<strong style="color: #c53030">RUN FAILED</strong> ({when})<br>'
-            f"{html.escape(_scrub_text(error))}<br>"
+            + (f"{html.escape(summary)}<br>" if summary else "")
+            + f"{html.escape(_scrub_text(error))}<br>"
             '<a href="#papermill-error-cell">Go to the failing cell</a>; the failed records '
             "table is above it.</div>\n\nParameters: " + shown
         )
     else:
         text = (
             f'<div style="border-left: 6px solid #2f855a; padding: 8px 12px">'
-            f'<strong style="color: #2f855a">RUN SUCCEEDED</strong> ({when})</div>'
+            f'<strong style="color: #2f855a">RUN SUCCEEDED</strong> ({when})'
+            + (f"<br>{html.escape(summary)}" if summary else "")
+            + "</div>"
             "\n\nParameters: " + shown
         )
     cell = nbformat.v4.new_markdown_cell(_scrub_text(text))
@@ -258,10 +275,11 @@ def run_notebook_command(args: argparse.Namespace) -> int:
         timeout=args.timeout,
     )
     print(f"output notebook: {run.output}")
+    said = f" ({run.summary})" if run.summary else ""
     if run.ok:
-        print(f"{args.notebook.name}: succeeded")
+        print(f"{args.notebook.name}: succeeded{said}")
     else:
-        print(f"{args.notebook.name}: FAILED: {run.error}", file=sys.stderr)
+        print(f"{args.notebook.name}: FAILED{said}: {run.error}", file=sys.stderr)
     return run.exit_code
 
 

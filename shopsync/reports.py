@@ -1,20 +1,32 @@
-"""Report files from result DataFrames: CSV, Excel (sheets per outcome) and self-contained HTML."""
+"""Report files from result DataFrames: CSV, Excel (sheets per outcome) and self-contained HTML.
+
+CSV comes in two styles: ``data`` (the default) keeps every value as it is, for Business
+Central or another tool to read (an E.164 phone stays ``+14255550101``); ``spreadsheet``
+prefixes text a spreadsheet would evaluate (``=``, ``+``, ``-``, ``@``...) with an
+apostrophe, for a CSV that people open in Excel. The Excel file stores text as text (never
+a formula) and needs no prefix.
+"""
 
 from __future__ import annotations
 
 import csv
 import html
 import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from shopsync.errors import UserInputError
 from shopsync.reasons import explain
-from shopsync.versions import versions_line
+from shopsync.versions import verdict_versions, versions_line
 
 __all__ = [
+    "CSV_STYLES",
     "FORMULA_PREFIXES",
+    "PROBLEM_OUTCOMES",
+    "about_rows",
     "neutralise",
     "path_inside",
     "printable",
@@ -25,6 +37,9 @@ __all__ = [
 
 # A spreadsheet evaluates text starting with these; such cells are written as plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_STYLES = ("data", "spreadsheet")
+# Outcomes (and plan actions) that need someone's attention: listed first in HTML reports.
+PROBLEM_OUTCOMES = ("failed", "skipped", "skip")
 _EXCEL_SHEET_ROWS = 1_048_575
 # Characters XML (so Excel and HTML) cannot hold; shown as \\xNN instead of failing the report.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -76,6 +91,16 @@ def reason_counts(frame: pd.DataFrame, reason_column: str = "reasons") -> pd.Dat
     )
 
 
+def about_rows(about: Mapping[str, object] | None = None) -> list[tuple[str, str]]:
+    """The header block of a report: ``about`` (run, shop, direction, settings...), then when
+    it was written and the shopsync and phonenumbers versions (phone validity depends on
+    phonenumbers' metadata)."""
+    rows = [(str(k), str(v)) for k, v in (about or {}).items()]
+    rows.append(("written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")))
+    rows += list(verdict_versions().items())
+    return rows
+
+
 def write_report(
     frame: pd.DataFrame,
     path: str | Path,
@@ -83,29 +108,43 @@ def write_report(
     title: str,
     outcome_column: str = "action",
     reason_column: str = "reasons",
+    about: Mapping[str, object] | None = None,
+    csv_style: str = "data",
 ) -> Path:
     """Write ``frame`` to ``path``; the format follows the extension (.csv, .xlsx, .html).
 
     Every row of ``frame`` appears exactly once in the file (in Excel: once across the
-    outcome sheets).
+    outcome sheets). Excel and HTML open with a header block (``about``, see about_rows);
+    ``csv_style`` is ``data`` (values as they are) or ``spreadsheet`` (formula-like text
+    prefixed with an apostrophe).
     """
     path = Path(path)
     writers = {".csv": _write_csv, ".xlsx": _write_xlsx, ".html": _write_html, ".htm": _write_html}
     writer = writers.get(path.suffix.lower())
     if writer is None:
         raise UserInputError(f"{path}: unknown report type (use .csv, .xlsx or .html)")
+    if csv_style not in CSV_STYLES:
+        raise UserInputError(f"csv_style {csv_style!r}: use {' or '.join(CSV_STYLES)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer(frame, path, title, outcome_column, reason_column)
+    if writer is _write_csv:
+        _write_csv(frame, path, csv_style)
+    else:
+        writer(frame, path, title, outcome_column, reason_column, about_rows(about))
     return path
 
 
-def _write_csv(frame: pd.DataFrame, path: Path, *_: str) -> None:
-    safe = frame.map(neutralise)
-    safe.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+def _write_csv(frame: pd.DataFrame, path: Path, style: str) -> None:
+    data = frame.map(neutralise) if style == "spreadsheet" else frame
+    data.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
 
 
 def _write_xlsx(
-    frame: pd.DataFrame, path: Path, title: str, outcome_column: str, reason_column: str
+    frame: pd.DataFrame,
+    path: Path,
+    title: str,
+    outcome_column: str,
+    reason_column: str,
+    about: list[tuple[str, str]],
 ) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -118,6 +157,10 @@ def _write_xlsx(
     summary["A1"].font = Font(bold=True, size=14)
     summary.append([f"{len(frame)} records"])
     summary.append([versions_line()])
+    summary.append([])
+    for key, value in about:
+        summary.append([key, str(printable(value))])
+        summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
     summary.append([])
     summary.append(["outcome", "records"])
     for row in summary_counts(frame, outcome_column).itertuples(index=False):
@@ -144,6 +187,7 @@ def _write_xlsx(
                         cell.data_type = "s"  # never a formula
                         cell.quotePrefix = True
             sheet.freeze_panes = "A2"
+            sheet.auto_filter.ref = sheet.dimensions
             _size_columns(sheet, [[c, *chunk[c].astype(str).head(200)] for c in chunk.columns])
     workbook.save(path)
 
@@ -170,28 +214,63 @@ def _size_columns(sheet, columns: list[list[object]]) -> None:  # type: ignore[n
 
 
 def _write_html(
-    frame: pd.DataFrame, path: Path, title: str, outcome_column: str, reason_column: str
+    frame: pd.DataFrame,
+    path: Path,
+    title: str,
+    outcome_column: str,
+    reason_column: str,
+    about: list[tuple[str, str]],
 ) -> None:
     frame, title = frame.map(printable), str(printable(title))
     outcomes = summary_counts(frame, outcome_column)
     reasons = reason_counts(frame, reason_column)
+    groups = sorted(
+        ((str(outcome), part) for outcome, part in frame.groupby(outcome_column, sort=True)),
+        key=lambda item: (item[0] not in PROBLEM_OUTCOMES, item[0]),
+    )
+    contents = [("outcomes", "Outcomes")]
+    if not reasons.empty:
+        contents.append(("reasons", "Reasons"))
+    contents += [
+        (f"records-{n}", f"{outcome} ({len(part)})") for n, (outcome, part) in enumerate(groups)
+    ]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         f"<p>{len(frame)} records.</p>",
         f'<p class="versions">{html.escape(versions_line())}</p>',
-        "<h2>Outcomes</h2>",
+        '<nav><ul class="contents">'
+        + "".join(f'<li><a href="#{k}">{html.escape(v)}</a></li>' for k, v in contents)
+        + "</ul></nav>",
+        '<table class="about">'
+        + "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(printable(v)))}</td></tr>"
+            for k, v in about
+        )
+        + "</table>",
+        '<h2 id="outcomes">Outcomes</h2>',
         _bar_chart(outcomes),
         outcomes.to_html(index=False, classes="counts", border=0),
     ]
     if not reasons.empty:
-        parts += ["<h2>Reasons</h2>", reasons.to_html(index=False, classes="counts", border=0)]
-    for outcome, part in frame.groupby(outcome_column, sort=True):
-        parts.append(f"<h2>{html.escape(str(outcome))} ({len(part)})</h2>")
-        parts.append(part.to_html(index=False, classes="records", border=0, na_rep=""))
+        parts += [
+            '<h2 id="reasons">Reasons</h2>',
+            reasons.to_html(index=False, classes="counts", border=0),
+        ]
+    for number, (outcome, part) in enumerate(groups):
+        table_id = f"table-{number}"
+        parts.append(f'<h2 id="records-{number}">{html.escape(outcome)} ({len(part)})</h2>')
+        parts.append(
+            f'<input type="search" class="filter" data-table="{table_id}" '
+            f'placeholder="filter these rows" aria-label="filter the {html.escape(outcome)} rows">'
+        )
+        table = part.to_html(index=False, classes="records", border=0, na_rep="", table_id=table_id)
+        parts.append(f'<div class="scroll">{table}</div>')
+    parts.append(f"<script>{_SCRIPT}</script>")
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
 
@@ -216,7 +295,8 @@ def _bar_chart(counts: pd.DataFrame) -> str:
     total_width = label_width + width + 80
     return (
         f'<svg role="img" aria-label="records per outcome" width="{total_width}" '
-        f'height="{height}" xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>'
+        f'height="{height}" viewBox="0 0 {total_width} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>'
     )
 
 
@@ -225,6 +305,48 @@ body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
 th { background: #f3f3f3; position: sticky; top: 0; }
+table.records th { cursor: pointer; }
+table.records th[data-sort="asc"]::after { content: " \\25B2"; }
+table.records th[data-sort="desc"]::after { content: " \\25BC"; }
+.scroll { overflow-x: auto; max-width: 100%; }
+input.filter { margin-top: 0.5em; padding: 4px 8px; width: 20em; max-width: 100%; }
+svg { max-width: 100%; height: auto; }
 svg text { font-size: 13px; }
 .bar { fill: #4a7bd0; }
+@media (max-width: 600px) { body { margin: 0.5em; } td, th { padding: 3px 4px; } }
+"""
+
+# Filter and sort the record tables in the page itself (no library, nothing fetched).
+_SCRIPT = """
+document.querySelectorAll("input.filter").forEach(function (box) {
+  var table = document.getElementById(box.dataset.table);
+  box.addEventListener("input", function () {
+    var words = box.value.toLowerCase();
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      row.hidden = words !== "" && row.textContent.toLowerCase().indexOf(words) < 0;
+    });
+  });
+});
+document.querySelectorAll("table.records").forEach(function (table) {
+  var heads = table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(heads, function (head, column) {
+    head.tabIndex = 0;
+    head.title = "sort by this column";
+    function sort() {
+      var up = head.dataset.sort !== "asc";
+      Array.prototype.forEach.call(heads, function (other) { delete other.dataset.sort; });
+      head.dataset.sort = up ? "asc" : "desc";
+      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[column].textContent, y = b.cells[column].textContent;
+        var numbers = x !== "" && y !== "" && !isNaN(x) && !isNaN(y);
+        var order = numbers ? x - y : x.localeCompare(y);
+        return up ? order : -order;
+      });
+      rows.forEach(function (row) { table.tBodies[0].appendChild(row); });
+    }
+    head.addEventListener("click", sort);
+    head.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
+  });
+});
 """

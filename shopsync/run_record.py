@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,10 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from shopsync.errors import ShopsyncError
+from shopsync.export_plan import mirror_with_default_address
 from shopsync.lock import ShopLock
 from shopsync.reports import path_inside, write_report
+from shopsync.run_report import report_rows
 from shopsync.store import Store
 
 __all__ = ["OUTCOMES", "PLANNED_OUTCOME", "RECORD_COLUMNS", "RunRecorder", "SyncResult"]
@@ -92,7 +94,7 @@ class RunRecorder:
         run_id: int | None,
         *,
         lock: ShopLock | None = None,
-        progress: bool = True,
+        progress: bool | Callable[[Any, str, int | None], Any] = True,
     ):
         self.store = store
         self.shop = shop
@@ -103,6 +105,12 @@ class RunRecorder:
         self.invites: Counter = Counter()
         self.failed_updated_at: list[str] = []
         self.aborted = ""
+        # the Shopify customers the store knew before the run (mirror_with_default_address
+        # shape): the run report's updates say old -> new
+        self.before: pd.DataFrame | None = None
+        if store is not None and run_id is not None:
+            known = store.shopify_mirror(shop)
+            self.before = mirror_with_default_address(known.customers, known.addresses, {})
 
     def record(self, side: str, record: str, outcome: str, **fields: Any) -> None:
         """One input record's outcome (every record once)."""
@@ -169,6 +177,10 @@ class RunRecorder:
             self.store.log(self.run_id, [{**row, "message": message}])
 
     def progress(self, items: Any, label: str, total: int | None = None) -> Any:
+        """``items``, with a progress bar labelled ``label``; ``progress`` may be a callable
+        (items, label, total) -> iterable that shows it its own way (a notebook panel)."""
+        if callable(self.show_progress):
+            return self.show_progress(items, label, total)
         if not self.show_progress:
             return items
         return tqdm(items, desc=f"{self.shop} {label}", total=total, file=sys.stderr, leave=False)
@@ -219,20 +231,42 @@ class RunRecorder:
         self.store.log(self.run_id, log)
         self.store.finish_run(self.run_id, status=status, counts=result.counts, marks=watermarks)
         if report_dir is not None:
-            result.reports = self._write_reports(records, Path(report_dir))
+            result.reports = self._write_reports(records, Path(report_dir), plans)
         return result
 
-    def _write_reports(self, records: pd.DataFrame, directory: Path) -> dict[str, Path]:
+    def _write_reports(
+        self, records: pd.DataFrame, directory: Path, plans: dict[str, pd.DataFrame]
+    ) -> dict[str, Path]:
         title = f"Sync run {self.run_id} of shop {self.shop}"
+        run = self.store.run(self.run_id or 0) or {}
+        # run ids restart per store: the run's start time keeps two stores' reports apart
+        stamp = "".join(ch for ch in str(run.get("started_at", ""))[:19] if ch.isalnum())
+        stem = f"{self.shop}-{self.run_id}-{stamp}Z" if stamp else f"{self.shop}-{self.run_id}"
+        settings = self.store.shop_settings(self.shop)
+        about = {
+            "run": self.run_id,
+            "shop": self.shop,
+            "started": run.get("started_at", ""),
+            "direction": run.get("direction", ""),
+            "parameters": ", ".join(
+                f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+                for k, v in (run.get("parameters") or {}).items()
+            ),
+            "settings": ", ".join(
+                f"{k}={v}" for k, v in (vars(settings) if settings else {}).items()
+            ),
+        }
+        rows = report_rows(records, plans, self.before)
         written: dict[str, Path] = {}
         for suffix in ("csv", "xlsx", "html"):
             try:
                 written[suffix] = write_report(
-                    records,
-                    path_inside(directory, f"{self.shop}-{self.run_id}.{suffix}"),
+                    rows,
+                    path_inside(directory, f"{stem}.{suffix}"),
                     title=title,
                     outcome_column="outcome",
                     reason_column="reason",
+                    about=about,
                 )
             except (OSError, ValueError, ShopsyncError) as exc:
                 self.log_one("run", "*", "failed", "", f"report {suffix} not written: {exc}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from shopsync.notebook import (
     IMPORT_SETTINGS,
     ImportPlan,
     ImportPreview,
+    SyncJob,
     banner_html,
     bar_chart,
     export_reports,
@@ -33,7 +34,8 @@ _BOOLEAN_SETTINGS = ("auto_create_unknown_customers", "shopify_can_update_custom
 
 
 def _error_html(exc: Exception) -> str:
-    return f'<p style="color: #c53030"><strong>{type(exc).__name__}</strong>: {exc}</p>'
+    text = _escape(str(exc)).replace("\n", "<br>")
+    return f'<p style="color: #c53030"><strong>{type(exc).__name__}</strong>: {text}</p>'
 
 
 def _escape(text: str) -> str:
@@ -85,6 +87,7 @@ class PreviewPanel:
         )
         self.link_button.on_click(lambda _: self.link())
         self.link_status = widgets.HTML()
+        self.link_notice = widgets.HTML()
         self.result: ImportPlan | None = None
         self.widget = widgets.VBox(
             [
@@ -96,6 +99,7 @@ class PreviewPanel:
                 self.preview_button,
                 self.plan_view,
                 widgets.HTML("<h3>Review a customer's candidates</h3>"),
+                self.link_notice,
                 self.customer,
                 self.candidates_view,
                 widgets.HBox([self.customer_no, self.link_button]),
@@ -110,22 +114,29 @@ class PreviewPanel:
         return {name: control.value for name, control in self.controls.items()}
 
     def refresh(self) -> ImportPlan | None:
-        """Re-plan with the controls' settings (what the Preview button does)."""
+        """Re-plan with the controls' settings (what the Preview button does); settings the
+        config refuses are refused here too, with its message, and plan nothing."""
         self.preview_button.disabled = True
         try:
             self.result = self.preview.plan(self.settings())
         except (ShopsyncError, ValueError) as exc:
+            self.result = None
             self.plan_view.value = _error_html(exc)
+            self.customer.options = []
+            self._show_candidates()
+            self.review_output.clear_output()
             return None
         finally:
             self.preview_button.disabled = False
         self.plan_view.value = self.result.summary_html()
-        review = self.result.review()
-        self.customer.options = list(review["shopify_id"])
+        options = self.result.review_options()
+        self.customer.options = options
+        self.customer.value = options[0][1] if options else None
         self._show_candidates()
+        self.link_notice.value = _notice_html(self.preview.link_needs())
         self.review_output.clear_output()
         with self.review_output:
-            show_table(review, "Ties and near misses to review")
+            show_table(self.result.review(), "Ties and near misses to review")
         return self.result
 
     def _show_candidates(self) -> None:
@@ -151,6 +162,7 @@ class PreviewPanel:
             self.link_status.value = _error_html(exc)
             return ""
         self.link_status.value = f'<p style="color: #2f855a">{_escape(said)}</p>'
+        self.link_notice.value = _notice_html(self.preview.link_needs())
         return said
 
     def _ipython_display_(self) -> None:
@@ -239,10 +251,11 @@ class ValidationPanel:
 
 
 class SyncPanel:
-    """03: after a dry run, a button that runs the real sync with the same parameters."""
+    """03: after a dry run, a button that applies the dry run's plan; the panel shows each
+    phase's progress while it runs, then the banner, the counts and the report links."""
 
-    def __init__(self, run: Callable[[], SyncResult], plan: SyncResult) -> None:
-        self._run = run
+    def __init__(self, job: SyncJob, plan: SyncResult) -> None:
+        self.job = job
         self.plan = plan
         self.confirm = widgets.Checkbox(
             value=False, description="I have checked the plan above", indent=False
@@ -255,14 +268,44 @@ class SyncPanel:
         self.status = widgets.HTML(
             f"<p>The dry run planned: {_escape(_counts(plan.counts))}. Nothing was written.</p>"
         )
+        self.bar = widgets.IntProgress(value=0, min=0, max=1, description="", bar_style="info")
+        self.bar.layout.visibility = "hidden"
+        self.phases_view = widgets.HTML()
+        self.phases: dict[str, int] = {}  # records done per phase, in the order they ran
         self.output = widgets.Output()
         self.result: SyncResult | None = None
         self.widget = widgets.VBox(
-            [self.status, widgets.HBox([self.confirm, self.run_button]), self.output]
+            [
+                self.status,
+                widgets.HBox([self.confirm, self.run_button]),
+                self.bar,
+                self.phases_view,
+                self.output,
+            ]
         )
 
     def _arm(self, confirmed: bool) -> None:
         self.run_button.disabled = not confirmed or self.result is not None
+
+    def track(self, items: Iterable[Any], label: str, total: int | None = None) -> Iterator[Any]:
+        """The sync's progress hook: count ``items`` of phase ``label`` in the panel."""
+        if total is None and isinstance(items, Sized):
+            total = len(items)
+        self.bar.layout.visibility = "visible"
+        self.bar.description = label
+        self.bar.max = max(total or 0, 1)
+        self.bar.value = 0
+        self.phases[label] = 0
+        self._show_phases()
+        for item in items:
+            yield item
+            self.phases[label] += 1
+            self.bar.value = min(self.phases[label], self.bar.max)
+            self._show_phases()
+
+    def _show_phases(self) -> None:
+        done = ", ".join(f"{label} {count}" for label, count in self.phases.items())
+        self.phases_view.value = f"<p>phases: {_escape(done)}</p>"
 
     def run(self) -> SyncResult | None:
         """Run the real sync once (the button disables itself) and show its outcome."""
@@ -272,15 +315,20 @@ class SyncPanel:
         self.status.value = "<p>Running the sync...</p>"
         with self.output:
             try:
-                self.result = self._run()
+                self.result = self.job.run(dry_run=False, planned=self.plan, progress=self.track)
             except ShopsyncError as exc:
                 self.status.value = _error_html(exc)
+                self.run_button.disabled = not self.confirm.value
                 return None
         result = self.result
+        self.bar.bar_style = "danger" if result.status == "failed" else "success"
+        self.bar.value = self.bar.max
         self.status.value = (
             banner_html(result)
+            + f"<p>{_escape(_counts(result.counts))}</p>"
             + bar_chart({k: v for k, v in result.counts.items() if v}, "records per outcome")
             + report_links_html(result.reports)
+            + "<p>Run the cells below again: they show this run.</p>"
         )
         with self.output:
             show_table(problems(result), "Failed and skipped records")
@@ -324,6 +372,10 @@ class ErpExportPanel:
         from IPython.display import display
 
         display(self.widget)
+
+
+def _notice_html(text: str) -> str:
+    return f'<p style="color: #975a16">{_escape(text)}</p>' if text else ""
 
 
 def _counts(counts: Mapping[str, int]) -> str:

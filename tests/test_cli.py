@@ -105,3 +105,32 @@ def test_a_report_that_cannot_be_written_is_a_one_line_error(tmp_path, capsys):
     )
     assert code == 2
     assert "unknown report type" in capsys.readouterr().err
+
+
+def test_read_only_commands_never_create_a_store_and_name_the_one_they_use(
+    tmp_path, monkeypatch, capsys
+):
+    from tests.tests_paths import SAMPLE
+
+    monkeypatch.delenv("SHOPSYNC_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    default = "store: sqlite:///data/shopsync.db"
+    assert main(["runs"]) == 0
+    out = capsys.readouterr().out
+    assert f"{default} (none yet: not created by this command)" in out and "no runs yet" in out
+    assert main(["log", "1"]) == 2
+    assert "no run 1" in capsys.readouterr().err
+    report = tmp_path / "v.csv"
+    config = ["--config", str(SAMPLE / "shop.toml")]
+    erp = ["--erp", str(SAMPLE / "erp_customers.csv")]
+    assert main(["validate-export", *config, *erp, "--out", str(report)]) == 0
+    assert default in capsys.readouterr().out
+    shopify = ["--shopify", str(SAMPLE / "customers.jsonl")]
+    assert main(["preview-import", *config, *erp, *shopify, "--out", "p.csv"]) == 0
+    assert report.is_file() and (tmp_path / "p.csv").is_file()
+    assert not (tmp_path / "data").exists()  # no store file, no folder
+    # once a store exists, the same commands read it (and say which)
+    assert main(["load-erp", str(SAMPLE / "erp_customers.csv")]) == 0
+    assert default in capsys.readouterr().out
+    assert main(["runs"]) == 0
+    assert capsys.readouterr().out.startswith(f"{default}\n")

@@ -280,17 +280,27 @@ def test_scheduled_sync_writes_its_report_and_a_scrubbed_output_notebook(runs):
     reports = json.loads(run["report"])
     for suffix in ("csv", "xlsx", "html"):
         assert Path(reports[suffix]).is_file()
-        assert reports[suffix].endswith(f"DEMO-{run['id']}.{suffix}")
+        assert re.search(rf"DEMO-{run['id']}-\d{{8}}T\d{{6}}Z\.{suffix}$", reports[suffix])
     book = nbformat.read(str(runs.scheduled), as_version=4)
     assert "shopsync-banner" in book.cells[0].metadata["tags"]
     assert "RUN SUCCEEDED" in book.cells[0].source
+    # the one line a scheduler logs: the counts, not only "succeeded"
+    counts = json.loads(run["counts"])
+    said = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    assert said.split(", ")[0] in process.stdout
+    line = f"03-sync.ipynb: succeeded (run {run['id']} of shop DEMO: succeeded; "
+    assert line in process.stdout
+    assert f"run {run['id']} of shop DEMO: succeeded; " in book.cells[0].source
+    # the output notebook stays small: the report files hold the tables' rows
+    assert runs.scheduled.stat().st_size < 200_000, runs.scheduled.stat().st_size
+    assert "the report files hold them all" in _html(runs.scheduled)
     text = _stdout(runs.scheduled)
     assert f"run {run['id']}: succeeded" in text
     (handover,) = (runs.base / "reports").glob("DEMO-erp-*.xlsx")  # erp_handover true
     assert "ERP hand-over 1 for shop DEMO: New customers" in text and str(handover) in text
     html = _html(runs.scheduled)
     assert "Failed and skipped records" in html
-    assert f"DEMO-{run['id']}.html" in html  # the links to the report files
+    assert Path(reports["html"]).name in html  # the links to the report files
     raw = runs.scheduled.read_text(encoding="utf-8")
     assert FAKE_TOKEN not in raw
     assert FAKE_TOKEN[:20] not in raw
@@ -371,10 +381,35 @@ def test_check_parameters_explains_the_papermill_traps():
         check_parameters({"__annotations__": {"zip_code": str}, "zip_code": 2134})
     with pytest.raises(UserInputError, match="quote it"):
         check_parameters({"__annotations__": {"country": str}, "country": False})
+    # what papermill injected is in the kernel's input history (IPython's In), after the
+    # parameters cell, in a cell that starts "# Parameters"
+    cells = ['db: str = ""  # the store', "# Parameters\napi_key = 'x'\n"]
     with pytest.raises(UserInputError, match="look like secrets"):
-        check_parameters({"__annotations__": {"db": str}, "db": "", "api_key": "x"})
+        check_parameters({"__annotations__": {"db": str}, "db": "", "api_key": "x", "In": cells})
+    cells = ["dry_run: bool = True  # plan only", "# Parameters\ndryrun = 0\n"]
     with pytest.raises(UserInputError, match=r"unknown parameter.*dryrun"):
-        check_parameters({"__annotations__": {"dry_run": bool}, "dry_run": True, "dryrun": 0})
+        check_parameters(
+            {"__annotations__": {"dry_run": bool}, "dry_run": True, "dryrun": 0, "In": cells}
+        )
+
+
+def test_check_parameters_ignores_what_the_notebook_and_the_analyst_created():
+    """Run All twice: the second check sees the first run's variables, which are no
+    parameters; an injection from before the parameters cell ran again counts no more."""
+    cells = [
+        "dry_run: bool = True  # plan only",
+        "# Parameters\ndry_run = False\n",
+        "params = check_parameters(globals())",
+        "plan = 1\npanel = 2",
+        "dry_run: bool = True  # plan only",  # Run All again, without papermill
+    ]
+    namespace = {"__annotations__": {"dry_run": bool}, "dry_run": True, "In": cells}
+    namespace |= {"plan": 1, "panel": 2, "result": None, "plan_file": "x.xlsx"}
+    namespace["api_key_hint"] = "set by the analyst"  # not a parameter, so not refused
+    assert check_parameters(namespace) == {"dry_run": True}
+    namespace["In"] = [*cells, "# Parameters\ndry_run = False\nplan_file = 'y'\n"]
+    with pytest.raises(UserInputError, match=r"unknown parameter\(s\) plan_file;"):
+        check_parameters(namespace)
 
 
 def test_runner_types_parameters_by_the_notebook_declarations():
@@ -444,3 +479,179 @@ def test_failed_records_give_a_red_banner_and_fail_the_notebook(tmp_path):
     with pytest.raises(RunFailed, match=r"run 7: 1 record\(s\) failed.*DEMO-7.html"):
         raise_if_failed(result)
     raise_if_failed(SyncResult(8, "succeeded", pd.DataFrame(rows[:1])))  # nothing failed
+
+
+# -- the analyst's loop: one kernel, Run All twice, the panels ---------------------------------
+
+
+class Kernel:
+    """One Jupyter kernel (nbclient) in a fresh copy of the project's layout, as an analyst
+    who cloned the project and opened JupyterLab has it: no store file yet, no reports."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.count = 0
+
+    def run_all(self, name: str) -> nbformat.NotebookNode:
+        """Run every cell of notebook ``name`` in this kernel (Run All); returns the cells."""
+        book = nbformat.read(str(NOTEBOOKS / name), as_version=4)
+        for cell in book.cells:
+            if cell.cell_type == "code":
+                self._execute(cell)
+        return book
+
+    def run(self, source: str) -> str:
+        """Run one cell of ``source``; returns its stdout."""
+        cell = nbformat.v4.new_code_cell(source)
+        self._execute(cell)
+        return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+
+    def facts(self, source: str) -> dict:
+        """Run ``source``, which binds ``facts`` to a dict; returns that dict."""
+        return json.loads(self.run(source + "\nimport json as _j; print(_j.dumps(facts))"))
+
+    def _execute(self, cell) -> None:
+        self.count += 1
+        self.client.nb.cells.append(cell)
+        self.client.execute_cell(cell, len(self.client.nb.cells) - 1)
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    from nbclient import NotebookClient
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sample").symlink_to(SAMPLE)  # the relative defaults resolve here
+    client = NotebookClient(
+        nbformat.v4.new_notebook(),
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    with client.setup_kernel():
+        found = Kernel(client)
+        found.run("__session__ = 'lab'  # a kernel JupyterLab started: the panels show")
+        yield found
+
+
+def _html_of(book_cells) -> str:
+    return "\n".join(
+        str(o.get("data", {}).get("text/html", ""))
+        for c in book_cells
+        for o in c.get("outputs", [])
+    )
+
+
+@pytest.mark.slow
+def test_preview_notebook_run_all_twice_and_its_panel_on_a_fresh_clone(kernel, tmp_path):
+    for _ in range(2):  # the second Run All sees the first one's variables
+        kernel.run_all(BOOKS[0])
+    # nothing was written by previewing (the store starts without ERP customers)
+    assert kernel.facts(
+        "facts = {'links': store.links('DEMO'), 'erp': len(store.erp_customers())}"
+    ) == {"links": {}, "erp": 0}
+
+    facts = kernel.facts(
+        """review = panel.result.review()
+first = panel.customer.options[0]
+facts = {
+    "n_options": len(panel.customer.options),
+    "n_review": len(review),
+    "value": panel.customer.value,
+    "first_id": review.iloc[0]["shopify_id"],
+    "label": first[0],
+    "email": review.iloc[0]["email"],
+    "candidates": panel.candidates_view.value,
+    "candidate": panel.customer_no.value,
+    "notice": panel.link_notice.value,
+}
+erp = panel.preview.erp_customers().set_index("no")
+facts["erp_name"] = erp.at[facts["candidate"], "name"]
+facts["erp_city"] = erp.at[facts["candidate"], "city"]"""
+    )
+    # 3. the review list is filled after the preview, labelled with name and e-mail
+    assert facts["n_options"] == facts["n_review"] > 0
+    assert facts["value"] == facts["first_id"]
+    assert facts["email"] in facts["label"] and facts["first_id"] in facts["label"]
+    # ...and a candidate shows the ERP customer's name and address, not only its number
+    assert facts["candidate"] in facts["candidates"]
+    assert facts["erp_name"] in facts["candidates"] and facts["erp_city"] in facts["candidates"]
+    # 2. the main action works on a fresh clone: the panel says first what linking will do
+    assert "loads" in facts["notice"] and "erp_customers.csv" in facts["notice"]
+    facts = kernel.facts(
+        """said = panel.link()
+facts = {"said": said, "status": panel.link_status.value, "notice": panel.link_notice.value,
+         "links": panel.preview.store.links("DEMO")}"""
+    )
+    assert "linked Shopify customer" in facts["said"], facts["status"]
+    assert "into the store" in facts["said"]
+    assert len(facts["links"]) == 1
+    assert facts["notice"] == ""  # the store has the ERP customers now
+    # 4. the panel refuses what the config refuses, with the config's message
+    facts = kernel.facts(
+        """panel.controls["default_customer_no"].value = "NOPE1"
+panel.preview_button.click()
+nope = panel.plan_view.value
+nope_result = panel.result
+panel.controls["default_customer_no"].value = "C90000"
+panel.controls["shopify_can_update_customers"].value = True
+panel.preview_button.click()
+facts = {"nope": nope, "nope_result": nope_result is None, "both": panel.plan_view.value,
+         "options": len(panel.customer.options)}"""
+    )
+    assert "default_customer_no &#x27;NOPE1&#x27; is not an ERP customer" in facts["nope"]
+    assert facts["nope_result"]
+    assert "exclude each other: set at most one to true" in facts["both"]
+    assert facts["options"] == 0  # nothing planned, nothing to review
+
+
+@pytest.mark.slow
+def test_validate_notebook_run_all_twice(kernel, tmp_path):
+    for _ in range(2):
+        book = kernel.run_all(BOOKS[1])
+    assert "Ineligible customers and what to fix" in _html_of(book.cells)
+    assert (tmp_path / "reports" / "DEMO-export-validation.xlsx").is_file()
+
+
+@pytest.mark.slow
+def test_sync_notebook_run_all_twice_then_the_button_and_the_cells_below(kernel, tmp_path):
+    for _ in range(2):
+        kernel.run_all(BOOKS[2])
+    assert kernel.run("print(result)").strip() == "None"  # a dry run only
+    facts = kernel.facts(
+        """sync_panel.confirm.value = True
+sync_panel.run_button.click()
+facts = {"status": sync_panel.status.value, "phases": dict(sync_panel.phases),
+         "phases_view": sync_panel.phases_view.value, "bar": sync_panel.bar.bar_style,
+         "run": sync_panel.result.run_id, "counts": sync_panel.result.counts}"""
+    )
+    # 6. per-phase progress and the counts in the panel
+    assert facts["phases"]["import"] > 0 and "import" in facts["phases_view"]
+    assert set(facts["phases"]) >= {"import", "export"}
+    assert facts["bar"] == "success"
+    counts = ", ".join(f"{k} {v}" for k, v in facts["counts"].items() if v)
+    assert counts in facts["status"]
+    # 5. the cells below, run again, show that run (not "dry run") and link its reports
+    book = nbformat.read(str(NOTEBOOKS / BOOKS[2]), as_version=4)
+    below = next(i for i, c in enumerate(book.cells) if "nb.latest_run" in c.source)
+    for cell in book.cells[below:]:
+        if cell.cell_type == "code":
+            kernel._execute(cell)
+    text = "".join(o.get("text", "") for o in book.cells[below].outputs)
+    assert text.startswith(f"run {facts['run']}: succeeded"), text
+    links = _html_of(book.cells[below:])
+    xlsx = re.search(r'<a href="[^"]*DEMO-[^"]*\.xlsx"[^>]*>', links)
+    assert xlsx and " download" in xlsx.group(0)  # downloaded, not opened as text by Lab
+    html_link = re.search(r'<a href="[^"]*DEMO-[^"]*\.html"[^>]*>', links)
+    assert html_link and " download" not in html_link.group(0)
+    # fail_on_failed applies to the panel's run: had it failed, the last cell raises
+    kernel.run(
+        "import dataclasses\nfailed = dataclasses.replace(sync_panel.result, status='failed')"
+    )
+    kernel.run("sync_panel.result = failed")
+    from nbclient.exceptions import CellExecutionError
+
+    with pytest.raises(CellExecutionError, match="RunFailed"):
+        for cell in book.cells[below:]:
+            if cell.cell_type == "code":
+                kernel._execute(cell)

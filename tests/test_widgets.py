@@ -49,8 +49,9 @@ def test_preview_panel_shows_the_configured_settings_and_their_plan(preview):
     assert "as configured" in panel.plan_view.value
     # the review list holds exactly the customers with candidates
     review = panel.result.review()
-    assert list(panel.customer.options) == list(review["shopify_id"])
+    assert [value for _, value in panel.customer.options] == list(review["shopify_id"])
     assert len(review) > 0
+    assert panel.customer.value == review.iloc[0]["shopify_id"]  # chosen, not blank
 
 
 def test_changing_a_setting_and_pressing_preview_gives_the_new_plan(preview):
@@ -86,7 +87,7 @@ def test_link_button_writes_the_link_only_when_pressed(preview):
     config, store = preview.config, preview.store
     load_erp_into_store(store, ERP)
     panel = PreviewPanel(preview)
-    shopify_id = panel.customer.options[0]
+    shopify_id = panel.customer.options[-1][1]
     panel.customer.value = shopify_id
     candidates = panel.result.candidates(shopify_id)
     assert panel.customer_no.value == candidates.iloc[0]["customer_no"]
@@ -105,7 +106,7 @@ def test_link_button_writes_the_link_only_when_pressed(preview):
 def test_link_to_an_unknown_erp_customer_is_refused_and_writes_nothing(preview):
     config, store = preview.config, preview.store
     panel = PreviewPanel(preview)
-    panel.customer.value = panel.customer.options[0]
+    panel.customer.value = panel.customer.options[0][1]
     panel.customer_no.value = "NOPE0001"
     panel.link_button.click()
     assert "UserInputError" in panel.link_status.value
@@ -146,7 +147,7 @@ def test_sync_panel_runs_the_real_sync_only_after_confirmation(shop, tmp_path):
     )
     plan = job.run(dry_run=True, progress=False)
     assert plan.status == "planned" and store.runs().empty
-    panel = SyncPanel(lambda: job.run(dry_run=False, progress=False), plan)
+    panel = SyncPanel(job, plan)
     assert panel.run_button.disabled
     panel.run_button.click()  # not confirmed: nothing happens
     assert panel.result is None and store.runs().empty
@@ -158,7 +159,59 @@ def test_sync_panel_runs_the_real_sync_only_after_confirmation(shop, tmp_path):
     assert panel.run_button.disabled  # once only
     assert len(store.runs()) == 1
     assert f"RUN {panel.result.run_id} SUCCEEDED" in panel.status.value
-    assert (tmp_path / "reports" / f"DEMO-{panel.result.run_id}.html").is_file()
+    html_report = panel.result.reports["html"]
+    assert html_report.is_file() and html_report.parent == tmp_path / "reports"
+    # each phase counted its records in the panel; the counts are in it
+    assert panel.phases["import"] == int((panel.result.records["side"] == "import").sum())
+    assert "export" in panel.phases and "phases: import" in panel.phases_view.value
+    assert "created " in panel.status.value or "linked " in panel.status.value
+
+
+def test_the_panel_refuses_both_update_directions_as_the_config_does(preview, tmp_path):
+    """The sample lets ERP changes update Shopify; ticking "Shopify can update customers"
+    too is what the config refuses: the panel says so, with the config's words, and plans
+    nothing (it used to switch the other flag off silently)."""
+    from shopsync.errors import ConfigError
+    from shopsync.settings import load_config
+
+    assert preview.config.shop.can_update_shopify_customers
+    panel = PreviewPanel(preview)
+    panel.controls["shopify_can_update_customers"].value = True
+    panel.preview_button.click()
+    assert panel.result is None and panel.customer.options == ()
+    both = tmp_path / "both.toml"
+    text = (SAMPLE / "shop.toml").read_text(encoding="utf-8")
+    both.write_text(
+        text.replace("shopify_can_update_customers = false", "shopify_can_update_customers = true")
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_config(both)
+    (message,) = refused.value.problems
+    assert message.replace("'", "&#x27;") in panel.plan_view.value
+
+
+def test_a_default_customer_that_is_no_erp_customer_is_refused(preview):
+    panel = PreviewPanel(preview)
+    panel.controls["default_customer_no"].value = "NOPE0001"
+    panel.preview_button.click()
+    assert panel.result is None
+    assert (
+        "default_customer_no &#x27;NOPE0001&#x27; is not an ERP customer" in panel.plan_view.value
+    )
+    with pytest.raises(UserInputError, match=r"NOPE0001.*is not an ERP customer"):
+        preview.plan({"default_customer_no": "NOPE0001"})
+
+
+def test_candidates_show_the_erp_customers_name_and_address(preview):
+    plan = preview.plan()
+    shopify_id = plan.review().iloc[0]["shopify_id"]
+    candidates = plan.candidates(shopify_id)
+    erp = preview.erp_customers().set_index("no")
+    no = candidates.iloc[0]["customer_no"]
+    assert candidates.iloc[0]["name"] == erp.at[no, "name"]
+    assert erp.at[no, "city"] in candidates.iloc[0]["address"]
+    label = dict((v, k) for k, v in plan.review_options())[shopify_id]
+    assert plan.review().iloc[0]["email"] in label
 
 
 def test_report_links_work_from_the_notebooks_and_the_runs_folder(tmp_path):
