@@ -201,3 +201,11 @@ def test_progress_bars_are_on_on_a_terminal_unless_no_progress(tmp_path):
     (tmp_path / "hidden").mkdir()
     assert _has_bars(sync_stderr_on_a_terminal(tmp_path / "shown"))
     assert not _has_bars(sync_stderr_on_a_terminal(tmp_path / "hidden", "--no-progress"))
+
+
+def test_submodules_are_reachable_as_attributes_as_in_an_eager_package():
+    import shopsync
+
+    assert shopsync.erp_export.handover_path  # notebook 03 reaches it this way
+    with pytest.raises(AttributeError):
+        _ = shopsync.no_such_module
