@@ -86,16 +86,22 @@ class ImportContext:
 def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     """The address an import uses per customer: the default one, else the first — the lowest
     address id, as BC's ``FindFirst`` on its address table (ids that are not numbers sort
-    after the numbers, by position)."""
+    after the numbers, by position). One row per customer, indexed by ``shopify_id``.
+
+    The order is found on numeric keys (customer codes from a hash factorisation, default
+    flag, numeric id, position) with a stable lexsort: no sort of the text ids.
+    """
     if addresses.empty:
         return addresses.set_index("shopify_id")
-    numeric_id = pd.to_numeric(addresses["address_id"], errors="coerce")
-    ordered = addresses.assign(_id=numeric_id).sort_values(
-        ["shopify_id", "is_default", "_id", "position"],
-        ascending=[True, False, True, True],
-        na_position="last",
-    )
-    return ordered.drop_duplicates("shopify_id").drop(columns="_id").set_index("shopify_id")
+    customer, _ = pd.factorize(addresses["shopify_id"], use_na_sentinel=False)
+    default = addresses["is_default"]
+    default_rank = np.where(default.isna().to_numpy(), 2, np.where(default.fillna(False), 0, 1))
+    numeric_id = pd.to_numeric(addresses["address_id"], errors="coerce").to_numpy(dtype=float)
+    position = pd.to_numeric(addresses["position"], errors="coerce").to_numpy(dtype=float)
+    # np.lexsort sorts by the last key first; NaN sorts after every number (na_position last)
+    order = np.lexsort((position, numeric_id, default_rank, customer))
+    first = order[np.r_[True, customer[order][1:] != customer[order][:-1]]]
+    return addresses.iloc[first].set_index("shopify_id")
 
 
 def erp_values_from_addresses(
@@ -298,7 +304,9 @@ def _plan(
     erp_numbers = pd.Index(erp["no"].astype("str"))
 
     # 1. existing links (a link to a deleted ERP customer is cleared, discovery re-runs)
-    link = pd.Series([links.get(i, "") for i in customers["shopify_id"]], index=plan.index)
+    link = pd.Series("", index=plan.index, dtype="str")
+    if links:
+        link = customers["shopify_id"].map(links).fillna("").astype("str")
     broken = (link != "") & (erp_numbers.get_indexer(link.astype("str")) < 0)
     for position in np.flatnonzero(broken.to_numpy()):
         candidates[position].append(f"link to deleted ERP customer {link.iloc[position]} cleared")
@@ -343,13 +351,13 @@ def _plan(
     template_code = np.full(n, "", dtype=object)
     value_codes = values["reasons"].to_numpy()
     matched = (plan["rule"] != "none").to_numpy()
-    after = values.copy()  # for matched rows: the ERP customer as an update leaves it
+    positions = np.full(n, -1, dtype=np.int64)
     if matched.any():
-        numbers = plan["customer_no"].to_numpy()[matched].astype(str)
-        kept = _after_update(values[matched], has_address[matched], erp, numbers)
-        for column in ERP_VALUE_COLUMNS:
-            after.loc[matched, column] = kept[column].to_numpy()
-        differs = _differs(after[matched], erp, numbers).to_numpy()
+        positions[matched] = _erp_positions(erp, plan["customer_no"].to_numpy()[matched])
+    # for matched rows: the ERP customer as an update leaves it
+    after = _after_update(values, has_address, erp, positions)
+    if matched.any():
+        differs = _differs(after[matched], erp, positions[matched]).to_numpy()
         rule = plan["rule"].to_numpy()[matched]
         update = differs & (rule != "default_customer") & settings.shopify_can_update_customers
         action[matched] = np.select(
@@ -380,11 +388,12 @@ def _plan(
     plan["action"] = action
     plan["template_code"] = template_code
 
-    updates = plan["action"] == "update"
-    creates = plan["action"] == "create"
+    updates = action == "update"
+    creates = action == "create"
     for column in ERP_VALUE_COLUMNS:
         blank = False if column == "tax_liable" else ""
-        plan[f"erp_{column}"] = after[column].where(updates, values[column].where(creates, blank))
+        written = values[column].where(creates, blank)
+        plan[f"erp_{column}"] = after[column].where(updates, written.array)
     plan["erp_tax_liable"] = plan["erp_tax_liable"].astype(bool)
     plan["reasons"] = _joined(reasons, n, join_codes)
     plan["candidates"] = _joined(candidates, n, lambda items: "; ".join(dict.fromkeys(items)))
@@ -762,43 +771,59 @@ _GIVEN_BY = {
 _WITHOUT_ADDRESS = ("phone", "email")
 
 
+def _erp_positions(erp: pd.DataFrame, numbers: pd.Series | np.ndarray) -> np.ndarray:
+    """The row of ``erp`` holding each customer number (-1 where none)."""
+    return pd.Index(erp["no"].astype("str")).get_indexer(pd.Index(numbers).astype("str"))
+
+
+def _erp_column(
+    erp: pd.DataFrame, column: str, positions: np.ndarray
+) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """``erp[column]`` at ``positions`` (all >= 0), text columns with blanks for missing."""
+    values = erp[column].take(positions)
+    if column == "tax_liable":
+        return values.to_numpy(dtype=bool)
+    return values.fillna("").astype("str").array
+
+
 def _after_update(
-    values: pd.DataFrame, has_address: np.ndarray, erp: pd.DataFrame, numbers: np.ndarray
+    values: pd.DataFrame, has_address: np.ndarray, erp: pd.DataFrame, positions: np.ndarray
 ) -> pd.DataFrame:
-    """ERP_VALUE_COLUMNS as the ERP customers numbered ``numbers`` would be after an update
-    from ``values``: the supplied values, and the customer's own where Shopify gives nothing."""
-    positions = pd.Index(erp["no"].astype("str")).get_indexer(numbers)
+    """ERP_VALUE_COLUMNS as each record leaves its ERP customer (the row ``positions`` gives;
+    -1 for records without one, which keep ``values``) after an update from ``values``: the
+    supplied values, and the customer's own where Shopify gives nothing."""
+    matched = positions >= 0
+    rows = np.where(matched, positions, 0)
+    has_address = np.asarray(has_address, dtype=bool)
     out = pd.DataFrame(index=values.index)
     for column in ERP_VALUE_COLUMNS:
-        current = erp[column].take(positions).to_numpy()
-        if column != "tax_liable":
-            current = pd.Series(current, dtype=object).fillna("").astype(str).to_numpy()
-        given = np.asarray(has_address, dtype=bool)
-        if column in _GIVEN_BY:
-            given = given & values[_GIVEN_BY[column]].to_numpy(dtype=bool)
         if column in _WITHOUT_ADDRESS:
             given = values[_GIVEN_BY[column]].to_numpy(dtype=bool)
-        out[column] = np.where(given, values[column].to_numpy(dtype=object), current)
+        elif column in _GIVEN_BY:
+            given = has_address & values[_GIVEN_BY[column]].to_numpy(dtype=bool)
+        else:
+            given = has_address
+        if not matched.any():
+            out[column] = values[column]
+            continue
+        out[column] = values[column].where(given | ~matched, _erp_column(erp, column, rows))
     out["tax_liable"] = out["tax_liable"].astype(bool)
     return out
 
 
-def _differs(after: pd.DataFrame, erp: pd.DataFrame, numbers: np.ndarray) -> pd.Series:
-    """Per row: does the update leaving ``after`` change the ERP customer numbered
-    ``numbers[row]``? Both sides hold whole values (the unsupplied ones are the customer's
+def _differs(after: pd.DataFrame, erp: pd.DataFrame, positions: np.ndarray) -> pd.Series:
+    """Per row: does the update leaving ``after`` change the ERP customer in row
+    ``positions[row]``? Both sides hold whole values (the unsupplied ones are the customer's
     own), so an unchanged customer compares equal. (One column at a time, to keep no copy of
     the ERP table.)"""
-    positions = pd.Index(erp["no"].astype("str")).get_indexer(numbers)
     changed = np.zeros(len(after), dtype=bool)
     for column in ERP_VALUE_COLUMNS:
-        old = erp[column].take(positions)
+        old = _erp_column(erp, column, positions)
         if column == "tax_liable":
-            new_values = after[column].to_numpy(dtype=bool)
-            changed |= new_values != old.to_numpy(dtype=bool)
+            changed |= after[column].to_numpy(dtype=bool) != old
             continue
-        new = after[column].astype("str").reset_index(drop=True)
-        old = old.fillna("").astype("str").reset_index(drop=True)
-        changed |= new.ne(old).to_numpy(dtype=bool)
+        new = after[column].astype("str").array
+        changed |= np.asarray(new != old, dtype=bool)
     return pd.Series(changed, index=after.index)
 
 
