@@ -266,8 +266,8 @@ def _plan(
     customer per record, so an ERP customer another record matched is no near miss (orders
     of one customer share their ERP customer)."""
     settings = context.settings
-    customers = shopify.customers.set_index("shopify_id", drop=False)
-    customers.index.name = None
+    # rows are addressed by position throughout (a RangeIndex aligns without hashing ids)
+    customers = shopify.customers.reset_index(drop=True)
     n = len(customers)
     plan = pd.DataFrame(index=customers.index)
     plan["shopify_id"] = customers["shopify_id"]
@@ -281,7 +281,8 @@ def _plan(
     reasons: Notes = defaultdict(list)
     candidates: Notes = defaultdict(list)
 
-    chosen = choose_addresses(shopify.addresses).reindex(customers.index)
+    chosen = choose_addresses(shopify.addresses).reindex(customers["shopify_id"])
+    chosen = chosen.set_axis(customers.index)
     has_address = chosen["address_id"].notna().to_numpy()
     for column in chosen.columns:
         if column not in ("position", "is_default"):  # text stays in Arrow: no Python objects
@@ -466,20 +467,23 @@ def _apply_hits(
     reasons: Notes,
     candidates: Notes,
 ) -> None:
-    """Record matches: the lowest ERP number wins; ties are flagged with the others named."""
+    """Record matches: the lowest ERP number wins; ties are flagged with the others named.
+
+    Rows are found by position (one hash lookup of the labels); only the records with
+    several hits are sorted."""
     if hits.empty:
         return
-    hits = hits.sort_values(["_row", "no"], kind="stable")
-    first = hits.drop_duplicates("_row")
-    plan.loc[first["_row"].to_numpy(), "customer_no"] = first["no"].to_numpy()
-    plan.loc[first["_row"].to_numpy(), "rule"] = rule
-    ties = hits[hits["_row"].duplicated(keep=False)]
+    hits = hits.assign(_at=plan.index.get_indexer(hits["_row"]))
+    repeated = hits["_at"].duplicated(keep=False).to_numpy()
+    ties = hits[repeated].sort_values(["_at", "no"], kind="stable")
+    first = pd.concat([hits[~repeated], ties.drop_duplicates("_at")])
+    at = first["_at"].to_numpy()
+    plan.iloc[at, plan.columns.get_loc("customer_no")] = first["no"].to_numpy()
+    plan.iloc[at, plan.columns.get_loc("rule")] = rule
     if ties.empty:
         return
-    positions = pd.Series(np.arange(len(plan)), index=plan.index)
     label = "same e-mail" if rule == "email" else f"same {rule}"
-    for row, numbers in ties.groupby("_row", sort=False)["no"]:
-        position = positions[row]
+    for position, numbers in ties.groupby("_at", sort=False)["no"]:
         reasons[position].append(f"AMBIGUOUS_{rule.upper()}")
         candidates[position].extend(f"{no} ({label})" for no in numbers.iloc[1:])
 

@@ -96,6 +96,8 @@ def _clean(values: pd.Series | Any, index: pd.Index) -> pd.Series:
         values = pd.Series(_text(values), index=index, dtype=object)
     elif not values.index.equals(index):
         values = values.reindex(index)
+    if isinstance(values.dtype, pd.StringDtype):  # text already: no per-value Python
+        return values.fillna("").str.strip().astype("str")
     cleaned = values.astype(object).where(values.notna(), "")
     return cleaned.map(str, na_action=None).str.strip().astype("str")
 
