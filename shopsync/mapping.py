@@ -308,7 +308,9 @@ def _plan(
     link = pd.Series("", index=plan.index, dtype="str")
     if links:
         link = customers["shopify_id"].map(links).fillna("").astype("str")
-    broken = (link != "") & (erp_numbers.get_indexer(link.astype("str")) < 0)
+    broken = pd.Series(False, index=plan.index)
+    if links:
+        broken = (link != "") & (erp_numbers.get_indexer(link.astype("str")) < 0)
     for position in np.flatnonzero(broken.to_numpy()):
         candidates[position].append(f"link to deleted ERP customer {link.iloc[position]} cleared")
     linked = (link != "") & ~broken
