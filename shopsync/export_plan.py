@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from shopsync.eligibility import ELIGIBILITY_COLUMNS
 from shopsync.erp_io import ERP_FIELD_LENGTHS
-from shopsync.exporting import changed_fields, erp_limits_for, match_in_mirror
+from shopsync.exporting import changed_columns, erp_limits_for, match_in_mirror
 from shopsync.reasons import join_codes
 from shopsync.settings import ShopSettings
 
@@ -80,64 +81,100 @@ def _plan(
     report: pd.DataFrame, mirror: pd.DataFrame, settings: ShopSettings, claims: dict[str, str]
 ) -> pd.DataFrame:
     """One pass of the planner, the mirror projected with ``claims`` (ERP no -> Shopify id
-    the run links, and so updates) as if they were links already."""
-    by_id = mirror.set_index("shopify_id", drop=False)
+    the run links, and so updates) as if they were links already.
+
+    Records are taken in the report's order: the first eligible record that finds an unheld
+    Shopify customer claims it, and later records of other ERP customers that find it are
+    ``ALREADY_EXISTS_IN_SHOPIFY`` (computed on whole columns, per Shopify customer)."""
+    if report.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in EXPORT_PLAN_COLUMNS})
+    plan = report.reset_index(drop=True)
     links = {no: sid for sid, no in zip(mirror["shopify_id"], mirror["customer_no"], strict=True)}
     links.pop("", None)
-    holders = {sid: no for no, sid in links.items()}  # grows as rows claim Shopify customers
-    found = match_in_mirror(report, _projected(mirror, report, {**links, **claims}, settings))
-    company_field = "name" if settings.name_source == "company_name" else "name_2"
-    limits = erp_limits_for(ERP_FIELD_LENGTHS[company_field])
-    rows = []
-    for index, row in report.iterrows():
-        no = row["customer_no"]
-        sid = links.get(no, "")
-        action, reasons, message, changes = "skip", row["reasons"], "", []
-        eligible = bool(row["eligible"])
-        holder = holders.get(found[index], "") if found[index] and not sid else ""
-        if holder and holder != no:  # said even when another problem stops the record
-            reasons = join_codes([*reasons.split(";"), "ALREADY_EXISTS_IN_SHOPIFY"])
-            message = f"Shopify customer {found[index]} is linked to ERP customer {holder}"
-            eligible = False
-        if not eligible:
-            pass
-        elif sid:
-            action = "unchanged"
-            if settings.can_update_shopify_customers:
-                changes = _changes(row, by_id.loc[sid], limits)
-                action = "update" if changes else "unchanged"
-        elif found[index] and settings.export_customers:
-            sid, action = found[index], "link"
-            holders[sid] = no
-            if settings.can_update_shopify_customers:
-                changes = _changes(row, by_id.loc[sid], limits)
-        elif settings.export_customers:
-            action = "create"
-        else:
-            reasons = join_codes([*reasons.split(";"), "EXPORT_CUSTOMERS_OFF"])
-        rows.append(
+    holders = {sid: no for no, sid in links.items()}
+    found = match_in_mirror(plan, _projected(mirror, plan, {**links, **claims}, settings))
+    found = found.astype("str").to_numpy(dtype=object)
+    numbers = plan["customer_no"].astype("str")
+    linked_to = numbers.map(links).fillna("").to_numpy(dtype=object)
+    numbers = numbers.to_numpy(dtype=object)
+    eligible = plan["eligible"].to_numpy(dtype=bool, copy=True)
+
+    # who holds the Shopify customer a record finds, when the record comes to it
+    finds = (found != "") & (linked_to == "")
+    holder = pd.Series(found).map(holders).fillna("").to_numpy(dtype=object, copy=True)
+    holder[~finds] = ""
+    claiming = finds & (holder == "") & eligible & settings.export_customers
+    first_claim = pd.DataFrame({"sid": found[claiming], "at": np.flatnonzero(claiming)})
+    first_claim = first_claim.drop_duplicates("sid").set_index("sid")
+    claimed_at = pd.Series(found).map(first_claim["at"]).to_numpy(dtype=float)
+    claimed_by = numbers[np.nan_to_num(claimed_at, nan=0).astype(np.int64)]
+    later = finds & (holder == "") & (claimed_at < np.arange(len(plan)))
+    holder[later] = claimed_by[later]
+    taken = finds & (holder != "") & (holder != numbers)  # said even when another problem stops
+
+    reasons = plan["reasons"].fillna("").astype("str").to_numpy(dtype=object, copy=True)
+    message = np.full(len(plan), "", dtype=object)
+    for position in np.flatnonzero(taken):
+        reasons[position] = join_codes([*reasons[position].split(";"), "ALREADY_EXISTS_IN_SHOPIFY"])
+        message[position] = (
+            f"Shopify customer {found[position]} is linked to ERP customer {holder[position]}"
+        )
+    eligible &= ~taken
+    linked = eligible & (linked_to != "")
+    links_now = eligible & ~linked & (found != "") & settings.export_customers
+    creates = eligible & ~linked & ~links_now & settings.export_customers
+    for position in np.flatnonzero(eligible & ~linked & ~settings.export_customers):
+        reasons[position] = join_codes([*reasons[position].split(";"), "EXPORT_CUSTOMERS_OFF"])
+    shopify_id = np.where(links_now, found, linked_to)  # a skipped linked record keeps its id
+
+    changes = np.full(len(plan), "", dtype=object)
+    compared = (linked | links_now) & settings.can_update_shopify_customers
+    if compared.any():
+        company_field = "name" if settings.name_source == "company_name" else "name_2"
+        limits = erp_limits_for(ERP_FIELD_LENGTHS[company_field])
+        by_id = mirror.set_index("shopify_id", drop=False)
+        rows = by_id.index.get_indexer(shopify_id[compared])
+        theirs = pd.DataFrame(
             {
-                **row.to_dict(),
-                "eligible": eligible,
-                "action": action,
-                "reasons": reasons,
-                "shopify_id": sid,
-                "changes": ",".join(changes),
-                "message": message or (f"changed: {', '.join(changes)}" if changes else ""),
+                column: by_id[source].to_numpy(dtype=object)[rows]
+                for column, source in _MIRROR_COMPARED.items()
+                if source in by_id
             }
         )
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in EXPORT_PLAN_COLUMNS})
-    return pd.DataFrame(rows)[EXPORT_PLAN_COLUMNS]
+        changed = changed_columns(plan[compared], theirs, erp_limits=limits)
+        names = np.array(changed.columns, dtype=object)
+        mask = changed.to_numpy(dtype=bool)
+        changes[compared] = [",".join(names[flags]) for flags in mask]
+    action = np.select(
+        [linked & (changes != ""), linked, links_now, creates],
+        ["update", "unchanged", "link", "create"],
+        default="skip",
+    )
+    with_changes = changes != ""
+    message[with_changes & (message == "")] = [
+        "changed: " + text.replace(",", ", ") for text in changes[with_changes & (message == "")]
+    ]
+    plan["eligible"] = eligible
+    plan["action"] = action
+    plan["reasons"] = reasons
+    plan["shopify_id"] = shopify_id
+    plan["changes"] = changes
+    plan["message"] = message
+    return plan[EXPORT_PLAN_COLUMNS]
 
 
-def _changes(row: pd.Series, customer: pd.Series, limits: Mapping[str, int]) -> list[str]:
-    address = {
-        str(key)[len("address_") :]: value
-        for key, value in customer.items()
-        if str(key).startswith("address_")
-    }
-    return changed_fields(row, customer, address, erp_limits=limits)
+# export column -> the mirror column (default address as ``address_<field>``) compared with it
+_MIRROR_COMPARED = {
+    "email": "email",
+    "phone": "phone",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    **{
+        field: f"address_{field}"
+        for field in ("company", "address1", "address2", "zip", "city", "country_code")
+    },
+    "province_code": "address_province_code",
+}
 
 
 def _projected(
@@ -151,15 +188,18 @@ def _projected(
     target = {
         links[no]: (email, phone)
         for no, email, phone in zip(
-            eligible["customer_no"], eligible["email"], eligible["phone"], strict=True
+            eligible["customer_no"].tolist(),
+            eligible["email"].tolist(),
+            eligible["phone"].tolist(),
+            strict=True,
         )
     }
     projected = mirror.copy()
-    sids = projected["shopify_id"]
+    sids = projected["shopify_id"].tolist()
     projected["email"] = [
-        target.get(s, (e, None))[0] for s, e in zip(sids, mirror["email"], strict=True)
+        target.get(s, (e, None))[0] for s, e in zip(sids, mirror["email"].tolist(), strict=True)
     ]
     projected["phone"] = [
-        target.get(s, (None, p))[1] for s, p in zip(sids, mirror["phone"], strict=True)
+        target.get(s, (None, p))[1] for s, p in zip(sids, mirror["phone"].tolist(), strict=True)
     ]
     return projected

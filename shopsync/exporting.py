@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
     "address_input",
+    "changed_columns",
     "changed_fields",
     "customer_input",
     "erp_limits_for",
@@ -45,6 +47,7 @@ _ADDRESS_COMPARED = {
     "country_code": "country_code",
     "province_code": "province_code",
 }
+_COMPARED_COLUMNS = [*_CUSTOMER_COMPARED, *_ADDRESS_COMPARED]
 
 
 # export column -> length of the ERP field its value comes from (SPEC section 2); names
@@ -112,57 +115,84 @@ def changed_fields(
     *,
     erp_limits: Mapping[str, int] | None = None,
 ) -> list[str]:
-    """The mapped fields whose value differs between an ERP customer's export row and the
-    Shopify customer (mirror row and its default address), compared normalised: e-mails
-    case-insensitively, phones as E.164 (what Shopify stores), other text trimmed.
+    """The mapped fields whose value differs between one ERP customer's export row and the
+    Shopify customer (mirror row and its default address): :func:`changed_columns` for one
+    record."""
+    ours = pd.DataFrame([{column: row.get(column) for column in _COMPARED_COLUMNS}])
+    theirs = {c: customer.get(m) for c, m in _CUSTOMER_COMPARED.items()}
+    theirs |= {c: (address or {}).get(m) for c, m in _ADDRESS_COMPARED.items()}
+    changed = changed_columns(ours, pd.DataFrame([theirs]), erp_limits=erp_limits)
+    return [column for column in changed.columns if changed[column].iloc[0]]
+
+
+def changed_columns(
+    ours: pd.DataFrame, theirs: pd.DataFrame, *, erp_limits: Mapping[str, int] | None = None
+) -> pd.DataFrame:
+    """Per record (the rows of ``ours``, the ERP side, and ``theirs``, the Shopify side, by
+    position), whether each mapped field differs: one boolean column per field, in the order
+    the fields are reported. Values are compared normalised: e-mails case-insensitively,
+    phones as E.164 (what Shopify stores), other text trimmed.
 
     What the ERP cannot hold is no change: with ``erp_limits`` (export column -> length of
     the ERP field it comes from), an ERP value that is Shopify's cut to that length — as an
     import writes it — does not travel back to Shopify.
     """
     limits = dict(_ERP_LIMITS if erp_limits is None else erp_limits)
-    changed = []
-    theirs_by_column = {c: customer.get(m) for c, m in _CUSTOMER_COMPARED.items()}
-    theirs_by_column |= {c: (address or {}).get(m) for c, m in _ADDRESS_COMPARED.items()}
-    for column, theirs_value in theirs_by_column.items():
-        ours, theirs = _text(row.get(column)), _text(theirs_value)
+    person_limit = limits.get("person_name", _ERP_LIMITS["person_name"])
+    held = (_texts(ours, "first_name") + " " + _texts(ours, "last_name")).str.strip().str.len()
+    changed = pd.DataFrame(index=pd.RangeIndex(len(ours)))
+    for column in _COMPARED_COLUMNS:
+        mine, their = _texts(ours, column), _texts(theirs, column)
         if column == "email":
-            ours, theirs = ours.casefold(), theirs.casefold()
-        if ours == theirs or _cut_by_erp(column, ours, theirs, row, limits):
-            continue
-        changed.append(column)
+            mine, their = mine.str.casefold(), their.str.casefold()
+        differs = (mine != their).to_numpy(dtype=bool, copy=True)
+        if column in ("first_name", "last_name"):  # both come out of one cut name field
+            may_be_cut = (held >= person_limit).to_numpy(dtype=bool)
+        elif column in limits:
+            may_be_cut = (mine.str.len() >= limits[column]).to_numpy(dtype=bool)
+        else:
+            may_be_cut = np.zeros(len(ours), dtype=bool)
+        longer = (their.str.len() > mine.str.len()).to_numpy(dtype=bool)
+        suspects = differs & may_be_cut & longer & (mine != "").to_numpy(dtype=bool)
+        mine_text, their_text = mine.to_numpy(dtype=object), their.to_numpy(dtype=object)
+        for position in np.flatnonzero(suspects):  # ours is theirs as the ERP field holds it
+            if their_text[position].startswith(mine_text[position]):
+                differs[position] = False
+        changed[column] = differs
     return changed
 
 
-def _cut_by_erp(
-    column: str, ours: str, theirs: str, row: Mapping[str, Any], limits: Mapping[str, int]
-) -> bool:
-    """Is ``ours`` Shopify's value as an ERP field of limited length holds it?"""
-    if not ours or len(theirs) <= len(ours) or not theirs.startswith(ours):
-        return False
-    if column in ("first_name", "last_name"):  # both come out of one cut name field
-        held = len(f"{_text(row.get('first_name'))} {_text(row.get('last_name'))}".strip())
-        return held >= limits.get("person_name", _ERP_LIMITS["person_name"])
-    limit = limits.get(column)
-    return limit is not None and len(ours) >= limit
+def _texts(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column as trimmed text by position ('' for missing values or a missing column)."""
+    if column not in frame:
+        return pd.Series("", index=pd.RangeIndex(len(frame)), dtype="str")
+    values = frame[column].reset_index(drop=True)
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype(object).where(values.notna(), "").map(str)
+    return values.fillna("").astype("str").str.strip()
 
 
 def match_in_mirror(export: pd.DataFrame, mirror: pd.DataFrame) -> pd.Series:
     """For each export row, the Shopify id of the mirrored customer with the same e-mail
-    (case-insensitive), else the same E.164 phone; '' when none."""
+    (case-insensitive), else the same E.164 phone; '' when none. (Columns are walked as
+    lists: iterating Arrow-backed text one element at a time is several times slower.)"""
     by_email = {
         str(email).casefold(): shopify_id
-        for shopify_id, email in zip(mirror["shopify_id"], mirror["email"], strict=True)
+        for shopify_id, email in zip(
+            mirror["shopify_id"].tolist(), mirror["email"].tolist(), strict=True
+        )
         if email
     }
     by_phone = {
         str(phone): shopify_id
-        for shopify_id, phone in zip(mirror["shopify_id"], mirror["phone"], strict=True)
+        for shopify_id, phone in zip(
+            mirror["shopify_id"].tolist(), mirror["phone"].tolist(), strict=True
+        )
         if phone
     }
     found = [
         by_email.get(str(email).casefold(), "") or by_phone.get(str(phone), "")
-        for email, phone in zip(export["email"], export["phone"], strict=True)
+        for email, phone in zip(export["email"].tolist(), export["phone"].tolist(), strict=True)
     ]
     return pd.Series(found, index=export.index, dtype=object)
 

@@ -47,20 +47,39 @@ def with_fixes(report: pd.DataFrame, erp: pd.DataFrame) -> pd.DataFrame:
     """The export validation ``report`` with ``values to fix`` (the ERP values its reasons
     are about, from ``erp``, the ERP customers validated) and ``what to fix`` (the reasons in
     words), after ``reasons``; the rows to fix first (ineligible, then eligible with a
-    warning), each group in the report's order."""
-    by_no = erp.drop_duplicates("no").set_index("no").to_dict("index") if len(erp) else {}
+    warning), each group in the report's order.
+
+    The words and the rank are worked out once per distinct ``reasons`` text, and the ERP
+    values looked up only for the rows whose reasons name a field."""
+    reasons = report["reasons"].fillna("").astype("str").tolist()
+    about = {text: _about(text) for text in set(reasons)}
+    erp = erp.drop_duplicates("no") if len(erp) else erp
+    at = pd.Index(erp["no"]).get_indexer(report["customer_no"]) if len(erp) else None
+    columns = {column for _, column, _ in _FIELDS if column in erp}
+    erp_values = {column: erp[column].tolist() for column in columns}
     values, words, rank = [], [], []
-    for no, reasons, eligible in zip(
-        report["customer_no"], report["reasons"].fillna(""), report["eligible"], strict=True
-    ):
-        codes = split_codes(str(reasons))
-        values.append(offending_values(codes, by_no.get(no, {})))
-        words.append(" ".join(explain(code) for code in codes))
-        errors = any(is_error(code) for code in codes)
+    for position, (text, eligible) in enumerate(zip(reasons, report["eligible"], strict=True)):
+        codes, said, errors, fields = about[text]
+        row = at[position] if at is not None else -1
+        values.append(
+            offending_values(codes, {c: erp_values[c][row] for c in fields if c in columns})
+            if fields and row >= 0
+            else offending_values(codes, {})
+        )
+        words.append(said)
         rank.append(0 if not bool(eligible) or errors else 1 if codes else 2)
     fixed = report.copy()
-    at = list(fixed.columns).index("reasons") + 1 if "reasons" in fixed else len(fixed.columns)
-    fixed.insert(at, "values to fix", values)
-    fixed.insert(at + 1, "what to fix", words)
+    at_column = (
+        list(fixed.columns).index("reasons") + 1 if "reasons" in fixed else len(fixed.columns)
+    )
+    fixed.insert(at_column, "values to fix", values)
+    fixed.insert(at_column + 1, "what to fix", words)
     order = pd.Series(rank, index=fixed.index).sort_values(kind="stable").index
     return fixed.loc[order].reset_index(drop=True)
+
+
+def _about(reasons: str) -> tuple[list[str], str, bool, tuple[str, ...]]:
+    """(codes, the codes in words, whether one is an error, the ERP columns they name)."""
+    codes = split_codes(reasons)
+    fields = tuple(dict.fromkeys(f[0] for f in map(field_of, codes) if f is not None))
+    return codes, " ".join(explain(code) for code in codes), any(map(is_error, codes)), fields
