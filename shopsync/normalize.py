@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsync.errors import UserInputError
+from shopsync.fast_phones import parse_plain_phones
 
 __all__ = [
     "COUNTRY_NO_ISO",
@@ -94,39 +94,10 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-# From this many distinct values on, an expensive parser runs on every core.
-PARALLEL_MIN = 20_000
-
-
-def _apply_chunk(func: Callable[..., tuple[Any, ...]], chunk: list[tuple]) -> list[tuple]:
-    return [func(*args) for args in chunk]
-
-
-def _evaluate(
-    func: Callable[..., tuple[Any, ...]], arguments: list[tuple], parallel: bool
-) -> Iterable[tuple]:
-    """``func(*args)`` for each argument tuple, in order; spread over the machine's cores
-    (forked workers) when asked and worth it."""
-    workers = min(os.cpu_count() or 1, 8)
-    if not parallel or workers < 2 or len(arguments) < PARALLEL_MIN:
-        return (func(*args) for args in arguments)
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform: stay in this process
-        return (func(*args) for args in arguments)
-    size = -(-len(arguments) // (workers * 4))
-    chunks = [arguments[i : i + size] for i in range(0, len(arguments), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = list(pool.map(_apply_chunk, [func] * len(chunks), chunks))
-    return (result for part in parts for result in part)
-
-
 def _map_unique(
     columns: list[np.ndarray],
     func: Callable[..., tuple[Any, ...]],
     n_out: int,
-    *,
-    parallel: bool = False,
 ) -> list[np.ndarray]:
     """Apply ``func`` once per distinct row of ``columns`` and spread the results back.
 
@@ -151,7 +122,7 @@ def _map_unique(
             args.append(uniques[position])
         arguments.append(tuple(reversed(args)))
     outputs: list[list[Any]] = [[] for _ in range(n_out)]
-    for result in _evaluate(func, arguments, parallel):
+    for result in (func(*args) for args in arguments):
         for out, item in zip(outputs, result, strict=True):
             out.append(item)
     spread = []
@@ -300,6 +271,43 @@ def _clean_phone(raw: Any) -> str:
     return text
 
 
+# Text _clean_phone compacts, in RE2: outer and inner spaces (no other whitespace), one
+# leading "+", digits and the separators ().-
+_PLAIN_RE2 = r"^ *\+?[0-9 ().\-]*$"
+_SEPARATORS_RE2 = r"[ ().\-]"
+
+
+def _clean_phones(texts: list[str]) -> np.ndarray:
+    """:func:`_clean_phone` of many texts (already :func:`_text`): in bulk for text of
+    digits, spaces and ``+().-``, one call per text otherwise."""
+    array = pa.array(texts, pa.string())
+    simple = pc.match_substring_regex(array, _PLAIN_RE2).to_numpy(zero_copy_only=False)
+    compact = pc.replace_substring_regex(array, _SEPARATORS_RE2, "")
+    lengths = pc.binary_length(compact).to_numpy(zero_copy_only=False)
+    plus = pc.starts_with(compact, "+").to_numpy(zero_copy_only=False)
+    done = simple & ((lengths == 0) | (lengths - plus >= 3))
+    out = np.asarray(compact.to_numpy(zero_copy_only=False), dtype=object)
+    for i in np.flatnonzero(~done):
+        out[i] = _clean_phone(texts[i])
+    return out
+
+
+def _phone_pairs(
+    raw: pd.Series, region: pd.Series | str | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (cleaned text, cleaned region) pairs of the rows: (pair of each row,
+    texts, regions).  ``(613) 450-5293`` and ``613-450-5293`` make one pair."""
+    raw_codes, raw_values = _factorize(raw.to_numpy(dtype=object))
+    texts = _clean_phones([v if type(v) is str else _text(v) for v in raw_values])
+    text_codes, text_values = _factorize(texts)
+    region_codes, region_values = _factorize(_aligned(region, raw.index))
+    regions = np.array([_clean_region(r) for r in region_values], dtype=object)
+    width = len(regions)
+    rows, pairs = pd.factorize(text_codes[raw_codes].astype(np.int64) * width + region_codes)
+    pairs = np.asarray(pairs, dtype=np.int64)
+    return rows, text_values[pairs // width], regions[pairs % width]
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse_phone(text: str, region: str) -> PhoneNorm:
     if not text:
@@ -327,14 +335,21 @@ def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> p
     phone_missing`` on the index of ``raw``.
 
     ``region`` is one ISO code for all rows or a Series aligned on ``raw``'s index.  Each
-    distinct (raw, region) pair is parsed once.
+    distinct (raw, region) pair is read once: plain numbers in bulk by
+    :func:`shopsync.fast_phones.parse_plain_phones`, everything else by phonenumbers.
     """
     raw = _as_series(raw)
-    regions = _aligned(region, raw.index)
-    out = _map_unique(
-        [raw.to_numpy(dtype=object), regions], normalize_phone, n_out=4, parallel=True
-    )
     names = ["phone_e164", "phone_extension", "phone_valid", "phone_missing"]
+    if len(raw) == 0:
+        return _frame(raw.index, {name: np.empty(0, dtype=object) for name in names}, names[2:])
+    rows, texts, regions = _phone_pairs(raw, region)
+    fast = parse_plain_phones(texts, regions)
+    e164, valid = fast.e164, fast.valid
+    extension = np.full(len(texts), "", dtype=object)
+    missing = np.zeros(len(texts), dtype=bool)
+    for i in np.flatnonzero(~fast.handled):
+        e164[i], extension[i], valid[i], missing[i] = _parse_phone(texts[i], regions[i])
+    out = [e164[rows], extension[rows], valid[rows], missing[rows]]
     return _frame(raw.index, dict(zip(names, out, strict=True)), names[2:])
 
 
@@ -356,18 +371,17 @@ def phone_e164(raw: Any, region: str | None = None) -> str:
 
 
 def phones_e164(raw: pd.Series, region: pd.Series | str | None = None) -> pd.Series:
-    """Vectorised :func:`phone_e164` (same index); each distinct pair parsed once, on every
-    core when there are many."""
+    """Vectorised :func:`phone_e164` (same index); each distinct pair read once, plain
+    numbers in bulk (see :func:`normalize_phones`)."""
     raw = _as_series(raw)
-    regions = _aligned(region, raw.index)
-    (out,) = _map_unique(
-        [raw.to_numpy(dtype=object), regions], _phone_e164_tuple, n_out=1, parallel=True
-    )
-    return pd.Series(out, index=raw.index, dtype="str", name=raw.name)
-
-
-def _phone_e164_tuple(raw: Any, region: Any) -> tuple[str]:
-    return (phone_e164(raw, region),)
+    if len(raw) == 0:
+        return pd.Series([], index=raw.index, dtype="str", name=raw.name)
+    rows, texts, regions = _phone_pairs(raw, region)
+    fast = parse_plain_phones(texts, regions)
+    e164 = fast.e164
+    for i in np.flatnonzero(~fast.handled):
+        e164[i] = _e164_only(texts[i], regions[i])[0]
+    return pd.Series(e164[rows], index=raw.index, dtype="str", name=raw.name)
 
 
 def _ascii_digits(text: str) -> str:
