@@ -274,38 +274,84 @@ def _clean_phone(raw: Any) -> str:
 # Text _clean_phone compacts, in RE2: outer and inner spaces (no other whitespace), one
 # leading "+", digits and the separators ().-
 _PLAIN_RE2 = r"^ *\+?[0-9 ().\-]*$"
-_SEPARATORS_RE2 = r"[ ().\-]"
+_SEPARATOR_BYTES = (ord(" "), ord("("), ord(")"), ord("."), ord("-"))
 
 
-def _clean_phones(texts: list[str]) -> np.ndarray:
-    """:func:`_clean_phone` of many texts (already :func:`_text`): in bulk for text of
-    digits, spaces and ``+().-``, one call per text otherwise."""
-    array = pa.array(texts, pa.string())
-    simple = pc.match_substring_regex(array, _PLAIN_RE2).to_numpy(zero_copy_only=False)
-    compact = pc.replace_substring_regex(array, _SEPARATORS_RE2, "")
-    lengths = pc.binary_length(compact).to_numpy(zero_copy_only=False)
-    plus = pc.starts_with(compact, "+").to_numpy(zero_copy_only=False)
+def _bools(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _drop_separators(array: pa.Array) -> pa.Array:
+    """``array`` (text, no nulls) without the bytes `` ().-``: ASCII bytes, never part of a
+    multi-byte UTF-8 character, so this is the text with those characters removed."""
+    wide = pa.types.is_large_string(array.type)
+    offset_type = np.int64 if wide else np.int32
+    _, offset_buffer, data_buffer = array.buffers()
+    start = array.offset
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[start : start + len(array) + 1]
+    if data_buffer is None or len(offsets) == 0 or offsets[-1] == offsets[0]:
+        return array
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    separator = np.zeros(256, dtype=bool)
+    separator[list(_SEPARATOR_BYTES)] = True
+    keep = ~separator[data]
+    kept = np.concatenate([[0], np.cumsum(keep)])
+    new_offsets = kept[offsets - offsets[0]].astype(offset_type)
+    buffers = [None, pa.py_buffer(new_offsets), pa.py_buffer(np.ascontiguousarray(data[keep]))]
+    return pa.Array.from_buffers(array.type, len(array), buffers)
+
+
+def _clean_phones(texts: pa.Array) -> pa.Array:
+    """:func:`_clean_phone` of many texts (already :func:`_text`, no nulls): in bulk for text
+    of digits, spaces and ``+().-``, one call per text otherwise."""
+    simple = _bools(pc.match_substring_regex(texts, _PLAIN_RE2))
+    compact = _drop_separators(texts)
+    lengths = np.asarray(pc.binary_length(compact).to_numpy(zero_copy_only=False))
+    plus = _bools(pc.starts_with(compact, "+"))
     done = simple & ((lengths == 0) | (lengths - plus >= 3))
-    out = np.asarray(compact.to_numpy(zero_copy_only=False), dtype=object)
-    for i in np.flatnonzero(~done):
-        out[i] = _clean_phone(texts[i])
-    return out
+    if done.all():
+        return compact
+    others = np.flatnonzero(~done)
+    cleaned = [_clean_phone(text) for text in texts.take(others).to_pylist()]
+    return pc.replace_with_mask(compact, pa.array(~done), pa.array(cleaned, compact.type))
+
+
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Each row's position in the distinct texts (:func:`_text`) of ``values``, and those."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        arrow = pa.array(values.array)
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        encoded = arrow.dictionary_encode()
+        dictionary = encoded.dictionary
+        codes = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False)
+        texts = pa.concat_arrays([dictionary, pa.array([""], dictionary.type)])
+        return np.asarray(codes, dtype=np.int64), texts
+    codes, uniques = _factorize(values.to_numpy(dtype=object))
+    texts = pa.array([v if type(v) is str else _text(v) for v in uniques], pa.string())
+    return np.asarray(codes, dtype=np.int64), texts
 
 
 def _phone_pairs(
     raw: pd.Series, region: pd.Series | str | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     """The distinct (cleaned text, cleaned region) pairs of the rows: (pair of each row,
     texts, regions).  ``(613) 450-5293`` and ``613-450-5293`` make one pair."""
-    raw_codes, raw_values = _factorize(raw.to_numpy(dtype=object))
-    texts = _clean_phones([v if type(v) is str else _text(v) for v in raw_values])
-    text_codes, text_values = _factorize(texts)
-    region_codes, region_values = _factorize(_aligned(region, raw.index))
-    regions = np.array([_clean_region(r) for r in region_values], dtype=object)
+    raw_codes, raw_texts = _text_codes(raw)
+    cleaned = _clean_phones(raw_texts).dictionary_encode()
+    text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    if isinstance(region, pd.Series):
+        if not region.index.equals(raw.index):
+            region = region.reindex(raw.index)
+        region_codes, region_texts = _text_codes(region)
+        regions = np.array([_clean_region(r) for r in region_texts.to_pylist()], dtype=object)
+    else:
+        region_codes = np.zeros(len(raw), dtype=np.int64)
+        regions = np.array([_clean_region(region)], dtype=object)
     width = len(regions)
-    rows, pairs = pd.factorize(text_codes[raw_codes].astype(np.int64) * width + region_codes)
+    rows, pairs = pd.factorize(text_codes[raw_codes] * width + region_codes)
     pairs = np.asarray(pairs, dtype=np.int64)
-    return rows, text_values[pairs // width], regions[pairs % width]
+    return rows, cleaned.dictionary.take(pairs // width), regions[pairs % width]
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -347,8 +393,9 @@ def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> p
     e164, valid = fast.e164, fast.valid
     extension = np.full(len(texts), "", dtype=object)
     missing = np.zeros(len(texts), dtype=bool)
-    for i in np.flatnonzero(~fast.handled):
-        e164[i], extension[i], valid[i], missing[i] = _parse_phone(texts[i], regions[i])
+    others = np.flatnonzero(~fast.handled)
+    for i, text in zip(others, texts.take(others).to_pylist(), strict=True):
+        e164[i], extension[i], valid[i], missing[i] = _parse_phone(text, regions[i])
     out = [e164[rows], extension[rows], valid[rows], missing[rows]]
     return _frame(raw.index, dict(zip(names, out, strict=True)), names[2:])
 
@@ -379,8 +426,9 @@ def phones_e164(raw: pd.Series, region: pd.Series | str | None = None) -> pd.Ser
     rows, texts, regions = _phone_pairs(raw, region)
     fast = parse_plain_phones(texts, regions)
     e164 = fast.e164
-    for i in np.flatnonzero(~fast.handled):
-        e164[i] = _e164_only(texts[i], regions[i])[0]
+    others = np.flatnonzero(~fast.handled)
+    for i, text in zip(others, texts.take(others).to_pylist(), strict=True):
+        e164[i] = _e164_only(text, regions[i])[0]
     return pd.Series(e164[rows], index=raw.index, dtype="str", name=raw.name)
 
 
