@@ -1,5 +1,4 @@
-"""Vectorised phonenumbers: E.164 form and validity of plain digit strings, in bulk, from
-phonenumbers' own metadata (pyarrow's RE2 kernels), with phonenumbers' answers exactly."""
+"""Bulk E.164 form and validity of plain phone numbers, from phonenumbers' own metadata."""
 
 from __future__ import annotations
 
@@ -31,9 +30,11 @@ _NON_GEO = "001"
 _POSSIBLE, _LOCAL_ONLY, _TOO_SHORT, _TOO_LONG, _INVALID_LENGTH = range(5)
 _LENGTH_TABLE = MAX_FAST_LENGTH + 2
 
-# The number-type descriptions _number_type_helper tries; mobile only when its pattern differs
-# from the fixed-line one.
+# The number-type descriptions _number_type_helper tries (a number is valid when one matches),
+# the most common first; mobile only when its pattern differs from the fixed-line one.
 _TYPES = (
+    "fixed_line",
+    "mobile",
     "premium_rate",
     "toll_free",
     "shared_cost",
@@ -42,7 +43,6 @@ _TYPES = (
     "pager",
     "uan",
     "voicemail",
-    "fixed_line",
 )
 
 _PLAIN = r"^\+?[0-9]+$"
@@ -219,9 +219,8 @@ def _metadata(version: str, region: str, country_code: int = 0) -> _Metadata | N
     if meta.international_prefix and re.match(meta.international_prefix, ""):
         return None  # an empty IDD match would need the digit-after check on ""
     general = _desc(meta.general_desc)
-    types = [_desc(getattr(meta, name)) for name in _TYPES]
-    if not meta.same_mobile_and_fixed_line_pattern:
-        types.append(_desc(meta.mobile))
+    names = [n for n in _TYPES if n != "mobile" or not meta.same_mobile_and_fixed_line_pattern]
+    types = [_desc(getattr(meta, name)) for name in names]
     compiled = _Metadata(
         country_code=meta.country_code,
         idd=_prefix(meta.international_prefix) if meta.international_prefix else None,
@@ -359,23 +358,31 @@ def _valid(version: str, country_code: int, nsn: pa.Array) -> np.ndarray | None:
 
 
 def _strip_national_prefix(numbers: pa.Array, meta: _Metadata) -> pa.Array:
-    """_maybe_strip_national_prefix_carrier_code(number, meta)[1], vectorised."""
+    """_maybe_strip_national_prefix_carrier_code(number, meta)[1], vectorised.
+
+    A match of length 0 leaves the number as it is whatever the branch (a transform needs its
+    last group, which never matches ""), so only longer matches are looked at."""
     if meta.national_prefix is None or len(numbers) == 0:
         return numbers
-    matched = _matches(numbers, meta.national_prefix) & (_lengths(numbers) > 0)
+    rest = _replace(numbers, meta.national_prefix, "")
+    matched = _lengths(rest) < _lengths(numbers)
     if not matched.any():
         return numbers
-    rest = _replace(numbers, meta.national_prefix, "")
-    candidate = rest
+    where = np.flatnonzero(matched)
+    group, candidate = numbers.take(where), rest.take(where)
     if meta.transform is not None:
-        with_group = _replace(numbers, meta.national_prefix, f"\\{meta.transform_group}")
-        took_part = _lengths(with_group) > _lengths(rest)
-        transformed = _replace(numbers, meta.national_prefix, meta.transform)
-        candidate = _where(matched & took_part, transformed, rest)
-    viable_before = _matches(numbers, meta.general)
-    viable_after = _matches(candidate, meta.general)
-    keep = ~matched | (viable_before & ~viable_after)
-    return _where(keep, numbers, candidate)
+        with_group = _replace(group, meta.national_prefix, f"\\{meta.transform_group}")
+        took_part = _lengths(with_group) > _lengths(candidate)
+        if took_part.any():
+            transformed = _replace(group, meta.national_prefix, meta.transform)
+            candidate = _where(took_part, transformed, candidate)
+    keep = _matches(group, meta.general) & ~_matches(candidate, meta.general)
+    strip = np.zeros(len(numbers), dtype=bool)
+    strip[where[~keep]] = True
+    if not strip.any():
+        return numbers
+    stripped = pc.replace_with_mask(numbers, pa.array(strip), _filter(candidate, ~keep))
+    return stripped
 
 
 def _metadata_key(region: str, country_code: int) -> str:
@@ -504,8 +511,8 @@ def _national_forms(
     keep = lengths >= _MIN_NSN
     positions, texts = positions[keep], _filter(texts, keep)
     if meta.idd is not None:
-        after = _replace(texts, meta.idd, "")
-        stripped = _matches(texts, meta.idd) & ~_mask(pc.starts_with(after, "0"))
+        after = _replace(texts, meta.idd, "")  # an IDD never matches "" (checked)
+        stripped = (_lengths(after) < _lengths(texts)) & ~_mask(pc.starts_with(after, "0"))
         if stripped.any():
             where = np.flatnonzero(stripped)
             after = after.take(where)
