@@ -334,8 +334,9 @@ def _check(frame: pd.DataFrame) -> dict[str, object]:
     from shopsync.fast_phones import parse_plain_phones
     from shopsync.normalize import _phone_pairs
 
-    _, texts, regions = _phone_pairs(frame["phone"], frame["region"])
-    fast = parse_plain_phones(texts, regions)
+    _, pairs, regions = _phone_pairs(frame["phone"], frame["region"])
+    fast = parse_plain_phones(pairs, regions)
+    texts = np.asarray(pairs.to_pylist(), dtype=object)
     chosen = np.flatnonzero(fast.handled)
     e164, valid = phonenumbers_answers(list(texts[chosen]), list(regions[chosen]))
     wrong = np.flatnonzero(

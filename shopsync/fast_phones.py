@@ -158,7 +158,8 @@ def _desc(desc: object) -> _Desc | None:
     if not lengths:
         return _Desc(None, _full(pattern))
     allowed = np.zeros(_LENGTH_TABLE, dtype=bool)
-    allowed[[length for length in lengths if length < _LENGTH_TABLE - 1]] = True
+    # (-1 stands for "no number of this type": never allowed)
+    allowed[[length for length in lengths if 0 <= length < _LENGTH_TABLE - 1]] = True
     return _Desc(allowed, _full(pattern))
 
 
@@ -216,14 +217,15 @@ def _metadata(version: str, region: str, country_code: int = 0) -> _Metadata | N
         ):
             return None
         transform, group = rule, len(bodies)
-    if meta.international_prefix and re.match(meta.international_prefix, ""):
+    idd = meta.international_prefix
+    if idd is not None and re.match(idd, ""):
         return None  # an empty IDD match would need the digit-after check on ""
     general = _desc(meta.general_desc)
     names = [n for n in _TYPES if n != "mobile" or not meta.same_mobile_and_fixed_line_pattern]
     types = [_desc(getattr(meta, name)) for name in names]
     compiled = _Metadata(
         country_code=meta.country_code,
-        idd=_prefix(meta.international_prefix) if meta.international_prefix else None,
+        idd=_prefix(idd) if idd is not None else None,
         national_prefix=_prefix(npfp) if npfp else None,
         transform=transform,
         transform_group=group,
@@ -231,7 +233,7 @@ def _metadata(version: str, region: str, country_code: int = 0) -> _Metadata | N
         general_desc=general,
         length_status=length_status,
         types=tuple(desc for desc in types if desc is not None),
-        leading_digits=_prefix(meta.leading_digits) if meta.leading_digits else None,
+        leading_digits=_prefix(meta.leading_digits) if meta.leading_digits is not None else None,
     )
     patterns = [compiled.idd, compiled.national_prefix, compiled.general, compiled.leading_digits]
     patterns += [desc.pattern for desc in compiled.types]
