@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsync.errors import UserInputError
+from shopsync.fast_phones import parse_plain_phones
 
 __all__ = [
     "COUNTRY_NO_ISO",
@@ -94,39 +94,10 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-# From this many distinct values on, an expensive parser runs on every core.
-PARALLEL_MIN = 20_000
-
-
-def _apply_chunk(func: Callable[..., tuple[Any, ...]], chunk: list[tuple]) -> list[tuple]:
-    return [func(*args) for args in chunk]
-
-
-def _evaluate(
-    func: Callable[..., tuple[Any, ...]], arguments: list[tuple], parallel: bool
-) -> Iterable[tuple]:
-    """``func(*args)`` for each argument tuple, in order; spread over the machine's cores
-    (forked workers) when asked and worth it."""
-    workers = min(os.cpu_count() or 1, 8)
-    if not parallel or workers < 2 or len(arguments) < PARALLEL_MIN:
-        return (func(*args) for args in arguments)
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform: stay in this process
-        return (func(*args) for args in arguments)
-    size = -(-len(arguments) // (workers * 4))
-    chunks = [arguments[i : i + size] for i in range(0, len(arguments), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = list(pool.map(_apply_chunk, [func] * len(chunks), chunks))
-    return (result for part in parts for result in part)
-
-
 def _map_unique(
     columns: list[np.ndarray],
     func: Callable[..., tuple[Any, ...]],
     n_out: int,
-    *,
-    parallel: bool = False,
 ) -> list[np.ndarray]:
     """Apply ``func`` once per distinct row of ``columns`` and spread the results back.
 
@@ -151,7 +122,7 @@ def _map_unique(
             args.append(uniques[position])
         arguments.append(tuple(reversed(args)))
     outputs: list[list[Any]] = [[] for _ in range(n_out)]
-    for result in _evaluate(func, arguments, parallel):
+    for result in (func(*args) for args in arguments):
         for out, item in zip(outputs, result, strict=True):
             out.append(item)
     spread = []
@@ -300,6 +271,89 @@ def _clean_phone(raw: Any) -> str:
     return text
 
 
+# Text _clean_phone compacts, in RE2: outer and inner spaces (no other whitespace), one
+# leading "+", digits and the separators ().-
+_PLAIN_RE2 = r"^ *\+?[0-9 ().\-]*$"
+_SEPARATOR_BYTES = (ord(" "), ord("("), ord(")"), ord("."), ord("-"))
+
+
+def _bools(array: pa.Array) -> np.ndarray:
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _drop_separators(array: pa.Array) -> pa.Array:
+    """``array`` (text, no nulls) without the bytes `` ().-``: ASCII bytes, never part of a
+    multi-byte UTF-8 character, so this is the text with those characters removed."""
+    wide = pa.types.is_large_string(array.type)
+    offset_type = np.int64 if wide else np.int32
+    _, offset_buffer, data_buffer = array.buffers()
+    start = array.offset
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[start : start + len(array) + 1]
+    if data_buffer is None or len(offsets) == 0 or offsets[-1] == offsets[0]:
+        return array
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    separator = np.zeros(256, dtype=bool)
+    separator[list(_SEPARATOR_BYTES)] = True
+    keep = ~separator[data]
+    kept = np.concatenate([[0], np.cumsum(keep)])
+    new_offsets = kept[offsets - offsets[0]].astype(offset_type)
+    buffers = [None, pa.py_buffer(new_offsets), pa.py_buffer(np.ascontiguousarray(data[keep]))]
+    return pa.Array.from_buffers(array.type, len(array), buffers)
+
+
+def _clean_phones(texts: pa.Array) -> pa.Array:
+    """:func:`_clean_phone` of many texts (already :func:`_text`, no nulls): in bulk for text
+    of digits, spaces and ``+().-``, one call per text otherwise."""
+    simple = _bools(pc.match_substring_regex(texts, _PLAIN_RE2))
+    compact = _drop_separators(texts)
+    lengths = np.asarray(pc.binary_length(compact).to_numpy(zero_copy_only=False))
+    plus = _bools(pc.starts_with(compact, "+"))
+    done = simple & ((lengths == 0) | (lengths - plus >= 3))
+    if done.all():
+        return compact
+    others = np.flatnonzero(~done)
+    cleaned = [_clean_phone(text) for text in texts.take(others).to_pylist()]
+    return pc.replace_with_mask(compact, pa.array(~done), pa.array(cleaned, compact.type))
+
+
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Each row's position in the distinct texts (:func:`_text`) of ``values``, and those."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        arrow = pa.array(values.array)
+        if isinstance(arrow, pa.ChunkedArray):
+            arrow = arrow.combine_chunks()
+        encoded = arrow.dictionary_encode()
+        dictionary = encoded.dictionary
+        codes = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False)
+        texts = pa.concat_arrays([dictionary, pa.array([""], dictionary.type)])
+        return np.asarray(codes, dtype=np.int64), texts
+    codes, uniques = _factorize(values.to_numpy(dtype=object))
+    texts = pa.array([v if type(v) is str else _text(v) for v in uniques], pa.string())
+    return np.asarray(codes, dtype=np.int64), texts
+
+
+def _phone_pairs(
+    raw: pd.Series, region: pd.Series | str | None
+) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+    """The distinct (cleaned text, cleaned region) pairs of the rows: (pair of each row,
+    texts, regions).  ``(613) 450-5293`` and ``613-450-5293`` make one pair."""
+    raw_codes, raw_texts = _text_codes(raw)
+    cleaned = _clean_phones(raw_texts).dictionary_encode()
+    text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    if isinstance(region, pd.Series):
+        if not region.index.equals(raw.index):
+            region = region.reindex(raw.index)
+        region_codes, region_texts = _text_codes(region)
+        regions = np.array([_clean_region(r) for r in region_texts.to_pylist()], dtype=object)
+    else:
+        region_codes = np.zeros(len(raw), dtype=np.int64)
+        regions = np.array([_clean_region(region)], dtype=object)
+    width = len(regions)
+    rows, pairs = pd.factorize(text_codes[raw_codes] * width + region_codes)
+    pairs = np.asarray(pairs, dtype=np.int64)
+    return rows, cleaned.dictionary.take(pairs // width), regions[pairs % width]
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def _parse_phone(text: str, region: str) -> PhoneNorm:
     if not text:
@@ -327,14 +381,22 @@ def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> p
     phone_missing`` on the index of ``raw``.
 
     ``region`` is one ISO code for all rows or a Series aligned on ``raw``'s index.  Each
-    distinct (raw, region) pair is parsed once.
+    distinct (raw, region) pair is read once: plain numbers in bulk by
+    :func:`shopsync.fast_phones.parse_plain_phones`, everything else by phonenumbers.
     """
     raw = _as_series(raw)
-    regions = _aligned(region, raw.index)
-    out = _map_unique(
-        [raw.to_numpy(dtype=object), regions], normalize_phone, n_out=4, parallel=True
-    )
     names = ["phone_e164", "phone_extension", "phone_valid", "phone_missing"]
+    if len(raw) == 0:
+        return _frame(raw.index, {name: np.empty(0, dtype=object) for name in names}, names[2:])
+    rows, texts, regions = _phone_pairs(raw, region)
+    fast = parse_plain_phones(texts, regions)
+    e164, valid = fast.e164, fast.valid
+    extension = np.full(len(texts), "", dtype=object)
+    missing = np.zeros(len(texts), dtype=bool)
+    others = np.flatnonzero(~fast.handled)
+    for i, text in zip(others, texts.take(others).to_pylist(), strict=True):
+        e164[i], extension[i], valid[i], missing[i] = _parse_phone(text, regions[i])
+    out = [e164[rows], extension[rows], valid[rows], missing[rows]]
     return _frame(raw.index, dict(zip(names, out, strict=True)), names[2:])
 
 
@@ -356,18 +418,18 @@ def phone_e164(raw: Any, region: str | None = None) -> str:
 
 
 def phones_e164(raw: pd.Series, region: pd.Series | str | None = None) -> pd.Series:
-    """Vectorised :func:`phone_e164` (same index); each distinct pair parsed once, on every
-    core when there are many."""
+    """Vectorised :func:`phone_e164` (same index); each distinct pair read once, plain
+    numbers in bulk (see :func:`normalize_phones`)."""
     raw = _as_series(raw)
-    regions = _aligned(region, raw.index)
-    (out,) = _map_unique(
-        [raw.to_numpy(dtype=object), regions], _phone_e164_tuple, n_out=1, parallel=True
-    )
-    return pd.Series(out, index=raw.index, dtype="str", name=raw.name)
-
-
-def _phone_e164_tuple(raw: Any, region: Any) -> tuple[str]:
-    return (phone_e164(raw, region),)
+    if len(raw) == 0:
+        return pd.Series([], index=raw.index, dtype="str", name=raw.name)
+    rows, texts, regions = _phone_pairs(raw, region)
+    fast = parse_plain_phones(texts, regions)
+    e164 = fast.e164
+    others = np.flatnonzero(~fast.handled)
+    for i, text in zip(others, texts.take(others).to_pylist(), strict=True):
+        e164[i] = _e164_only(text, regions[i])[0]
+    return pd.Series(e164[rows], index=raw.index, dtype="str", name=raw.name)
 
 
 def _ascii_digits(text: str) -> str:
