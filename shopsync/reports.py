@@ -28,6 +28,7 @@ __all__ = [
     "PROBLEM_OUTCOMES",
     "about_rows",
     "neutralise",
+    "neutralise_frame",
     "path_inside",
     "printable",
     "reason_counts",
@@ -50,6 +51,38 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`neutralise` on every cell, a column at a time: text columns with a vectorised
+    prefix test (no per-cell call), numbers, flags and dates as they are; any other column
+    (categories, mixed objects a text test cannot read) cell by cell."""
+    out = {}
+    for position in range(frame.shape[1]):
+        column = frame.iloc[:, position]
+        dtype = column.dtype
+        kind = getattr(dtype, "kind", "O")
+        if kind in "biufcmM" and not isinstance(dtype, pd.CategoricalDtype):
+            out[position] = column  # numbers, flags, dates: never text
+        elif pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+            out[position] = _neutralise_text(column)
+        else:
+            out[position] = column.map(neutralise)
+    result = pd.DataFrame(out, index=frame.index)
+    result.columns = frame.columns
+    return result
+
+
+def _neutralise_text(column: pd.Series) -> pd.Series:
+    """A text (or object) column with formula-like text prefixed; other cells kept."""
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=False) != "string":
+        return column.map(neutralise)  # not only text: cell by cell
+    formula = column.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(dtype=bool)
+    if not formula.any():
+        return column
+    changed = column.copy()
+    changed[formula] = "'" + column[formula]
+    return changed
 
 
 def printable(value: object) -> object:
@@ -134,7 +167,7 @@ def write_report(
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, style: str) -> None:
-    data = frame.map(neutralise) if style == "spreadsheet" else frame
+    data = neutralise_frame(frame) if style == "spreadsheet" else frame
     data.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
 
 
