@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import codecs
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers
+from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers, _fill
 
 __all__ = ["BULK_SCHEMA", "read_bulk_customers"]
 
@@ -86,8 +85,12 @@ _ADDRESS_FIELDS = {
     "province_name": "province",
     "phone": "phone",
 }
-# what str.strip() removes, so that trimming in Arrow is Python's trimming
-_WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+# what str.strip() removes (every character whose str.isspace() is true), so that trimming in
+# Arrow is Python's trimming; tests/test_bulk_jsonl.py checks the list against str.isspace()
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 # the line breaks str.splitlines() knows besides \n
 _OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _NULL_PARENT = re.compile(rb'"__parentId"\s*:\s*null')
@@ -363,9 +366,3 @@ def _frames(table: pa.Table) -> ShopifyCustomers | None:
 
 def _flags(table: pa.Table, name: str) -> np.ndarray:
     return pc.fill_null(_field(table, name), False).to_numpy(zero_copy_only=False).astype(bool)
-
-
-def _fill(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    from shopsync.shopify_io import _fill as fill
-
-    return fill(frame, columns)

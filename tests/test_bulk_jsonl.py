@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pandas as pd
 import pytest
 
 from shopsync import shopify_io
-from shopsync.bulk_jsonl import read_bulk_customers
+from shopsync.bulk_jsonl import _WHITESPACE, read_bulk_customers
 
 
 def line_by_line(path):
@@ -145,3 +146,8 @@ def test_the_public_reader_uses_it_for_a_bulk_export(tmp_path, monkeypatch):
     assert len(fast.customers) == 300 and (fast.customers["record_error"] == "").all()
     monkeypatch.setattr(shopify_io, "_customers_from_rows", None)  # no line reader at all
     assert len(shopify_io.read_shopify_customers(files.shopify).customers) == 300
+
+
+def test_it_trims_what_python_strips():
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert everything == _WHITESPACE
