@@ -331,3 +331,35 @@ def test_the_spreadsheet_csv_is_the_cell_by_cell_one_byte_for_byte(tmp_path):
     frame.map(neutralise).to_csv(old, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
     assert new.read_bytes() == old.read_bytes()
     assert "'=1+1" in new.read_text(encoding="utf-8")
+
+
+def test_the_csv_writer_writes_what_pandas_writes(tmp_path):
+    """The Arrow CSV writer gives the bytes of DataFrame.to_csv(QUOTE_MINIMAL): quotes,
+    commas, line breaks (a lone CR is not quoted by the csv module), blanks, flags, integers;
+    a frame it does not cover (floats, one column) is written by pandas itself."""
+    import numpy as np
+
+    from shopsync.reports import _csv_bytes
+
+    tricky = ["a", "", " lead", "trail ", "x,y", 'say "hi"', "two\nlines", "cr\rhere"]
+    tricky += ["crlf\r\n", "\x00nul", "tab\tx", "é—ü", "'=x", '"', ",", "\n", "😀", "\u2028"]
+    n = len(tricky)
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(tricky, dtype="str"),
+            "obj,ect": pd.Series([*tricky[:-2], None, np.nan], dtype=object),
+            'say "n"': range(n),
+            "flag": [i % 3 == 0 for i in range(n)],
+            "blank": pd.Series([None] * n, dtype="str"),
+        }
+    )
+    for data in (frame, frame.iloc[3:11], frame[["text", "text"]]):
+        expected = data.to_csv(index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+        assert _csv_bytes(data) == expected.encode("utf-8")
+        path = write_report(data, tmp_path / "r.csv", title="t")
+        assert path.read_bytes() == expected.encode("utf-8")
+    assert _csv_bytes(frame.assign(share=0.5)) is None
+    assert _csv_bytes(frame[["text"]]) is None
+    floats = frame.assign(share=0.5)
+    path = write_report(floats, tmp_path / "f.csv", title="t")
+    assert path.read_bytes() == floats.to_csv(index=False).encode("utf-8")
