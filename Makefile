@@ -18,12 +18,12 @@ $(VENV)/.installed-base: pyproject.toml $(LOCK) | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed-base
 
 # Refresh the pins (newest releases the floors in pyproject.toml allow), then run `make test`.
 lock: $(VENV)/.installed-dev
-	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --upgrade -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --universal --upgrade -o $(LOCK)
 
 demo: $(VENV)/.installed-base
 	$(BIN)/shopsync demo

@@ -155,7 +155,17 @@ def read_shopify_customers(path: str | Path) -> ShopifyCustomers:
     """Customers from a JSONL file: nested ``addressesV2{nodes}`` lines, or a bulk export
     whose address lines carry ``__parentId`` (before or after their customer). A line that
     cannot be read — not JSON, the wrong shape, a customer already read — becomes a customer
-    row with ``record_error`` set and ``shopify_id`` ``line N``, so no record disappears."""
+    row with ``record_error`` set and ``shopify_id`` ``line N``, so no record disappears.
+
+    A bulk export (no nested addresses) is read in Arrow by ``shopsync.bulk_jsonl``; a file it
+    cannot prove it reads exactly as the line-by-line reader does (a line that is not a
+    well-formed record of the expected shape, blank lines, other line breaks...) is read line
+    by line, so the records and the problems reported are the same either way."""
+    from shopsync.bulk_jsonl import read_bulk_customers
+
+    fast = read_bulk_customers(path)
+    if fast is not None:
+        return fast
     return _customers_from_rows(read_jsonl(path))
 
 

@@ -123,3 +123,60 @@ def test_measure_at_tiny_size(job):
         assert 0 < row["eligible"] < N
         assert row["reasons"]["PHONE_INVALID"] > 0
         assert row["reasons"]["EMAIL_DUPLICATE"] > 0
+
+
+def test_the_side_by_side_mode_end_to_end(tmp_path):
+    """The four jobs run as processes on the same generated files; the answers agree and the
+    result has the ratios."""
+    import importlib.util
+
+    if importlib.util.find_spec("duckdb") is None:
+        pytest.skip("duckdb is not installed (pip install -e '.[bench]'): no DuckDB peer")
+    import json
+
+    from benchmarks.files import bench_files
+    from benchmarks.side_by_side import main
+
+    files = bench_files(N, root=tmp_path / "data")
+    assert files.erp.read_text(encoding="utf-8").startswith("No.,Name,Name 2,Contact,")
+    lines = files.shopify.read_text(encoding="utf-8").splitlines()
+    values = [json.loads(line) for line in lines]
+    children = [(i, v) for i, v in enumerate(values) if "__parentId" in v]
+    assert len(children) == len(lines) - N  # every other line is a customer
+    where = {v["id"]: i for i, v in enumerate(values) if "__parentId" not in v}
+    before = [i for i, child in children if where[child["__parentId"]] > i]
+    assert before  # the bulk output is not grouped: some addresses come before their customer
+    meta = files.meta
+    assert meta["broken_phones_added"] > 0 and meta["country_spellings"]["alpha3"] > 0
+
+    out = tmp_path / "result.json"
+    args = ["--sizes", str(N), "--runs", "1", "--check", "--out", str(out)]
+    assert main([*args, "--data", str(tmp_path / "data")]) == 0
+    result = json.loads(out.read_text())["results"][0]
+    assert result["size"] == N
+    for job in ("preview", "duckdb", "validate", "per_row"):
+        assert result["jobs"][job]["median_s"] > 0 and result["jobs"][job]["median_peak_mb"] > 0
+    for pair in ("preview_vs_duckdb", "validate_vs_per_row"):
+        assert result["ratios"][pair]["time_ratio"] > 0
+        assert result["ratios"][pair]["peak_ratio"] > 0
+        assert result["answers"][pair]["agree"], result["answers"][pair]
+    links = result["answers"]["preview_vs_duckdb"]
+    assert links["email_links"] >= N * 0.6 and links["phone_links"] > 0
+    assert result["answers"]["validate_vs_per_row"]["phone_invalid"] > 0
+
+
+def test_the_comparisons_see_a_wrong_answer(tmp_path):
+    from benchmarks.side_by_side import compare_links, compare_validation
+
+    plan = tmp_path / "plan.csv"
+    plan.write_text("shopify_id,customer_no,rule\n1,C1,email\n2,C2,phone\n3,,none\n")
+    links = tmp_path / "links.csv"
+    links.write_text("shopify_id,customer_no,rule\n1,C1,email\n2,C3,phone\n")
+    compared = compare_links(plan, links)
+    assert not compared["agree"] and compared["only_shopsync"] == 1 == compared["only_peer"]
+    report = tmp_path / "validation.csv"
+    report.write_text("customer_no,eligible,reasons,email,phone\nC1,True,,a@x.com,+1\n")
+    checks = tmp_path / "checks.csv"
+    checks.write_text("customer_no,phone,phone_invalid,email,email_invalid\nC1,,1,a@x.com,0\n")
+    compared = compare_validation(report, checks)
+    assert not compared["agree"] and compared["differ"]["phone_invalid"] == 1

@@ -302,3 +302,64 @@ def test_excel_and_html_reports_state_the_phonenumbers_version(tmp_path):
     assert line in [row[0] for row in summary.iter_rows(values_only=True)]
     write_report(FRAME, tmp_path / "r.html", title="Export eligibility")
     assert line in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_the_spreadsheet_csv_is_the_cell_by_cell_one_byte_for_byte(tmp_path):
+    """The vectorised neutralisation writes the same bytes as neutralise() on every cell."""
+    import numpy as np
+
+    tricky = ["=1+1", "+31612345678", "-2", "@x", "\t=1", "\r=1", "a=b", "", " =1", "'=x"]
+    tricky += ["é=", "=\n1", '"=q"', "x,y", "\x00=", "—", "-"]
+    n = len(tricky)
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(tricky, dtype="str"),
+            "object": pd.Series([*tricky[:-1], None], dtype=object),
+            "mixed": [1, "=x", None, 2.5, True, "+1", np.nan, "-", "@", b"=b", *tricky[:7]],
+            "number": range(n),
+            "flag": [i % 2 == 0 for i in range(n)],
+            "float": [1.5 if i % 3 else np.nan for i in range(n)],
+            "when": pd.to_datetime(["2026-01-02"] * (n - 1) + [None]),
+            "category": pd.Categorical(["=x", "y"] * (n // 2) + ["+z"]),
+            "missing": pd.Series([None] * n, dtype="str"),
+        }
+    )
+    frame.insert(1, "text_again", frame["text"])
+    frame.columns = [*frame.columns[:-1], "text"]  # a repeated column name
+    new = write_report(frame, tmp_path / "new.csv", title="t", csv_style="spreadsheet")
+    old = tmp_path / "old.csv"
+    frame.map(neutralise).to_csv(old, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+    assert new.read_bytes() == old.read_bytes()
+    assert "'=1+1" in new.read_text(encoding="utf-8")
+
+
+def test_the_csv_writer_writes_what_pandas_writes(tmp_path):
+    """The Arrow CSV writer gives the bytes of DataFrame.to_csv(QUOTE_MINIMAL): quotes,
+    commas, line breaks (a lone CR is not quoted by the csv module), blanks, flags, integers;
+    a frame it does not cover (floats, one column) is written by pandas itself."""
+    import numpy as np
+
+    from shopsync.reports import _csv_bytes
+
+    tricky = ["a", "", " lead", "trail ", "x,y", 'say "hi"', "two\nlines", "cr\rhere"]
+    tricky += ["crlf\r\n", "\x00nul", "tab\tx", "é—ü", "'=x", '"', ",", "\n", "😀", "\u2028"]
+    n = len(tricky)
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(tricky, dtype="str"),
+            "obj,ect": pd.Series([*tricky[:-2], None, np.nan], dtype=object),
+            'say "n"': range(n),
+            "flag": [i % 3 == 0 for i in range(n)],
+            "blank": pd.Series([None] * n, dtype="str"),
+        }
+    )
+    for data in (frame, frame.iloc[3:11], frame[["text", "text"]]):
+        expected = data.to_csv(index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+        assert _csv_bytes(data) == expected.encode("utf-8")
+        path = write_report(data, tmp_path / "r.csv", title="t")
+        assert path.read_bytes() == expected.encode("utf-8")
+    assert _csv_bytes(frame.assign(share=0.5)) is None
+    assert _csv_bytes(frame[["text"]]) is None
+    floats = frame.assign(share=0.5)
+    path = write_report(floats, tmp_path / "f.csv", title="t")
+    assert path.read_bytes() == floats.to_csv(index=False).encode("utf-8")

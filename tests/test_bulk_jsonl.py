@@ -1,0 +1,153 @@
+"""The Arrow reader of bulk customer JSONL gives exactly what the line-by-line reader gives."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pandas as pd
+import pytest
+
+from shopsync import shopify_io
+from shopsync.bulk_jsonl import _WHITESPACE, read_bulk_customers
+
+
+def line_by_line(path):
+    return shopify_io._customers_from_rows(shopify_io.read_jsonl(path))
+
+
+def customer(number, **fields):
+    return json.dumps({"id": f"gid://shopify/Customer/{number}", **fields}, ensure_ascii=False)
+
+
+def address(number, parent, **fields):
+    gid = f"gid://shopify/MailingAddress/{number}?model_name=CustomerAddress"
+    return json.dumps(
+        {"id": gid, "__parentId": f"gid://shopify/Customer/{parent}", **fields}, ensure_ascii=False
+    )
+
+
+def write(tmp_path, lines, *, end="\n"):
+    path = tmp_path / "customers.jsonl"
+    path.write_bytes((end.join(lines) + end).encode("utf-8"))
+    return path
+
+
+DEFAULT_9 = {"id": "gid://shopify/MailingAddress/9?model_name=CustomerAddress"}
+
+FILES = {
+    "addresses before and after their customer, in id order, one unknown parent": [
+        address(9, 1, city=" Oslo ", countryCodeV2="no"),
+        customer(1, defaultEmailAddress={"emailAddress": " A@x.com "}, defaultAddress=DEFAULT_9),
+        address(8, 404),
+        address(7, 1, countryCodeV2="GB", phone="+447400123456"),
+    ],
+    "a customer twice by gid, by number, by legacyResourceId": [
+        customer(1, email="a@x.com"),
+        customer(1, email="b@x.com"),
+        json.dumps({"legacyResourceId": "1", "email": "d@x.com"}),
+        customer(3, email="e@x.com"),
+        address(5, 3),
+        address(4, 3),
+        address(6, 1),
+    ],
+    "no id, tags, flags, Unicode spaces, an unknown nested field": [
+        json.dumps({"email": "x@x.com"}),
+        customer(
+            2,
+            tags=[" vip ", None, "b2b"],
+            firstName="\u00a0Zoë\u3000",
+            lastName="\x1fA\x1c ",
+            verifiedEmail=True,
+            taxExempt=None,
+        ),
+        json.dumps({"a": {"b": [1, 2]}}),
+        json.dumps({"id": "gid://shopify/Customer/4", "addressesV2": None}),
+    ],
+    "an empty legacyResourceId, countryCode, a non-ASCII country code": [
+        json.dumps({"id": "gid://shopify/Customer/5", "legacyResourceId": ""}),
+        address(1, 5, countryCode="de"),
+        address(2, 5, countryCodeV2="", countryCode="fr"),
+        address(3, 5, countryCodeV2="ß"),
+    ],
+    "e-mail and phone outside the default objects; address ids that are not numbers": [
+        customer(1, email=" e@x.com ", phone=" +15555550100 ", defaultPhoneNumber={}),
+        json.dumps({"id": "x", "__parentId": "gid://shopify/Customer/1"}),
+        json.dumps({"id": None, "__parentId": "gid://shopify/Customer/1", "city": "B"}),
+        address(3, 1),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_same_frames_as_the_line_reader(tmp_path, name):
+    path = write(tmp_path, FILES[name])
+    fast = read_bulk_customers(path)
+    assert fast is not None, "this file should not need the line reader"
+    slow = line_by_line(path)
+    pd.testing.assert_frame_equal(fast.customers, slow.customers)
+    pd.testing.assert_frame_equal(fast.addresses, slow.addresses)
+
+
+def test_the_reported_problems_name_their_lines(tmp_path):
+    path = write(tmp_path, FILES["a customer twice by gid, by number, by legacyResourceId"])
+    customers = read_bulk_customers(path).customers
+    assert customers["shopify_id"].tolist() == ["1", "3", "line 2", "line 3"]
+    errors = dict(zip(customers["shopify_id"], customers["record_error"], strict=True))
+    assert errors["line 2"] == (
+        "line 2: customer 1 again (first read on line 1); this line is not read"
+    )
+    read = read_bulk_customers(
+        write(tmp_path, FILES["addresses before and after their customer, in id order, one "
+                              "unknown parent"])
+    )  # fmt: skip
+    assert read.addresses["address_id"].tolist() == ["7", "9"]
+    assert read.addresses["position"].tolist() == [0, 1]
+    assert read.addresses["is_default"].tolist() == [False, True]
+    assert read.customers.iloc[-1]["record_error"] == "line 3: address of an unknown customer"
+
+
+LINE_READER_ONLY = {
+    "blank line": (customer(1) + "\n\n" + customer(2) + "\n").encode(),
+    "blank last line": (customer(1) + "\n \n").encode(),
+    "CRLF": (customer(1) + "\r\n" + customer(2) + "\r\n").encode(),
+    "byte order mark": b"\xef\xbb\xbf" + (customer(1) + "\n").encode(),
+    "U+2028 in a value": (customer(1, note="a\u2028b") + "\n").encode(),
+    "two objects on a line": (customer(1) + customer(2) + "\n").encode(),
+    "not JSON": (customer(1) + "\n{x\n").encode(),
+    "null __parentId": (customer(1) + '\n{"id": "a/1", "__parentId": null}\n').encode(),
+    "nested addresses": (customer(1, addressesV2={"nodes": []}) + "\n").encode(),
+    "a number for text": (customer(1) + '\n{"id": 2}\n').encode(),
+    "tags as text": (customer(1, tags="a, b") + "\n").encode(),
+    "not UTF-8": (customer(1, note="x") + "\n").encode().replace(b"x", b"\xff"),
+    "only addresses": (address(1, 2) + "\n").encode(),
+    "an id too long to order by": (customer(1) + "\n" + address("9" * 25, 1) + "\n").encode(),
+}
+
+
+@pytest.mark.parametrize("name", LINE_READER_ONLY)
+def test_files_it_cannot_prove_are_left_to_the_line_reader(tmp_path, name):
+    path = tmp_path / "customers.jsonl"
+    path.write_bytes(LINE_READER_ONLY[name])
+    assert read_bulk_customers(path) is None
+    if name != "not UTF-8":
+        read = shopify_io.read_shopify_customers(path)  # the public reader still reads it
+        assert len(read.customers) >= 1
+
+
+def test_the_public_reader_uses_it_for_a_bulk_export(tmp_path, monkeypatch):
+    from benchmarks.files import write_files
+
+    files = write_files(300, tmp_path / "files")
+    fast = shopify_io.read_shopify_customers(files.shopify)
+    slow = line_by_line(files.shopify)
+    pd.testing.assert_frame_equal(fast.customers, slow.customers)
+    pd.testing.assert_frame_equal(fast.addresses, slow.addresses)
+    assert len(fast.customers) == 300 and (fast.customers["record_error"] == "").all()
+    monkeypatch.setattr(shopify_io, "_customers_from_rows", None)  # no line reader at all
+    assert len(shopify_io.read_shopify_customers(files.shopify).customers) == 300
+
+
+def test_it_trims_what_python_strips():
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert everything == _WHITESPACE
