@@ -403,7 +403,7 @@ def open_shop(config: str | Path, db: str = "") -> tuple[ShopConfig, Store]:
 def load_erp_into_store(store: Store, erp_file: str | Path) -> dict[str, int]:
     """Load an ERP customers file into the store (as ``shopsync load-erp``); returns counts."""
     erp = read_erp_customers(erp_file)
-    counts = store.save_erp_customers(erp.customers)
+    counts = store.save_erp_customers(erp.customers, erp.columns)
     if not erp.issues.empty:
         counts["values to look at"] = len(erp.issues)
     return counts
