@@ -26,9 +26,11 @@ def emulator(clock):
 
 
 def erp_file(tmp_path, blocked: dict[str, str], **cities: str):
-    """The sample ERP file with a Blocked column (BC's caption) and some cities changed."""
+    """The sample ERP file with more customers blocked, its Blocked column under BC's
+    caption, and some cities changed."""
     frame = pd.read_csv(SAMPLE / "erp_customers.csv", dtype=str, keep_default_na=False)
-    frame["Blocked"] = frame["no"].map(blocked).fillna("")
+    frame = frame.rename(columns={"blocked": "Blocked"})
+    frame["Blocked"] = frame["no"].map(blocked).fillna(frame["Blocked"])
     for no, city in cities.items():
         frame.loc[frame["no"] == no, "city"] = city
     path = tmp_path / "erp_blocked.csv"
@@ -129,7 +131,7 @@ def test_validate_export_names_the_blocked_customers_and_what_to_fix(tmp_path, c
     assert main(["init", "--config", config, "--db", db]) == 0
     assert main(["load-erp", str(path), "--db", db]) == 0
     out = capsys.readouterr().out
-    assert "2 blocked customer(s): not exported, not invited" in out
+    assert "4 blocked customer(s): not exported, not invited" in out  # the sample's 2 too
     assert "C00480) blocked: BLOCKED_UNREADABLE" in out
     report = tmp_path / "validation.csv"
     assert main(["validate-export", "--config", config, "--db", db, "--out", str(report)]) == 0
@@ -197,3 +199,20 @@ def test_report_rows_give_import_updates_old_to_new_in_the_export_shape():
     assert rows.at[0, "changes"] == "phone: 555 0100 -> +14255550101; tax_liable: false -> true"
     assert rows.at[1, "changes"] == ""
     assert rows["name"].tolist() == ["Fabrikam", "Litware"]
+
+
+def test_the_notebooks_load_summary_names_the_ignored_columns_and_counts_the_blocked(tmp_path):
+    from shopsync.notebook import load_erp_into_store
+    from shopsync.store import open_store
+
+    path = tmp_path / "erp.csv"
+    path.write_text("No.,Name,Blocked,Telephone\nC1,A,All,555\nC2,B,,556\n", encoding="utf-8")
+    store = open_store(f"sqlite:///{tmp_path / 'n.db'}")
+    counts = load_erp_into_store(store, path)
+    assert counts == {
+        "inserted": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "blocked": 1,
+        "columns ignored": "Telephone",
+    }
