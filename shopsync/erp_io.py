@@ -18,7 +18,6 @@ from shopsync.errors import InputFileError
 
 __all__ = [
     "BC_CAPTIONS",
-    "BLOCKED_OPTIONS",
     "CAPTIONS",
     "ERP_COLUMNS",
     "ERP_CUSTOMER_COLUMNS",
@@ -99,14 +98,14 @@ BC_CAPTIONS = (
 # files and kept, never written by an import nor handed over (the ERP owns it).
 ERP_CUSTOMER_COLUMNS = (*ERP_COLUMNS, "blocked")
 
-# Captions read besides the canonical names: BC's, and "Email" (the caption newer BC shows).
+# Captions read besides the canonical names: BC's, "Email" (the caption newer BC shows) and
+# BC's "Blocked".
 CAPTIONS = dict(zip(BC_CAPTIONS, ERP_COLUMNS, strict=True)) | {
     "Email": "email",
     "Blocked": "blocked",
 }
 
-# BC's Blocked options, as stored: "" is not blocked, any other value blocks the customer.
-BLOCKED_OPTIONS = ("", "Ship", "Invoice", "All")
+# BC's Blocked options as written -> as stored ("" is not blocked; Ship, Invoice, All block).
 _BLOCKED_TEXT = {
     "": "",
     "ship": "Ship",
@@ -132,7 +131,7 @@ _HEADER_LOOKUP = {_header_key(c): name for c, name in CAPTIONS.items()} | {
 
 
 def read_blocked(values: pd.Series) -> pd.DataFrame:
-    """Blocked values as written -> ``blocked`` (a BLOCKED_OPTIONS value, or the text as
+    """Blocked values as written -> ``blocked`` ("", Ship, Invoice or All, or the text as
     written when unreadable) and ``readable``, on the same index.
 
     Blank, `` ``, no/false/0 are not blocked; Ship, Invoice, All (any case; German Versand,
