@@ -24,7 +24,7 @@ import phonenumbers
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from shopsync.erp_io import ERP_COLUMNS as CANONICAL_ERP_COLUMNS
+from shopsync.erp_io import ERP_CUSTOMER_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "sample"
@@ -33,7 +33,7 @@ REFERENCE = ROOT / "data" / "reference"
 SEED = 20260105
 EPOCH = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
-ERP_COLUMNS = list(CANONICAL_ERP_COLUMNS)
+ERP_COLUMNS = list(ERP_CUSTOMER_COLUMNS)
 BC_CAPTIONS = [
     "No.",
     "Name",
@@ -53,6 +53,7 @@ BC_CAPTIONS = [
     "Tax Area Code",
     "Tax Liable",
     "Payment Terms Code",
+    "Blocked",
 ]
 CASE_COLUMNS = [
     "side",
@@ -154,6 +155,7 @@ class Sample:
         email: str = "",
         no: str | None = None,
         payment: str = "30 DAYS",
+        blocked: str = "",
     ) -> str:
         """Add an ERP customer; ``at`` = (address, city, county, post code, ERP country code).
 
@@ -191,6 +193,7 @@ class Sample:
                 "tax_area_code": tax_area if iso == "US" else "",
                 "tax_liable": "true" if iso == "US" and tax_area != "OR-NOTAX" else "false",
                 "payment_terms_code": payment,
+                "blocked": blocked,
             }
         )
         return no
@@ -1812,6 +1815,28 @@ def filler(s: Sample) -> None:
         s.erp_only += 1
 
 
+def blocked_cases(s: Sample) -> None:
+    """Blocked customers (BC's Blocked option): valid in every other way, never exported.
+    Added after every other record, so the others keep their numbers."""
+    for option, name, contact, email in (
+        ("All", "Coho Winery", "Sam Abolrous", "sam@cohowinery.example"),
+        ("Invoice", "Wingtip Toys", "Kim Akers", "kim@wingtiptoys.example"),
+    ):
+        no = s.add_erp(
+            name,
+            ("400 Pine St", "Portland", "OR", "97204", "US"),
+            contact=contact,
+            phone="(503) 555-01" + ("31" if option == "All" else "32"),
+            email=email,
+            blocked=option,
+        )
+        s.case(
+            "erp", no, MAIN, "skip", "", "", "CUSTOMER_BLOCKED",
+            f"Blocked {option} in the ERP: valid otherwise, but neither created, updated nor "
+            "invited in Shopify.",
+        )  # fmt: skip
+
+
 def _filler_address(s: Sample, p: dict, company: str | None) -> dict:
     return s.address(
         (p["first"], p["last"]),
@@ -2547,6 +2572,7 @@ def main() -> int:
     filler(s)
     order_cases(s, bill_to)
     filler_orders(s)
+    blocked_cases(s)
     self_check(s)
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -2598,6 +2624,7 @@ REASONS = {
     "COUNTY_TOO_LONG": "export, county_source code: county longer than 10 characters",
     "PROVINCE_MISSING": "export: blank county in a country whose addresses need a province",
     "ALREADY_EXISTS_IN_SHOPIFY": "export: the Shopify customer found is linked to another ERP no",
+    "CUSTOMER_BLOCKED": "export: Blocked in the ERP (Ship, Invoice, All): not sent, not invited",
 }
 
 VARIANTS = {
@@ -2677,7 +2704,8 @@ def readme(s: Sample) -> str:
         "shop.toml's export validation reports PROVINCE_UNKNOWN or COUNTY_TOO_LONG for them).",
         "Values are raw: e-mails with spaces around them, e-mail lists, phones in national",
         "formats, names that look like spreadsheet formulas. Posting groups: DOMESTIC (US), EU,",
-        "EXPORT.",
+        "EXPORT. `blocked` is BC's Blocked option: blank for all but the last two customers",
+        "(`All`, `Invoice`: CUSTOMER_BLOCKED).",
         "",
         "### erp_customers.xlsx",
         "",

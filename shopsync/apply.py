@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from shopsync.erp_io import read_blocked
 from shopsync.errors import (
     RetriableError,
     ShopifyUnavailable,
@@ -154,8 +155,8 @@ class _Applier:
             except (ShopsyncError, SQLAlchemyError):  # rolled back: redo one by one
                 self.apply_import_rows_singly(batch)
                 continue
-            for row, outcome in zip(batch, done, strict=True):
-                self.recorder.record_import(row, outcome)
+            for row, (outcome, changed) in zip(batch, done, strict=True):
+                self.recorder.record_import(row, outcome, changes=changed)
 
     def apply_import_rows_singly(self, batch: list[dict[str, Any]]) -> None:
         updated = self.plan.shopify.customers.set_index("shopify_id")["updated_at"]
@@ -163,18 +164,23 @@ class _Applier:
             try:
                 with self.batch() as conn:
                     self.save_fetched([row], conn)
-                    outcome = self.apply_import_row(row, conn)
+                    outcome, changed = self.apply_import_row(row, conn)
             except StopError:
                 raise
             except (ShopsyncError, SQLAlchemyError) as exc:
                 self.recorder.record_import(row, "failed", message=f"{type(exc).__name__}: {exc}")
                 self.recorder.failed_updated_at.append(str(updated.get(row["shopify_id"], "")))
                 continue
-            self.recorder.record_import(row, outcome)
+            self.recorder.record_import(row, outcome, changes=changed)
 
-    def apply_import_row(self, row: Mapping[str, Any], conn: Any) -> str:
+    def apply_import_row(
+        self, row: Mapping[str, Any], conn: Any
+    ) -> tuple[str, dict[str, list[Any]]]:
+        """Write one import decision; returns its outcome and, for an update, the ERP fields
+        it changed (field -> [old, new])."""
         action, sid, no = row["action"], row["shopify_id"], row["customer_no"]
         values = {key[4:]: value for key, value in row.items() if key.startswith("erp_")}
+        changed: dict[str, list[Any]] = {}
         if action == "create":
             template = self.config.templates[row["template_code"]]
             self.store.create_erp_customer(
@@ -186,14 +192,14 @@ class _Applier:
                 conn=conn,
             )
         elif action == "update":
-            self.store.update_erp_customer(
+            changed = self.store.update_erp_customer(
                 no, values, shop_code=self.shop, shopify_id=sid, conn=conn
             )
         elif action == "link":
             self.store.link(self.shop, sid, no, conn=conn)
         if no in self.intents and action in ("link", "update", "unchanged"):
             self.recover_create(sid, no, conn)
-        return PLANNED_OUTCOME[action]
+        return PLANNED_OUTCOME[action], changed
 
     def recover_create(self, sid: str, no: str, conn: Any) -> None:
         """The import found a customer an interrupted run created for ERP customer ``no``
@@ -474,7 +480,7 @@ class _Applier:
         was lost is looked at first, and invited again only if Shopify did not invite it."""
         if not self.settings.send_invites:
             return
-        pending = self.store.pending_invites(self.shop)
+        pending = self.withhold_blocked(self.store.pending_invites(self.shop))
         if not pending:
             return
         available, why = self.client.invites_available()
@@ -512,6 +518,27 @@ class _Applier:
                 self.recorder.invites["failed"] += 1
                 self.store.set_invite(self.shop, sid, "failed")
                 self.recorder.log_one("invite", sid, "failed", "", result.message)
+
+    def withhold_blocked(self, pending: dict[str, str]) -> dict[str, str]:
+        """``pending`` without the customers whose ERP customer is blocked: those are not
+        invited (each logged CUSTOMER_BLOCKED) and stay pending, for when it is unblocked."""
+        if not pending:
+            return pending
+        links = self.store.links(self.shop)
+        numbers = {sid: links.get(sid, "") for sid in pending}
+        erp = self.store.erp_customers_by_no(no for no in numbers.values() if no)
+        blocked_as = read_blocked(erp["blocked"])["blocked"] if len(erp) else []
+        blocked = dict(zip(erp["no"], blocked_as, strict=True))
+        kept = {}
+        for sid, state in pending.items():
+            said = blocked.get(numbers[sid], "")
+            if not said:
+                kept[sid] = state
+                continue
+            self.recorder.invites["blocked"] += 1
+            message = f"ERP customer {numbers[sid]} is blocked (Blocked {said}): not invited"
+            self.recorder.log_one("invite", sid, "skipped", "CUSTOMER_BLOCKED", message)
+        return kept
 
 
 class _NotInShopify(Exception):

@@ -275,20 +275,10 @@ def _load_erp(args: argparse.Namespace) -> int:
 
 
 def _print_file_notes(erp, absent: str = "stored values kept") -> None:  # type: ignore[no-untyped-def]
-    """What a user must know about an ERP file read: rows not loaded, columns ignored or
-    absent, values to look at."""
-    if erp.unreadable:
-        print(f"{erp.unreadable} row(s) not loaded (RECORD_UNREADABLE, listed below)")
-    if erp.ignored:
-        print("columns ignored (not ERP customer fields): " + ", ".join(erp.ignored))
-    if erp.absent:
-        print(f"columns not in the file ({absent}): " + ", ".join(erp.absent))
-    issues = erp.issues
-    if issues.empty:
-        return
-    print(f"{len(issues)} value(s) to look at:")
-    for row in issues.itertuples():
-        print(f"  row {row.row} ({row.no}) {row.column}: {row.code}: {row.message}")
+    """What a user must know about an ERP file read: rows not loaded, columns ignored (by
+    their header as written) or absent, blocked customers, values to look at."""
+    for line in erp.notes(absent):
+        print(line)
 
 
 def _preview_import(args: argparse.Namespace) -> int:

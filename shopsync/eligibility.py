@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from shopsync.erp_io import read_blocked
 from shopsync.exporting import match_in_mirror
 from shopsync.names import PERSON_SOURCES, split_names
 from shopsync.normalize import (
@@ -140,6 +141,10 @@ def check_export_eligibility(
     are updated (when ``can_update_shopify_customers``) rather than created. Errors make
     ``eligible`` false; warnings keep it true. ``details`` says which other customers a
     duplicate shares its e-mail or phone with.
+
+    A blocked customer (a ``blocked`` column with any value but blank, see read_blocked) is
+    ``CUSTOMER_BLOCKED``: never sent, so it takes no e-mail or phone from the others (no
+    duplicate of theirs); customers without a ``blocked`` column are not blocked.
     """
     fields = shopify_fields(customers, context)
     reasons: list[list[str]] = [[] for _ in range(len(fields))]
@@ -149,11 +154,19 @@ def check_export_eligibility(
         for position in np.flatnonzero(mask.to_numpy(dtype=bool)):
             reasons[position].append(code)
 
+    if "blocked" in customers:
+        blocked_as = read_blocked(customers["blocked"])["blocked"]
+    else:
+        blocked_as = pd.Series("", index=customers.index)
+    blocked = blocked_as != ""
+    for position in np.flatnonzero(blocked.to_numpy(dtype=bool)):
+        reasons[position].append("CUSTOMER_BLOCKED")
+        details[position].append(f"CUSTOMER_BLOCKED: Blocked {blocked_as.iloc[position]}")
     flag(fields["email_missing"], "EMAIL_MISSING")
     flag(~fields["email_missing"] & ~fields["email_valid"], "EMAIL_INVALID")
     flag(fields["email_is_list"], "EMAIL_LIST")
     _flag_duplicates(
-        fields["email_key"].where(fields["email_valid"], ""),
+        fields["email_key"].where(fields["email_valid"] & ~blocked, ""),
         fields,
         "EMAIL_DUPLICATE",
         reasons,
@@ -163,7 +176,9 @@ def check_export_eligibility(
     flag(fields["country_reason"] == "COUNTRY_UNKNOWN", "COUNTRY_UNKNOWN")
     flag(~fields["phone_missing"] & ~fields["phone_valid"], "PHONE_INVALID")
     flag(fields["phone_valid"] & (fields["phone_extension"] != ""), "PHONE_EXTENSION_DROPPED")
-    _flag_duplicates(fields["phone"], fields, "PHONE_DUPLICATE", reasons, details)
+    _flag_duplicates(
+        fields["phone"].where(~blocked, ""), fields, "PHONE_DUPLICATE", reasons, details
+    )
 
     has_county = fields["county"] != ""
     used_county = has_county & fields["has_provinces"]

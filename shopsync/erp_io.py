@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from shopsync.errors import InputFileError
@@ -19,9 +20,11 @@ __all__ = [
     "BC_CAPTIONS",
     "CAPTIONS",
     "ERP_COLUMNS",
+    "ERP_CUSTOMER_COLUMNS",
     "ERP_FIELD_LENGTHS",
     "MANDATORY_COLUMNS",
     "ErpFile",
+    "read_blocked",
     "read_erp_customers",
 ]
 
@@ -90,8 +93,29 @@ BC_CAPTIONS = (
     "Payment Terms Code",
 )
 
-# Captions read besides the canonical names: BC's, and "Email" (the caption newer BC shows).
-CAPTIONS = dict(zip(BC_CAPTIONS, ERP_COLUMNS, strict=True)) | {"Email": "email"}
+# Every column of an ERP customer: the fields above, which imports write and the hand-over
+# carries, then Business Central's "Blocked" (" ", Ship, Invoice, All): read from the ERP's
+# files and kept, never written by an import nor handed over (the ERP owns it).
+ERP_CUSTOMER_COLUMNS = (*ERP_COLUMNS, "blocked")
+
+# Captions read besides the canonical names: BC's, "Email" (the caption newer BC shows) and
+# BC's "Blocked".
+CAPTIONS = dict(zip(BC_CAPTIONS, ERP_COLUMNS, strict=True)) | {
+    "Email": "email",
+    "Blocked": "blocked",
+}
+
+# BC's Blocked options as written -> as stored ("" is not blocked; Ship, Invoice, All block).
+_BLOCKED_TEXT = {
+    "": "",
+    "ship": "Ship",
+    "invoice": "Invoice",
+    "all": "All",
+    # German BC's captions of the same options
+    "versand": "Ship",
+    "rechnung": "Invoice",
+    "alle": "All",
+}
 
 _TRUE = {"true", "yes", "1", "y", "x", "ja", "oui"}
 _FALSE = {"false", "no", "0", "n", "", "nein", "non"}
@@ -102,8 +126,26 @@ def _header_key(caption: str) -> str:
 
 
 _HEADER_LOOKUP = {_header_key(c): name for c, name in CAPTIONS.items()} | {
-    _header_key(name): name for name in ERP_COLUMNS
+    _header_key(name): name for name in ERP_CUSTOMER_COLUMNS
 }
+
+
+def read_blocked(values: pd.Series) -> pd.DataFrame:
+    """Blocked values as written -> ``blocked`` ("", Ship, Invoice or All, or the text as
+    written when unreadable) and ``readable``, on the same index.
+
+    Blank, `` ``, no/false/0 are not blocked; Ship, Invoice, All (any case; German Versand,
+    Rechnung, Alle) are BC's options; yes/true/1 block everything (All). Anything else is
+    not readable and kept as written, so it blocks: a customer whose Blocked cannot be read
+    is not sent to Shopify.
+    """
+    text = values.fillna("").astype(str).str.strip()
+    folded = text.str.casefold()
+    option = folded.map(_BLOCKED_TEXT)
+    yes, no = folded.isin(_TRUE - {""}), folded.isin(_FALSE)
+    option = option.where(option.notna(), np.where(yes, "All", np.where(no, "", text)))
+    readable = folded.isin(list(_BLOCKED_TEXT)) | yes | no
+    return pd.DataFrame({"blocked": option.astype(str), "readable": readable}, index=values.index)
 
 
 # A file without these cannot be used; any other column may be absent (its stored values stay).
@@ -116,16 +158,16 @@ ISSUE_COLUMNS = ["row", "no", "column", "code", "message"]
 class ErpFile:
     """An ERP customer file read: the readable customers, the problems found, the columns."""
 
-    customers: pd.DataFrame  # every ERP column; one the file lacks is blank
+    customers: pd.DataFrame  # every ERP customer column; one the file lacks is blank
     issues: pd.DataFrame  # columns: row, no, column, code, message
     path: str
-    columns: tuple[str, ...] = ERP_COLUMNS  # the ERP columns the file has
+    columns: tuple[str, ...] = ERP_CUSTOMER_COLUMNS  # the ERP columns the file has
     ignored: tuple[str, ...] = ()  # the file's captions that are not ERP columns
 
     @property
     def absent(self) -> tuple[str, ...]:
         """ERP columns the file does not have (loading it leaves their stored values)."""
-        return tuple(name for name in ERP_COLUMNS if name not in self.columns)
+        return tuple(name for name in ERP_CUSTOMER_COLUMNS if name not in self.columns)
 
     @property
     def unreadable(self) -> int:
@@ -136,6 +178,28 @@ class ErpFile:
     def summary(self) -> dict[str, int]:
         """Count of issues per code."""
         return self.issues["code"].value_counts().sort_index().to_dict()
+
+    def notes(self, absent: str = "stored values kept") -> list[str]:
+        """The load summary's lines: rows not loaded, the file's columns not used (by their
+        header as written) and the ERP columns it lacks (``absent`` says what that means),
+        then each value to look at."""
+        lines = []
+        if self.unreadable:
+            lines.append(f"{self.unreadable} row(s) not loaded (RECORD_UNREADABLE, listed below)")
+        if self.ignored:
+            lines.append("columns ignored (not ERP customer fields): " + ", ".join(self.ignored))
+        if self.absent:
+            lines.append(f"columns not in the file ({absent}): " + ", ".join(self.absent))
+        blocked = int((self.customers["blocked"] != "").sum())
+        if blocked:
+            lines.append(f"{blocked} blocked customer(s): not exported, not invited")
+        if not self.issues.empty:
+            lines.append(f"{len(self.issues)} value(s) to look at:")
+            lines += [
+                f"  row {row.row} ({row.no}) {row.column}: {row.code}: {row.message}"
+                for row in self.issues.itertuples()
+            ]
+        return lines
 
 
 @dataclass
@@ -164,12 +228,13 @@ def read_erp_customers(
     """Read ERP customers from a CSV (``,`` ``;`` or tab) or Excel file.
 
     Every value stays text (leading zeros survive; Excel numbers as their format shows them);
-    BC captions are accepted and other columns are ignored (named in ``ignored``). Excel: the
+    BC captions are accepted and other columns are ignored (named in ``ignored``, by their
+    header as written). Blocked is read by read_blocked (unreadable: BLOCKED_UNREADABLE). Excel: the
     active sheet, or ``sheet``; never a hidden one. A file that cannot be used raises
     InputFileError naming the file, row and column; a row that cannot be read (too few or
     too many fields, a formula without a value, a merged cell) is not loaded and is reported
     as RECORD_UNREADABLE; problems with single values (too long for the ERP field,
-    unreadable Tax Liable) are reported and the values are kept as they are.
+    unreadable Tax Liable or Blocked) are reported and the values are kept as they are.
     """
     path = Path(path)
     if not path.exists():
@@ -471,10 +536,10 @@ def _canonical(raw: _Table, path: str) -> ErpFile:
         columns=list(rename.values()),
         dtype=str,
     )
-    for name in ERP_COLUMNS:
+    for name in ERP_CUSTOMER_COLUMNS:
         if name not in frame.columns:
             frame[name] = ""
-    frame = frame[list(ERP_COLUMNS)].astype(str)
+    frame = frame[list(ERP_CUSTOMER_COLUMNS)].astype(str)
     frame["no"] = frame["no"].str.strip()
     file_rows = pd.Series([row.number for row in readable], index=frame.index, dtype=int)
 
@@ -518,6 +583,19 @@ def _canonical(raw: _Table, path: str) -> ErpFile:
             }
         )
     frame["tax_liable"] = liable_text.isin(_TRUE)
+    blocked = read_blocked(frame["blocked"])
+    for idx in frame.index[~blocked["readable"]]:
+        issues.append(
+            {
+                "row": int(file_rows[idx]),
+                "no": frame.at[idx, "no"],
+                "column": "blocked",
+                "code": "BLOCKED_UNREADABLE",
+                "message": f"blocked {frame.at[idx, 'blocked']!r} is not blank, Ship, Invoice, "
+                "All or yes/no; read as blocked (the customer is not exported)",
+            }
+        )
+    frame["blocked"] = blocked["blocked"]
     issue_frame = pd.DataFrame(issues, columns=ISSUE_COLUMNS)
     if not issue_frame.empty:
         issue_frame = issue_frame.sort_values("row", kind="stable").reset_index(drop=True)
@@ -525,6 +603,6 @@ def _canonical(raw: _Table, path: str) -> ErpFile:
         customers=frame.reset_index(drop=True),
         issues=issue_frame,
         path=path,
-        columns=tuple(name for name in ERP_COLUMNS if name in rename.values()),
+        columns=tuple(name for name in ERP_CUSTOMER_COLUMNS if name in rename.values()),
         ignored=tuple(ignored),
     )

@@ -17,6 +17,7 @@ _FIELDS = (
     ("PROVINCE_", "county", "county"),
     ("COUNTY_", "county", "county"),
     ("COUNTRY_", "country_code", "country"),
+    ("CUSTOMER_BLOCKED", "blocked", "Blocked"),
 )
 
 

@@ -400,12 +400,19 @@ def open_shop(config: str | Path, db: str = "") -> tuple[ShopConfig, Store]:
     return shop_config, store
 
 
-def load_erp_into_store(store: Store, erp_file: str | Path) -> dict[str, int]:
-    """Load an ERP customers file into the store (as ``shopsync load-erp``); returns counts."""
+def load_erp_into_store(store: Store, erp_file: str | Path) -> dict[str, int | str]:
+    """Load an ERP customers file into the store (as ``shopsync load-erp``); returns the
+    counts, the blocked customers, the values to look at and the file's columns not used
+    (by their header as written)."""
     erp = read_erp_customers(erp_file)
-    counts = store.save_erp_customers(erp.customers)
+    counts: dict[str, int | str] = dict(store.save_erp_customers(erp.customers, erp.columns))
+    blocked = int((erp.customers["blocked"] != "").sum())
+    if blocked:
+        counts["blocked"] = blocked
     if not erp.issues.empty:
         counts["values to look at"] = len(erp.issues)
+    if erp.ignored:
+        counts["columns ignored"] = ", ".join(erp.ignored)
     return counts
 
 
@@ -615,7 +622,7 @@ class ImportPreview:
         )
 
 
-def _counts_text(counts: Mapping[str, int]) -> str:
+def _counts_text(counts: Mapping[str, int | str]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "nothing"
 
 

@@ -55,6 +55,12 @@ _ALL = [
         "error",
         "A Shopify customer with this e-mail or phone is linked to another ERP customer.",
     ),
+    Reason(
+        "CUSTOMER_BLOCKED",
+        "error",
+        "The customer is blocked in the ERP (Blocked Ship, Invoice or All): not created, "
+        "updated or invited in Shopify.",
+    ),
     # import matching (Shopify -> ERP)
     Reason(
         "AMBIGUOUS_EMAIL",
@@ -107,6 +113,11 @@ _ALL = [
         "Not in Shopify, and export_customers is off: the customer is not created there.",
     ),
     Reason("TAX_LIABLE_UNREADABLE", "warning", "Tax Liable is not yes/no; it was read as no."),
+    Reason(
+        "BLOCKED_UNREADABLE",
+        "warning",
+        "Blocked is not blank, Ship, Invoice, All or yes/no; it was read as blocked.",
+    ),
 ]
 
 REASONS: dict[str, Reason] = {reason.code: reason for reason in _ALL}

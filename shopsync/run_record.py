@@ -108,6 +108,8 @@ class RunRecorder:
         # the Shopify customers the store knew before the run (mirror_with_default_address
         # shape): the run report's updates say old -> new
         self.before: pd.DataFrame | None = None
+        # Shopify id -> the ERP fields its import update changed, field -> [old, new]
+        self.erp_changes: dict[str, dict[str, list[Any]]] = {}
         if store is not None and run_id is not None:
             known = store.shopify_mirror(shop)
             self.before = mirror_with_default_address(known.customers, known.addresses, {})
@@ -120,8 +122,18 @@ class RunRecorder:
             | {k: ("" if v is None else str(v)) for k, v in fields.items()}
         )
 
-    def record_import(self, row: Mapping[str, Any], outcome: str, *, message: str = "") -> None:
-        """A Shopify customer's outcome, from its import plan row."""
+    def record_import(
+        self,
+        row: Mapping[str, Any],
+        outcome: str,
+        *,
+        message: str = "",
+        changes: Mapping[str, list[Any]] | None = None,
+    ) -> None:
+        """A Shopify customer's outcome, from its import plan row; ``changes``: the ERP fields
+        an update changed (field -> [old, new]), for the run report."""
+        if changes:
+            self.erp_changes[str(row["shopify_id"])] = dict(changes)
         self.record(
             "import",
             row["shopify_id"],
@@ -256,7 +268,7 @@ class RunRecorder:
                 f"{k}={v}" for k, v in (vars(settings) if settings else {}).items()
             ),
         }
-        rows = report_rows(records, plans, self.before)
+        rows = report_rows(records, plans, self.before, erp_changes=self.erp_changes)
         written: dict[str, Path] = {}
         for suffix in ("csv", "xlsx", "html"):
             try:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -18,6 +19,8 @@ def report_rows(
     records: pd.DataFrame,
     plans: Mapping[str, pd.DataFrame],
     before: pd.DataFrame | None = None,
+    *,
+    erp_changes: Mapping[str, Mapping[str, Sequence[Any]]] | None = None,
 ) -> pd.DataFrame:
     """``records`` (one row per input record) with ``name``, ``email`` and ``changes``.
 
@@ -26,6 +29,8 @@ def report_rows(
     before the run (the mirror_with_default_address shape: ``address_city``...). An export
     update's ``changes`` read ``email: old -> new``, the old value from ``before``, else from
     the import plan (the customer fields); ``field -> new`` when neither knows it.
+    ``erp_changes`` (Shopify id -> ERP field -> [old, new], as the import wrote them) gives
+    an import update's ``changes`` in the same shape, per changed ERP field.
     """
     rows = records.copy()
     names = pd.Series("", index=rows.index, dtype=object)
@@ -49,7 +54,20 @@ def report_rows(
             planned = imports.loc[row["record"]]
             names[position] = _name(planned, "erp_name")
             emails[position] = str(planned.get("email", "") or "")
+            written = (erp_changes or {}).get(str(row["record"]))
+            if row["outcome"] == "updated" and written:
+                changes[position] = "; ".join(
+                    f"{field}: {_text(old)} -> {_text(new)}"
+                    for field, (old, new) in written.items()
+                )
     return rows.assign(name=names, email=emails, changes=changes)
+
+
+def _text(value: Any) -> str:
+    """A stored ERP value as the report shows it (booleans as the ERP files write them)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def _indexed(frame: pd.DataFrame | None, key: str) -> pd.DataFrame:

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError
 
-from shopsync.erp_io import ERP_COLUMNS
+from shopsync.erp_io import ERP_COLUMNS, ERP_CUSTOMER_COLUMNS
 from shopsync.errors import UserInputError
 from shopsync.migrations import SchemaChange, ensure_schema
 from shopsync.reference import load_provinces
@@ -125,7 +125,7 @@ erp_customers = Table(
             nullable=False,
             default=False if name == "tax_liable" else "",
         )
-        for name in ERP_COLUMNS
+        for name in ERP_CUSTOMER_COLUMNS
     ],
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -524,17 +524,21 @@ class Store:
     ) -> dict[str, int]:
         """Insert new and update changed ERP customers (by ``no``); returns the counts.
 
-        ``columns``: the ERP columns the data really has (default: all). An existing
-        customer's other columns keep their stored values; a new customer gets them blank.
+        ``columns``: the ERP columns the data really has (default: all ERP_CUSTOMER_COLUMNS
+        the frame has). An existing customer's other columns keep their stored values; a new
+        customer gets them blank.
         """
         existing = self.erp_customers().set_index("no")
-        compared = [k for k in (columns or ERP_COLUMNS) if k in ERP_COLUMNS and k != "no"]
+        given = [name for name in ERP_CUSTOMER_COLUMNS if name in frame.columns]
+        wanted = set(columns or given)
+        compared = [k for k in given if k in wanted and k != "no"]
+        blanks = {name: False if name == "tax_liable" else "" for name in ERP_CUSTOMER_COLUMNS}
         now = _now()
         inserted, updated, unchanged = [], [], 0
-        for row in frame[list(ERP_COLUMNS)].to_dict("records"):
+        for row in frame[given].to_dict("records"):
             no = row["no"]
             if no not in existing.index:
-                inserted.append({**row, "created_at": now, "updated_at": now})
+                inserted.append({**blanks, **row, "created_at": now, "updated_at": now})
             elif any(existing.at[no, k] != row[k] for k in compared):
                 updated.append({"no": no, **{k: row[k] for k in compared}, "updated_at": now})
             else:
@@ -549,12 +553,14 @@ class Store:
         return {"inserted": len(inserted), "updated": len(updated), "unchanged": unchanged}
 
     def erp_customers(self) -> pd.DataFrame:
-        """All ERP customers in the canonical column order (text columns, tax_liable bool)."""
+        """All ERP customers, ERP_CUSTOMER_COLUMNS (text columns, tax_liable bool)."""
         frame = self._frame(
-            select(*[erp_customers.c[name] for name in ERP_COLUMNS]).order_by(erp_customers.c.no)
+            select(*[erp_customers.c[name] for name in ERP_CUSTOMER_COLUMNS]).order_by(
+                erp_customers.c.no
+            )
         )
         if frame.empty:
-            frame = pd.DataFrame({name: pd.Series(dtype=object) for name in ERP_COLUMNS})
+            frame = pd.DataFrame({name: pd.Series(dtype=object) for name in ERP_CUSTOMER_COLUMNS})
         frame["tax_liable"] = frame["tax_liable"].astype(bool)
         return frame
 
@@ -838,7 +844,7 @@ class Store:
             no = self._take_number(conn, series, no) if no else self._next_number(conn, series)
             row = {
                 name: values.get(name, False if name == "tax_liable" else "")
-                for name in ERP_COLUMNS
+                for name in ERP_CUSTOMER_COLUMNS
             }
             row.update(no=no, created_at=now, updated_at=now)
             conn.execute(erp_customers.insert().values(**row))
@@ -854,9 +860,9 @@ class Store:
         shop_code: str,
         shopify_id: str,
         conn: Any = None,
-    ) -> None:
+    ) -> dict[str, list[Any]]:
         """Overwrite an ERP customer's fields with ``values`` (only those given) and (re)link,
-        in one transaction."""
+        in one transaction; returns the fields that changed, field -> [old, new]."""
         with self._begin(conn) as conn:
             fields = {k: v for k, v in values.items() if k in ERP_COLUMNS and k != "no"}
             before = (
@@ -872,10 +878,10 @@ class Store:
                 .values(**fields, updated_at=_now())
             )
             self.link(shop_code, shopify_id, no, conn=conn)
-            if before is not None:
-                changed = _changed_fields(before._mapping, fields)
-                if changed:
-                    _record_change(conn, shop_code, "updated", no, shopify_id, changed)
+            changed = _changed_fields(before._mapping, fields) if before is not None else {}
+            if changed:
+                _record_change(conn, shop_code, "updated", no, shopify_id, changed)
+        return changed
 
     def ensure_series(self, code: str, prefix: str, digits: int = 6) -> None:
         """Create a number series for new ERP customers unless it exists."""
@@ -978,16 +984,16 @@ class Store:
         return frame
 
     def erp_customers_by_no(self, numbers: Iterable[str]) -> pd.DataFrame:
-        """The ERP customers with these numbers (canonical columns, ordered by no)."""
+        """The ERP customers with these numbers (ERP_CUSTOMER_COLUMNS, ordered by no)."""
         numbers = sorted(set(numbers))
-        columns = [erp_customers.c[name] for name in ERP_COLUMNS]
+        columns = [erp_customers.c[name] for name in ERP_CUSTOMER_COLUMNS]
         frames = [
             self._frame(select(*columns).where(erp_customers.c.no.in_(chunk)))
             for chunk in _chunks(numbers, 500)
         ]
         frames = [f for f in frames if not f.empty]
         if not frames:
-            return pd.DataFrame({name: pd.Series(dtype=object) for name in ERP_COLUMNS})
+            return pd.DataFrame({name: pd.Series(dtype=object) for name in ERP_CUSTOMER_COLUMNS})
         frame = pd.concat(frames).sort_values("no").reset_index(drop=True)
         frame["tax_liable"] = frame["tax_liable"].astype(bool)
         return frame

@@ -448,7 +448,8 @@ def _after_import(
             new_rows.append({**template_values(values, template), "no": no})
     erp = erp.reset_index(drop=True)
     if new_rows:
-        added = pd.DataFrame(new_rows).reindex(columns=list(ERP_COLUMNS), fill_value="")
+        columns = list(dict.fromkeys([*ERP_COLUMNS, *erp.columns]))  # Blocked: blank
+        added = pd.DataFrame(new_rows).reindex(columns=columns, fill_value="")
         erp = pd.concat([erp, added], ignore_index=True)
     erp["tax_liable"] = erp["tax_liable"].astype(bool)
     return erp, links

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pycountry
 
-from shopsync.erp_io import ERP_COLUMNS
+from shopsync.erp_io import ERP_CUSTOMER_COLUMNS
 from shopsync.mapping import ImportContext
 from shopsync.reference import load_province_table
 from shopsync.settings import CountrySetting, CustomerTemplate, ShopSettings
@@ -15,9 +15,9 @@ PROVINCES = load_province_table()
 
 
 def erp(*rows: dict) -> pd.DataFrame:
-    """ERP customers with every canonical column ('' unless given)."""
-    rows_ = [{c: "" for c in ERP_COLUMNS} | row for row in rows]
-    frame = pd.DataFrame(rows_, columns=list(ERP_COLUMNS), dtype=object)
+    """ERP customers with every ERP customer column ('' unless given)."""
+    rows_ = [{c: "" for c in ERP_CUSTOMER_COLUMNS} | row for row in rows]
+    frame = pd.DataFrame(rows_, columns=list(ERP_CUSTOMER_COLUMNS), dtype=object)
     frame["tax_liable"] = frame["tax_liable"].astype(bool)
     return frame
 

@@ -83,7 +83,7 @@ def test_preview_and_validation_commands_write_their_reports(tmp_path, capsys):
     assert len(orders.read_text().splitlines()) == 101
     validation = tmp_path / "validation.html"
     assert main(["validate-export", *common, "--out", str(validation), "--db", db]) == 0
-    assert "Export eligibility for shop DEMO: 202 records" in capsys.readouterr().out
+    assert "Export eligibility for shop DEMO: 204 records" in capsys.readouterr().out
     assert "<svg" in validation.read_text()
 
 

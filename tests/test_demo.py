@@ -12,7 +12,7 @@ def test_demo_syncs_the_sample_shop_and_the_second_sync_changes_nothing(tmp_path
     assert main(["demo", "--db", db, "--reports", str(reports), "--plan", "plus"]) == 0
     out = capsys.readouterr().out
     assert "Import plan for 196 Shopify customers" in out
-    assert "Export validation: 202 ERP customers" in out
+    assert "Export validation: 204 ERP customers" in out
     assert "mutations sent by sync 2: 0" in out
     store = open_store(db)
     runs = store.runs("DEMO")

@@ -258,3 +258,78 @@ def test_tax_area_rows_give_a_country_provinces():
     )
     assert report.loc["C1", ["province_code", "province"]].tolist() == ["I", "Attica"]
     assert report.loc["C2", "reasons"] == "PROVINCE_UNKNOWN"
+
+
+# -- Blocked customers (issue 17 point 14) ------------------------------------------------------
+
+
+def test_a_blocked_customer_is_not_eligible_whatever_else_is_right():
+    report = check(
+        {"no": "C1", "blocked": "All"},
+        {"no": "C2", "blocked": "Ship"},
+        {"no": "C3", "blocked": "Invoice", "email": ""},
+        {"no": "C4", "blocked": ""},
+        {"no": "C5", "blocked": "No"},  # a frame not read by read_erp_customers: still read
+        {"no": "C6", "blocked": "maybe"},  # unreadable: blocks
+    )
+    for no in ("C1", "C2", "C6"):
+        row = report.loc[no]
+        assert (row["reasons"], row["eligible"], row["action"]) == (
+            "CUSTOMER_BLOCKED",
+            False,
+            "skip",
+        )
+    assert reasons_of(report.loc["C3"]) == {"CUSTOMER_BLOCKED", "EMAIL_MISSING"}
+    assert report.loc["C1", "details"] == "CUSTOMER_BLOCKED: Blocked All"
+    assert report.loc["C6", "details"] == "CUSTOMER_BLOCKED: Blocked maybe"
+    assert report.loc[["C4", "C5"], "eligible"].all()
+    assert report.loc[["C4", "C5"], "reasons"].tolist() == ["", ""]
+    assert is_error("CUSTOMER_BLOCKED")
+    # a linked customer that is blocked is not updated either
+    linked = check(
+        {"no": "C1", "blocked": "All"},
+        ctx=context(can_update_shopify_customers=True),
+        linked={"C1"},
+    )
+    assert linked.loc["C1", "action"] == "skip"
+
+
+def test_a_blocked_customer_takes_no_email_or_phone_from_the_others():
+    # the blocked customer is never sent, so the active one with its e-mail is no duplicate
+    report = check(
+        {"no": "C1", "email": "ann@x.com", "phone": "06 12345678", "blocked": "All"},
+        {"no": "C2", "email": "ann@x.com", "phone": "06 12345678"},
+    )
+    assert report.loc["C1", "reasons"] == "CUSTOMER_BLOCKED"
+    assert (report.loc["C2", "reasons"], report.loc["C2", "eligible"]) == ("", True)
+
+
+def test_the_export_plan_skips_blocked_customers_linked_or_not():
+    from shopsync.export_plan import plan_export
+
+    settings = dict(export_customers=True, can_update_shopify_customers=True)
+    report = check_export_eligibility(
+        erp(
+            {"no": "C1", "email": "old@x.com", "country_code": "NL", "blocked": "All"},
+            {"no": "C2", "email": "new@x.com", "country_code": "NL", "blocked": "Ship"},
+            {"no": "C3", "email": "free@x.com", "country_code": "NL", "blocked": "Invoice"},
+            {"no": "C4", "email": "ok@x.com", "country_code": "NL"},
+        ),
+        context(**settings),
+        linked={"C1"},
+    )
+    mirror = pd.DataFrame(
+        {
+            "shopify_id": ["11", "13"],
+            "email": ["changed@x.com", "free@x.com"],
+            "phone": ["", ""],
+            "first_name": ["", ""],
+            "last_name": ["", ""],
+            "customer_no": ["C1", ""],
+        }
+    )
+    plan = plan_export(report, mirror, context(**settings).settings).set_index("customer_no")
+    assert plan["action"].to_dict() == {"C1": "skip", "C2": "skip", "C3": "skip", "C4": "create"}
+    assert plan.loc["C1", "shopify_id"] == "11" and plan.loc["C1", "changes"] == ""
+    assert plan.loc["C3", "shopify_id"] == ""  # not linked to the free Shopify customer
+    assert all("CUSTOMER_BLOCKED" in plan.loc[no, "reasons"] for no in ("C1", "C2", "C3"))

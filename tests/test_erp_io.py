@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook
 
-from shopsync.erp_io import ERP_COLUMNS, read_erp_customers
+from shopsync.erp_io import ERP_COLUMNS, ERP_CUSTOMER_COLUMNS, read_erp_customers
 from shopsync.errors import InputFileError
 
 HEADER = ",".join(ERP_COLUMNS)
@@ -21,8 +21,10 @@ def test_canonical_csv_reads_every_column_as_text(tmp_path):
     row = "00042,Contoso,,Ann Lee,1 Main St,,Boston,MA,02134,US,0612345678,a@x.com,D,D,D,,yes,30D"
     erp = read_erp_customers(csv_file(tmp_path, f"{HEADER}\n{row}\n"))
     customer = erp.customers.iloc[0]
-    assert list(erp.customers.columns) == list(ERP_COLUMNS)
+    assert list(erp.customers.columns) == list(ERP_CUSTOMER_COLUMNS)
     assert customer["no"] == "00042"
+    assert customer["blocked"] == ""  # no Blocked column: not blocked
+    assert erp.absent == ("blocked",)
     assert customer["post_code"] == "02134"  # leading zero survives
     assert customer["phone"] == "0612345678"
     assert bool(customer["tax_liable"]) is True
@@ -93,6 +95,40 @@ def test_unreadable_tax_liable_is_reported(tmp_path):
     erp = read_erp_customers(csv_file(tmp_path, "no,tax_liable\nC1,maybe\nC2,No\n"))
     assert erp.customers["tax_liable"].tolist() == [False, False]
     assert erp.issues["code"].tolist() == ["TAX_LIABLE_UNREADABLE"]
+
+
+def test_blocked_reads_bc_options_and_yes_no_and_reports_the_rest(tmp_path):
+    values = ["", " ", "No", "false", "0", "Ship", "invoice", "ALL", "Yes", "true", "1"]
+    values += ["Gesperrt?", "Alle"]
+    rows = "".join(f"C{n:02d},{value}\n" for n, value in enumerate(values))
+    erp = read_erp_customers(csv_file(tmp_path, f"No.,Blocked\n{rows}"))
+    assert "blocked" in erp.columns and erp.ignored == ()
+    assert erp.customers["blocked"].tolist() == [
+        *["", "", "", "", ""],
+        *["Ship", "Invoice", "All", "All", "All", "All"],
+        "Gesperrt?",  # unreadable: kept as written, so it blocks
+        "All",  # German BC's option
+    ]
+    issue = erp.issues.iloc[0]
+    assert len(erp.issues) == 1
+    assert (issue["row"], issue["no"], issue["column"], issue["code"]) == (
+        13,
+        "C11",
+        "blocked",
+        "BLOCKED_UNREADABLE",
+    )
+    assert "'Gesperrt?'" in issue["message"] and "read as blocked" in issue["message"]
+
+
+def test_the_load_summary_names_unused_columns_as_written_and_the_blocked(tmp_path):
+    text = "No.,Blocked,Telephone,Balance (LCY),name\nC1,All,555,10,A\nC2,,556,0,B\n"
+    erp = read_erp_customers(csv_file(tmp_path, text))
+    assert erp.ignored == ("Telephone", "Balance (LCY)")
+    notes = erp.notes()
+    assert "columns ignored (not ERP customer fields): Telephone, Balance (LCY)" in notes
+    assert "1 blocked customer(s): not exported, not invited" in notes
+    absent = next(line for line in notes if line.startswith("columns not in the file"))
+    assert "blocked" not in absent and "email" in absent
 
 
 def test_excel_with_bc_captions_keeps_text(tmp_path):

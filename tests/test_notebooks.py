@@ -249,7 +249,7 @@ def test_preview_notebook_shows_the_plan_counts_of_the_sample(runs, tmp_path):
 
 def test_validate_notebook_counts_reasons_and_exports_every_format(runs):
     text = _stdout(runs.validate)
-    assert re.search(r"ELIGIBILITY: 202 ERP customers, \d+ eligible, \d+ not eligible", text)
+    assert re.search(r"ELIGIBILITY: 204 ERP customers, \d+ eligible, \d+ not eligible", text)
     assert "EMAIL_INVALID" in text
     assert "Ineligible customers and what to fix" in _html(runs.validate)
     for suffix in ("csv", "xlsx", "html"):

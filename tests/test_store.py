@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from shopsync.erp_io import ERP_COLUMNS
+from shopsync.erp_io import ERP_COLUMNS, ERP_CUSTOMER_COLUMNS
 from shopsync.errors import UserInputError
 from shopsync.settings import parse_config
 from shopsync.store import open_store, resolve_db_url
@@ -65,13 +65,32 @@ def test_erp_customers_insert_update_unchanged(store):
     second = store.save_erp_customers(customers({"no": "C1", "name": "B"}, {"no": "C2"}))
     assert second == {"inserted": 0, "updated": 1, "unchanged": 1}
     saved = store.erp_customers()
-    assert list(saved.columns) == list(ERP_COLUMNS)
+    assert list(saved.columns) == list(ERP_CUSTOMER_COLUMNS)
     assert saved.set_index("no").at["C1", "name"] == "B"
 
 
 def test_empty_store_gives_an_empty_frame_with_the_columns(store):
     frame = store.erp_customers()
-    assert frame.empty and list(frame.columns) == list(ERP_COLUMNS)
+    assert frame.empty and list(frame.columns) == list(ERP_CUSTOMER_COLUMNS)
+
+
+def test_blocked_is_kept_when_a_file_without_it_is_loaded(store, tmp_path):
+    from shopsync.erp_io import read_erp_customers
+
+    first = tmp_path / "first.csv"
+    first.write_text("No.,Name,Blocked\nC1,A,All\nC2,B,\n", encoding="utf-8")
+    erp = read_erp_customers(first)
+    store.save_erp_customers(erp.customers, erp.columns)
+    later = tmp_path / "later.csv"
+    later.write_text("No.,Name\nC1,A2\nC2,B\n", encoding="utf-8")
+    erp = read_erp_customers(later)
+    counts = store.save_erp_customers(erp.customers, erp.columns)
+    assert counts == {"inserted": 0, "updated": 1, "unchanged": 1}
+    saved = store.erp_customers().set_index("no")
+    assert saved["blocked"].tolist() == ["All", ""] and saved.at["C1", "name"] == "A2"
+    # a frame without the column (the Python API, older callers): new customers not blocked
+    store.save_erp_customers(customers({"no": "C3"}))
+    assert store.erp_customers().set_index("no").at["C3", "blocked"] == ""
 
 
 def test_db_url_comes_from_argument_then_environment(monkeypatch):

@@ -304,4 +304,4 @@ def test_with_order_import_refreshes_only_known_customers(db_url, tmp_path, cloc
     imported = result.records[result.records["side"] == "import"]
     assert set(imported["outcome"]) == {"skipped"}  # nobody is known yet: all wait for orders
     assert set(imported["reason"]) == {"IMPORT_WITH_ORDERS"}
-    assert len(store.erp_customers()) == 202  # no ERP customer created
+    assert len(store.erp_customers()) == 204  # no ERP customer created

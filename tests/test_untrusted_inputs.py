@@ -7,7 +7,13 @@ import pytest
 from openpyxl import Workbook
 
 from shopsync.cli import main
-from shopsync.erp_io import BC_CAPTIONS, CAPTIONS, ERP_COLUMNS, read_erp_customers
+from shopsync.erp_io import (
+    BC_CAPTIONS,
+    CAPTIONS,
+    ERP_COLUMNS,
+    ERP_CUSTOMER_COLUMNS,
+    read_erp_customers,
+)
 from shopsync.errors import InputFileError
 from shopsync.store import open_store
 
@@ -244,12 +250,14 @@ def test_bc_customer_list_export_loads_and_names_the_extra_columns(tmp_path, cap
     assert "2 customer(s): inserted 2" in out
     assert (
         "columns ignored (not ERP customer fields): Responsibility Center, Location Code, "
-        "Blocked, Last Date Modified, Balance (LCY)"
+        "Last Date Modified, Balance (LCY)"
     ) in out
+    assert "1 blocked customer(s): not exported, not invited" in out
     assert "value(s) to look at" not in out
     saved = open_store(db).erp_customers().set_index("no")
     assert saved.at["10000", "post_code"] == "02134"
     assert saved["tax_liable"].tolist() == [True, False]
+    assert saved["blocked"].tolist() == ["", "All"]  # BC's " " is not blocked
 
 
 def test_a_file_with_the_spec_captions_loads_back_without_changes(tmp_path):
@@ -258,19 +266,21 @@ def test_a_file_with_the_spec_captions_loads_back_without_changes(tmp_path):
     for n in range(3):
         row = {c: f"{c[:3]}{n}" for c in ERP_COLUMNS}
         row.update(no=f"0{n}00", post_code=f"0{n}134", phone=f"+3161234567{n}", tax_liable=n == 1)
+        row.update(blocked="Invoice" if n == 1 else "")
         rows.append(row)
     rows[2].update(name_2="", email="a@x.com; b@x.com", county="")
     store.save_erp_customers(pd.DataFrame(rows))
     before = store.erp_customers()
+    captions = [*BC_CAPTIONS, "Blocked"]
 
     def build(wb):
         ws = wb.active
-        ws.append(list(BC_CAPTIONS))
+        ws.append(captions)
         for record in before.to_dict("records"):
             ws.append(
                 [
                     "Yes" if record[c] is True else "No" if record[c] is False else record[c]
-                    for c in ERP_COLUMNS
+                    for c in ERP_CUSTOMER_COLUMNS
                 ]
             )
 
@@ -278,7 +288,7 @@ def test_a_file_with_the_spec_captions_loads_back_without_changes(tmp_path):
         if path.suffix == ".csv":
             frame = before.copy()
             frame["tax_liable"] = frame["tax_liable"].map({True: "Yes", False: "No"})
-            frame.columns = list(BC_CAPTIONS)
+            frame.columns = captions
             frame.to_csv(path, index=False)
         erp = read_erp_customers(path)
         assert erp.ignored == () and erp.absent == () and erp.issues.empty
