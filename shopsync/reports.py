@@ -382,20 +382,22 @@ def _write_html(
         '<nav><ul class="contents">'
         + "".join(f'<li><a href="#{k}">{html.escape(v)}</a></li>' for k, v in contents)
         + "</ul></nav>",
-        '<table class="about">'
-        + "".join(
-            f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(printable(v)))}</td></tr>"
-            for k, v in about
-        )
-        + "</table>",
+        _scroll(
+            '<table class="about">'
+            + "".join(
+                f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(printable(v)))}</td></tr>"
+                for k, v in about
+            )
+            + "</table>"
+        ),
         '<h2 id="outcomes">Outcomes</h2>',
         _bar_chart(outcomes),
-        outcomes.to_html(index=False, classes="counts", border=0),
+        _scroll(outcomes.to_html(index=False, classes="counts", border=0)),
     ]
     if not reasons.empty:
         parts += [
             '<h2 id="reasons">Reasons</h2>',
-            reasons.to_html(index=False, classes="counts", border=0),
+            _scroll(reasons.to_html(index=False, classes="counts", border=0)),
         ]
     for number, (outcome, part) in enumerate(groups):
         table_id = f"table-{number}"
@@ -405,10 +407,15 @@ def _write_html(
             f'placeholder="filter these rows" aria-label="filter the {html.escape(outcome)} rows">'
         )
         table = part.to_html(index=False, classes="records", border=0, na_rep="", table_id=table_id)
-        parts.append(f'<div class="scroll">{table}</div>')
+        parts.append(_scroll(table))
     parts.append(f"<script>{_SCRIPT}</script>")
     parts.append("</body></html>")
     path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _scroll(table: str) -> str:
+    """A table in its own horizontal scroll box: a wide table never widens the page."""
+    return f'<div class="scroll">{table}</div>'
 
 
 def _bar_chart(counts: pd.DataFrame) -> str:
@@ -441,25 +448,45 @@ body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
 th, td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left; }
 th { background: #f3f3f3; position: sticky; top: 0; }
+table.about td, table.counts td:last-child { overflow-wrap: anywhere; }
 table.records th { cursor: pointer; }
 table.records th[data-sort="asc"]::after { content: " \\25B2"; }
 table.records th[data-sort="desc"]::after { content: " \\25BC"; }
 .scroll { overflow-x: auto; max-width: 100%; }
-input.filter { margin-top: 0.5em; padding: 4px 8px; width: 20em; max-width: 100%; }
+input.filter { margin-top: 0.5em; padding: 4px 8px; width: 20em; max-width: 100%;
+  box-sizing: border-box; }
 svg { max-width: 100%; height: auto; }
 svg text { font-size: 13px; }
 .bar { fill: #4a7bd0; }
 @media (max-width: 600px) { body { margin: 0.5em; } td, th { padding: 3px 4px; } }
 """
 
-# Filter and sort the record tables in the page itself (no library, nothing fetched).
+# Filter and sort the record tables in the page itself (no library, nothing fetched). A filter
+# keeps the rows with a cell that contains the text typed (any case). A header click sorts by
+# its column, ascending then descending: numbers by value before text, text in the reader's
+# collation with the numbers in it by value (C9 before C10), blank cells last either way.
 _SCRIPT = """
+(function () {
+var NUMBER = /^[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?$/;
+var collator = new Intl.Collator(undefined, {numeric: true});
+function sortKey(text) {
+  var value = text.trim();
+  if (value === "") { return {rank: 2, value: value}; }
+  if (NUMBER.test(value)) { return {rank: 0, value: parseFloat(value)}; }
+  return {rank: 1, value: value};
+}
+function compareKeys(x, y) {
+  if (x.rank !== y.rank) { return x.rank - y.rank; }
+  return x.rank === 0 ? x.value - y.value : collator.compare(x.value, y.value);
+}
 document.querySelectorAll("input.filter").forEach(function (box) {
   var table = document.getElementById(box.dataset.table);
   box.addEventListener("input", function () {
-    var words = box.value.toLowerCase();
+    var words = box.value.trim().toLowerCase();
     Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
-      row.hidden = words !== "" && row.textContent.toLowerCase().indexOf(words) < 0;
+      row.hidden = words !== "" && !Array.prototype.some.call(row.cells, function (cell) {
+        return cell.textContent.toLowerCase().indexOf(words) >= 0;
+      });
     });
   });
 });
@@ -470,19 +497,31 @@ document.querySelectorAll("table.records").forEach(function (table) {
     head.title = "sort by this column";
     function sort() {
       var up = head.dataset.sort !== "asc";
-      Array.prototype.forEach.call(heads, function (other) { delete other.dataset.sort; });
+      Array.prototype.forEach.call(heads, function (other) {
+        delete other.dataset.sort;
+        other.removeAttribute("aria-sort");
+      });
       head.dataset.sort = up ? "asc" : "desc";
-      var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[column].textContent, y = b.cells[column].textContent;
-        var numbers = x !== "" && y !== "" && !isNaN(x) && !isNaN(y);
-        var order = numbers ? x - y : x.localeCompare(y);
+      head.setAttribute("aria-sort", up ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var items = Array.prototype.map.call(body.rows, function (row) {
+        return {row: row, key: sortKey(row.cells[column].textContent)};
+      });
+      items.sort(function (a, b) {
+        var blank = (a.key.rank === 2) - (b.key.rank === 2);
+        if (blank !== 0) { return blank; }
+        var order = compareKeys(a.key, b.key);
         return up ? order : -order;
       });
-      rows.forEach(function (row) { table.tBodies[0].appendChild(row); });
+      var sorted = document.createDocumentFragment();
+      items.forEach(function (item) { sorted.appendChild(item.row); });
+      body.appendChild(sorted);
     }
     head.addEventListener("click", sort);
-    head.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
+    head.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); }
+    });
   });
 });
+})();
 """
