@@ -166,7 +166,11 @@ def number_digits(number: phonenumbers.PhoneNumber) -> str:
     return phonenumbers.national_significant_number(number)
 
 
-def _examples(regions: list[str]) -> list[tuple[str, phonenumbers.PhoneNumber]]:
+def example_numbers(
+    regions: list[str], *, non_geographic: bool = True
+) -> list[tuple[str, phonenumbers.PhoneNumber]]:
+    """(region, number) for phonenumbers' example number of every type of ``regions``, and
+    with ``non_geographic`` those of the non-geographic entities (region "001")."""
     kinds = [
         PhoneNumberType.FIXED_LINE,
         PhoneNumberType.MOBILE,
@@ -186,7 +190,7 @@ def _examples(regions: list[str]) -> list[tuple[str, phonenumbers.PhoneNumber]]:
             if number is not None:
                 out.append((region, number))
     for code, owners in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items():
-        if owners == ("001",):
+        if non_geographic and owners == ("001",):
             number = phonenumbers.example_number_for_non_geo_entity(code)
             if number is not None:
                 out.append(("001", number))
@@ -215,7 +219,7 @@ def differential_inputs(n: int, seed: int, regions: list[str] | None = None) -> 
     digit strings; read in their own region, another one, or none."""
     rng = random.Random(seed)
     regions = regions or shopify_regions()
-    examples = _examples(regions)
+    examples = example_numbers(regions)
     prefixes = {}
     for region in regions:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)

@@ -502,8 +502,9 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
     )
 
 
-def git_state() -> dict[str, Any]:
-    """The library's commit and whether shopsync/ has uncommitted changes (or None)."""
+def git_state(*folders: str) -> dict[str, Any]:
+    """The commit and whether ``folders`` (default: shopsync/) have uncommitted changes
+    (``dirty``; both None outside a git checkout)."""
 
     def git(*args: str) -> str:
         done = subprocess.run(
@@ -511,13 +512,15 @@ def git_state() -> dict[str, Any]:
         )
         return done.stdout.strip()
 
+    watched = folders or ("shopsync",)
     try:
         return {
             "commit": git("rev-parse", "--short", "HEAD"),
-            "shopsync_dirty": bool(git("status", "--porcelain", "--", "shopsync")),
+            "dirty": bool(git("status", "--porcelain", "--", *watched)),
+            "watched": list(watched),
         }
     except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "shopsync_dirty": None}
+        return {"commit": None, "dirty": None, "watched": list(watched)}
 
 
 def _save(rows: list[dict[str, Any]]) -> None:

@@ -45,6 +45,7 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.files import BenchFiles, bench_files
+from benchmarks.run import git_state
 
 __all__ = ["JOBS", "PAIRS", "compare_links", "compare_validation", "main", "run_side_by_side"]
 
@@ -207,22 +208,6 @@ def run_side_by_side(
     }
 
 
-def _git() -> dict[str, Any]:
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], capture_output=True, text=True, cwd=ROOT.parent, check=True
-        )
-        return done.stdout.strip()
-
-    try:
-        return {
-            "commit": git("rev-parse", "--short", "HEAD"),
-            "dirty": bool(git("status", "--porcelain", "--", "shopsync", "benchmarks")),
-        }
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "dirty": None}
-
-
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     import duckdb
@@ -299,7 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sizes = [int(part.replace("_", "")) for part in args.sizes.split(",") if part.strip()]
-    payload = {"machine": machine(), "git": _git(), "command": sys.argv, "results": []}
+    payload = {
+        "machine": machine(),
+        "git": git_state("shopsync", "benchmarks"),
+        "command": sys.argv,
+        "results": [],
+    }
     for n in sizes:
         payload["results"].append(
             run_side_by_side(n, args.runs, args.seed, args.timeout, data=args.data)

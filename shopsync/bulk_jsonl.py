@@ -31,7 +31,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers, _fill
+from shopsync.shopify_io import (
+    _ADDRESS_FIELDS,
+    ADDRESS_COLUMNS,
+    CUSTOMER_COLUMNS,
+    ShopifyCustomers,
+    _fill,
+)
 
 __all__ = ["BULK_SCHEMA", "read_bulk_customers"]
 
@@ -71,20 +77,6 @@ BULK_SCHEMA = pa.schema(
         ("addresses", pa.null()),
     ]
 )
-# address column <- field, as shopsync.shopify_io reads an address
-_ADDRESS_FIELDS = {
-    "company": "company",
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "address1": "address1",
-    "address2": "address2",
-    "zip": "zip",
-    "city": "city",
-    "country_name": "country",
-    "province_code": "provinceCode",
-    "province_name": "province",
-    "phone": "phone",
-}
 # what str.strip() removes (every character whose str.isspace() is true), so that trimming in
 # Arrow is Python's trimming; tests/test_bulk_jsonl.py checks the list against str.isspace()
 _WHITESPACE = (

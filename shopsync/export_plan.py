@@ -9,7 +9,12 @@ import pandas as pd
 
 from shopsync.eligibility import ELIGIBILITY_COLUMNS
 from shopsync.erp_io import ERP_FIELD_LENGTHS
-from shopsync.exporting import changed_columns, erp_limits_for, match_in_mirror
+from shopsync.exporting import (
+    MIRROR_COMPARED,
+    changed_columns,
+    erp_limits_for,
+    match_in_mirror,
+)
 from shopsync.reasons import join_codes
 from shopsync.settings import ShopSettings
 
@@ -71,7 +76,7 @@ def plan_export(
         if found == claims:
             break
         claims = found
-    return plan
+    return _with_changes(plan, mirror, settings)  # changes decide no link: once, at the end
 
 
 _MAX_PASSES = 4
@@ -127,54 +132,49 @@ def _plan(
         reasons[position] = join_codes([*reasons[position].split(";"), "EXPORT_CUSTOMERS_OFF"])
     shopify_id = np.where(links_now, found, linked_to)  # a skipped linked record keeps its id
 
-    changes = np.full(len(plan), "", dtype=object)
-    compared = (linked | links_now) & settings.can_update_shopify_customers
-    if compared.any():
-        company_field = "name" if settings.name_source == "company_name" else "name_2"
-        limits = erp_limits_for(ERP_FIELD_LENGTHS[company_field])
-        by_id = mirror.set_index("shopify_id", drop=False)
-        rows = by_id.index.get_indexer(shopify_id[compared])
-        theirs = pd.DataFrame(
-            {
-                column: by_id[source].to_numpy(dtype=object)[rows]
-                for column, source in _MIRROR_COMPARED.items()
-                if source in by_id
-            }
-        )
-        changed = changed_columns(plan[compared], theirs, erp_limits=limits)
-        names = np.array(changed.columns, dtype=object)
-        mask = changed.to_numpy(dtype=bool)
-        changes[compared] = [",".join(names[flags]) for flags in mask]
     action = np.select(
-        [linked & (changes != ""), linked, links_now, creates],
-        ["update", "unchanged", "link", "create"],
-        default="skip",
+        [linked, links_now, creates], ["unchanged", "link", "create"], default="skip"
     )
-    with_changes = changes != ""
-    message[with_changes & (message == "")] = [
-        "changed: " + text.replace(",", ", ") for text in changes[with_changes & (message == "")]
-    ]
     plan["eligible"] = eligible
     plan["action"] = action
     plan["reasons"] = reasons
     plan["shopify_id"] = shopify_id
-    plan["changes"] = changes
+    plan["changes"] = ""
     plan["message"] = message
     return plan[EXPORT_PLAN_COLUMNS]
 
 
-# export column -> the mirror column (default address as ``address_<field>``) compared with it
-_MIRROR_COMPARED = {
-    "email": "email",
-    "phone": "phone",
-    "first_name": "first_name",
-    "last_name": "last_name",
-    **{
-        field: f"address_{field}"
-        for field in ("company", "address1", "address2", "zip", "city", "country_code")
-    },
-    "province_code": "address_province_code",
-}
+def _with_changes(plan: pd.DataFrame, mirror: pd.DataFrame, settings: ShopSettings) -> pd.DataFrame:
+    """The plan with the mapped fields that differ from the Shopify customer, for linked and
+    linking records when the shop pushes ERP changes: a linked record with changes is an
+    update, and its message names them."""
+    action = plan["action"].to_numpy(dtype=object, copy=True)
+    compared = np.isin(action, ["unchanged", "link"]) & settings.can_update_shopify_customers
+    if not compared.any():
+        return plan
+    company_field = "name" if settings.name_source == "company_name" else "name_2"
+    by_id = mirror.set_index("shopify_id", drop=False)
+    rows = by_id.index.get_indexer(plan["shopify_id"].to_numpy()[compared])
+    theirs = pd.DataFrame(
+        {
+            column: by_id[source].to_numpy(dtype=object)[rows]
+            for column, source in MIRROR_COMPARED.items()
+            if source in by_id
+        }
+    )
+    changed = changed_columns(
+        plan[compared], theirs, erp_limits=erp_limits_for(ERP_FIELD_LENGTHS[company_field])
+    )
+    names = np.array(changed.columns, dtype=object)
+    fields = [list(names[flags]) for flags in changed.to_numpy(dtype=bool)]
+    changes = np.full(len(plan), "", dtype=object)
+    changes[compared] = [",".join(f) for f in fields]
+    message = plan["message"].to_numpy(dtype=object, copy=True)
+    said = np.full(len(plan), "", dtype=object)
+    said[compared] = [f"changed: {', '.join(f)}" if f else "" for f in fields]
+    message = np.where(message == "", said, message)
+    action[(action == "unchanged") & (changes != "")] = "update"
+    return plan.assign(action=action, changes=changes, message=message)
 
 
 def _projected(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "MIRROR_COMPARED",
     "address_input",
     "changed_columns",
     "changed_fields",
@@ -48,6 +49,12 @@ _ADDRESS_COMPARED = {
     "province_code": "province_code",
 }
 _COMPARED_COLUMNS = [*_CUSTOMER_COMPARED, *_ADDRESS_COMPARED]
+#: export column -> the column of a mirror row (default address as ``address_<field>``, see
+#: shopsync.export_plan.mirror_with_default_address) it is compared with
+MIRROR_COMPARED = {
+    **_CUSTOMER_COMPARED,
+    **{column: f"address_{field}" for column, field in _ADDRESS_COMPARED.items()},
+}
 
 
 # export column -> length of the ERP field its value comes from (SPEC section 2); names

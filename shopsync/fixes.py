@@ -62,11 +62,8 @@ def with_fixes(report: pd.DataFrame, erp: pd.DataFrame) -> pd.DataFrame:
     for position, (text, eligible) in enumerate(zip(reasons, report["eligible"], strict=True)):
         codes, said, errors, fields = about[text]
         row = at[position] if at is not None else -1
-        values.append(
-            offending_values(codes, {c: erp_values[c][row] for c in fields if c in columns})
-            if fields and row >= 0
-            else offending_values(codes, {})
-        )
+        named = {c: erp_values[c][row] for c in fields if c in columns} if row >= 0 else {}
+        values.append(offending_values(codes, named))
         words.append(said)
         rank.append(0 if not bool(eligible) or errors else 1 if codes else 2)
     fixed = report.copy()

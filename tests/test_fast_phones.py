@@ -12,10 +12,11 @@ import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from phonenumbers import PhoneNumberFormat
 
 from benchmarks.phones import (
     differential_inputs,
+    example_numbers,
     phonenumbers_answers,
     realistic_phones,
     shopify_regions,
@@ -31,24 +32,7 @@ from shopsync.normalize import (
 )
 
 REGIONS = shopify_regions()
-_KINDS = [
-    PhoneNumberType.FIXED_LINE,
-    PhoneNumberType.MOBILE,
-    PhoneNumberType.TOLL_FREE,
-    PhoneNumberType.PREMIUM_RATE,
-    PhoneNumberType.SHARED_COST,
-    PhoneNumberType.VOIP,
-    PhoneNumberType.PERSONAL_NUMBER,
-    PhoneNumberType.PAGER,
-    PhoneNumberType.UAN,
-    PhoneNumberType.VOICEMAIL,
-]
-_EXAMPLES = [
-    (region, phonenumbers.example_number_for_type(region, kind))
-    for region in REGIONS
-    for kind in _KINDS
-    if phonenumbers.example_number_for_type(region, kind) is not None
-]
+_EXAMPLES = example_numbers(REGIONS, non_geographic=False)
 
 
 def _differences(texts: list[str], regions: list[str]) -> tuple[list[tuple], float]:
