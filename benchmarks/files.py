@@ -34,7 +34,7 @@ import pandas as pd
 import pycountry
 
 from benchmarks.generate import CACHE_DIR, COUNTRIES, Dataset, generate
-from shopsync.erp_io import BC_CAPTIONS, ERP_COLUMNS
+from shopsync.schema import BC_CAPTIONS, ERP_COLUMNS
 
 __all__ = ["ALPHA3", "BenchFiles", "bench_files", "erp_country_table", "write_files"]
 

@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shopsync.erp_io import ERP_COLUMNS
-from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers
+from shopsync.schema import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ERP_COLUMNS
+from shopsync.shopify_io import ShopifyCustomers
 
 __all__ = [
     "COUNTRIES",

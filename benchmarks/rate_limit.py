@@ -44,7 +44,8 @@ import requests
 
 from benchmarks.run import git_state
 from shopsync.emulator import Emulator
-from shopsync.erp_io import ERP_COLUMNS, read_erp_customers
+from shopsync.erp_io import read_erp_customers
+from shopsync.schema import ERP_COLUMNS
 from shopsync.settings import load_config
 from shopsync.shopify import ShopifyClient
 from shopsync.store import open_store

@@ -24,7 +24,8 @@ import phonenumbers
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from shopsync.erp_io import ERP_CUSTOMER_COLUMNS
+from shopsync import schema
+from shopsync.schema import ERP_CUSTOMER_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "sample"
@@ -34,27 +35,7 @@ SEED = 20260105
 EPOCH = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 ERP_COLUMNS = list(ERP_CUSTOMER_COLUMNS)
-BC_CAPTIONS = [
-    "No.",
-    "Name",
-    "Name 2",
-    "Contact",
-    "Address",
-    "Address 2",
-    "City",
-    "County",
-    "Post Code",
-    "Country/Region Code",
-    "Phone No.",
-    "E-Mail",
-    "Gen. Bus. Posting Group",
-    "VAT Bus. Posting Group",
-    "Customer Posting Group",
-    "Tax Area Code",
-    "Tax Liable",
-    "Payment Terms Code",
-    "Blocked",
-]
+BC_CAPTIONS = [*schema.BC_CAPTIONS, "Blocked"]  # a Customer List export, with Blocked
 CASE_COLUMNS = [
     "side",
     "record",

@@ -18,8 +18,9 @@ from shopsync.errors import (
 )
 from shopsync.export_plan import mirror_with_default_address
 from shopsync.exporting import address_input, changed_fields, customer_input
-from shopsync.run_record import PLANNED_OUTCOME, RunRecorder
+from shopsync.run_record import RunRecorder
 from shopsync.run_state import instant
+from shopsync.schema import EXPORT_ADDRESS_NODE, Action
 from shopsync.settings import ShopConfig
 from shopsync.shopify import ShopifyClient, queries, run_bulk_mutation
 from shopsync.shopify.client import MutationResult
@@ -199,7 +200,7 @@ class _Applier:
             self.store.link(self.shop, sid, no, conn=conn)
         if no in self.intents and action in ("link", "update", "unchanged"):
             self.recover_create(sid, no, conn)
-        return PLANNED_OUTCOME[action], changed
+        return Action(action).outcome, changed
 
     def recover_create(self, sid: str, no: str, conn: Any) -> None:
         """The import found a customer an interrupted run created for ERP customer ``no``
@@ -251,7 +252,7 @@ class _Applier:
         for row in self.recorder.progress(others, "export"):
             action = row["action"]
             if action in ("skip", "unchanged"):
-                self.recorder.record_export(row, PLANNED_OUTCOME[action])
+                self.recorder.record_export(row, Action(action).outcome)
                 continue
             self.recorder.beat()
             try:
@@ -267,7 +268,7 @@ class _Applier:
                     self.breaker.failed(exc)
                 continue
             self.breaker.ok()
-            self.recorder.record_export(row, PLANNED_OUTCOME[action])
+            self.recorder.record_export(row, Action(action).outcome)
         if not creates.empty:
             self.create_customers(creates.to_dict("records"))
 
@@ -572,19 +573,8 @@ def _address_of(customer: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _address_node(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "firstName": row.get("first_name"),
-        "lastName": row.get("last_name"),
-        "company": row.get("company"),
-        "address1": row.get("address1"),
-        "address2": row.get("address2"),
-        "zip": row.get("zip"),
-        "city": row.get("city"),
-        "countryCodeV2": row.get("country_code"),
-        "provinceCode": row.get("province_code"),
-        "province": row.get("province"),
-        "phone": row.get("phone"),
-    }
+    """An export row's default address as the MailingAddress node Shopify answers with."""
+    return {field: row.get(column) for column, field in EXPORT_ADDRESS_NODE.items()}
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -31,13 +31,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from shopsync.shopify_io import (
-    _ADDRESS_FIELDS,
-    ADDRESS_COLUMNS,
-    CUSTOMER_COLUMNS,
-    ShopifyCustomers,
-    _fill,
-)
+from shopsync.schema import ADDRESS_COLUMNS, CUSTOMER_COLUMNS
+from shopsync.schema import ADDRESS_NODE_FIELDS as _ADDRESS_FIELDS
+from shopsync.schema import fill_columns as _fill
+from shopsync.shopify_io import ShopifyCustomers
 
 __all__ = ["BULK_SCHEMA", "read_bulk_customers"]
 

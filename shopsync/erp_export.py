@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from shopsync.erp_io import CAPTIONS, ERP_COLUMNS
 from shopsync.errors import UserInputError
+from shopsync.schema import ERP_CAPTIONS, ERP_COLUMNS
 from shopsync.settings import ShopConfig, load_config
 from shopsync.store import Store, open_store
 
@@ -41,11 +41,8 @@ CHANGED_CUSTOMERS = "Changed customers"
 ORDER_CUSTOMERS = "Order customers"
 SHEETS = (NEW_CUSTOMERS, CHANGED_CUSTOMERS, ORDER_CUSTOMERS)
 
-# ERP column -> Business Central's caption (the first caption erp_io knows for it: "E-Mail")
-CUSTOMER_CAPTIONS: dict[str, str] = {}
-for _caption, _name in CAPTIONS.items():
-    CUSTOMER_CAPTIONS.setdefault(_name, _caption)
-CUSTOMER_CAPTIONS = {name: CUSTOMER_CAPTIONS[name] for name in ERP_COLUMNS}
+# ERP column -> Business Central's caption ("E-Mail", not the "Email" newer BC also reads)
+CUSTOMER_CAPTIONS = ERP_CAPTIONS
 
 SHOPIFY_ID = "Shopify Customer Id"  # the link, after BC's columns (readers ignore it)
 CHANGED_FIELDS = "Changed Fields"

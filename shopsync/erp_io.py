@@ -15,95 +15,14 @@ import numpy as np
 import pandas as pd
 
 from shopsync.errors import InputFileError
+from shopsync.schema import CAPTIONS, ERP_CUSTOMER_COLUMNS, ERP_FIELD_LENGTHS
 
 __all__ = [
-    "BC_CAPTIONS",
-    "CAPTIONS",
-    "ERP_COLUMNS",
-    "ERP_CUSTOMER_COLUMNS",
-    "ERP_FIELD_LENGTHS",
     "MANDATORY_COLUMNS",
     "ErpFile",
     "read_blocked",
     "read_erp_customers",
 ]
-
-ERP_COLUMNS = (
-    "no",
-    "name",
-    "name_2",
-    "contact",
-    "address",
-    "address_2",
-    "city",
-    "county",
-    "post_code",
-    "country_code",
-    "phone",
-    "email",
-    "gen_bus_posting_group",
-    "vat_bus_posting_group",
-    "customer_posting_group",
-    "tax_area_code",
-    "tax_liable",
-    "payment_terms_code",
-)
-
-# Business Central's field lengths: longer values are reported, never cut.
-ERP_FIELD_LENGTHS = {
-    "no": 20,
-    "name": 100,
-    "name_2": 50,
-    "contact": 100,
-    "address": 100,
-    "address_2": 50,
-    "city": 30,
-    "county": 30,
-    "post_code": 20,
-    "country_code": 10,
-    "phone": 30,
-    "email": 80,
-    "gen_bus_posting_group": 20,
-    "vat_bus_posting_group": 20,
-    "customer_posting_group": 20,
-    "tax_area_code": 20,
-    "payment_terms_code": 10,
-}
-
-# Business Central's field captions, one per ERP column in ERP_COLUMNS' order (SPEC 10):
-# what its Customer List export shows, and what a file for BC must be headed with.
-BC_CAPTIONS = (
-    "No.",
-    "Name",
-    "Name 2",
-    "Contact",
-    "Address",
-    "Address 2",
-    "City",
-    "County",
-    "Post Code",
-    "Country/Region Code",
-    "Phone No.",
-    "E-Mail",
-    "Gen. Bus. Posting Group",
-    "VAT Bus. Posting Group",
-    "Customer Posting Group",
-    "Tax Area Code",
-    "Tax Liable",
-    "Payment Terms Code",
-)
-
-# Every column of an ERP customer: the fields above, which imports write and the hand-over
-# carries, then Business Central's "Blocked" (" ", Ship, Invoice, All): read from the ERP's
-# files and kept, never written by an import nor handed over (the ERP owns it).
-ERP_CUSTOMER_COLUMNS = (*ERP_COLUMNS, "blocked")
-
-# Captions read besides the canonical names: BC's, "Email" (the caption newer BC shows) and
-# BC's "Blocked".
-CAPTIONS = dict(zip(BC_CAPTIONS, ERP_COLUMNS, strict=True)) | {
-    "Email": "email",
-    "Blocked": "blocked",
-}
 
 # BC's Blocked options as written -> as stored ("" is not blocked; Ship, Invoice, All block).
 _BLOCKED_TEXT = {

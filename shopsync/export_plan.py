@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from shopsync.eligibility import ELIGIBILITY_COLUMNS
-from shopsync.erp_io import ERP_FIELD_LENGTHS
 from shopsync.exporting import (
     MIRROR_COMPARED,
     changed_columns,
@@ -16,11 +15,12 @@ from shopsync.exporting import (
     match_in_mirror,
 )
 from shopsync.reasons import join_codes
+from shopsync.schema import ERP_FIELD_LENGTHS, Action
 from shopsync.settings import ShopSettings
 
 __all__ = ["EXPORT_ACTIONS", "EXPORT_PLAN_COLUMNS", "mirror_with_default_address", "plan_export"]
 
-EXPORT_ACTIONS = ("create", "update", "link", "unchanged", "skip")
+EXPORT_ACTIONS = tuple(Action)
 EXPORT_PLAN_COLUMNS = [*ELIGIBILITY_COLUMNS, "shopify_id", "changes", "message"]
 
 # the default-address columns of a mirror row, as ``address_<column>``

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shopsync.schema import ADDRESS_INPUT_FIELDS as _ADDRESS_FIELDS
+
 __all__ = [
     "MIRROR_COMPARED",
     "address_input",
@@ -17,20 +19,6 @@ __all__ = [
     "erp_limits_for",
     "match_in_mirror",
 ]
-
-# eligibility column -> MailingAddressInput field
-_ADDRESS_FIELDS = {
-    "company": "company",
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "address1": "address1",
-    "address2": "address2",
-    "zip": "zip",
-    "city": "city",
-    "country_code": "countryCode",
-    "province_code": "provinceCode",
-    "phone": "phone",
-}
 
 # eligibility column -> mirror column, compared to decide whether an update is needed
 _CUSTOMER_COMPARED = {

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from shopsync.erp_io import ERP_COLUMNS, ERP_FIELD_LENGTHS
 from shopsync.names import build_names
 from shopsync.normalize import (
     ProvinceTable,
@@ -20,6 +19,7 @@ from shopsync.normalize import (
     province_key,
 )
 from shopsync.reasons import join_codes
+from shopsync.schema import ERP_COLUMNS, ERP_FIELD_LENGTHS
 from shopsync.settings import CountrySetting, CustomerTemplate, ShopSettings
 from shopsync.shopify_io import ShopifyCustomers
 

@@ -8,7 +8,8 @@ import pandas as pd
 
 from shopsync.mapping import ImportContext, map_order_customers
 from shopsync.reasons import join_codes
-from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers
+from shopsync.schema import ADDRESS_COLUMNS, ADDRESS_TEXT_COLUMNS, CUSTOMER_COLUMNS
+from shopsync.shopify_io import ShopifyCustomers
 
 __all__ = ["ORDER_PLAN_COLUMNS", "plan_order_customers"]
 
@@ -208,7 +209,7 @@ def _order_customers(orders: pd.DataFrame, known: pd.DataFrame, kind: str) -> Sh
         orders[[f"{kind}_{c}" for c in ("address1", "city", "country_code")]].ne("").any(axis=1)
     )
     addresses = pd.DataFrame(
-        {c: orders[f"{kind}_{c}"].to_numpy() for c in ADDRESS_COLUMNS[4:]}
+        {c: orders[f"{kind}_{c}"].to_numpy() for c in ADDRESS_TEXT_COLUMNS}
     ).assign(
         address_id=[f"order-{i}" for i in orders["order_id"]],
         shopify_id=ids.to_numpy(),

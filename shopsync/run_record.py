@@ -17,19 +17,12 @@ from shopsync.export_plan import mirror_with_default_address
 from shopsync.lock import ShopLock
 from shopsync.reports import path_inside, write_report
 from shopsync.run_report import report_rows
+from shopsync.schema import Outcome
 from shopsync.store import Store
 
-__all__ = ["OUTCOMES", "PLANNED_OUTCOME", "RECORD_COLUMNS", "RunRecorder", "SyncResult"]
+__all__ = ["OUTCOMES", "RECORD_COLUMNS", "RunRecorder", "SyncResult"]
 
-OUTCOMES = ("created", "updated", "linked", "unchanged", "skipped", "failed")
-# the outcome a planned action gives when it succeeds
-PLANNED_OUTCOME = {
-    "create": "created",
-    "update": "updated",
-    "link": "linked",
-    "unchanged": "unchanged",
-    "skip": "skipped",
-}
+OUTCOMES = tuple(Outcome)  # the run report's column order (a planned action's: Action.outcome)
 RECORD_COLUMNS = [
     "side",
     "record",
@@ -118,7 +111,7 @@ class RunRecorder:
         """One input record's outcome (every record once)."""
         self.records.append(
             {column: "" for column in RECORD_COLUMNS}
-            | {"side": side, "record": str(record), "outcome": outcome}
+            | {"side": str(side), "record": str(record), "outcome": str(outcome)}
             | {k: ("" if v is None else str(v)) for k, v in fields.items()}
         )
 

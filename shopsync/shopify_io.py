@@ -11,11 +11,16 @@ from typing import Any
 import pandas as pd
 
 from shopsync.errors import InputFileError
+from shopsync.schema import (
+    ADDRESS_COLUMNS,
+    ADDRESS_NODE_FIELDS,
+    CUSTOMER_COLUMNS,
+    ORDER_ADDRESS_KINDS,
+    ORDER_COLUMNS,
+    fill_columns,
+)
 
 __all__ = [
-    "ADDRESS_COLUMNS",
-    "CUSTOMER_COLUMNS",
-    "ORDER_COLUMNS",
     "ShopifyCustomers",
     "customers_from_jsonl",
     "customers_from_nodes",
@@ -26,72 +31,6 @@ __all__ = [
     "read_shopify_customers",
     "read_shopify_orders",
 ]
-
-CUSTOMER_COLUMNS = [
-    "shopify_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "state",
-    "tags",
-    "note",
-    "verified_email",
-    "tax_exempt",
-    "created_at",
-    "updated_at",
-    "default_address_id",
-    "record_error",
-]
-
-ADDRESS_COLUMNS = [
-    "address_id",
-    "shopify_id",
-    "position",
-    "is_default",
-    "company",
-    "first_name",
-    "last_name",
-    "address1",
-    "address2",
-    "zip",
-    "city",
-    "country_code",
-    "country_name",
-    "province_code",
-    "province_name",
-    "phone",
-]
-
-_ADDRESS_FIELDS = {
-    "company": "company",
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "address1": "address1",
-    "address2": "address2",
-    "zip": "zip",
-    "city": "city",
-    "country_name": "country",
-    "province_code": "provinceCode",
-    "province_name": "province",
-    "phone": "phone",
-}
-
-ORDER_ADDRESS_KINDS = {
-    "bill": "billingAddress",
-    "ship": "shippingAddress",
-    "display": "displayAddress",
-}
-ORDER_COLUMNS = [
-    "order_id",
-    "name",
-    "created_at",
-    "shopify_id",
-    "email",
-    "phone",
-    "source_name",
-    "record_error",
-] + [f"{kind}_{field}" for kind in ORDER_ADDRESS_KINDS for field in ADDRESS_COLUMNS[4:]]
 
 
 class ShopifyCustomers:
@@ -248,8 +187,8 @@ def customers_from_nodes(nodes: Iterable[Mapping[str, Any]]) -> ShopifyCustomers
 
 def _frames(customers: list[dict[str, Any]], addresses: list[dict[str, Any]]) -> ShopifyCustomers:
     return ShopifyCustomers(
-        _fill(pd.DataFrame(customers), CUSTOMER_COLUMNS),
-        _fill(pd.DataFrame(addresses), ADDRESS_COLUMNS),
+        fill_columns(pd.DataFrame(customers), CUSTOMER_COLUMNS),
+        fill_columns(pd.DataFrame(addresses), ADDRESS_COLUMNS),
     )
 
 
@@ -349,7 +288,7 @@ def read_shopify_orders(path: str | Path) -> pd.DataFrame:
             broken.append(
                 {"order_id": f"line {number}", "record_error": f"line {number}{about}: {exc}"}
             )
-    return _fill(pd.DataFrame(rows + broken), ORDER_COLUMNS)
+    return fill_columns(pd.DataFrame(rows + broken), ORDER_COLUMNS)
 
 
 def orders_from_nodes(nodes: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -366,7 +305,7 @@ def orders_from_nodes(nodes: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             rows.append(
                 {"order_id": key or f"node {number}", "record_error": f"node {number}: {exc}"}
             )
-    return _fill(pd.DataFrame(rows), ORDER_COLUMNS)
+    return fill_columns(pd.DataFrame(rows), ORDER_COLUMNS)
 
 
 def _order_record(node: Mapping[str, Any]) -> dict[str, Any]:
@@ -389,7 +328,7 @@ def _order_record(node: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _address(address: Mapping[str, Any]) -> dict[str, str]:
-    row = {column: _text(address.get(key), key) for column, key in _ADDRESS_FIELDS.items()}
+    row = {column: _text(address.get(key), key) for column, key in ADDRESS_NODE_FIELDS.items()}
     code = _text(address.get("countryCodeV2"), "countryCodeV2") or _text(
         address.get("countryCode"), "countryCode"
     )
@@ -451,14 +390,3 @@ def _numeric_id(gid: Any) -> int:
     """An address's number, for ordering (0 for what is not an id)."""
     tail = legacy_id(gid) if _is_text(gid) else ""
     return int(tail) if tail.isdigit() else 0
-
-
-def _fill(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``frame`` with exactly ``columns``: missing ones blank (False for flags)."""
-    for column in columns:
-        if column not in frame.columns:
-            flag = column in ("verified_email", "tax_exempt", "is_default")
-            frame[column] = False if flag else (0 if column == "position" else "")
-        elif frame[column].dtype == object:
-            frame[column] = frame[column].fillna("")
-    return frame[columns].reset_index(drop=True)

@@ -36,12 +36,18 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError, OperationalError
 
-from shopsync.erp_io import ERP_COLUMNS, ERP_CUSTOMER_COLUMNS
 from shopsync.errors import UserInputError
 from shopsync.migrations import SchemaChange, ensure_schema
 from shopsync.reference import load_provinces
+from shopsync.schema import (
+    ADDRESS_COLUMNS,
+    ADDRESS_TEXT_COLUMNS,
+    CUSTOMER_COLUMNS,
+    ERP_COLUMNS,
+    ERP_CUSTOMER_COLUMNS,
+)
 from shopsync.settings import ShopConfig, ShopSettings
-from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers
+from shopsync.shopify_io import ShopifyCustomers
 
 __all__ = [
     "DEFAULT_DB_URL",
@@ -1347,4 +1353,4 @@ def _record_order_changes(conn: Any, shop_code: str, rows: list[Mapping[str, Any
             _record_change(conn, shop_code, "order", row["order_id"])
 
 
-_ADDRESS_TEXT = tuple(ADDRESS_COLUMNS[4:])  # the address fields (no ids or flags)
+_ADDRESS_TEXT = ADDRESS_TEXT_COLUMNS

@@ -9,8 +9,9 @@ from typing import Any
 from shopsync.apply import apply_plan
 from shopsync.emulator import Emulator
 from shopsync.lock import ShopLock
-from shopsync.run_record import OUTCOMES, PLANNED_OUTCOME, RECORD_COLUMNS, RunRecorder, SyncResult
+from shopsync.run_record import OUTCOMES, RECORD_COLUMNS, RunRecorder, SyncResult
 from shopsync.run_state import next_watermark
+from shopsync.schema import Action, Direction
 from shopsync.session import shopify_session
 from shopsync.settings import ShopConfig, load_config
 from shopsync.shopify import ShopifyClient
@@ -45,7 +46,7 @@ class SyncOptions:
     report_dir: Path | None = Path("reports")
 
     def __post_init__(self) -> None:
-        if self.direction not in ("import", "export", "both"):
+        if self.direction not in tuple(Direction):
             raise ValueError(f"direction must be import, export or both; got {self.direction!r}")
 
     def plan_options(self) -> PlanOptions:
@@ -140,11 +141,11 @@ def dry_run_records(plan: SyncPlan) -> Any:
         sid = skipped["shopify_id"]
         recorder.record("import", sid, "skipped", shopify_id=sid, reason=skipped["reason"])
     for row in plan.imports.to_dict("records"):
-        recorder.record_import(row, PLANNED_OUTCOME[row["action"]])
+        recorder.record_import(row, Action(row["action"]).outcome)
     for row in plan.orders.to_dict("records") if len(plan.orders) else []:
         recorder.record_order(row)
     for row in plan.exports.to_dict("records") if len(plan.exports) else []:
-        recorder.record_export(row, PLANNED_OUTCOME[row["action"]])
+        recorder.record_export(row, Action(row["action"]).outcome)
     return recorder.frame()
 
 

@@ -11,13 +11,13 @@ from typing import Any
 import pandas as pd
 
 from shopsync.eligibility import check_export_eligibility
-from shopsync.erp_io import ERP_COLUMNS
 from shopsync.errors import UserInputError
 from shopsync.export_plan import mirror_with_default_address, plan_export
 from shopsync.jobs import export_context, import_context
 from shopsync.mapping import ERP_VALUE_COLUMNS, PLAN_COLUMNS, plan_import
 from shopsync.orders import plan_order_customers
 from shopsync.run_state import is_newer, minus_seconds
+from shopsync.schema import ERP_COLUMNS
 from shopsync.settings import ShopConfig
 from shopsync.shopify import ShopifyClient, bulk_customers
 from shopsync.shopify.bulk import changed_customers

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pycountry
 
-from shopsync.erp_io import ERP_CUSTOMER_COLUMNS
 from shopsync.mapping import ImportContext
 from shopsync.reference import load_province_table
+from shopsync.schema import ERP_CUSTOMER_COLUMNS
 from shopsync.settings import CountrySetting, CustomerTemplate, ShopSettings
 from shopsync.shopify_io import customers_from_nodes
 

@@ -9,8 +9,7 @@ import pytest
 
 from benchmarks.generate import COUNTRIES, _apply_pattern, _digits, generate, phone_templates
 from benchmarks.run import measure
-from shopsync.erp_io import ERP_COLUMNS
-from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS
+from shopsync.schema import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ERP_COLUMNS
 
 N = 2_000
 

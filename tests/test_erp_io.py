@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook
 
-from shopsync.erp_io import ERP_COLUMNS, ERP_CUSTOMER_COLUMNS, read_erp_customers
+from shopsync.erp_io import read_erp_customers
 from shopsync.errors import InputFileError
+from shopsync.schema import ERP_COLUMNS, ERP_CUSTOMER_COLUMNS
 
 HEADER = ",".join(ERP_COLUMNS)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from shopsync.erp_io import ERP_COLUMNS, ERP_CUSTOMER_COLUMNS
 from shopsync.errors import UserInputError
+from shopsync.schema import ERP_COLUMNS, ERP_CUSTOMER_COLUMNS
 from shopsync.settings import parse_config
 from shopsync.store import open_store, resolve_db_url
 

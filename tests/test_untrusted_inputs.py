@@ -7,14 +7,9 @@ import pytest
 from openpyxl import Workbook
 
 from shopsync.cli import main
-from shopsync.erp_io import (
-    BC_CAPTIONS,
-    CAPTIONS,
-    ERP_COLUMNS,
-    ERP_CUSTOMER_COLUMNS,
-    read_erp_customers,
-)
+from shopsync.erp_io import read_erp_customers
 from shopsync.errors import InputFileError
+from shopsync.schema import BC_CAPTIONS, CAPTIONS, ERP_COLUMNS, ERP_CUSTOMER_COLUMNS
 from shopsync.store import open_store
 
 # -- ERP files: columns (point 1) ----------------------------------------------------------

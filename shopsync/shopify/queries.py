@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from shopsync.schema import MAILING_ADDRESS_FIELDS
+
 __all__ = [
     "ACCESS_SCOPES",
     "ALL_DOCUMENTS",
@@ -50,23 +52,12 @@ EXPECTED_COSTS = {
 CUSTOMER_PAGE_SIZE = 100
 ADDRESSES_PER_CUSTOMER = 5
 
-_ADDRESS_FIELDS = """
-fragment AddressFields on MailingAddress {
-  id
-  firstName
-  lastName
-  company
-  address1
-  address2
-  zip
-  city
-  countryCodeV2
-  country
-  provinceCode
-  province
-  phone
-}
-"""
+# the fields of shopsync.schema.MAILING_ADDRESS_FIELDS, one a line (the frames' one list)
+_ADDRESS_FIELDS = (
+    "\nfragment AddressFields on MailingAddress {\n"
+    + "".join(f"  {field}\n" for field in MAILING_ADDRESS_FIELDS)
+    + "}\n"
+)
 
 CUSTOMER_FIELDS = (
     """
