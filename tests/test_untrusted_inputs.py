@@ -670,13 +670,15 @@ def test_a_run_stopped_before_any_record_exits_1_with_the_reason(tmp_path, capsy
 
 
 def test_a_store_folder_that_is_not_writable_is_a_one_line_error(tmp_path, capsys, monkeypatch):
-    import shopsync.store
+    import shopsync.store.core
 
     folder = tmp_path / "locked"
     folder.mkdir()
-    real_access = shopsync.store.os.access
+    real_access = shopsync.store.core.os.access
     monkeypatch.setattr(  # root may write anywhere: play the user who may not
-        shopsync.store.os, "access", lambda p, mode: False if p == folder else real_access(p, mode)
+        shopsync.store.core.os,
+        "access",
+        lambda p, mode: False if p == folder else real_access(p, mode),
     )
     err = one_line_error(capsys, ["init", "--db", f"sqlite:///{folder / 's.db'}"])
     assert "cannot write in the folder" in err
