@@ -1,4 +1,4 @@
-"""One writer per shop: a leased lock row in the store, fenced at every batch commit."""
+"""One writer per shop: a leased lock (its rows: shopsync.store.shop_locks), fenced per batch."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from shopsync.errors import StopError, UserInputError
-from shopsync.store import Store, locks
+from shopsync.store import Store, shop_locks
 
 __all__ = ["DEFAULT_EXPIRY", "EXPIRY_VARIABLE", "LockLost", "ShopLock", "ShopLocked"]
 
@@ -95,7 +94,7 @@ class ShopLock:
                 f"another sync of shop {self.shop_code} started at the same moment"
             ) from None
         except OperationalError as exc:  # a holder's batch kept the row (or SQLite file) busy
-            if not _is_lock_wait(exc):
+            if not shop_locks.is_lock_wait(exc):
                 raise
             raise ShopLocked(
                 f"another sync of shop {self.shop_code} is writing to the store; try again "
@@ -103,13 +102,12 @@ class ShopLock:
             ) from None
 
     def _take(self, conn: Any) -> None:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"SET LOCAL lock_timeout = '{_WAIT_SECONDS}s'"))
+        shop_locks.limit_lock_wait(conn, _WAIT_SECONDS)
         # write first: two contenders then queue on the row (the file, on SQLite) and the second
         # reads what the first wrote; the lease is judged when the wait is over
-        conn.execute(self._mine(update(locks), holder=False).values(shop_code=self.shop_code))
+        shop_locks.claim_lock_row(conn, self.shop_code)
         now = self.clock()
-        current = conn.execute(select(locks).where(locks.c.shop_code == self.shop_code)).first()
+        current = shop_locks.lock_row(conn, self.shop_code)
         if current is not None:
             if now < current.expires_at and _alive(current.holder):
                 since = datetime.fromtimestamp(current.acquired_at, UTC).isoformat(
@@ -119,20 +117,8 @@ class ShopLock:
                     f"another sync of shop {self.shop_code} is running "
                     f"(holder {current.holder}, since {since}); try again when it ends"
                 )
-            conn.execute(
-                delete(locks).where(
-                    locks.c.shop_code == self.shop_code, locks.c.holder == current.holder
-                )
-            )
-        conn.execute(
-            insert(locks).values(
-                shop_code=self.shop_code,
-                holder=self.holder,
-                acquired_at=now,
-                heartbeat_at=now,
-                expires_at=now + self.expiry,
-            )
-        )
+            shop_locks.drop_lock_holder(conn, self.shop_code, current.holder)
+        shop_locks.write_lock(conn, self.shop_code, self.holder, now, now + self.expiry)
         self._last_beat = now
 
     def beat(self, *, every: float | None = None) -> None:
@@ -153,16 +139,11 @@ class ShopLock:
         the process stall inside it longer than the lease (SIGSTOP, swapping), so a taker is
         not kept waiting and the stalled batch can never commit.
         """
-        if conn.dialect.name == "postgresql":
-            milliseconds = max(1, int(self.expiry * 1000))
-            conn.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = {milliseconds}"))
+        shop_locks.limit_idle_transaction(conn, self.expiry)
         self._renew(conn, self.clock())
 
     def _renew(self, conn: Any, now: float) -> None:
-        result = conn.execute(
-            self._mine(update(locks)).values(heartbeat_at=now, expires_at=now + self.expiry)
-        )
-        if result.rowcount != 1:
+        if not shop_locks.renew_lock(conn, self.shop_code, self.holder, now, now + self.expiry):
             raise LockLost(
                 f"the lock on shop {self.shop_code} expired and another sync took it over; "
                 "this run stops here and writes nothing more"
@@ -172,11 +153,7 @@ class ShopLock:
     def release(self) -> None:
         """Give the lock up (nothing happens when another run holds it by now)."""
         with self.store.engine.begin() as conn:
-            conn.execute(self._mine(delete(locks)))
-
-    def _mine(self, statement: Any, *, holder: bool = True) -> Any:
-        statement = statement.where(locks.c.shop_code == self.shop_code)
-        return statement.where(locks.c.holder == self.holder) if holder else statement
+            shop_locks.release_lock(conn, self.shop_code, self.holder)
 
     def __enter__(self) -> ShopLock:
         self.acquire()
@@ -184,9 +161,3 @@ class ShopLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
-
-
-def _is_lock_wait(exc: OperationalError) -> bool:
-    """SQLite's "database is locked" or PostgreSQL's lock_timeout (SQLSTATE 55P03)."""
-    code = getattr(exc.orig, "sqlstate", None)
-    return code == "55P03" or "database is locked" in str(exc.orig)
