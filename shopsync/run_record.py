@@ -17,7 +17,7 @@ from shopsync.export_plan import mirror_with_default_address
 from shopsync.lock import ShopLock
 from shopsync.reports import path_inside, write_report
 from shopsync.run_report import report_rows
-from shopsync.schema import Outcome
+from shopsync.schema import PLAN_REASON_COLUMN, RECORD_REASON_COLUMN, Outcome
 from shopsync.store import Store
 
 __all__ = ["OUTCOMES", "RECORD_COLUMNS", "RunRecorder", "SyncResult"]
@@ -31,7 +31,7 @@ RECORD_COLUMNS = [
     "rule",
     "customer_no",
     "shopify_id",
-    "reason",
+    RECORD_REASON_COLUMN,  # a plan row's PLAN_REASON_COLUMN
     "message",
 ]
 
@@ -135,7 +135,7 @@ class RunRecorder:
             rule=row["rule"],
             customer_no=row["customer_no"],
             shopify_id=row["shopify_id"],
-            reason=row["reasons"],
+            reason=row[PLAN_REASON_COLUMN],
             message=message or row["candidates"],
         )
 
@@ -146,12 +146,12 @@ class RunRecorder:
         self.record(
             "order",
             row["order_id"],
-            "skipped" if row["reasons"] and blank else "linked",
+            "skipped" if row[PLAN_REASON_COLUMN] and blank else "linked",
             action=row["sell_to_action"],
             rule=row["rule"],
             customer_no=row["sell_to_customer_no"],
             shopify_id=row["shopify_id"],
-            reason=row["reasons"],
+            reason=row[PLAN_REASON_COLUMN],
             message=f"bill-to {row['bill_to_customer_no']}",
         )
 
@@ -159,7 +159,7 @@ class RunRecorder:
         self, row: Mapping[str, Any], outcome: str, *, reason: str = "", message: str = ""
     ) -> None:
         """An ERP customer's outcome, from its export plan row (``reason`` is added)."""
-        reasons = ";".join(c for c in [*str(row["reasons"]).split(";"), reason] if c)
+        reasons = ";".join(c for c in [*str(row[PLAN_REASON_COLUMN]).split(";"), reason] if c)
         self.record(
             "export",
             row["customer_no"],

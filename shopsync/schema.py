@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from shopsync.reasons import REASONS
+
+if TYPE_CHECKING:  # the schema is read by light modules (the GraphQL documents): no pandas
+    import pandas as pd
 
 __all__ = [
     "ADDRESS_COLUMNS",
