@@ -104,9 +104,8 @@ MAILING_ADDRESS_FIELDS = (
     "phone",
 )
 
-#: address frame column -> the MailingAddress field it is read from (``country_code`` is read
-#: from ``countryCodeV2``, else ``countryCode``, and upper-cased)
-ADDRESS_NODE_FIELDS = {
+# the address columns named alike in the address frame and the export (eligibility) frame
+_ADDRESS_NAMED_ALIKE = {
     "company": "company",
     "first_name": "firstName",
     "last_name": "lastName",
@@ -114,6 +113,12 @@ ADDRESS_NODE_FIELDS = {
     "address2": "address2",
     "zip": "zip",
     "city": "city",
+}
+
+#: address frame column -> the MailingAddress field it is read from (``country_code`` is read
+#: from ``countryCodeV2``, else ``countryCode``, and upper-cased)
+ADDRESS_NODE_FIELDS = {
+    **_ADDRESS_NAMED_ALIKE,
     "country_name": "country",
     "province_code": "provinceCode",
     "province_name": "province",
@@ -148,13 +153,7 @@ MIRROR_ADDRESS_NAMES = {"id": "address_id", "customer_id": "shopify_id"}
 #: export (eligibility) column -> the MailingAddress field of the node a written customer's
 #: answer is recorded as
 EXPORT_ADDRESS_NODE = {
-    "company": "company",
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "address1": "address1",
-    "address2": "address2",
-    "zip": "zip",
-    "city": "city",
+    **_ADDRESS_NAMED_ALIKE,
     "country_code": "countryCodeV2",
     "province_code": "provinceCode",
     "province": "province",
