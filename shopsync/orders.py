@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from shopsync.mapping import ImportContext, map_order_customers
+from shopsync.mapping import map_order_customers
 from shopsync.reasons import join_codes
+from shopsync.rules_context import RulesContext
 from shopsync.shopify_io import ADDRESS_COLUMNS, CUSTOMER_COLUMNS, ShopifyCustomers
 
 __all__ = ["ORDER_PLAN_COLUMNS", "plan_order_customers"]
@@ -31,7 +32,7 @@ def plan_order_customers(
     orders: pd.DataFrame,
     shopify: ShopifyCustomers | None,
     erp: pd.DataFrame,
-    context: ImportContext,
+    context: RulesContext,
     *,
     links: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -108,7 +109,7 @@ def _map_order_customers(
     orders: pd.DataFrame,
     shopify: ShopifyCustomers | None,
     erp: pd.DataFrame,
-    context: ImportContext,
+    context: RulesContext,
     links: Mapping[str, str] | None,
     importing: bool,
 ) -> None:
