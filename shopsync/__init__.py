@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from shopsync.errors import (
         ConfigError,
         InputFileError,
-        RecordError,
         RetriableError,
         ShopifyRefused,
         ShopifyUnavailable,
@@ -42,7 +41,6 @@ _LAZY: dict[str, str] = {
     "ErpExport": "shopsync.erp_export",
     "ErpFile": "shopsync.erp_io",
     "InputFileError": "shopsync.errors",
-    "RecordError": "shopsync.errors",
     "RetriableError": "shopsync.errors",
     "ShopConfig": "shopsync.settings",
     "ShopSettings": "shopsync.settings",
@@ -74,7 +72,6 @@ __all__ = [
     "ErpExport",
     "ErpFile",
     "InputFileError",
-    "RecordError",
     "RetriableError",
     "ShopConfig",
     "ShopSettings",

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 import pycountry
 
+from shopsync.endpoints import API_VERSION, LOOPBACK_HOSTS
 from shopsync.errors import ConfigError
 
 __all__ = [
-    "API_VERSION",
     "CONTACT_SOURCES",
     "COUNTY_SOURCES",
     "CUSTOMER_IMPORTS",
@@ -32,7 +32,6 @@ __all__ = [
     "parse_config",
 ]
 
-API_VERSION = "2026-07"
 
 CUSTOMER_IMPORTS = ("none", "with_order_import", "all_customers")
 MAPPING_TYPES = ("by_email_phone", "by_bill_to", "default_customer")
@@ -59,7 +58,6 @@ _SHOPIFY_HOST = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 _SHOP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 # Shopify access tokens and API secrets (shpat_, shpca_, shppa_, shpss_ + hex).
 _TOKEN_LIKE = re.compile(r"shp(?:at|ca|pa|ss)_[0-9a-fA-F]{8,}")
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass(frozen=True)
@@ -383,7 +381,7 @@ def _url_problem(url: str) -> str:
         return "give the shop's base URL only, without a path"
     if parts.scheme == "https" and _SHOPIFY_HOST.match(host):
         return ""
-    if parts.scheme in ("http", "https") and host in _LOOPBACK_HOSTS and parts.port:
+    if parts.scheme in ("http", "https") and host in LOOPBACK_HOSTS and parts.port:
         return ""
     return "expected https://<name>.myshopify.com or a loopback URL such as http://127.0.0.1:8787"
 
