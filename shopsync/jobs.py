@@ -13,7 +13,8 @@ from shopsync.mapping import plan_import
 from shopsync.orders import plan_order_customers
 from shopsync.rules_context import rules_context
 from shopsync.settings import ShopConfig
-from shopsync.shopify_io import ShopifyCustomers, read_shopify_customers, read_shopify_orders
+from shopsync.shopify_io import ShopifyCustomers, read_shopify_orders
+from shopsync.sources import load_shopify_customers
 from shopsync.store import Store
 
 __all__ = [
@@ -45,8 +46,9 @@ def preview_import(
     erp_file: ErpFile | str | Path | None = None,
     shopify: ShopifyCustomers | str | Path | None = None,
 ) -> pd.DataFrame:
-    """The import plan for Shopify customers (a JSONL file, a ShopifyCustomers, or else the
-    store's mirror) against the ERP customers (a file, else the store)."""
+    """The import plan for Shopify customers (a ShopifyCustomers, or a source of
+    shopsync.sources: a JSONL file, ``emulator``, ``live``, else the store's mirror) against
+    the ERP customers (a file, else the store)."""
     customers = _shopify(store, config, shopify)
     return plan_import(
         customers,
@@ -85,6 +87,4 @@ def _shopify(
 ) -> ShopifyCustomers:
     if isinstance(shopify, ShopifyCustomers):
         return shopify
-    if shopify is not None:
-        return read_shopify_customers(shopify)
-    return store.shopify_mirror(config.shop.code)
+    return load_shopify_customers(config, store, shopify)  # a source name, a file, the mirror
