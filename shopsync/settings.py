@@ -23,12 +23,14 @@ __all__ = [
     "MAPPING_TYPES",
     "NAME_SOURCES",
     "PHONE_MATCHES",
+    "SECRET_WORDS",
     "CountrySetting",
     "CustomerTemplate",
     "ShopConfig",
     "ShopSettings",
     "TaxArea",
     "load_config",
+    "looks_secret",
     "parse_config",
 ]
 
@@ -270,7 +272,15 @@ class _Company:
     country_code: str = ""
 
 
-_SECRET_WORDS = ("token", "secret", "password", "api_key")
+# A name holding one of these words (a TOML key, a notebook parameter) is taken for a secret
+# and refused: secrets come from the environment only (SHOPIFY_ACCESS_TOKEN).
+SECRET_WORDS = ("token", "secret", "password", "passwd", "key", "credential")
+
+
+def looks_secret(name: str) -> bool:
+    """Does a name look like it holds a secret (token, secret, password, key...)?"""
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_WORDS)
 
 
 def _typed_fields(cls: type, raw: Mapping[str, Any], where: str, problems: list[str]) -> dict:
@@ -278,9 +288,7 @@ def _typed_fields(cls: type, raw: Mapping[str, Any], where: str, problems: list[
     specs = {f.name: f for f in fields(cls)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if any(word in key.lower() for word in _SECRET_WORDS) or (
-            isinstance(value, str) and _TOKEN_LIKE.search(value)
-        ):
+        if looks_secret(key) or (isinstance(value, str) and _TOKEN_LIKE.search(value)):
             problems.append(
                 f"{where} {key}: secrets are never read from the file; "
                 "set the SHOPIFY_ACCESS_TOKEN environment variable instead"
