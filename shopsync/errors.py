@@ -41,11 +41,14 @@ class ConfigError(UserInputError):
 class UnknownSource(UserInputError):
     """A source name that is none of the known ones; ``known`` lists them."""
 
-    def __init__(self, what: str, name: str, known: tuple[str, ...], also: str = ""):
+    def __init__(
+        self, what: str, name: str, known: tuple[str, ...], also: str = "", note: str = ""
+    ):
         self.name = name
         self.known = tuple(known)
         choices = ", ".join(self.known) + (f" or {also}" if also else "")
-        super().__init__(f"{what} {name!r} is not known: use {choices}")
+        said = f" ({note})" if note else ""
+        super().__init__(f"{what} {name!r} is not known{said}: use {choices}")
 
 
 class InputFileError(UserInputError):

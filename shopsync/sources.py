@@ -63,7 +63,9 @@ def resolve_source(
     elif Path(source).is_file():
         resolved = ShopifySource(FILE, Path(source))
     else:
-        raise UnknownSource("Shopify source", str(source), _names(allowed), _file_words(allowed))
+        text = str(source)
+        note = "no such file" if any(mark in text for mark in ("/", "\\", ".")) else ""
+        raise UnknownSource("Shopify source", text, _names(allowed), _file_words(allowed), note)
     if resolved.kind not in allowed:
         raise UnknownSource("Shopify source", str(resolved), _names(allowed), _file_words(allowed))
     return resolved

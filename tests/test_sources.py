@@ -30,7 +30,7 @@ def test_an_unknown_source_is_a_named_user_error_listing_the_known_ones(tmp_path
     assert caught.value.known == ("emulator", "live", "store")
     said = str(caught.value)
     assert "'emulater'" in said and "emulator, live, store" in said and "JSONL file" in said
-    with pytest.raises(UnknownSource, match=r"missing\.jsonl"):
+    with pytest.raises(UnknownSource, match=r"missing\.jsonl' is not known \(no such file\)"):
         resolve_source(str(tmp_path / "missing.jsonl"))
 
 
