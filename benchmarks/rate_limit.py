@@ -2,7 +2,7 @@
 
     python -m benchmarks.rate_limit [--customers 2000] [--plan standard] [--progress]
 
-An empty emulated shop of the plan (``Emulator(plan=...)``, served on loopback) and a store
+An empty emulated shop of the plan (``Emulator(shopify_plan=...)``, served on loopback) and a store
 with ``--customers`` valid, distinct ERP customers; ``sync_shop(direction="export")`` with
 ``bulk_mutation_threshold`` above the count, so every create is one ``customerSet`` request.
 Real time: this measures the client's real pacing (no fake clock).
@@ -254,7 +254,7 @@ def measure(
     with tempfile.TemporaryDirectory(prefix="shopsync-rate-") as tmp:
         folder = Path(workdir or tmp)
         erp_file = write_erp_file(folder / "erp.csv", customers)
-        emulator = Emulator(plan=plan, clock=clock, sleep=sleep)
+        emulator = Emulator(shopify_plan=plan, clock=clock, sleep=sleep)
         capacity, restore = emulator.bucket.capacity, emulator.bucket.restore_rate
         if prepare is not None:
             prepare(emulator)
@@ -292,7 +292,7 @@ def measure(
         run_seconds=run_seconds,
         status=outcome.status,
         counts={k: v for k, v in outcome.counts.items() if v},
-        shopify_customers=len(emulator.store.customers),
+        shopify_customers=len(emulator.state.customers),
         client={
             "requests": stats.requests,
             "throttled": stats.throttled,

@@ -33,9 +33,10 @@ import pandas as pd
 import phonenumbers
 
 from benchmarks.generate import Dataset, generate_cached
-from shopsync.eligibility import ExportContext, check_export_eligibility
-from shopsync.mapping import ImportContext, plan_import
+from shopsync.eligibility import check_export_eligibility
+from shopsync.mapping import plan_import
 from shopsync.reference import load_countries, load_province_table
+from shopsync.rules_context import RulesContext
 from shopsync.settings import CustomerTemplate, ShopSettings
 
 __all__ = ["JOBS", "export_context", "import_context", "main", "measure"]
@@ -83,7 +84,7 @@ def _tax_areas() -> pd.DataFrame:
     )
 
 
-def import_context() -> ImportContext:
+def import_context() -> RulesContext:
     """The preview's context: BC defaults plus auto-create and update, so every branch runs
     (templates, tax areas, differences)."""
     settings = ShopSettings(
@@ -93,7 +94,7 @@ def import_context() -> ImportContext:
         shopify_can_update_customers=True,
         customer_template_code="DOM",
     )
-    return ImportContext(
+    return RulesContext(
         settings=settings,
         countries=_countries(),
         company_country="US",
@@ -106,10 +107,10 @@ def import_context() -> ImportContext:
     )
 
 
-def export_context() -> ExportContext:
+def export_context() -> RulesContext:
     countries = load_countries()
     required = countries.loc[countries["has_provinces"] == "True", "country_code"]
-    return ExportContext(
+    return RulesContext(
         settings=ShopSettings(code="BENCH", url="http://127.0.0.1:8787"),
         countries=_countries(),
         company_country="US",
@@ -160,11 +161,11 @@ def _peak_kb() -> int:
 # one measurement
 
 
-def _context(job: str) -> ImportContext | ExportContext:
+def _context(job: str) -> RulesContext:
     return import_context() if job == "preview" else export_context()
 
 
-def _run_job(job: str, data: Dataset, context: ImportContext | ExportContext) -> pd.DataFrame:
+def _run_job(job: str, data: Dataset, context: RulesContext) -> pd.DataFrame:
     """The timed call (the context is built before, untimed)."""
     if job == "preview":
         return plan_import(data.shopify, data.erp, context)

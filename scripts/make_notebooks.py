@@ -19,8 +19,9 @@ def _setup(extra: str = "") -> str:
         "import shopsync.notebook as nb\n"
         "from IPython.display import HTML, display\n"
         "\n"
-        "nb.setup()  # run from the project folder; interactive tables\n"
-        "# refuses secret-looking or unknown parameters and values of the wrong type\n"
+        "nb.setup()  # interactive tables when someone can click\n"
+        "# refuses secret-looking or unknown parameters and values of the wrong type; relative\n"
+        "# paths are read from the project folder, wherever Jupyter started the kernel\n"
         "params = nb.check_parameters(globals())\n" + extra
     )
 

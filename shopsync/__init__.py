@@ -15,12 +15,12 @@ if TYPE_CHECKING:
     from shopsync.errors import (
         ConfigError,
         InputFileError,
-        RecordError,
         RetriableError,
         ShopifyRefused,
         ShopifyUnavailable,
         ShopsyncError,
         StopError,
+        UnknownSource,
         UserInputError,
     )
     from shopsync.jobs import preview_import, preview_orders, validate_export
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from shopsync.settings import ShopConfig, ShopSettings, load_config
     from shopsync.shopify import ShopifyClient
     from shopsync.shopify_io import read_shopify_customers, read_shopify_orders
+    from shopsync.sources import load_shopify_customers
     from shopsync.store import Store, open_store
     from shopsync.sync import SyncOptions, SyncResult, sync
 
@@ -42,7 +43,6 @@ _LAZY: dict[str, str] = {
     "ErpExport": "shopsync.erp_export",
     "ErpFile": "shopsync.erp_io",
     "InputFileError": "shopsync.errors",
-    "RecordError": "shopsync.errors",
     "RetriableError": "shopsync.errors",
     "ShopConfig": "shopsync.settings",
     "ShopSettings": "shopsync.settings",
@@ -54,9 +54,11 @@ _LAZY: dict[str, str] = {
     "Store": "shopsync.store",
     "SyncOptions": "shopsync.sync",
     "SyncResult": "shopsync.sync",
+    "UnknownSource": "shopsync.errors",
     "UserInputError": "shopsync.errors",
     "export_erp": "shopsync.erp_export",
     "load_config": "shopsync.settings",
+    "load_shopify_customers": "shopsync.sources",
     "open_store": "shopsync.store",
     "preview_import": "shopsync.jobs",
     "preview_orders": "shopsync.jobs",
@@ -74,7 +76,6 @@ __all__ = [
     "ErpExport",
     "ErpFile",
     "InputFileError",
-    "RecordError",
     "RetriableError",
     "ShopConfig",
     "ShopSettings",
@@ -86,10 +87,12 @@ __all__ = [
     "Store",
     "SyncOptions",
     "SyncResult",
+    "UnknownSource",
     "UserInputError",
     "__version__",
     "export_erp",
     "load_config",
+    "load_shopify_customers",
     "open_store",
     "preview_import",
     "preview_orders",

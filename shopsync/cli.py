@@ -9,7 +9,11 @@ from pathlib import Path
 
 from shopsync import __version__
 from shopsync.errors import ShopsyncError, UserInputError
-from shopsync.lazy_commands import add_emulator_command, add_run_notebook_command
+from shopsync.lazy_commands import (
+    SHOPIFY_PLANS,
+    add_emulator_command,
+    add_run_notebook_command,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -116,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--reports", type=Path, default=Path("reports"), help="report folder")
     demo.add_argument(
-        "--plan",
-        choices=["standard", "advanced", "plus"],
+        "--shopify-plan",
+        choices=SHOPIFY_PLANS,
         default="standard",
         help="the emulated shop's Shopify plan (its rate limit)",
     )
@@ -190,24 +194,21 @@ def _store_options(parser: argparse.ArgumentParser) -> None:
 def _shopify_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--shopify",
-        help="Shopify customers: a JSONL file, or 'live' (the shop's API; token from "
-        "SHOPIFY_ACCESS_TOKEN); default: the store's mirror",
+        help="Shopify customers: a JSONL file, 'live' (the shop's API; token from "
+        "SHOPIFY_ACCESS_TOKEN), 'emulator' (the sample shop in-process) or 'store' (the "
+        "store's mirror, the default)",
     )
     parser.add_argument(
         "--emulator", type=Path, metavar="DIR", help="read them from an emulator seeded here"
     )
 
 
-def _shopify_source(args: argparse.Namespace, config):  # type: ignore[no-untyped-def]
-    """What ``--shopify`` / ``--emulator`` ask for: customers read through the API, a file
-    path, or None (the store's mirror)."""
-    if args.shopify == "live" or args.emulator:
-        from shopsync.session import shopify_session
-        from shopsync.shopify import bulk_customers
+def _shopify_source(args: argparse.Namespace, config, store):  # type: ignore[no-untyped-def]
+    """The Shopify customers ``--shopify`` / ``--emulator`` ask for (see shopsync.sources)."""
+    from shopsync.sources import load_shopify_customers
 
-        with shopify_session(config, emulator=args.emulator) as (_, client):
-            return bulk_customers(client, poll=0.5)
-    return Path(args.shopify) if args.shopify else None
+    source = "emulator" if args.emulator else args.shopify
+    return load_shopify_customers(config, store, source, emulator=args.emulator, poll=0.5)
 
 
 def _sheet_option(parser: argparse.ArgumentParser) -> None:
@@ -285,7 +286,7 @@ def _preview_import(args: argparse.Namespace) -> int:
     from shopsync.jobs import preview_import
 
     config, store = _config_and_store(args)
-    shopify = _shopify_source(args, config)
+    shopify = _shopify_source(args, config, store)
     plan = preview_import(config, store, erp_file=_erp_source(args), shopify=shopify)
     return _report(
         plan, args.out, f"Import plan for shop {config.shop.code}", "action", args.csv_style
@@ -296,7 +297,7 @@ def _preview_orders(args: argparse.Namespace) -> int:
     from shopsync.jobs import preview_orders
 
     config, store = _config_and_store(args)
-    shopify = _shopify_source(args, config)
+    shopify = _shopify_source(args, config, store)
     plan = preview_orders(config, store, args.orders, erp_file=_erp_source(args), shopify=shopify)
     return _report(
         plan, args.out, f"Order customers for shop {config.shop.code}", "rule", args.csv_style
@@ -480,7 +481,10 @@ def _demo(args: argparse.Namespace) -> int:
     from shopsync.demo import run_demo
 
     return run_demo(
-        db_url=args.db, report_dir=args.reports, plan=args.plan, progress=_progress(args)
+        db_url=args.db,
+        report_dir=args.reports,
+        shopify_plan=args.shopify_plan,
+        progress=_progress(args),
     )
 
 

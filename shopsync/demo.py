@@ -12,9 +12,8 @@ from sqlalchemy.engine import make_url
 from shopsync.emulator import Emulator
 from shopsync.erp_io import read_erp_customers
 from shopsync.jobs import preview_import, validate_export
-from shopsync.reasons import explain
 from shopsync.reference import sample_dir
-from shopsync.reports import write_report
+from shopsync.reports import reason_counts, write_report
 from shopsync.session import shopify_session
 from shopsync.settings import load_config
 from shopsync.shopify import ShopifyClient, bulk_customers, queries
@@ -31,7 +30,7 @@ def run_demo(
     sample_dir: Path = SAMPLE_DIR,
     report_dir: Path = Path("reports"),
     progress: bool = True,
-    plan: str = "standard",
+    shopify_plan: str = "standard",
 ) -> int:
     """Fresh store, sample ERP file, previews, a two-way sync with invites, then the same sync
     again to show that nothing changes. Returns 0, or 1 when records failed."""
@@ -43,7 +42,7 @@ def run_demo(
     counts = store.save_erp_customers(erp.customers)
     print(f"store {store!r}: shop {config.shop.code}, {counts['inserted']} ERP customers loaded")
 
-    emulator = Emulator(data_dir=sample_dir, plan=plan)
+    emulator = Emulator(data_dir=sample_dir, shopify_plan=shopify_plan)
     with shopify_session(config, emulator=emulator) as (shop_config, client):
         print(f"Shopify: the emulator at {shop_config.shop.url} (sample shop, no credentials)")
         shopify = bulk_customers(client, poll=0.1)
@@ -85,12 +84,11 @@ def format_validation_summary(report: pd.DataFrame) -> str:
         f"Export validation: {len(report)} ERP customers, {eligible} eligible, "
         f"{len(report) - eligible} not eligible",
     ]
-    codes = report["reasons"].str.split(";").explode()
-    codes = codes[codes.fillna("") != ""]
-    if not codes.empty:
+    reasons = reason_counts(report)
+    if not reasons.empty:
         lines += [f"  {'reason':<26} {'customers':>9}  meaning"]
-        for code, count in codes.value_counts().sort_index().items():
-            lines.append(f"  {code:<26} {count:>9}  {explain(code)}")
+        for code, count, meaning in reasons.itertuples(index=False):
+            lines.append(f"  {code:<26} {count:>9}  {meaning}")
     return "\n".join(lines)
 
 

@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
 
 from shopsync.erp_io import read_blocked
-from shopsync.exporting import match_in_mirror
 from shopsync.names import PERSON_SOURCES, split_names
 from shopsync.normalize import (
-    ProvinceTable,
     countries_to_iso,
     normalize_emails,
     normalize_phones,
 )
 from shopsync.reasons import is_error
+from shopsync.rules_context import RulesContext
 from shopsync.settings import ShopSettings
 
 __all__ = [
     "ELIGIBILITY_COLUMNS",
-    "ExportContext",
     "check_export_eligibility",
-    "flag_taken_in_shopify",
     "shopify_fields",
 ]
 
@@ -52,18 +48,7 @@ ELIGIBILITY_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class ExportContext:
-    """What the export rules need besides the customers: settings and reference tables."""
-
-    settings: ShopSettings
-    countries: Mapping[str, str]  # ERP country code -> ISO code ("" when none)
-    company_country: str
-    provinces: ProvinceTable
-    provinces_required: Collection[str] = ()  # ISO countries whose addresses need a province
-
-
-def shopify_fields(customers: pd.DataFrame, context: ExportContext) -> pd.DataFrame:
+def shopify_fields(customers: pd.DataFrame, context: RulesContext) -> pd.DataFrame:
     """The Shopify customer and address values each ERP customer maps to (SPEC section 5).
 
     Returns, on the customers' index: the contact columns of ELIGIBILITY_COLUMNS plus the
@@ -131,7 +116,7 @@ def shopify_fields(customers: pd.DataFrame, context: ExportContext) -> pd.DataFr
 
 def check_export_eligibility(
     customers: pd.DataFrame,
-    context: ExportContext,
+    context: RulesContext,
     *,
     linked: Collection[str] = (),
 ) -> pd.DataFrame:
@@ -206,33 +191,6 @@ def check_export_eligibility(
         default="create",
     ).astype(object)
     return report[ELIGIBILITY_COLUMNS].reset_index(drop=True)
-
-
-def flag_taken_in_shopify(report: pd.DataFrame, shopify: pd.DataFrame) -> pd.DataFrame:
-    """The remote check: an unlinked ERP customer whose e-mail (else phone) belongs to a
-    Shopify customer linked to another ERP customer is not eligible
-    (``ALREADY_EXISTS_IN_SHOPIFY``, details naming both).
-
-    ``shopify``: the known Shopify customers — ``shopify_id, email, phone, customer_no``
-    (the link, '' when none), e.g. the store's mirror.
-    """
-    report = report.copy()
-    holders = dict(zip(shopify["shopify_id"], shopify["customer_no"], strict=True))
-    linked_numbers = set(shopify["customer_no"]) - {""}
-    found = match_in_mirror(report, shopify)
-    for index in report.index[found != ""]:
-        sid = found[index]
-        holder, no = holders.get(sid, ""), report.at[index, "customer_no"]
-        if not holder or holder == no or no in linked_numbers:
-            continue
-        report.at[index, "reasons"] = ";".join(
-            c for c in [*report.at[index, "reasons"].split(";"), "ALREADY_EXISTS_IN_SHOPIFY"] if c
-        )
-        note = f"ALREADY_EXISTS_IN_SHOPIFY: Shopify customer {sid} is linked to {holder}"
-        report.at[index, "details"] = "; ".join(d for d in [report.at[index, "details"], note] if d)
-        report.at[index, "eligible"] = False
-        report.at[index, "action"] = "skip"
-    return report
 
 
 def _first_and_last(customers: pd.DataFrame, settings: ShopSettings) -> pd.DataFrame:

@@ -6,12 +6,12 @@ __all__ = [
     "ConfigError",
     "InputFileError",
     "ProtectedDataRefused",
-    "RecordError",
     "RetriableError",
     "ShopifyRefused",
     "ShopifyUnavailable",
     "ShopsyncError",
     "StopError",
+    "UnknownSource",
     "UserInputError",
     "WriteOutcomeUnknown",
 ]
@@ -36,6 +36,19 @@ class ConfigError(UserInputError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s):\n{lines}")
+
+
+class UnknownSource(UserInputError):
+    """A source name that is none of the known ones; ``known`` lists them."""
+
+    def __init__(
+        self, what: str, name: str, known: tuple[str, ...], also: str = "", note: str = ""
+    ):
+        self.name = name
+        self.known = tuple(known)
+        choices = ", ".join(self.known) + (f" or {also}" if also else "")
+        said = f" ({note})" if note else ""
+        super().__init__(f"{what} {name!r} is not known{said}: use {choices}")
 
 
 class InputFileError(UserInputError):
@@ -66,14 +79,6 @@ class WriteOutcomeUnknown(RetriableError):
     def __init__(self, operation: str, message: str):
         self.operation = operation
         super().__init__(f"{operation}: {message}; its outcome is unknown")
-
-
-class RecordError(ShopsyncError):
-    """One record cannot be processed; skip it, log ``code`` with the message, go on."""
-
-    def __init__(self, code: str, message: str):
-        self.code = code
-        super().__init__(f"{code}: {message}")
 
 
 class StopError(ShopsyncError):

@@ -6,51 +6,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from shopsync.eligibility import ExportContext, check_export_eligibility
+from shopsync.eligibility import check_export_eligibility
 from shopsync.erp_io import ErpFile, read_erp_customers
 from shopsync.export_plan import mirror_with_default_address, plan_export
-from shopsync.mapping import ImportContext, plan_import
+from shopsync.mapping import plan_import
 from shopsync.orders import plan_order_customers
-from shopsync.reference import load_countries, load_province_table
+from shopsync.rules_context import rules_context
 from shopsync.settings import ShopConfig
-from shopsync.shopify_io import ShopifyCustomers, read_shopify_customers, read_shopify_orders
+from shopsync.shopify_io import ShopifyCustomers, read_shopify_orders
+from shopsync.sources import load_shopify_customers
 from shopsync.store import Store
 
 __all__ = [
-    "export_context",
-    "import_context",
     "preview_import",
     "preview_orders",
     "validate_export",
 ]
-
-
-def export_context(store: Store, config: ShopConfig) -> ExportContext:
-    """The export rules' context: the store's countries and provinces, the config's settings."""
-    countries = load_countries()
-    required = countries.loc[countries["has_provinces"] == "True", "country_code"]
-    return ExportContext(
-        settings=config.shop,
-        countries=store.country_iso_map(),
-        company_country=config.company_country or store.company_country(),
-        provinces=load_province_table(_config_tax_areas(store)),
-        provinces_required=frozenset(required),
-    )
-
-
-def import_context(store: Store, config: ShopConfig) -> ImportContext:
-    """The import rules' context: settings, templates and per-country rows from the config,
-    countries, provinces and tax areas from the store (every row: one giving only a VAT
-    business posting group applies that group, as BC)."""
-    return ImportContext(
-        settings=config.shop,
-        countries=store.country_iso_map(),
-        company_country=config.company_country or store.company_country(),
-        provinces=load_province_table(_config_tax_areas(store)),
-        templates=config.templates,
-        country_settings=config.countries,
-        tax_areas=store.tax_area_table(),
-    )
 
 
 def validate_export(
@@ -61,7 +32,7 @@ def validate_export(
     sync applies, against the Shopify customers the store knows (its mirror and links)."""
     links = store.links(config.shop.code)
     report = check_export_eligibility(
-        _erp(store, erp_file), export_context(store, config), linked=set(links.values())
+        _erp(store, erp_file), rules_context(store, config), linked=set(links.values())
     )
     known = store.shopify_mirror(config.shop.code)
     mirror = mirror_with_default_address(known.customers, known.addresses, links)
@@ -75,13 +46,14 @@ def preview_import(
     erp_file: ErpFile | str | Path | None = None,
     shopify: ShopifyCustomers | str | Path | None = None,
 ) -> pd.DataFrame:
-    """The import plan for Shopify customers (a JSONL file, a ShopifyCustomers, or else the
-    store's mirror) against the ERP customers (a file, else the store)."""
+    """The import plan for Shopify customers (a ShopifyCustomers, or a source of
+    shopsync.sources: a JSONL file, ``emulator``, ``live``, else the store's mirror) against
+    the ERP customers (a file, else the store)."""
     customers = _shopify(store, config, shopify)
     return plan_import(
         customers,
         _erp(store, erp_file),
-        import_context(store, config),
+        rules_context(store, config),
         links=store.links(config.shop.code),
     )
 
@@ -99,7 +71,7 @@ def preview_orders(
         read_shopify_orders(orders_file),
         _shopify(store, config, shopify),
         _erp(store, erp_file),
-        import_context(store, config),
+        rules_context(store, config),
         links=store.links(config.shop.code),
     )
 
@@ -115,11 +87,4 @@ def _shopify(
 ) -> ShopifyCustomers:
     if isinstance(shopify, ShopifyCustomers):
         return shopify
-    if shopify is not None:
-        return read_shopify_customers(shopify)
-    return store.shopify_mirror(config.shop.code)
-
-
-def _config_tax_areas(store: Store) -> pd.DataFrame:
-    tax_areas = store.tax_area_table()
-    return tax_areas[tax_areas["source"] == "config"]
+    return load_shopify_customers(config, store, shopify)  # a source name, a file, the mirror

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = [
-    "EMULATOR_PLANS",
     "EMULATOR_PORT",
+    "SHOPIFY_PLANS",
     "Handler",
     "add_emulator_command",
     "add_run_notebook_command",
@@ -19,9 +19,9 @@ __all__ = [
 Handler = Callable[[argparse.Namespace], int]
 
 EMULATOR_PORT = 8787
-# The Shopify plans the emulator knows (the keys of shopsync.emulator.cost.PLAN_LIMITS, which
-# needs graphql-core; tests/test_startup.py keeps the two equal).
-EMULATOR_PLANS = ("advanced", "plus", "standard")
+# The Shopify plans the emulator knows (the keys of shopsync.emulator.cost's
+# SHOPIFY_PLAN_LIMITS, which needs graphql-core; tests/test_startup.py keeps the two equal).
+SHOPIFY_PLANS = ("advanced", "plus", "standard")
 # shopsync.shopify.client.TOKEN_ENV, spelt out so that --help need not load the client.
 _TOKEN_ENV = "SHOPIFY_ACCESS_TOKEN"
 
@@ -56,7 +56,12 @@ def add_emulator_command(
     parser.add_argument(
         "--data", type=Path, default=None, help="seed directory (customers.jsonl...)"
     )
-    parser.add_argument("--plan", choices=EMULATOR_PLANS, default="standard")
+    parser.add_argument(
+        "--shopify-plan",
+        choices=SHOPIFY_PLANS,
+        default="standard",
+        help="the emulated shop's Shopify plan (its rate limit)",
+    )
     parser.add_argument(
         "--faults",
         default=None,

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from shopsync.names import build_names
 from shopsync.normalize import (
-    ProvinceTable,
     bc_phone_match_mask,
     countries_to_iso,
     email_match_keys,
@@ -19,14 +17,13 @@ from shopsync.normalize import (
     province_key,
 )
 from shopsync.reasons import join_codes
+from shopsync.rules_context import RulesContext
 from shopsync.schema import ERP_COLUMNS, ERP_FIELD_LENGTHS
-from shopsync.settings import CountrySetting, CustomerTemplate, ShopSettings
 from shopsync.shopify_io import ShopifyCustomers
 
 __all__ = [
     "ERP_VALUE_COLUMNS",
     "PLAN_COLUMNS",
-    "ImportContext",
     "choose_addresses",
     "erp_values_from_addresses",
     "map_order_customers",
@@ -69,20 +66,6 @@ _BILL_TO_FIELDS = [
 ]
 
 
-@dataclass(frozen=True)
-class ImportContext:
-    """What the import rules need besides the customers: settings and reference tables."""
-
-    settings: ShopSettings
-    countries: Mapping[str, str]  # ERP country code -> ISO code ("" when none)
-    company_country: str
-    provinces: ProvinceTable
-    templates: Mapping[str, CustomerTemplate] = field(default_factory=dict)
-    country_settings: Mapping[str, CountrySetting] = field(default_factory=dict)
-    # tax areas: country (ISO), province (name), tax_area_code, tax_liable, vat_bus_posting_group
-    tax_areas: pd.DataFrame | None = None
-
-
 def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     """The address an import uses per customer: the default one, else the first — the lowest
     address id, as BC's ``FindFirst`` on its address table (ids that are not numbers sort
@@ -108,7 +91,7 @@ def erp_values_from_addresses(
     addresses: pd.DataFrame,
     customer_email: pd.Series,
     customer_phone: pd.Series,
-    context: ImportContext,
+    context: RulesContext,
     *,
     first_name: pd.Series | None = None,
     last_name: pd.Series | None = None,
@@ -207,7 +190,7 @@ def erp_values_from_addresses(
 def plan_import(
     shopify: ShopifyCustomers,
     erp: pd.DataFrame,
-    context: ImportContext,
+    context: RulesContext,
     *,
     links: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -233,7 +216,7 @@ def plan_import(
 def map_order_customers(
     shopify: ShopifyCustomers,
     erp: pd.DataFrame,
-    context: ImportContext,
+    context: RulesContext,
     *,
     links: Mapping[str, str] | None = None,
     can_create: Sequence[bool] | None = None,
@@ -255,7 +238,7 @@ def map_order_customers(
 def _plan(
     shopify: ShopifyCustomers,
     erp: pd.DataFrame,
-    context: ImportContext,
+    context: RulesContext,
     links: Mapping[str, str],
     mapping_type: str,
     can_create: Sequence[bool] | None,
@@ -417,7 +400,7 @@ def _match_email_phone(
     chosen: pd.DataFrame,
     erp: pd.DataFrame,
     rows: pd.Series,
-    context: ImportContext,
+    context: RulesContext,
     reasons: Notes,
     candidates: Notes,
 ) -> None:
@@ -524,9 +507,7 @@ def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
     return result
 
 
-def _erp_e164(
-    erp: pd.DataFrame, context: ImportContext, tails: set[str] | None = None
-) -> pd.Series:
+def _erp_e164(erp: pd.DataFrame, context: RulesContext, tails: set[str] | None = None) -> pd.Series:
     """ERP phones in E.164, each parsed with its customer's ISO country ('' when it does not
     parse).
 
@@ -565,7 +546,7 @@ def _near_misses(
     erp: pd.DataFrame,
     rows: pd.Series,
     claimed: pd.Index,
-    context: ImportContext,
+    context: RulesContext,
     reasons: Notes,
     candidates: Notes,
 ) -> None:
@@ -746,7 +727,7 @@ def _one_edit(a: str, b: str) -> bool:
 # -- helpers --------------------------------------------------------------------------------
 
 
-def _template_for(iso: str, context: ImportContext) -> tuple[str, str]:
+def _template_for(iso: str, context: RulesContext) -> tuple[str, str]:
     """(template code, problem code) for a new customer whose address is in ``iso``."""
     per_country = context.country_settings.get(iso)
     code = (per_country.customer_template_code if per_country else "") or (

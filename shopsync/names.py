@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from shopsync.errors import UserInputError
+from shopsync.settings import NAME_SOURCES
 
 __all__ = [
     "COMPANY_NAME",
@@ -21,11 +22,8 @@ __all__ = [
     "split_names",
 ]
 
-COMPANY_NAME = "company_name"
-FIRST_AND_LAST_NAME = "first_and_last_name"
-LAST_AND_FIRST_NAME = "last_and_first_name"
-NONE = "none"
-NAME_SOURCES = (COMPANY_NAME, FIRST_AND_LAST_NAME, LAST_AND_FIRST_NAME, NONE)
+# the settings' name sources (named once, in shopsync.settings), one constant each
+COMPANY_NAME, FIRST_AND_LAST_NAME, LAST_AND_FIRST_NAME, NONE = NAME_SOURCES
 #: Sources that hold a person's name and can therefore be split into first and last name.
 PERSON_SOURCES = (FIRST_AND_LAST_NAME, LAST_AND_FIRST_NAME)
 

@@ -1,5 +1,7 @@
-"""Scheduled notebook runs: papermill into runs/<name>-<timestamp>.ipynb, scrubbed of secrets,
-with a banner at the top and an exit code for cron or Airflow."""
+"""Scheduled notebook runs: papermill output scrubbed, a banner on top, an exit code for cron.
+
+Each run is written to runs/<name>-<timestamp>.ipynb, scrubbed of secrets, with a banner at the
+top and an exit code for cron or Airflow."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from typing import Any
 
 from shopsync import lazy_commands
 from shopsync.errors import UserInputError
-from shopsync.notebook import SUMMARY_MIME, coerce_parameter, looks_secret, refuse_secrets
+from shopsync.notebook_display import SUMMARY_MIME
+from shopsync.parameters import coerce_parameter, refuse_secrets
+from shopsync.settings import looks_secret
 
 __all__ = [
     "NotebookRun",

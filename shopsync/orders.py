@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from shopsync.mapping import ImportContext, map_order_customers
+from shopsync.mapping import map_order_customers
 from shopsync.reasons import join_codes
+from shopsync.rules_context import RulesContext
 from shopsync.schema import ADDRESS_COLUMNS, ADDRESS_TEXT_COLUMNS, CUSTOMER_COLUMNS
 from shopsync.shopify_io import ShopifyCustomers
 
@@ -32,7 +33,7 @@ def plan_order_customers(
     orders: pd.DataFrame,
     shopify: ShopifyCustomers | None,
     erp: pd.DataFrame,
-    context: ImportContext,
+    context: RulesContext,
     *,
     links: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -109,7 +110,7 @@ def _map_order_customers(
     orders: pd.DataFrame,
     shopify: ShopifyCustomers | None,
     erp: pd.DataFrame,
-    context: ImportContext,
+    context: RulesContext,
     links: Mapping[str, str] | None,
     importing: bool,
 ) -> None:

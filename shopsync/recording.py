@@ -12,8 +12,8 @@ from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
+from shopsync.endpoints import API_VERSION
 from shopsync.errors import ProtectedDataRefused, ShopifyRefused, UserInputError
-from shopsync.settings import API_VERSION
 from shopsync.shopify import queries
 from shopsync.shopify.client import NOT_APPROVED, ShopifyClient, email_search
 

@@ -1,5 +1,4 @@
-"""Load the reference data shopsync ships as package data (countries, provinces), and find the
-sample shop."""
+"""The reference data shopsync ships as package data (countries, provinces); the sample shop."""
 
 from __future__ import annotations
 

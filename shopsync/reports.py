@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shopsync.charts import bar_chart
 from shopsync.errors import UserInputError
 from shopsync.reasons import explain
 from shopsync.versions import verdict_versions, versions_line
@@ -391,7 +392,7 @@ def _write_html(
             + "</table>"
         ),
         '<h2 id="outcomes">Outcomes</h2>',
-        _bar_chart(outcomes),
+        bar_chart(dict(zip(outcomes["outcome"], outcomes["records"], strict=True))),
         _scroll(outcomes.to_html(index=False, classes="counts", border=0)),
     ]
     if not reasons.empty:
@@ -416,31 +417,6 @@ def _write_html(
 def _scroll(table: str) -> str:
     """A table in its own horizontal scroll box: a wide table never widens the page."""
     return f'<div class="scroll">{table}</div>'
-
-
-def _bar_chart(counts: pd.DataFrame) -> str:
-    """An inline SVG bar chart of records per outcome (no scripts, no external files)."""
-    if counts.empty:
-        return ""
-    bar_height, gap, label_width, width = 22, 6, 120, 420
-    top = int(counts["records"].max()) or 1
-    rows = []
-    for i, (outcome, records) in enumerate(counts.itertuples(index=False)):
-        y = i * (bar_height + gap)
-        length = max(int(width * int(records) / top), 1)
-        rows.append(
-            f'<text x="0" y="{y + 16}">{html.escape(str(outcome))}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}" '
-            f'class="bar"><title>{html.escape(str(outcome))}: {records}</title></rect>'
-            f'<text x="{label_width + length + 6}" y="{y + 16}">{records}</text>'
-        )
-    height = len(counts) * (bar_height + gap)
-    total_width = label_width + width + 80
-    return (
-        f'<svg role="img" aria-label="records per outcome" width="{total_width}" '
-        f'height="{height}" viewBox="0 0 {total_width} {height}" '
-        f'xmlns="http://www.w3.org/2000/svg">{"".join(rows)}</svg>'
-    )
 
 
 _CSS = """

@@ -8,22 +8,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from shopsync.emulator import Emulator
+from shopsync.endpoints import is_loopback_url
 from shopsync.settings import ShopConfig
 from shopsync.shopify import ShopifyClient
 from shopsync.shopify.client import TOKEN_ENV, read_token
 
-__all__ = ["EMULATOR_TOKEN", "is_loopback_url", "shopify_session"]
+__all__ = ["EMULATOR_TOKEN", "shopify_session"]
 
 # The emulator accepts any non-empty token; this one is not a secret.
 EMULATOR_TOKEN = "shopsync-emulator"
-
-
-def is_loopback_url(url: str) -> bool:
-    """True for http(s)://127.0.0.1:port, localhost or [::1]: a local emulator."""
-    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
 @contextmanager

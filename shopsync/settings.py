@@ -13,26 +13,27 @@ from urllib.parse import urlsplit
 
 import pycountry
 
+from shopsync.endpoints import API_VERSION, LOOPBACK_HOSTS
 from shopsync.errors import ConfigError
 
 __all__ = [
-    "API_VERSION",
     "CONTACT_SOURCES",
     "COUNTY_SOURCES",
     "CUSTOMER_IMPORTS",
     "MAPPING_TYPES",
     "NAME_SOURCES",
     "PHONE_MATCHES",
+    "SECRET_WORDS",
     "CountrySetting",
     "CustomerTemplate",
     "ShopConfig",
     "ShopSettings",
     "TaxArea",
     "load_config",
+    "looks_secret",
     "parse_config",
 ]
 
-API_VERSION = "2026-07"
 
 CUSTOMER_IMPORTS = ("none", "with_order_import", "all_customers")
 MAPPING_TYPES = ("by_email_phone", "by_bill_to", "default_customer")
@@ -59,7 +60,6 @@ _SHOPIFY_HOST = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 _SHOP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 # Shopify access tokens and API secrets (shpat_, shpca_, shppa_, shpss_ + hex).
 _TOKEN_LIKE = re.compile(r"shp(?:at|ca|pa|ss)_[0-9a-fA-F]{8,}")
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,15 @@ class _Company:
     country_code: str = ""
 
 
-_SECRET_WORDS = ("token", "secret", "password", "api_key")
+# A name holding one of these words (a TOML key, a notebook parameter) is taken for a secret
+# and refused: secrets come from the environment only (SHOPIFY_ACCESS_TOKEN).
+SECRET_WORDS = ("token", "secret", "password", "passwd", "key", "credential")
+
+
+def looks_secret(name: str) -> bool:
+    """Does a name look like it holds a secret (token, secret, password, key...)?"""
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_WORDS)
 
 
 def _typed_fields(cls: type, raw: Mapping[str, Any], where: str, problems: list[str]) -> dict:
@@ -280,9 +288,7 @@ def _typed_fields(cls: type, raw: Mapping[str, Any], where: str, problems: list[
     specs = {f.name: f for f in fields(cls)}
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if any(word in key.lower() for word in _SECRET_WORDS) or (
-            isinstance(value, str) and _TOKEN_LIKE.search(value)
-        ):
+        if looks_secret(key) or (isinstance(value, str) and _TOKEN_LIKE.search(value)):
             problems.append(
                 f"{where} {key}: secrets are never read from the file; "
                 "set the SHOPIFY_ACCESS_TOKEN environment variable instead"
@@ -383,7 +389,7 @@ def _url_problem(url: str) -> str:
         return "give the shop's base URL only, without a path"
     if parts.scheme == "https" and _SHOPIFY_HOST.match(host):
         return ""
-    if parts.scheme in ("http", "https") and host in _LOOPBACK_HOSTS and parts.port:
+    if parts.scheme in ("http", "https") and host in LOOPBACK_HOSTS and parts.port:
         return ""
     return "expected https://<name>.myshopify.com or a loopback URL such as http://127.0.0.1:8787"
 

@@ -13,9 +13,9 @@ import pandas as pd
 from shopsync.eligibility import check_export_eligibility
 from shopsync.errors import UserInputError
 from shopsync.export_plan import mirror_with_default_address, plan_export
-from shopsync.jobs import export_context, import_context
 from shopsync.mapping import ERP_VALUE_COLUMNS, PLAN_COLUMNS, plan_import
 from shopsync.orders import plan_order_customers
+from shopsync.rules_context import RulesContext, rules_context
 from shopsync.run_state import is_newer, minus_seconds
 from shopsync.schema import ERP_COLUMNS
 from shopsync.settings import ShopConfig
@@ -177,6 +177,7 @@ def plan_sync(
     """
     options = options or PlanOptions()
     rules_store = store if not store.countries_table().empty else _reference_store(config)
+    context = rules_context(rules_store, config)  # the import and export rules' one context
     shop = config.shop.code
     settings = config.shop
     stamp = fingerprint(config, store)
@@ -196,7 +197,7 @@ def plan_sync(
 
     imports = _empty_import_plan()
     if options.imports and settings.customer_import != "none":
-        imports = _plan_imports(fetched, erp, links, state, store, config, rules_store)
+        imports = _plan_imports(fetched, erp, links, state, store, config, context)
         imports = _reserve_numbers(imports, store, config)
     erp_after, links_after = _after_import(erp, links, imports, config)
 
@@ -207,7 +208,7 @@ def plan_sync(
             candidates = candidates[candidates["no"].isin(options.customers)]
         report = check_export_eligibility(
             candidates.reset_index(drop=True),
-            export_context(rules_store, config),
+            context,
             linked=set(links_after.values()),
         )
         known = known_customers(stored, fetched)
@@ -231,7 +232,7 @@ def plan_sync(
                 found,
                 known,
                 erp_after,
-                import_context(rules_store, config),
+                context,
                 links=links_after,
             )
     return SyncPlan(
@@ -341,7 +342,7 @@ def _plan_imports(
     state: pd.DataFrame,
     store: Store,
     config: ShopConfig,
-    rules_store: Store,
+    context: RulesContext,
 ) -> pd.DataFrame:
     """Per fetched customer: unchanged (our own echo, or not newer), skipped by the import
     mode, or the import rules' decision."""
@@ -374,7 +375,7 @@ def _plan_imports(
     planned = _empty_import_plan()
     if len(todo):
         links = {**_recovered_creates(todo, store, config.shop.code, links), **links}
-        planned = plan_import(todo, erp, import_context(rules_store, config), links=links)
+        planned = plan_import(todo, erp, context, links=links)
         planned["mirror"] = True
     frames = [f for f in (planned, pd.DataFrame(held)) if len(f)]
     combined = pd.concat(frames, ignore_index=True) if frames else _empty_import_plan()

@@ -11,22 +11,18 @@ import pandas as pd
 
 from shopsync.erp_export import ErpExport
 from shopsync.errors import ShopsyncError
-from shopsync.notebook import (
-    IMPORT_SETTINGS,
+from shopsync.notebook_display import banner_html, notebook_chart, report_links_html, show_table
+from shopsync.parameters import IMPORT_SETTINGS
+from shopsync.previews import (
     ImportPlan,
     ImportPreview,
-    SyncJob,
-    banner_html,
-    bar_chart,
     export_reports,
     filter_validation,
-    problems,
     reason_counts,
-    report_links_html,
-    show_table,
     validation_fixes,
 )
 from shopsync.sync import SyncResult
+from shopsync.sync_job import SyncJob, problems
 
 __all__ = ["ErpExportPanel", "PreviewPanel", "SyncPanel", "ValidationPanel"]
 
@@ -326,7 +322,7 @@ class SyncPanel:
         self.status.value = (
             banner_html(result)
             + f"<p>{_escape(_counts(result.counts))}</p>"
-            + bar_chart({k: v for k, v in result.counts.items() if v}, "records per outcome")
+            + notebook_chart({k: v for k, v in result.counts.items() if v}, "records per outcome")
             + report_links_html(result.reports)
             + "<p>Run the cells below again: they show this run.</p>"
         )

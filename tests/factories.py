@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pycountry
 
-from shopsync.mapping import ImportContext
 from shopsync.reference import load_province_table
+from shopsync.rules_context import RulesContext
 from shopsync.schema import ERP_CUSTOMER_COLUMNS
 from shopsync.settings import CountrySetting, CustomerTemplate, ShopSettings
 from shopsync.shopify_io import customers_from_nodes
@@ -80,9 +80,9 @@ TEMPLATES = {
 
 def context(
     tax_areas: pd.DataFrame | None = None, country_settings=None, **settings
-) -> ImportContext:
+) -> RulesContext:
     base = {"code": "D", "url": "http://127.0.0.1:8787"}
-    return ImportContext(
+    return RulesContext(
         settings=ShopSettings(**(base | settings)),
         countries=countries(EL="GR"),
         company_country="US",

@@ -9,7 +9,7 @@ from shopsync.store import open_store
 def test_demo_syncs_the_sample_shop_and_the_second_sync_changes_nothing(tmp_path, capsys):
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     reports = tmp_path / "reports"
-    assert main(["demo", "--db", db, "--reports", str(reports), "--plan", "plus"]) == 0
+    assert main(["demo", "--db", db, "--reports", str(reports), "--shopify-plan", "plus"]) == 0
     out = capsys.readouterr().out
     assert "Import plan for 196 Shopify customers" in out
     assert "Export validation: 204 ERP customers" in out

@@ -8,14 +8,15 @@ import pandas as pd
 import pytest
 from factories import PROVINCES, countries, erp
 
-from shopsync.eligibility import ELIGIBILITY_COLUMNS, ExportContext, check_export_eligibility
+from shopsync.eligibility import ELIGIBILITY_COLUMNS, check_export_eligibility
 from shopsync.reasons import is_error
 from shopsync.reference import load_province_table
+from shopsync.rules_context import RulesContext
 from shopsync.settings import ShopSettings
 
 
-def context(**settings) -> ExportContext:
-    return ExportContext(
+def context(**settings) -> RulesContext:
+    return RulesContext(
         settings=ShopSettings(code="D", url="http://127.0.0.1:8787", **settings),
         countries=countries(EL="GR", XK=""),
         company_country="US",
@@ -194,9 +195,8 @@ def test_no_customers_give_an_empty_report_with_the_columns():
 
 
 def test_the_remote_check_flags_customers_whose_shopify_twin_belongs_to_another():
-    import pandas as pd
-
-    from shopsync.eligibility import flag_taken_in_shopify
+    # the export planner's check, as a sync and validate-export run it
+    from shopsync.export_plan import plan_export
 
     report = check(
         {"no": "C1", "email": "taken@x.com"},
@@ -208,13 +208,16 @@ def test_the_remote_check_flags_customers_whose_shopify_twin_belongs_to_another(
             "shopify_id": ["11", "12", "13"],
             "email": ["taken@x.com", "free@x.com", "mine@x.com"],
             "phone": ["", "", ""],
+            "first_name": ["", "", ""],
+            "last_name": ["", "", ""],
             "customer_no": ["C9", "", "C3"],
         }
     )
-    flagged = flag_taken_in_shopify(report.reset_index(), shopify).set_index("customer_no")
+    planned = plan_export(report.reset_index(), shopify, context().settings)
+    flagged = planned.set_index("customer_no")
     assert flagged.at["C1", "reasons"] == "ALREADY_EXISTS_IN_SHOPIFY"
     assert not flagged.at["C1", "eligible"] and flagged.at["C1", "action"] == "skip"
-    assert "Shopify customer 11 is linked to C9" in flagged.at["C1", "details"]
+    assert "Shopify customer 11 is linked to ERP customer C9" in flagged.at["C1", "message"]
     assert flagged.at["C2", "eligible"] and flagged.at["C3", "eligible"]
 
 

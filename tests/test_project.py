@@ -72,3 +72,46 @@ def test_every_reason_code_the_code_emits_is_registered():
         module = importlib.import_module(f"shopsync.{path.stem}")
         exported |= set(getattr(module, "__all__", []))
     assert emitted - exported - set(REASONS) == set()
+
+
+def _module_table() -> list[str]:
+    """The paths the README's Architecture module table names (``shopsync/x.py``, ``dir/``)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `(shopsync/[\w/.]+)` \|", section, flags=re.MULTILINE)
+
+
+def test_every_module_the_readme_table_names_exists_and_every_module_is_in_it():
+    named = _module_table()
+    assert len(named) == len(set(named)), "a module is named twice"
+    missing = [path for path in named if not (ROOT / path).exists()]
+    assert missing == []
+    package = ROOT / "shopsync"
+    present = {
+        f"shopsync/{p.name}/" if p.is_dir() else f"shopsync/{p.name}"
+        for p in package.iterdir()
+        if (p.suffix == ".py" and p.name != "__init__.py")
+        or (p.is_dir() and (p / "__init__.py").is_file())
+    }
+    assert present - set(named) == set(), "modules the README's table does not name"
+
+
+def test_every_module_has_a_one_line_docstring():
+    import ast
+
+    bad = []
+    for path in sorted((ROOT / "shopsync").rglob("*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        lines = (doc or "").splitlines()
+        if not lines or not lines[0].strip() or (len(lines) > 1 and lines[1].strip()):
+            bad.append(str(path.relative_to(ROOT)))  # none, or a summary over several lines
+    assert bad == []
+
+
+def test_no_module_changes_the_working_directory():
+    calls = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "shopsync").rglob("*.py")
+        if re.search(r"\bos\.chdir\(|\bchdir\(", path.read_text(encoding="utf-8"))
+    ]
+    assert calls == []

@@ -377,11 +377,11 @@ def test_an_expired_result_url_is_replaced_by_a_fresh_one(tmp_path, clock):
 
 def test_invites_are_available_only_on_classic_accounts_that_are_not_disabled(emulator, client):
     assert client.invites_available() == (True, "")
-    emulator.store.shop["customerAccounts"] = "DISABLED"
+    emulator.state.shop["customerAccounts"] = "DISABLED"
     ok, why = client.invites_available()
     assert not ok and "disabled" in why
-    emulator.store.shop["customerAccounts"] = "REQUIRED"
-    emulator.store.shop["customerAccountsVersion"] = "NEW_CUSTOMER_ACCOUNTS"
+    emulator.state.shop["customerAccounts"] = "REQUIRED"
+    emulator.state.shop["customerAccountsVersion"] = "NEW_CUSTOMER_ACCOUNTS"
     ok, why = client.invites_available()
     assert not ok and "new customer accounts" in why
 
@@ -451,7 +451,7 @@ def test_reads_all_orders_tells_whether_old_orders_are_withheld(tmp_path, clock)
             client = ShopifyClient(server.url, "t", sleep=clock.sleep, clock=clock)
             assert client.reads_all_orders() is expected
             orders = list(client.orders())
-        assert (len(orders) == len(emulator.store.orders)) is expected
+        assert (len(orders) == len(emulator.state.orders)) is expected
 
 
 def test_updated_since_is_a_quoted_utc_term():

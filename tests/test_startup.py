@@ -96,11 +96,11 @@ def test_deferred_commands_still_run_their_code(tmp_path, capsys):
 
 
 def test_the_light_declarations_match_the_code_they_stand_for():
-    from shopsync.emulator.cost import PLAN_LIMITS
-    from shopsync.lazy_commands import EMULATOR_PLANS
+    from shopsync.emulator.cost import SHOPIFY_PLAN_LIMITS
+    from shopsync.lazy_commands import SHOPIFY_PLANS
     from shopsync.shopify.client import TOKEN_ENV
 
-    assert tuple(sorted(PLAN_LIMITS)) == EMULATOR_PLANS
+    assert tuple(sorted(SHOPIFY_PLAN_LIMITS)) == SHOPIFY_PLANS
     result = subprocess.run(
         [sys.executable, "-m", "shopsync.cli", "run-notebook", "--help"],
         env={**_environment(), "COLUMNS": "200"},

@@ -18,7 +18,7 @@ from sync_helpers import (
 from tests_paths import SAMPLE
 
 from shopsync.emulator import Emulator
-from shopsync.errors import RecordError
+from shopsync.errors import ShopsyncError
 from shopsync.lock import ShopLock, ShopLocked
 from shopsync.shopify_io import read_shopify_customers
 from shopsync.sync import OUTCOMES
@@ -206,7 +206,7 @@ def test_a_failed_record_is_logged_holds_the_watermark_and_is_retried(
 
     def failing(values, *, shopify_id, **kw):
         if shopify_id == victim:
-            raise RecordError("TEST", "the ERP refused this customer")
+            raise ShopsyncError("the ERP refused this customer")
         return original(values, shopify_id=shopify_id, **kw)
 
     monkeypatch.setattr(store, "create_erp_customer", failing)

@@ -99,7 +99,7 @@ sync(sys.argv[1], db=sys.argv[2], progress=False, report_dir=None, bulk_poll_sec
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 def test_killed_runs_resume_without_duplicates_or_losses(tmp_path):
     def end_state_after(kills, faults, db_name):
-        emulator = Emulator(data_dir=SAMPLE, plan="plus", faults=faults, seed=5)
+        emulator = Emulator(data_dir=SAMPLE, shopify_plan="plus", faults=faults, seed=5)
         config = sample_config()
         with served(emulator, config) as (shop_config, client_factory):
             store = sample_store(tmp_path / db_name, shop_config)

@@ -22,14 +22,16 @@ from graphql import (
     validate,
 )
 
+from shopsync.endpoints import API_VERSION
+
 from . import errors as shopify_errors
 from .bulk import BulkManager
 from .cost import MAX_QUERY_COST, CostCalculator, LeakyBucket
 from .errors import ShopifyError
 from .faults import ConnectionDropped, FaultSpec, fault_response, internal_error_body
 from .resolvers import PROTECTED_DATA_MODES, Resolvers
-from .schema import API_VERSION, load_schema
-from .state import CUSTOMER_ACCOUNTS_VERSIONS, Store
+from .schema import load_schema
+from .state import CUSTOMER_ACCOUNTS_VERSIONS, ShopState
 
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -46,7 +48,7 @@ class Emulator:
     def __init__(
         self,
         data_dir: str | Path | None = None,
-        plan: str = "standard",
+        shopify_plan: str = "standard",
         token: str | None = None,
         faults: FaultSpec | str | None = None,
         seed: int = 0,
@@ -68,25 +70,27 @@ class Emulator:
         self._rng = random.Random(seed)
         self._faults = FaultSpec.none()
         self.faults = faults  # type: ignore[assignment]
-        self.store = Store(now=now, clock=self.clock, search_delay=search_delay, plan=plan)
+        self.state = ShopState(
+            now=now, clock=self.clock, search_delay=search_delay, shopify_plan=shopify_plan
+        )
         if data_dir is not None:
-            self.store.seed(Path(data_dir))
-        if plan != "standard" or data_dir is None:
-            self.store.shop["plan"] = plan
+            self.state.seed(Path(data_dir))
+        if shopify_plan != "standard" or data_dir is None:
+            self.state.shop["plan"] = shopify_plan
         if customer_accounts_version is not None:
             if customer_accounts_version not in CUSTOMER_ACCOUNTS_VERSIONS:
                 raise ValueError(
                     f"customer_accounts_version must be one of {CUSTOMER_ACCOUNTS_VERSIONS}"
                 )
-            self.store.shop["customerAccountsVersion"] = customer_accounts_version
-        self.plan = self.store.shop["plan"]
-        self.bucket = LeakyBucket.for_plan(self.plan, self.clock)
+            self.state.shop["customerAccountsVersion"] = customer_accounts_version
+        self.shopify_plan = self.state.shop["plan"]
+        self.bucket = LeakyBucket.for_shopify_plan(self.shopify_plan, self.clock)
         self._base_url = "http://127.0.0.1"
-        self.bulk = BulkManager(self.store, self, lambda: self._base_url, bulk_concurrency)
-        self.resolvers = Resolvers(self.store, self.bulk, lambda: self._base_url)
+        self.bulk = BulkManager(self.state, self, lambda: self._base_url, bulk_concurrency)
+        self.resolvers = Resolvers(self.state, self.bulk, lambda: self._base_url)
         self.protected_data = protected_data
         if access_scopes is not None:
-            self.store.access_scopes = list(access_scopes)
+            self.state.access_scopes = list(access_scopes)
         if pagination_ceiling is not None:
             self.resolvers.pagination_ceiling = pagination_ceiling
         self.schema = load_schema()
@@ -125,17 +129,17 @@ class Emulator:
     @property
     def invites(self) -> list[dict]:
         """Account invites sent by customerSendAccountInviteEmail (newest last)."""
-        with self.store.lock:
-            return [dict(i) for i in self.store.invites]
+        with self.state.lock:
+            return [dict(i) for i in self.state.invites]
 
     # ------------------------------------------------------------------ public API
     def customers(self) -> list[dict]:
         """The stored customers in the Admin API (seed file) shape, ordered by id."""
-        store = self.store
+        state = self.state
         out = []
-        with store.lock:
-            for n in sorted(store.customers):
-                c = store.customers[n]
+        with state.lock:
+            for n in sorted(state.customers):
+                c = state.customers[n]
                 view = self.resolvers.customer_view(c)
                 addresses = [
                     {k: v for k, v in a.items() if k != "formatted"} for a in view["addresses"]()
@@ -243,10 +247,10 @@ class Emulator:
         """Parse, validate, cost, throttle and execute (no auth; ``fault`` is the fault drawn
         for this request, for the kinds a resolver plays, e.g. ``bulk_limit``).
 
-        Requests are executed one at a time (the store's re-entrant lock), so a response is
+        Requests are executed one at a time (the state's re-entrant lock), so a response is
         always consistent; HTTP connections are still accepted concurrently.
         """
-        with self.store.lock:
+        with self.state.lock:
             return self._execute_locked(query, variables, operation_name, bulk=bulk, fault=fault)
 
     def download_expired(self) -> bool:

@@ -23,7 +23,7 @@ from graphql import (
 
 from .errors import ShopifyError, syntax_message
 from .schema import load_schema
-from .state import Store, parse_gid
+from .state import ShopState, parse_gid
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -100,12 +100,12 @@ class BulkManager:
 
     def __init__(
         self,
-        store: Store,
+        state: ShopState,
         emulator: Emulator,
         base_url: Callable[[], str],
         concurrency: int = 5,
     ) -> None:
-        self.store = store
+        self.state = state
         self.emulator = emulator
         self.base_url = base_url
         self.concurrency = concurrency
@@ -114,7 +114,7 @@ class BulkManager:
         self.pending_keys: set[str] = set()
         self._next = 5001
         # One lock for the whole emulator: bulk work runs GraphQL, GraphQL reads bulk state.
-        self.lock = store.lock
+        self.lock = state.lock
 
     # ------------------------------------------------------------------ views
     def view(self, op: BulkOperation | None) -> dict | None:
@@ -138,12 +138,12 @@ class BulkManager:
 
     def result_url(self, op: BulkOperation) -> str:
         """A fresh signed URL for the result file, valid RESULT_URL_SECONDS from now."""
-        expires = int(self.store.clock() + RESULT_URL_SECONDS)
+        expires = int(self.state.clock() + RESULT_URL_SECONDS)
         return f"{self.base_url()}/bulk-operations/{op.n}.jsonl?expires={expires}"
 
     def url_valid(self, expires: str) -> bool:
         """Whether a result URL's ``expires`` stamp is still in the future."""
-        return expires.isdigit() and self.store.clock() <= int(expires)
+        return expires.isdigit() and self.state.clock() <= int(expires)
 
     # ------------------------------------------------------------------ progression
     def _advance(self, op: BulkOperation) -> None:
@@ -153,7 +153,7 @@ class BulkManager:
             self._run(op)
         elif op.status == "CANCELING":
             op.status = "CANCELED"
-            op.completed_at = self.store.now_ts()
+            op.completed_at = self.state.now_ts()
 
     def _observe(self, op: BulkOperation | None) -> dict | None:
         with self.lock:
@@ -183,7 +183,7 @@ class BulkManager:
             op.status = "FAILED"
             denied = isinstance(exc, _ExportRefused) and exc.code == "ACCESS_DENIED"
             op.error_code = "ACCESS_DENIED" if denied else "INTERNAL_SERVER_ERROR"
-            op.completed_at = self.store.now_ts()
+            op.completed_at = self.state.now_ts()
             return
         op.output = "".join(
             json.dumps(line, separators=(",", ":")) + "\n" for line in lines
@@ -191,7 +191,7 @@ class BulkManager:
         op.object_count = len(lines)
         op.root_object_count = roots
         op.status = "COMPLETED"
-        op.completed_at = self.store.stamp() if op.type == "MUTATION" else self.store.now_ts()
+        op.completed_at = self.state.stamp() if op.type == "MUTATION" else self.state.now_ts()
 
     # ------------------------------------------------------------------ resolvers
     def current(self, info: GraphQLResolveInfo, type: str = "QUERY") -> dict | None:
@@ -305,7 +305,7 @@ class BulkManager:
     def _new(self, kind: str, query: str) -> BulkOperation:
         n = self._next
         self._next += 1
-        op = BulkOperation(n=n, type=kind, query=query, created_at=self.store.now_ts())
+        op = BulkOperation(n=n, type=kind, query=query, created_at=self.state.now_ts())
         self.operations[n] = op
         return op
 
@@ -455,7 +455,7 @@ class BulkManager:
     def staged_uploads_create(self, info: GraphQLResolveInfo, input: list[dict]) -> dict:
         targets = []
         errors = []
-        shop_n = parse_gid(self.store.shop["id"]) or 1
+        shop_n = parse_gid(self.state.shop["id"]) or 1
         for i, item in enumerate(input):
             if item.get("resource") != "BULK_MUTATION_VARIABLES":
                 errors.append(

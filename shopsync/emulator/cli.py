@@ -43,7 +43,7 @@ def run_emulator_command(
         return 2
     emulator = Emulator(
         data_dir=args.data,
-        plan=args.plan,
+        shopify_plan=args.shopify_plan,
         token=args.token,
         faults=faults,
         seed=args.seed,
@@ -54,7 +54,8 @@ def run_emulator_command(
     emulator._base_url = server.url
     print(
         f"Shopify Admin API emulator on {server.graphql_url} "
-        f"(plan {emulator.plan}, {len(emulator.store.customers)} customers, faults {faults})",
+        f"(plan {emulator.shopify_plan}, {len(emulator.state.customers)} customers, "
+        f"faults {faults})",
         flush=True,
     )
     if on_ready is not None:

@@ -46,7 +46,7 @@ FREE_OBJECT_TYPES = frozenset(
 COUNT_COST = 10
 MAX_QUERY_COST = 1000
 
-PLAN_LIMITS: dict[str, tuple[float, float]] = {
+SHOPIFY_PLAN_LIMITS: dict[str, tuple[float, float]] = {
     "standard": (2000.0, 100.0),
     "advanced": (4000.0, 200.0),
     "plus": (20000.0, 1000.0),
@@ -323,12 +323,14 @@ class LeakyBucket:
         self._lock = threading.Lock()
 
     @classmethod
-    def for_plan(cls, plan: str, clock: Callable[[], float] | None = None) -> LeakyBucket:
+    def for_shopify_plan(
+        cls, shopify_plan: str, clock: Callable[[], float] | None = None
+    ) -> LeakyBucket:
         try:
-            capacity, rate = PLAN_LIMITS[plan]
+            capacity, rate = SHOPIFY_PLAN_LIMITS[shopify_plan]
         except KeyError:
             raise ValueError(
-                f"unknown plan {plan!r}; expected one of {sorted(PLAN_LIMITS)}"
+                f"unknown plan {shopify_plan!r}; expected one of {sorted(SHOPIFY_PLAN_LIMITS)}"
             ) from None
         return cls(capacity, rate, clock)
 

@@ -12,7 +12,7 @@ from graphql import GraphQLResolveInfo
 
 from . import search
 from .errors import ShopifyError
-from .state import ADDRESS_TEXT_KEYS, Store, address_gid, parse_gid, parse_ts
+from .state import ADDRESS_TEXT_KEYS, ShopState, address_gid, parse_gid, parse_ts
 from .validation import (
     display_phone,
     email_errors,
@@ -166,12 +166,12 @@ def _epoch_ms(text: str | None) -> int:
 
 
 class Resolvers:
-    """Holds the store and builds the root value of each operation."""
+    """Holds the state and builds the root value of each operation."""
 
-    def __init__(self, store: Store, bulk: BulkManager, base_url: Callable[[], str]) -> None:
-        self.store = store
+    def __init__(self, state: ShopState, bulk: BulkManager, base_url: Callable[[], str]) -> None:
+        self.state = state
         self.bulk = bulk
-        self.writer = CustomerWriter(store)
+        self.writer = CustomerWriter(state)
         self.base_url = base_url
         self.protected_data = "approved"
         self.pagination_ceiling = PAGINATION_CEILING
@@ -243,22 +243,22 @@ class Resolvers:
     def customer_view(self, c: dict | None) -> dict | None:
         if c is None:
             return None
-        store = self.store
+        state = self.state
         first, last = c.get("firstName"), c.get("lastName")
         display = (
             " ".join(p for p in (first, last) if p)
             or c.get("email")
             or (display_phone(c["phone"]) if c.get("phone") else "")
         )
-        orders = store.orders_of(c)
+        orders = state.orders_of(c)
 
         def addresses(_info: Any = None, first: int | None = None) -> list:
-            items = [self.address_view(a) for a in store.customer_addresses(c)]
+            items = [self.address_view(a) for a in state.customer_addresses(c)]
             return items[:first] if first is not None else items
 
         def addresses_v2(info: Any = None, **args: Any) -> dict:
             return paginate(
-                store.customer_addresses(c),
+                state.customer_addresses(c),
                 sort_value=lambda a: a["_n"],
                 cursor_value=lambda v: int(v),
                 cursor_out=str,
@@ -331,13 +331,13 @@ class Resolvers:
                 "consentUpdatedAt": email_obj["marketingUpdatedAt"],
             },
             "smsMarketingConsent": sms_obj,
-            "defaultAddress": self.address_view(store.default_address(c)),
+            "defaultAddress": self.address_view(state.default_address(c)),
             "addresses": addresses,
             "addressesV2": addresses_v2,
             "numberOfOrders": str(len(orders)),
             "canDelete": not orders,
             "validEmailAddress": bool(c.get("email")) and not email_errors(c["email"]),
-            "lifetimeDuration": _duration(created, store.now()),
+            "lifetimeDuration": _duration(created, state.now()),
         }
 
     def order_view(self, o: dict | None) -> dict | None:
@@ -365,10 +365,10 @@ class Resolvers:
 
     def _order_customer(self, order: dict) -> dict | None:
         self.check_customer_access()
-        return self.customer_view(self.store.customer(order.get("customerId")))
+        return self.customer_view(self.state.customer(order.get("customerId")))
 
     def shop_view(self) -> dict:
-        shop = self.store.shop
+        shop = self.state.shop
         return {
             "id": shop["id"],
             "name": shop["name"],
@@ -398,7 +398,7 @@ class Resolvers:
                 if x
             )
         )
-        default = self.store.default_address(c)
+        default = self.state.default_address(c)
         if default:
             words += search._words(
                 " ".join(
@@ -408,7 +408,7 @@ class Resolvers:
         return words
 
     def _country_of(self, c: dict) -> tuple[str | None, str | None]:
-        default = self.store.default_address(c)
+        default = self.state.default_address(c)
         if not default:
             return None, None
         return default.get("countryCode"), geography().country_name(default.get("countryCode"))
@@ -438,16 +438,16 @@ class Resolvers:
 
     # ------------------------------------------------------------------ query roots
     def customers(self, info: GraphQLResolveInfo, **args: Any) -> dict:
-        store = self.store
-        with store.lock:
+        state = self.state
+        with state.lock:
             ctx = search.customer_search_context(self._country_of, self._customer_haystack)
             node = self._search(info, args.get("query"), ctx)
-            candidates = [c for c in store.customers.values()]
+            candidates = [c for c in state.customers.values()]
             if node is not None:  # a search reads the lagging index; the answer is current
                 candidates = [
                     c
                     for c in candidates
-                    if (seen := store.search_view(c)) is not None
+                    if (seen := state.search_view(c)) is not None
                     and search.evaluate(node, seen, ctx)
                 ]
             sort_key = args.get("sortKey") or "ID"
@@ -483,7 +483,7 @@ class Resolvers:
         if key == "LOCATION":
 
             def location(c: dict) -> str:
-                a = self.store.default_address(c) or {}
+                a = self.state.default_address(c) or {}
                 parts = (a.get("countryCode"), a.get("provinceCode"), a.get("city"))
                 return ", ".join((p or "").lower() for p in parts)
 
@@ -491,8 +491,8 @@ class Resolvers:
         return (lambda c: int(c["legacyResourceId"])), int
 
     def customer(self, info: GraphQLResolveInfo, id: str) -> dict | None:
-        with self.store.lock:
-            return self.customer_view(self.store.customer(id))
+        with self.state.lock:
+            return self.customer_view(self.state.customer(id))
 
     def customer_by_identifier(self, info: GraphQLResolveInfo, identifier: dict) -> dict | None:
         given = {k: v for k, v in identifier.items() if v is not None}
@@ -502,29 +502,29 @@ class Resolvers:
                 "provided.",
                 "INVALID_VARIABLE",
             )
-        store = self.store
-        with store.lock:
+        state = self.state
+        with state.lock:
             if "customId" in given:
                 raise ShopifyError(
                     "Metafield definition of type 'id' is required when using custom ids.",
                     "NOT_FOUND",
                 )
             if "id" in given:
-                return self.customer_view(store.customer(given["id"]))
+                return self.customer_view(state.customer(given["id"]))
             if "emailAddress" in given:
-                return self.customer_view(store.by_email(normalize_email(given["emailAddress"])))
-            phone = normalize_phone(given["phoneNumber"], store.default_region)
-            return self.customer_view(store.by_phone(phone) if phone else None)
+                return self.customer_view(state.by_email(normalize_email(given["emailAddress"])))
+            phone = normalize_phone(given["phoneNumber"], state.default_region)
+            return self.customer_view(state.by_phone(phone) if phone else None)
 
     def customers_count(self, info: GraphQLResolveInfo, **args: Any) -> dict:
-        store = self.store
-        with store.lock:
+        state = self.state
+        with state.lock:
             ctx = search.customer_count_context()
             node = self._search(info, args.get("query"), ctx)
             if node is None:
-                count = len(store.customers)
+                count = len(state.customers)
             else:  # counted from the same lagging index the search reads
-                seen = (store.search_view(c) for c in store.customers.values())
+                seen = (state.search_view(c) for c in state.customers.values())
                 count = sum(1 for c in seen if c is not None and search.evaluate(node, c, ctx))
         limit = args.get("limit")
         if limit is not None and count > limit:
@@ -532,11 +532,11 @@ class Resolvers:
         return {"count": count, "precision": "EXACT"}
 
     def orders(self, info: GraphQLResolveInfo, **args: Any) -> dict:
-        store = self.store
-        with store.lock:
+        state = self.state
+        with state.lock:
             ctx = search.order_search_context()
             node = self._search(info, args.get("query"), ctx)
-            items = [o for o in store.visible_orders() if search.evaluate(node, o, ctx)]
+            items = [o for o in state.visible_orders() if search.evaluate(node, o, ctx)]
             key = args.get("sortKey") or "ID"
             if key in ("CREATED_AT", "PROCESSED_AT"):
                 sort_value, cursor_value = (lambda o: _epoch_ms(o["createdAt"])), int
@@ -562,19 +562,19 @@ class Resolvers:
 
     def order(self, info: GraphQLResolveInfo, id: str) -> dict | None:
         n = parse_gid(id, "Order")
-        with self.store.lock:
-            visible = {int(o["legacyResourceId"]): o for o in self.store.visible_orders()}
+        with self.state.lock:
+            visible = {int(o["legacyResourceId"]): o for o in self.state.visible_orders()}
             return self.order_view(visible.get(n)) if n is not None else None
 
     def current_app_installation(self, info: GraphQLResolveInfo) -> dict:
-        scopes = self.store.access_scopes
+        scopes = self.state.access_scopes
         return {
             "id": "gid://shopify/AppInstallation/1",
             "accessScopes": [{"handle": h, "description": h.replace("_", " ")} for h in scopes],
         }
 
     def shop(self, info: GraphQLResolveInfo) -> dict:
-        with self.store.lock:
+        with self.state.lock:
             return self.shop_view()
 
     # ------------------------------------------------------------------ mutation roots

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from graphql import GraphQLSchema, build_schema
 
-API_VERSION = "2026-07"
 SCHEMA_PATH = Path(__file__).with_name("schema.graphql")
 
 #: Root fields served by the emulator.

@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from shopsync.endpoints import LOOPBACK_HOSTS
+
 from .app import GRAPHQL_PATH
 from .faults import ConnectionDropped
 
@@ -22,7 +24,6 @@ EXPIRED_URL = (
     b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>ExpiredToken</Code>"
     b"<Message>The provided token has expired.</Message></Error>"
 )
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def is_loopback(host: str) -> bool:

@@ -1,4 +1,4 @@
-"""The emulator's in-memory store: customers, addresses, orders, shop settings, bulk work."""
+"""The emulator's in-memory state: customers, addresses, orders, shop settings, bulk work."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def parse_ts(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-class Store:
+class ShopState:
     """All mutable emulator state. Every access goes through ``lock`` (re-entrant)."""
 
     def __init__(
@@ -62,7 +62,7 @@ class Store:
         now: Callable[[], datetime] | None = None,
         clock: Callable[[], float] | None = None,
         search_delay: float = 0.0,
-        plan: str = "standard",
+        shopify_plan: str = "standard",
         customer_accounts_version: str = "CLASSIC",
     ) -> None:
         self.lock = threading.RLock()
@@ -84,7 +84,7 @@ class Store:
             "id": "gid://shopify/Shop/1",
             "name": "shopsync emulator",
             "myshopifyDomain": "shopsync-emulator.myshopify.com",
-            "plan": plan,
+            "plan": shopify_plan,
             "customerAccountsVersion": customer_accounts_version,
             "customerAccounts": "OPTIONAL",  # REQUIRED, OPTIONAL or DISABLED
             "shipsToCountries": ["US", "CA", "NL", "BE", "DE", "FR", "GB"],

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from .errors import ShopifyError
-from .state import Store, address_gid, new_customer_record, parse_gid
+from .state import ShopState, address_gid, new_customer_record, parse_gid
 from .validation import (
     IDENTITY_MESSAGE,
     FieldError,
@@ -64,10 +64,10 @@ def _has_identity(record: dict) -> bool:
 
 
 class CustomerWriter:
-    """Applies customer input to the store the way Shopify's Admin API does."""
+    """Applies customer input to the state the way Shopify's Admin API does."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, state: ShopState) -> None:
+        self.state = state
 
     # ------------------------------------------------------------------ shared logic
     def _apply_input(
@@ -80,7 +80,7 @@ class CustomerWriter:
         set_semantics: bool = False,
     ) -> None:
         """Validate and merge the scalar fields of CustomerInput/CustomerSetInput."""
-        store = self.store
+        state = self.state
         if "email" in data:
             raw = data["email"]
             if raw is None or not str(raw).strip():
@@ -91,7 +91,7 @@ class CustomerWriter:
                 email = normalize_email(raw)
                 record["email"] = email
                 if not found:
-                    owner = store.email_index.get(email)
+                    owner = state.email_index.get(email)
                     if owner is not None and owner != existing_id:
                         errors.append(FieldError(("email",), "Email has already been taken"))
         if "phone" in data:
@@ -99,12 +99,12 @@ class CustomerWriter:
             if raw is None or not str(raw).strip():
                 record["phone"] = None
             else:
-                found = phone_errors(raw, store.default_region)
+                found = phone_errors(raw, state.default_region)
                 errors.extend(found)
                 if not found:
-                    phone = normalize_phone(raw, store.default_region)
+                    phone = normalize_phone(raw, state.default_region)
                     record["phone"] = phone
-                    owner = store.phone_index.get(phone)
+                    owner = state.phone_index.get(phone)
                     if owner is not None and owner != existing_id:
                         errors.append(FieldError(("phone",), "Phone has already been taken"))
         for key in ("firstName", "lastName"):
@@ -153,7 +153,7 @@ class CustomerWriter:
             if reject_blank and is_blank_address(raw):
                 errors.append(FieldError((prefix, str(i)), "Customer address cannot be blank."))
                 continue
-            address, found = normalize_address(raw, default_region=self.store.default_region)
+            address, found = normalize_address(raw, default_region=self.state.default_region)
             errors.extend(
                 FieldError((prefix, str(i), *e.field), e.message) if e.field else e for e in found
             )
@@ -162,13 +162,13 @@ class CustomerWriter:
         return result
 
     def _touch(self, record: dict) -> None:
-        record["updatedAt"] = self.store.stamp()
-        self.store.index(record)  # every change reaches the search index, after the lag
+        record["updatedAt"] = self.state.stamp()
+        self.state.index(record)  # every change reaches the search index, after the lag
 
     # ------------------------------------------------------------------ customerCreate
     def create(self, data: dict) -> Payload:
-        store = self.store
-        with store.lock:
+        state = self.state
+        with state.lock:
             if data.get("id"):
                 return {
                     "customer": None,
@@ -215,10 +215,10 @@ class CustomerWriter:
                 errors.append(FieldError(None, IDENTITY_MESSAGE))
             if errors:
                 return {"customer": None, "userErrors": _as_user_errors(errors)}
-            n = store.new_customer_id()
+            n = state.new_customer_id()
             record["id"] = f"gid://shopify/Customer/{n}"
             record["legacyResourceId"] = str(n)
-            stamp = store.stamp()
+            stamp = state.stamp()
             record["createdAt"] = record["updatedAt"] = stamp
             if consent:
                 record["emailMarketingState"] = consent["marketingState"]
@@ -231,19 +231,19 @@ class CustomerWriter:
                 record["smsMarketingOptInLevel"] = sms.get("marketingOptInLevel") or "SINGLE_OPT_IN"
                 record["smsMarketingUpdatedAt"] = sms.get("consentUpdatedAt") or stamp
                 record["smsMarketingCollectedFrom"] = "OTHER"
-            store.insert(record)
+            state.insert(record)
             for address in addresses:
-                store.add_address(record, address)
+                state.add_address(record, address)
             if record["addressIds"]:
                 record["defaultAddressId"] = record["addressIds"][0]
-                store.index(record)  # the search index sees the customer with its addresses
+                state.index(record)  # the search index sees the customer with its addresses
             return {"customer": record, "userErrors": []}
 
     # ------------------------------------------------------------------ customerUpdate
     def update(self, data: dict) -> Payload:
-        store = self.store
-        with store.lock:
-            record = store.customer(data.get("id"))
+        state = self.state
+        with state.lock:
+            record = state.customer(data.get("id"))
             if record is None:
                 return {"customer": None, "userErrors": [_error(["id"], "Customer does not exist")]}
             for key, mutation in (
@@ -276,7 +276,7 @@ class CustomerWriter:
             self._apply_address_plan(record, address_plan)
             if changed:
                 self._touch(record)
-            store.index(record)
+            state.index(record)
             return {"customer": record, "userErrors": []}
 
     def _plan_inline_addresses(
@@ -290,7 +290,7 @@ class CustomerWriter:
         plan: list[tuple[str, Any, dict]] = []
         for i, raw in enumerate(raw_list):
             if raw.get("id"):
-                existing = self.store.address(raw["id"])
+                existing = self.state.address(raw["id"])
                 if existing is None or existing["customerId"] != record["id"]:
                     errors.append(
                         FieldError(("addresses", str(i), "id"), "Customer address does not exist")
@@ -298,7 +298,7 @@ class CustomerWriter:
                     continue
                 body = {k: v for k, v in raw.items() if k != "id"}
                 merged, found = normalize_address(
-                    body, existing, default_region=self.store.default_region
+                    body, existing, default_region=self.state.default_region
                 )
                 errors.extend(
                     FieldError(("addresses", str(i), *e.field), e.message) if e.field else e
@@ -306,7 +306,7 @@ class CustomerWriter:
                 )
                 plan.append(("update", existing["_n"], merged))
             else:
-                address, found = normalize_address(raw, default_region=self.store.default_region)
+                address, found = normalize_address(raw, default_region=self.state.default_region)
                 errors.extend(
                     FieldError(("addresses", str(i), *e.field), e.message) if e.field else e
                     for e in found
@@ -317,29 +317,29 @@ class CustomerWriter:
     def _apply_address_plan(self, record: dict, plan: list[tuple[str, Any, dict]] | None) -> None:
         if plan is None:
             return
-        store = self.store
+        state = self.state
         keep = {n for action, n, _ in plan if action == "update"}
         for n in list(record["addressIds"]):
             if n not in keep:
                 record["addressIds"].remove(n)
-                store.addresses.pop(n, None)
+                state.addresses.pop(n, None)
         for action, n, address in plan:
             if action == "update":
-                store.addresses[n].update(
+                state.addresses[n].update(
                     {k: v for k, v in address.items() if k not in ("id", "_n", "customerId")}
                 )
             else:
-                existing = store.customer_addresses(record)
+                existing = state.customer_addresses(record)
                 if not any(same_address(address, other) for other in existing):
-                    store.add_address(record, address)
+                    state.add_address(record, address)
         order = [n for action, n, _ in plan if action == "update"]
         record["addressIds"] = order + [n for n in record["addressIds"] if n not in order]
         record["defaultAddressId"] = record["addressIds"][0] if record["addressIds"] else None
 
     # ------------------------------------------------------------------ customerSet
     def set(self, data: dict, identifier: dict | None) -> Payload:
-        store = self.store
-        with store.lock:
+        state = self.state
+        with state.lock:
             prefix = ("input",)
 
             def fail(message: str, code: str, field: tuple[str, ...] = prefix) -> Payload:
@@ -358,7 +358,7 @@ class CustomerWriter:
                         "NOT_FOUND",
                     )
                 if "id" in keys:
-                    target = store.customer(identifier["id"])
+                    target = state.customer(identifier["id"])
                     if target is None:
                         return fail("Resource matching the identifier was not found.", "NOT_FOUND")
                 elif "email" in keys:
@@ -373,24 +373,24 @@ class CustomerWriter:
                             "field in the input.",
                             "INPUT_MISMATCH",
                         )
-                    target = store.by_email(identifier["email"])
+                    target = state.by_email(identifier["email"])
                 elif "phone" in keys:
                     if not data.get("phone"):
                         return fail(
                             "The input field corresponding to the identifier is required.",
                             "MISSING_FIELD_REQUIRED",
                         )
-                    wanted = normalize_phone(identifier["phone"], store.default_region)
-                    given = normalize_phone(data["phone"], store.default_region)
+                    wanted = normalize_phone(identifier["phone"], state.default_region)
+                    given = normalize_phone(data["phone"], state.default_region)
                     if wanted is not None and given is not None and wanted != given:
                         return fail(
                             "The identifier value does not match the value of the corresponding "
                             "field in the input.",
                             "INPUT_MISMATCH",
                         )
-                    target = store.by_phone(identifier["phone"])
+                    target = state.by_phone(identifier["phone"])
             elif data.get("id"):
-                target = store.customer(data["id"])
+                target = state.customer(data["id"])
                 if target is None:
                     return fail("Resource matching the identifier was not found.", "NOT_FOUND")
 
@@ -410,11 +410,11 @@ class CustomerWriter:
             if errors:
                 return {"customer": None, "userErrors": _as_user_errors(errors, prefix)}
             if target is None:
-                n = store.new_customer_id()
+                n = state.new_customer_id()
                 draft["id"] = f"gid://shopify/Customer/{n}"
                 draft["legacyResourceId"] = str(n)
-                draft["createdAt"] = draft["updatedAt"] = store.stamp()
-                store.insert(draft)
+                draft["createdAt"] = draft["updatedAt"] = state.stamp()
+                state.insert(draft)
                 record = draft
             else:
                 record = target
@@ -424,13 +424,13 @@ class CustomerWriter:
                     self._touch(record)
             if addresses is not None:
                 self._replace_addresses(record, addresses)
-            store.index(record)
+            state.index(record)
             return {"customer": record, "userErrors": []}
 
     def _replace_addresses(self, record: dict, addresses: list[dict]) -> None:
         """customerSet replaces the address list; identical addresses keep their ids."""
-        store = self.store
-        old = store.customer_addresses(record)
+        state = self.state
+        old = state.customer_addresses(record)
         kept: list[int] = []
         for address in addresses:
             match = next((o for o in old if same_address(o, address) and o["_n"] not in kept), None)
@@ -438,28 +438,28 @@ class CustomerWriter:
                 kept.append(match["_n"])
         for o in old:
             if o["_n"] not in kept:
-                store.addresses.pop(o["_n"], None)
+                state.addresses.pop(o["_n"], None)
         record["addressIds"] = []
         for address in addresses:
             match = next((o for o in old if o["_n"] in kept and same_address(o, address)), None)
             if match is not None and match["_n"] not in record["addressIds"]:
                 record["addressIds"].append(match["_n"])
             else:
-                store.add_address(record, address)
+                state.add_address(record, address)
         if record.get("defaultAddressId") not in record["addressIds"]:
             record["defaultAddressId"] = record["addressIds"][0] if record["addressIds"] else None
 
     # ------------------------------------------------------------------ customerDelete
     def delete(self, data: dict) -> Payload:
-        store = self.store
-        with store.lock:
-            record = store.customer(data.get("id"))
+        state = self.state
+        with state.lock:
+            record = state.customer(data.get("id"))
             if record is None:
                 return {
                     "deletedCustomerId": None,
                     "userErrors": [_error(["id"], "Customer can't be found")],
                 }
-            if store.orders_of(record):
+            if state.orders_of(record):
                 return {
                     "deletedCustomerId": None,
                     "userErrors": [
@@ -469,15 +469,15 @@ class CustomerWriter:
                         )
                     ],
                 }
-            store.remove(record)
+            state.remove(record)
             return {"deletedCustomerId": record["id"], "userErrors": []}
 
     # ------------------------------------------------------------------ addresses
     def _address_target(self, customer_id: str, address_id: str) -> tuple:
         """Resolve (customer, address) or raise/return the errors Shopify gives."""
-        store = self.store
-        customer = store.customer(customer_id)
-        address = store.address(address_id)
+        state = self.state
+        customer = state.customer(customer_id)
+        address = state.address(address_id)
         if address is None:
             if customer is None:
                 raise ShopifyError(f"Invalid id: {address_id}", "RESOURCE_NOT_FOUND")
@@ -489,9 +489,9 @@ class CustomerWriter:
         return customer, address, []
 
     def address_create(self, customer_id: str, raw: dict, set_as_default: bool | None) -> Payload:
-        store = self.store
-        with store.lock:
-            customer = store.customer(customer_id)
+        state = self.state
+        with state.lock:
+            customer = state.customer(customer_id)
             if customer is None:
                 return {
                     "address": None,
@@ -504,16 +504,16 @@ class CustomerWriter:
                         _error(["address", "id"], "Cannot specify address ID on creation")
                     ],
                 }
-            address, found = normalize_address(raw, default_region=store.default_region)
+            address, found = normalize_address(raw, default_region=state.default_region)
             if found:
                 return {"address": None, "userErrors": _as_user_errors(found, ("address",))}
             _default_names(address, customer)
-            if any(same_address(address, other) for other in store.customer_addresses(customer)):
+            if any(same_address(address, other) for other in state.customer_addresses(customer)):
                 return {
                     "address": None,
                     "userErrors": [_error(["address"], "Address already exists")],
                 }
-            stored = store.add_address(customer, address)
+            stored = state.add_address(customer, address)
             if set_as_default or customer.get("defaultAddressId") is None:
                 customer["defaultAddressId"] = stored["_n"]
             self._touch(customer)
@@ -522,8 +522,8 @@ class CustomerWriter:
     def address_update(
         self, customer_id: str, address_id: str, raw: dict, set_as_default: bool | None
     ) -> Payload:
-        store = self.store
-        with store.lock:
+        state = self.state
+        with state.lock:
             customer, address, errors = self._address_target(customer_id, address_id)
             if errors:
                 return {"address": None, "userErrors": errors}
@@ -538,10 +538,10 @@ class CustomerWriter:
                     ],
                 }
             body = {k: v for k, v in raw.items() if k != "id"}
-            merged, found = normalize_address(body, address, default_region=store.default_region)
+            merged, found = normalize_address(body, address, default_region=state.default_region)
             if found:
                 return {"address": None, "userErrors": _as_user_errors(found, ("address",))}
-            others = [a for a in store.customer_addresses(customer) if a["_n"] != address["_n"]]
+            others = [a for a in state.customer_addresses(customer) if a["_n"] != address["_n"]]
             if any(same_address(merged, other) for other in others):
                 return {
                     "address": None,
@@ -554,13 +554,13 @@ class CustomerWriter:
             return {"address": address, "userErrors": []}
 
     def address_delete(self, customer_id: str, address_id: str) -> Payload:
-        store = self.store
-        with store.lock:
+        state = self.state
+        with state.lock:
             customer, address, errors = self._address_target(customer_id, address_id)
             if errors:
                 return {"deletedAddressId": None, "userErrors": errors}
             customer["addressIds"].remove(address["_n"])
-            store.addresses.pop(address["_n"], None)
+            state.addresses.pop(address["_n"], None)
             if customer.get("defaultAddressId") == address["_n"]:
                 customer["defaultAddressId"] = (
                     customer["addressIds"][-1] if customer["addressIds"] else None
@@ -569,8 +569,8 @@ class CustomerWriter:
             return {"deletedAddressId": address_gid(address["_n"]), "userErrors": []}
 
     def update_default_address(self, customer_id: str, address_id: str) -> Payload:
-        store = self.store
-        with store.lock:
+        state = self.state
+        with state.lock:
             customer, address, errors = self._address_target(customer_id, address_id)
             if errors:
                 return {"customer": customer, "userErrors": errors}
@@ -581,9 +581,9 @@ class CustomerWriter:
 
     # ------------------------------------------------------------------ accounts
     def send_invite(self, customer_id: str, email: dict | None) -> Payload:
-        store = self.store
-        with store.lock:
-            customer = store.customer(customer_id)
+        state = self.state
+        with state.lock:
+            customer = state.customer(customer_id)
             if customer is None:
                 return {
                     "customer": None,
@@ -607,9 +607,9 @@ class CustomerWriter:
             generic = [
                 _error(["customerId"], "Error sending account invite to customer.", "INVALID")
             ]
-            if store.shop.get("customerAccountsVersion") == "NEW_CUSTOMER_ACCOUNTS":
+            if state.shop.get("customerAccountsVersion") == "NEW_CUSTOMER_ACCOUNTS":
                 return {"customer": None, "userErrors": generic}
-            if store.shop.get("customerAccounts") == "DISABLED":
+            if state.shop.get("customerAccounts") == "DISABLED":
                 return {"customer": None, "userErrors": generic}
             if len(email.get("subject") or "") > 1000:
                 return {"customer": None, "userErrors": generic}
@@ -621,7 +621,7 @@ class CustomerWriter:
                 return {"customer": None, "userErrors": generic}
             if customer["state"] == "ENABLED":
                 return {"customer": None, "userErrors": generic}
-            store.invites.append(
+            state.invites.append(
                 {
                     "customerId": customer["id"],
                     "to": normalize_email(recipient),
@@ -629,7 +629,7 @@ class CustomerWriter:
                     "from": email.get("from"),
                     "bcc": list(email.get("bcc") or []),
                     "customMessage": email.get("customMessage"),
-                    "sentAt": store.now_ts(),
+                    "sentAt": state.now_ts(),
                 }
             )
             if customer["state"] in ("DISABLED", "DECLINED"):
@@ -638,15 +638,15 @@ class CustomerWriter:
             return {"customer": customer, "userErrors": []}
 
     def activation_url(self, customer_id: str) -> Payload:
-        store = self.store
-        with store.lock:
-            customer = store.customer(customer_id)
+        state = self.state
+        with state.lock:
+            customer = state.customer(customer_id)
             if customer is None:
                 return {
                     "accountActivationUrl": None,
                     "userErrors": [_error(["customerId"], "Customer does not exist")],
                 }
-            if store.shop.get("customerAccountsVersion") == "NEW_CUSTOMER_ACCOUNTS":
+            if state.shop.get("customerAccountsVersion") == "NEW_CUSTOMER_ACCOUNTS":
                 return {
                     "accountActivationUrl": None,
                     "userErrors": [
@@ -664,8 +664,8 @@ class CustomerWriter:
                 }
             token = secrets.token_hex(16)
             url = (
-                f"https://{store.shop['myshopifyDomain']}/account/activate/"
+                f"https://{state.shop['myshopifyDomain']}/account/activate/"
                 f"{customer['legacyResourceId']}/{token}"
             )
-            store.activation_urls.append({"customerId": customer["id"], "url": url})
+            state.activation_urls.append({"customerId": customer["id"], "url": url})
             return {"accountActivationUrl": url, "userErrors": []}

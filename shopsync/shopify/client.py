@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from shopsync.endpoints import API_VERSION
 from shopsync.errors import (
     ProtectedDataRefused,
     ShopifyRefused,
@@ -20,7 +21,6 @@ from shopsync.errors import (
     StopError,
     WriteOutcomeUnknown,
 )
-from shopsync.settings import API_VERSION, ShopSettings
 from shopsync.shopify import queries
 
 __all__ = [
@@ -210,11 +210,6 @@ class ShopifyClient:
         self._costs: dict[str, float] = dict(queries.EXPECTED_COSTS)
         self.bulk_poll = bulk_poll
         self.bulk_timeout = bulk_timeout
-
-    @classmethod
-    def from_settings(cls, settings: ShopSettings, token: str | None = None, **options: Any):
-        """A client for the shop of ``settings``; the token from the environment by default."""
-        return cls(settings.url, token or read_token(), api_version=settings.api_version, **options)
 
     def __repr__(self) -> str:
         return f"ShopifyClient({self.endpoint!r})"

@@ -1,5 +1,6 @@
-"""Every GraphQL document shopsync sends to Shopify: constants with variables (a bulk query's
-search, which cannot be a variable, goes in as one escaped string literal)."""
+"""Every GraphQL document shopsync sends to Shopify, as constants with variables.
+
+A bulk query's search, which cannot be a variable, goes in as one escaped string literal."""
 
 from __future__ import annotations
 

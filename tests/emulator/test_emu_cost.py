@@ -108,7 +108,7 @@ def test_max_cost_exceeded(emu: Emulator) -> None:
     [("standard", 2000, 100), ("advanced", 4000, 200), ("plus", 20000, 1000)],
 )
 def test_plans(plan: str, capacity: int, rate: int, clock: FakeClock) -> None:
-    emu = Emulator(plan=plan, clock=clock, now=clock.now)
+    emu = Emulator(shopify_plan=plan, clock=clock, now=clock.now)
     status = gql(emu, "{ shop { id } }")["extensions"]["cost"]["throttleStatus"]
     assert status == {
         "maximumAvailable": capacity,
@@ -151,7 +151,7 @@ def test_bucket_leaks_and_caps(clock: FakeClock) -> None:
     clock.advance(1000)
     assert bucket.status().currently_available == 100
     with pytest.raises(ValueError):
-        LeakyBucket.for_plan("gold")
+        LeakyBucket.for_shopify_plan("gold")
 
 
 def test_writes_consume_the_bucket(emu: Emulator) -> None:

@@ -176,11 +176,11 @@ INVITE = (
 
 def test_invites_set_invited_and_are_refused_when_customer_accounts_are_disabled(emu) -> None:
     gid = create(emu, email="acc@example.com")["customer"]["id"]
-    emu.store.shop["customerAccounts"] = "DISABLED"
+    emu.state.shop["customerAccounts"] = "DISABLED"
     refused = gql(emu, INVITE, {"id": gid})["data"]["customerSendAccountInviteEmail"]
     assert refused["userErrors"][0]["message"] == "Error sending account invite to customer."
     assert emu.invites == []
-    emu.store.shop["customerAccounts"] = "OPTIONAL"
+    emu.state.shop["customerAccounts"] = "OPTIONAL"
     sent = gql(emu, INVITE, {"id": gid})["data"]["customerSendAccountInviteEmail"]
     assert sent == {"customer": {"id": gid, "state": "INVITED"}, "userErrors": []}
     shop = gql(emu, "{ shop { customerAccounts customerAccountsV2 { customerAccountsVersion } } }")
@@ -200,13 +200,13 @@ def test_orders_older_than_60_days_are_hidden_without_read_all_orders(clock, dat
     window = Emulator(data_dir=data_dir, clock=clock, now=clock.now, access_scopes=["read_orders"])
     nodes = gql(window, ORDERS)["data"]["orders"]["nodes"]
     assert [n["createdAt"] for n in nodes] == ["2026-04-11T12:00:00Z"]
-    old = next(o["id"] for o in window.store.orders.values() if o["createdAt"] < "2026-04")
+    old = next(o["id"] for o in window.state.orders.values() if o["createdAt"] < "2026-04")
     assert gql(window, "query($id: ID!) { order(id: $id) { id } }", {"id": old})["data"] == {
         "order": None
     }
     scopes = gql(window, "{ currentAppInstallation { accessScopes { handle } } }")["data"]
     assert scopes["currentAppInstallation"]["accessScopes"] == [{"handle": "read_orders"}]
-    assert Emulator().store.access_scopes == ["read_customers", "write_customers", "read_orders"]
+    assert Emulator().state.access_scopes == ["read_customers", "write_customers", "read_orders"]
 
 
 def test_pagination_stops_at_the_ceiling_of_one_query(clock) -> None:
@@ -232,7 +232,7 @@ def test_the_emulator_command_takes_the_live_store_knobs() -> None:
     )
     with running_command(args) as server:
         emulator = server.emulator
-        assert emulator.protected_data == "denied" and emulator.store.search_delay == 2.5
+        assert emulator.protected_data == "denied" and emulator.state.search_delay == 2.5
         answer = requests.post(
             server.graphql_url,
             json={"query": "{ customers(first: 1) { nodes { id } } }"},

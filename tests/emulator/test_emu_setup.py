@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_seeding_from_a_data_dir(seeded: Emulator) -> None:
-    assert seeded.plan == "advanced"
+    assert seeded.shopify_plan == "advanced"
     customers = seeded.customers()
     assert [c["id"] for c in customers] == [
         f"gid://shopify/Customer/{n}" for n in range(1001, 1007)
@@ -121,7 +121,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def test_cli_options() -> None:
     args = _parse(["emulator"])
-    assert (args.host, args.port, args.plan, args.faults, args.seed, args.token) == (
+    assert (args.host, args.port, args.shopify_plan, args.faults, args.seed, args.token) == (
         "127.0.0.1",
         8787,
         "standard",
@@ -135,7 +135,7 @@ def test_cli_options() -> None:
             "emulator",
             "--port",
             "0",
-            "--plan",
+            "--shopify-plan",
             "plus",
             "--faults",
             "500=0.1",
@@ -147,7 +147,7 @@ def test_cli_options() -> None:
             "x",
         ]
     )
-    assert (args.port, args.plan, args.faults, args.seed, args.token, args.data) == (
+    assert (args.port, args.shopify_plan, args.faults, args.seed, args.token, args.data) == (
         0,
         "plus",
         "500=0.1",
