@@ -455,7 +455,7 @@ def _runs(args: argparse.Namespace) -> int:
 
 def _log(args: argparse.Namespace) -> int:
     store = _existing_store(args.db)
-    run = store.run(args.run_id) if store is not None else None
+    run = store.run_record(args.run_id) if store is not None else None
     if run is None:
         raise UserInputError(f"no run {args.run_id} in the store")
     print(f"run {run['id']} of shop {run['shop_code']}: {run['status']}, {run['counts']}")

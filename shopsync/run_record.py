@@ -243,7 +243,7 @@ class RunRecorder:
         self, records: pd.DataFrame, directory: Path, plans: dict[str, pd.DataFrame]
     ) -> dict[str, Path]:
         title = f"Sync run {self.run_id} of shop {self.shop}"
-        run = self.store.run(self.run_id or 0) or {}
+        run = self.store.run_record(self.run_id or 0) or {}
         # run ids restart per store: the run's start time keeps two stores' reports apart
         stamp = "".join(ch for ch in str(run.get("started_at", ""))[:19] if ch.isalnum())
         stem = f"{self.shop}-{self.run_id}-{stamp}Z" if stamp else f"{self.shop}-{self.run_id}"

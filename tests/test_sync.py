@@ -56,7 +56,7 @@ def test_every_input_record_ends_in_exactly_one_outcome(db_url, tmp_path, shop):
     exported = records[records["side"] == "export"]
     assert sorted(exported["record"]) == sorted(store.erp_customers()["no"])  # each ERP once
     assert sum(result.counts.values()) == len(records)
-    stored = store.run(result.run_id)
+    stored = store.run_record(result.run_id)
     assert stored["counts"] == result.counts and stored["status"] == result.status
     # skipped and failed records are in the log with their reason
     problems = records[records["outcome"].isin(["skipped", "failed"])]

@@ -164,7 +164,7 @@ def test_a_report_that_cannot_be_written_never_undoes_a_run(tmp_path):
             shop[0], store, shop[1](), SyncOptions(report_dir=blocked / "sub", **QUIET)
         )
     assert result.status == "succeeded" and result.reports == {}
-    assert store.run(result.run_id)["status"] == "succeeded"
+    assert store.run_record(result.run_id)["status"] == "succeeded"
     log = store.run_log(result.run_id)
     assert log["message"].str.contains("not written").sum() == 3  # csv, xlsx, html
 

@@ -73,7 +73,7 @@ class StoreBase:
             with self.engine.begin() as own:
                 yield own
 
-    def _run(self, statement: Any, conn: Any = None) -> None:
+    def _execute(self, statement: Any, conn: Any = None) -> None:
         with self._begin(conn) as active:
             active.execute(statement)
 

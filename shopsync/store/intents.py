@@ -56,7 +56,7 @@ class CreateIntents(StoreBase):
 
     def clear_create_intent(self, shop_code: str, customer_no: str, *, conn: Any = None) -> None:
         """The create of ``customer_no`` is recorded (or known not to have happened)."""
-        self._run(
+        self._execute(
             create_intents.delete().where(
                 create_intents.c.shop_code == shop_code,
                 create_intents.c.customer_no == customer_no,

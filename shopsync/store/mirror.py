@@ -182,7 +182,7 @@ class Mirror(StoreBase):
         values: dict[str, Any] = {"last_updated_by_erp": updated_at, "updated_at": updated_at}
         if invite is not None:
             values["invite"] = invite
-        self._run(
+        self._execute(
             shopify_customers.update()
             .where(shopify_customers.c.shop_code == shop_code, shopify_customers.c.id == shopify_id)
             .values(**values),
@@ -191,7 +191,7 @@ class Mirror(StoreBase):
 
     def set_invite(self, shop_code: str, shopify_id: str, state: str, *, conn: Any = None) -> None:
         """Record where a created customer's invite stands (pending, sending, sent, failed...)."""
-        self._run(
+        self._execute(
             shopify_customers.update()
             .where(shopify_customers.c.shop_code == shop_code, shopify_customers.c.id == shopify_id)
             .values(invite=state),

@@ -95,13 +95,13 @@ class Runs(StoreBase):
         return stale
 
     def set_run_report(self, run_id: int, report: Mapping[str, str]) -> None:
-        self._run(
+        self._execute(
             sync_runs.update()
             .where(sync_runs.c.id == run_id)
             .values(report=json.dumps(dict(report)))
         )
 
-    def run(self, run_id: int) -> dict[str, Any] | None:
+    def run_record(self, run_id: int) -> dict[str, Any] | None:
         """One run as a dict (counts and report decoded), or None."""
         with self.engine.connect() as conn:
             row = conn.execute(select(sync_runs).where(sync_runs.c.id == run_id)).mappings().first()
