@@ -97,19 +97,40 @@ def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
     lines = _plain_lines(path)
     if lines is None:
         return None
+    nodes: dict[str, list[pa.Array]] = {}
+    children: dict[str, list[pa.Array]] = {}
+    is_child: list[np.ndarray] = []
+    rows = 0
     try:
-        table = pj.read_json(
+        batches = pj.open_json(
             path,
             read_options=pj.ReadOptions(block_size=_BLOCK),
             parse_options=pj.ParseOptions(
                 explicit_schema=BULK_SCHEMA, unexpected_field_behavior="ignore"
             ),
         )
+        # a batch at a time, only what the frames keep: the file's table is never whole
+        for batch in batches:
+            rows += batch.num_rows
+            child = pc.is_valid(batch.column("__parentId"))
+            is_child.append(child.to_numpy(zero_copy_only=False))
+            for name, values in _node_columns(batch.filter(pc.invert(child))).items():
+                nodes.setdefault(name, []).append(values)
+            for name, values in _child_columns(batch.filter(child)).items():
+                children.setdefault(name, []).append(values)
+            del batch, child
     except (pa.ArrowException, OSError):
         return None
-    if table.num_rows != lines:
+    if rows != lines or not rows:
         return None  # two objects on one line, or a line Arrow skipped
-    return _frames(table)
+    child_rows = np.concatenate(is_child)
+    line = np.arange(1, rows + 1)
+    return _frames(
+        {name: pa.chunked_array(parts) for name, parts in nodes.items()},
+        line[~child_rows],
+        {name: pa.chunked_array(parts) for name, parts in children.items()},
+        line[child_rows],
+    )
 
 
 def _plain_lines(path: Path) -> int | None:
@@ -165,10 +186,17 @@ def _text(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return pc.utf8_trim(pc.fill_null(values, ""), _WHITESPACE)
 
 
-def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.Array:
     """shopify_io.legacy_id: the text after the last '/', before the first '?'."""
-    tail = pc.replace_substring_regex(pc.fill_null(values, ""), r"(?s)^.*/", "")
-    return pc.replace_substring_regex(tail, r"(?s)\?.*$", "")
+    values = pc.fill_null(values, "")
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if len(values) == 0:
+        return values
+    head = pc.list_element(pc.split_pattern(values, "?", max_splits=1), 0)
+    parts = pc.split_pattern(head, "/", max_splits=1, reverse=True)
+    last = parts.offsets.to_numpy()[1:] - 1  # every split has a part: take the last one
+    return parts.values.take(pa.array(last, pa.int64()))
 
 
 def _or(first: pa.ChunkedArray, second: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -190,9 +218,8 @@ def _numbers(values: pa.ChunkedArray) -> np.ndarray | None:
     return numbers.to_numpy(zero_copy_only=False)
 
 
-def _tags(column: pa.ChunkedArray) -> pa.Array:
+def _tags(column: pa.Array) -> pa.Array:
     """``",".join(tag.strip() for tag in tags)`` per row ('' for none)."""
-    column = column.combine_chunks()
     if len(pc.list_flatten(column)) == 0:
         return pa.array([""] * len(column), _TEXT)
     out = []
@@ -225,29 +252,78 @@ def _series(values: pa.ChunkedArray | pa.Array | np.ndarray, extra: int = 0) -> 
     return pd.Series(values.to_pandas(), dtype="str")
 
 
-def _frames(table: pa.Table) -> ShopifyCustomers | None:
-    line = np.arange(1, table.num_rows + 1)
-    parent_raw = _field(table, "__parentId")
-    is_child = pc.is_valid(parent_raw).to_numpy(zero_copy_only=False)
-    nodes = table.filter(pc.invert(pc.is_valid(parent_raw)))
-    children = table.filter(pc.is_valid(parent_raw))
-    node_line = line[~is_child]
-    child_line = line[is_child]
-    if nodes.num_rows == 0:
+def _node_columns(nodes: pa.RecordBatch) -> dict[str, pa.Array]:
+    """The customer columns of a batch's customer lines (``key`` is the shopify_id)."""
+    legacy = pc.fill_null(nodes.column("legacyResourceId"), "")
+    return {
+        "key": _legacy_id(_or(legacy, pc.fill_null(nodes.column("id"), ""))),
+        "first_name": _text(nodes.column("firstName")),
+        "last_name": _text(nodes.column("lastName")),
+        "email": _or(
+            _text(_child(nodes.column("defaultEmailAddress"), "emailAddress")),
+            _text(nodes.column("email")),
+        ),
+        "phone": _or(
+            _text(_child(nodes.column("defaultPhoneNumber"), "phoneNumber")),
+            _text(nodes.column("phone")),
+        ),
+        "state": _text(nodes.column("state")),
+        "tags": _tags(nodes.column("tags")),
+        "note": _text(nodes.column("note")),
+        "verified_email": pc.fill_null(nodes.column("verifiedEmail"), False),
+        "tax_exempt": pc.fill_null(nodes.column("taxExempt"), False),
+        "created_at": _text(nodes.column("createdAt")),
+        "updated_at": _text(nodes.column("updatedAt")),
+        "default_address_id": _legacy_id(_text(_child(nodes.column("defaultAddress"), "id"))),
+    }
+
+
+def _child_columns(children: pa.RecordBatch) -> dict[str, pa.Array]:
+    """The address columns of a batch's address lines, with ``parent`` (its customer's key)
+    and ``number`` (the id's tail, by which the addresses of a customer are ordered)."""
+    number = _legacy_id(children.column("id"))
+    # legacy_id(str(id).strip()): the tail already cut, unless trimming changes the id
+    trimmed = _text(children.column("id"))
+    same = pc.all(pc.equal(trimmed, pc.fill_null(children.column("id"), ""))).as_py()
+    columns = {
+        "parent": _legacy_id(children.column("__parentId")),
+        "number": number,
+        "address_id": number if same is not False else _legacy_id(trimmed),
+    }
+    columns |= {column: _text(children.column(f)) for column, f in _ADDRESS_FIELDS.items()}
+    code = _or(_text(children.column("countryCodeV2")), _text(children.column("countryCode")))
+    columns["country_code"] = _upper(code)
+    return columns
+
+
+def _first_of_each(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Per value, the position where the same value first occurs, and whether it is there."""
+    codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
+    _, first = np.unique(codes, return_index=True)
+    first_of = first[codes]
+    return first_of, first_of == np.arange(len(values))
+
+
+def _frames(
+    nodes: dict[str, pa.ChunkedArray],
+    node_line: np.ndarray,
+    children: dict[str, pa.ChunkedArray],
+    child_line: np.ndarray,
+) -> ShopifyCustomers | None:
+    """The frames from the customer and address columns and their file lines."""
+    if len(node_line) == 0:
         return None  # no customer at all: the line reader builds that frame
 
     # customers: the key a customer names itself by; a key read before is a problem
-    legacy = pc.fill_null(_field(nodes, "legacyResourceId"), "")
-    key = _legacy_id(_or(legacy, pc.fill_null(_field(nodes, "id"), "")))
-    keys = pd.Series(key.to_numpy(zero_copy_only=False), dtype=object)
-    named = (keys != "").to_numpy()
-    again = (keys.duplicated(keep="first") & named).to_numpy()
-    first_line = pd.Series(node_line[named & ~again], index=keys[named & ~again].to_numpy())
+    key = nodes.pop("key").combine_chunks()
+    named = pc.not_equal(key, "").to_numpy(zero_copy_only=False)
+    first_of, first = _first_of_each(key)
+    again = ~first & named
     broken_line: list[np.ndarray] = []
     broken_text: list[np.ndarray] = []
     if again.any():
-        repeated = keys[again].to_numpy()
-        firsts = first_line.reindex(repeated).to_numpy()
+        repeated = key.filter(pa.array(again)).to_pylist()
+        firsts = node_line[first_of[again]]
         broken_line.append(node_line[again])
         broken_text.append(
             np.asarray(
@@ -258,17 +334,16 @@ def _frames(table: pa.Table) -> ShopifyCustomers | None:
                 dtype=object,
             )
         )
-    keep = ~again
-    nodes = nodes.filter(pa.array(keep))
-    key = key.filter(pa.array(keep))
-    good_keys = keys[keep].reset_index(drop=True)
+        keep = pa.array(~again)
+        nodes = {name: values.filter(keep) for name, values in nodes.items()}
+        key = key.filter(keep)
+        named = named[~again]
 
     # addresses: of a known customer, in address-id order within the customer
-    parent = _legacy_id(parent_raw.filter(pc.is_valid(parent_raw)))
-    parent_keys = pd.Series(parent.to_numpy(zero_copy_only=False), dtype=object)
-    named_positions = np.flatnonzero((good_keys != "").to_numpy())
-    position_of = pd.Index(good_keys.to_numpy()[named_positions])
-    found = position_of.get_indexer(parent_keys.to_numpy())
+    named_positions = np.flatnonzero(named)
+    parent = children.pop("parent")
+    found = pc.index_in(parent, value_set=key.filter(pa.array(named)))
+    found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
     owner = np.where(found >= 0, named_positions[np.maximum(found, 0)], -1)
     unknown = owner < 0
     if unknown.any():
@@ -279,12 +354,14 @@ def _frames(table: pa.Table) -> ShopifyCustomers | None:
                 dtype=object,
             )
         )
-    numbers = _numbers(_legacy_id(_field(children, "id")))
+    numbers = _numbers(children.pop("number"))
     if numbers is None:
         return None
     attached = np.flatnonzero(~unknown)
     order = attached[np.lexsort((numbers[attached], owner[attached]))]
-    children = children.take(pa.array(order, pa.int64()))
+    if not np.array_equal(order, np.arange(len(owner))):
+        take = pa.array(order, pa.int64())
+        children = {name: values.take(take) for name, values in children.items()}
     owner = owner[order]
     position = (
         pd.Series(owner).groupby(owner, sort=False).cumcount().to_numpy(dtype=np.int64)
@@ -292,29 +369,11 @@ def _frames(table: pa.Table) -> ShopifyCustomers | None:
         else np.zeros(0, dtype=np.int64)
     )
 
-    default_id = _legacy_id(_text(_child(_field(nodes, "defaultAddress"), "id")))
-    customers = {
-        "shopify_id": key,
-        "first_name": _text(_field(nodes, "firstName")),
-        "last_name": _text(_field(nodes, "lastName")),
-        "email": _or(
-            _text(_child(_field(nodes, "defaultEmailAddress"), "emailAddress")),
-            _text(_field(nodes, "email")),
-        ),
-        "phone": _or(
-            _text(_child(_field(nodes, "defaultPhoneNumber"), "phoneNumber")),
-            _text(_field(nodes, "phone")),
-        ),
-        "state": _text(_field(nodes, "state")),
-        "tags": _tags(_field(nodes, "tags")),
-        "note": _text(_field(nodes, "note")),
-        "verified_email": _flags(nodes, "verifiedEmail"),
-        "tax_exempt": _flags(nodes, "taxExempt"),
-        "created_at": _text(_field(nodes, "createdAt")),
-        "updated_at": _text(_field(nodes, "updatedAt")),
-        "default_address_id": default_id,
-        "record_error": pc.if_else(pc.not_equal(key, ""), "", "customer without id"),
-    }
+    default_id = nodes["default_address_id"]
+    customers = {"shopify_id": key, **nodes}
+    for flag in ("verified_email", "tax_exempt"):
+        customers[flag] = nodes[flag].to_numpy(zero_copy_only=False).astype(bool)
+    customers["record_error"] = pc.if_else(pc.not_equal(key, ""), "", "customer without id")
     problems = np.concatenate(broken_line) if broken_line else np.zeros(0, dtype=np.int64)
     texts = np.concatenate(broken_text) if broken_text else np.zeros(0, dtype=object)
     by_line = np.argsort(problems, kind="stable")
@@ -337,24 +396,16 @@ def _frames(table: pa.Table) -> ShopifyCustomers | None:
             frame[name] = _series(values, extra)
     customer_frame = _fill(pd.DataFrame(frame), CUSTOMER_COLUMNS)
 
-    if children.num_rows == 0:
+    if len(owner) == 0:
         address_frame = _fill(pd.DataFrame([]), ADDRESS_COLUMNS)
         return ShopifyCustomers(customer_frame, address_frame)
-    address_id = _legacy_id(_text(_field(children, "id")))
+    address_id = children.pop("address_id")
     owner_default = default_id.take(pa.array(owner, pa.int64()))
     owner_key = key.take(pa.array(owner, pa.int64()))
     is_default = pc.and_(pc.not_equal(owner_default, ""), pc.equal(address_id, owner_default))
-    addresses = {
-        column: _series(_text(_field(children, f))) for column, f in _ADDRESS_FIELDS.items()
-    }
-    code = _or(_text(_field(children, "countryCodeV2")), _text(_field(children, "countryCode")))
-    addresses["country_code"] = _series(_upper(code))
+    addresses = {column: _series(values) for column, values in children.items()}
     addresses["address_id"] = _series(address_id)
     addresses["shopify_id"] = _series(owner_key)
     addresses["position"] = pd.Series(position)
     addresses["is_default"] = pd.Series(is_default.to_numpy(zero_copy_only=False), dtype=bool)
     return ShopifyCustomers(customer_frame, _fill(pd.DataFrame(addresses), ADDRESS_COLUMNS))
-
-
-def _flags(table: pa.Table, name: str) -> np.ndarray:
-    return pc.fill_null(_field(table, name), False).to_numpy(zero_copy_only=False).astype(bool)
