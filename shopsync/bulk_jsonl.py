@@ -125,12 +125,17 @@ def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
         return None  # two objects on one line, or a line Arrow skipped
     child_rows = np.concatenate(is_child)
     line = np.arange(1, rows + 1)
-    return _frames(
-        {name: pa.chunked_array(parts) for name, parts in nodes.items()},
-        line[~child_rows],
-        {name: pa.chunked_array(parts) for name, parts in children.items()},
-        line[child_rows],
-    )
+    # handed over, not kept: _frames lets go of each column once it has its copy
+    frames = _frames(_chunked(nodes), line[~child_rows], _chunked(children), line[child_rows])
+    pa.default_memory_pool().release_unused()  # the batches' memory back to the system
+    return frames
+
+
+def _chunked(parts: dict[str, list[pa.Array]]) -> dict[str, pa.ChunkedArray]:
+    """The columns of the batches, ``parts`` emptied."""
+    columns = {name: pa.chunked_array(arrays) for name, arrays in parts.items()}
+    parts.clear()
+    return columns
 
 
 def _plain_lines(path: Path) -> int | None:

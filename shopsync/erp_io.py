@@ -401,13 +401,12 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
     keep = pc.invert(blank).to_numpy(zero_copy_only=False)
     keep[0] = False  # the header
     numbers = np.flatnonzero(keep) + 1
-    rows = pa.array(numbers - 1, pa.int64())
-    return _Table(
-        header,
-        [],
-        columns=[column.take(rows) for column in columns],
-        numbers=numbers,
-    )
+    if len(numbers) == len(keep) - 1:  # no blank row: the rows after the header, as read
+        columns = [column.slice(1) for column in columns]
+    else:
+        rows = pa.array(numbers - 1, pa.int64())
+        columns = [column.take(rows) for column in columns]
+    return _Table(header, [], columns=columns, numbers=numbers)
 
 
 def _utf16_by_bom(data: bytes) -> str | None:
