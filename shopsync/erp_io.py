@@ -337,8 +337,10 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
     if data.startswith(codecs.BOM_UTF8, start) or _UTF16_BOMS.get(data[:2]):
         return None
     body = memoryview(data)[start:]
-    if not body or b"\x00" in data or b'"' in data or data.count(b"\r") != data.count(b"\r\n"):
+    if not body or b"\x00" in data or b'"' in data:
         return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a lone CR: the csv module breaks lines there too
     if body[:1] in (b"\n", b"\r") or b"\n\n" in data or b"\n\r\n" in data:
         return None  # an empty line: the csv module skips it, numbering lines as it goes
     try:

@@ -299,6 +299,8 @@ def _csv_quoted(text, special: str):  # type: ignore[no-untyped-def]
 
     quote, empty = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
     needs = pc.match_substring_regex(text, special)
+    if not pc.any(needs).as_py():
+        return text  # most columns: nothing to quote
     quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote, empty)
     return pc.if_else(needs, quoted, text)
 
