@@ -22,7 +22,6 @@ reports them.
 from __future__ import annotations
 
 import codecs
-import re
 from pathlib import Path
 
 import numpy as np
@@ -83,10 +82,13 @@ _WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-# the line breaks str.splitlines() knows besides \n
-_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_NULL_PARENT = re.compile(rb'"__parentId"\s*:\s*null')
-_BLANK_LINE = re.compile(rb"\n[ \t]*\n")
+# In one RE2 pass over whole lines: a line break str.splitlines() knows besides \n, a blank
+# line (only spaces and tabs), a null ``__parentId`` (``\s`` as Python's re has it).
+_NOT_PLAIN = (
+    r"[\r\x0b\x0c\x1c\x1d\x1e\x{85}\x{2028}\x{2029}]"
+    r"|(?m:^[ \t]*\n)"
+    r'|"__parentId"[ \t\n\r\x0b\x0c]*:[ \t\n\r\x0b\x0c]*null'
+)
 _CHUNK = 1 << 26
 _BLOCK = 1 << 24
 
@@ -140,38 +142,58 @@ def _chunked(parts: dict[str, list[pa.Array]]) -> dict[str, pa.ChunkedArray]:
 
 def _plain_lines(path: Path) -> int | None:
     """The number of lines, when the file is UTF-8 with \\n line breaks only, no blank line
-    and no null ``__parentId``; else None."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    and no null ``__parentId``; else None. Read ``_CHUNK`` bytes at a time, each checked in
+    Arrow as whole lines (the part of a line a chunk ends with goes with the next one)."""
     lines = 0
-    tail = b"\n"  # a blank first line counts as blank
-    last = b""
+    carry = b""  # the start of a line that the chunk before ended in
+    before = b""  # the last whole line before it: a null __parentId may span two lines
     try:
         with path.open("rb") as handle:
-            first = True
-            while chunk := handle.read(_CHUNK):
-                if first and chunk.startswith(codecs.BOM_UTF8):
-                    return None  # utf-8-sig: leave the BOM to the line reader
-                first = False
-                text = decoder.decode(chunk)
-                if any(mark in text for mark in _OTHER_BREAKS):
-                    return None
-                del text
-                window = tail + chunk
-                if _NULL_PARENT.search(window) or _BLANK_LINE.search(window):
-                    return None
-                lines += chunk.count(b"\n")
-                tail = window[-64:]
-                last = chunk
-            decoder.decode(b"", final=True)
-    except (OSError, UnicodeDecodeError):
+            if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
+                return None  # utf-8-sig: leave the BOM to the line reader
+            handle.seek(0)
+            chunk = handle.read(_CHUNK)
+            if not chunk:
+                return None
+            while chunk:
+                end = chunk.rfind(b"\n") + 1
+                if not end:
+                    carry += chunk
+                else:
+                    # the seam: the line before, the one the chunk completes and the next
+                    start = chunk.find(b"\n") + 1
+                    seam = before + carry + chunk[: chunk.find(b"\n", start) + 1 or start]
+                    if not _plain(pa.py_buffer(seam)):
+                        return None
+                    if not _plain(pa.py_buffer(chunk).slice(start, end - start)):
+                        return None
+                    lines += chunk.count(b"\n")
+                    if end > start:
+                        before = chunk[chunk.rfind(b"\n", 0, end - 1) + 1 : end]
+                    else:
+                        before = seam[seam.rfind(b"\n", 0, len(seam) - 1) + 1 :]
+                    carry = chunk[end:]
+                chunk = handle.read(_CHUNK)
+    except OSError:
         return None
-    if not last:
-        return None
-    if not last.endswith(b"\n"):
+    if carry:  # the last line, without a line break
+        if not _plain(pa.py_buffer(before + carry)):
+            return None
         lines += 1
-    elif re.search(rb"\n[ \t]+\n?$", tail) or tail.endswith(b"\n\n"):
-        return None
     return lines
+
+
+def _plain(text: pa.Buffer) -> bool:
+    """Whether whole lines of the file are UTF-8 and have nothing ``_NOT_PLAIN``."""
+    if text.size == 0:
+        return True
+    offsets = pa.py_buffer(np.array([0, text.size], dtype=np.int64))
+    lines = pa.LargeStringArray.from_buffers(1, offsets, text)
+    try:
+        lines.validate(full=True)  # UTF-8
+    except pa.ArrowInvalid:
+        return False
+    return not pc.match_substring_regex(lines, _NOT_PLAIN)[0].as_py()
 
 
 # --------------------------------------------------------------------------------------------
