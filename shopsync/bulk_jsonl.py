@@ -1,11 +1,14 @@
 """Reading a bulk query's customer JSONL in Arrow: the same frames as the line-by-line reader.
 
-``read_bulk_customers(path)`` reads the file with ``pyarrow.json`` under an explicit schema
-(the bulk customer query's fields), so no line becomes a Python dict, and builds the
-customer and address frames column by column, in two passes as the line-by-line reader of
-``shopsync.shopify_io`` (address lines may come before their customer). It returns ``None``
-whenever it cannot prove that it reads the file exactly as that reader does, and the caller
-then reads it line by line; so every record, every problem and its line number are the same:
+``read_bulk_customers(path)`` streams the file through ``pyarrow.json`` under an explicit
+schema (the bulk customer query's fields), so no line becomes a Python dict, reducing each
+batch to the customer and address columns the frames keep (the file's table is never held
+whole), then builds the frames column by column, in two passes as the line-by-line reader of
+``shopsync.shopify_io`` (address lines may come before their customer); the lines are
+checked first, in Arrow (UTF-8, then one RE2 pass for what makes a file not plain). It
+returns ``None`` whenever it cannot prove that it reads the file exactly as that reader
+does, and the caller then reads it line by line; so every record, every problem and its line
+number are the same:
 
 * a line that is not a JSON object of the expected shape (a value of another type, a list,
   a nested ``addressesV2``/``addresses`` connection, a ``"__parentId": null``, two values
