@@ -1,11 +1,14 @@
 """Reading a bulk query's customer JSONL in Arrow: the same frames as the line-by-line reader.
 
-``read_bulk_customers(path)`` reads the file with ``pyarrow.json`` under an explicit schema
-(the bulk customer query's fields), so no line becomes a Python dict, and builds the
-customer and address frames column by column, in two passes as the line-by-line reader of
-``shopsync.shopify_io`` (address lines may come before their customer). It returns ``None``
-whenever it cannot prove that it reads the file exactly as that reader does, and the caller
-then reads it line by line; so every record, every problem and its line number are the same:
+``read_bulk_customers(path)`` streams the file through ``pyarrow.json`` under an explicit
+schema (the bulk customer query's fields), so no line becomes a Python dict, reducing each
+batch to the customer and address columns the frames keep (the file's table is never held
+whole), then builds the frames column by column, in two passes as the line-by-line reader of
+``shopsync.shopify_io`` (address lines may come before their customer); the lines are
+checked first, in Arrow (UTF-8, then one RE2 pass for what makes a file not plain). It
+returns ``None`` whenever it cannot prove that it reads the file exactly as that reader
+does, and the caller then reads it line by line; so every record, every problem and its line
+number are the same:
 
 * a line that is not a JSON object of the expected shape (a value of another type, a list,
   a nested ``addressesV2``/``addresses`` connection, a ``"__parentId": null``, two values
@@ -22,7 +25,6 @@ reports them.
 from __future__ import annotations
 
 import codecs
-import re
 from pathlib import Path
 
 import numpy as np
@@ -80,10 +82,13 @@ _WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-# the line breaks str.splitlines() knows besides \n
-_OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_NULL_PARENT = re.compile(rb'"__parentId"\s*:\s*null')
-_BLANK_LINE = re.compile(rb"\n[ \t]*\n")
+# In one RE2 pass over whole lines: a line break str.splitlines() knows besides \n, a blank
+# line (only spaces and tabs), a null ``__parentId`` (``\s`` as Python's re has it).
+_NOT_PLAIN = (
+    r"[\r\x0b\x0c\x1c\x1d\x1e\x{85}\x{2028}\x{2029}]"
+    r"|(?m:^[ \t]*\n)"
+    r'|"__parentId"[ \t\n\r\x0b\x0c]*:[ \t\n\r\x0b\x0c]*null'
+)
 _CHUNK = 1 << 26
 _BLOCK = 1 << 24
 
@@ -94,55 +99,101 @@ def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
     lines = _plain_lines(path)
     if lines is None:
         return None
+    nodes: dict[str, list[pa.Array]] = {}
+    children: dict[str, list[pa.Array]] = {}
+    is_child: list[np.ndarray] = []
+    rows = 0
     try:
-        table = pj.read_json(
+        batches = pj.open_json(
             path,
             read_options=pj.ReadOptions(block_size=_BLOCK),
             parse_options=pj.ParseOptions(
                 explicit_schema=BULK_SCHEMA, unexpected_field_behavior="ignore"
             ),
         )
+        # a batch at a time, only what the frames keep: the file's table is never whole
+        for batch in batches:
+            rows += batch.num_rows
+            child = pc.is_valid(batch.column("__parentId"))
+            is_child.append(child.to_numpy(zero_copy_only=False))
+            for name, values in _node_columns(batch.filter(pc.invert(child))).items():
+                nodes.setdefault(name, []).append(values)
+            for name, values in _child_columns(batch.filter(child)).items():
+                children.setdefault(name, []).append(values)
+            del batch, child
     except (pa.ArrowException, OSError):
         return None
-    if table.num_rows != lines:
+    if rows != lines or not rows:
         return None  # two objects on one line, or a line Arrow skipped
-    return _frames(table)
+    child_rows = np.concatenate(is_child)
+    line = np.arange(1, rows + 1)
+    # handed over, not kept: _frames lets go of each column once it has its copy
+    frames = _frames(_chunked(nodes), line[~child_rows], _chunked(children), line[child_rows])
+    pa.default_memory_pool().release_unused()  # the batches' memory back to the system
+    return frames
+
+
+def _chunked(parts: dict[str, list[pa.Array]]) -> dict[str, pa.ChunkedArray]:
+    """The columns of the batches, ``parts`` emptied."""
+    columns = {name: pa.chunked_array(arrays) for name, arrays in parts.items()}
+    parts.clear()
+    return columns
 
 
 def _plain_lines(path: Path) -> int | None:
     """The number of lines, when the file is UTF-8 with \\n line breaks only, no blank line
-    and no null ``__parentId``; else None."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    and no null ``__parentId``; else None. Read ``_CHUNK`` bytes at a time, each checked in
+    Arrow as whole lines (the part of a line a chunk ends with goes with the next one)."""
     lines = 0
-    tail = b"\n"  # a blank first line counts as blank
-    last = b""
+    carry = b""  # the start of a line that the chunk before ended in
+    before = b""  # the last whole line before it: a null __parentId may span two lines
     try:
         with path.open("rb") as handle:
-            first = True
-            while chunk := handle.read(_CHUNK):
-                if first and chunk.startswith(codecs.BOM_UTF8):
-                    return None  # utf-8-sig: leave the BOM to the line reader
-                first = False
-                text = decoder.decode(chunk)
-                if any(mark in text for mark in _OTHER_BREAKS):
-                    return None
-                del text
-                window = tail + chunk
-                if _NULL_PARENT.search(window) or _BLANK_LINE.search(window):
-                    return None
-                lines += chunk.count(b"\n")
-                tail = window[-64:]
-                last = chunk
-            decoder.decode(b"", final=True)
-    except (OSError, UnicodeDecodeError):
+            if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
+                return None  # utf-8-sig: leave the BOM to the line reader
+            handle.seek(0)
+            chunk = handle.read(_CHUNK)
+            if not chunk:
+                return None
+            while chunk:
+                end = chunk.rfind(b"\n") + 1
+                if not end:
+                    carry += chunk
+                else:
+                    # the seam: the line before, the one the chunk completes and the next
+                    start = chunk.find(b"\n") + 1
+                    seam = before + carry + chunk[: chunk.find(b"\n", start) + 1 or start]
+                    if not _plain(pa.py_buffer(seam)):
+                        return None
+                    if not _plain(pa.py_buffer(chunk).slice(start, end - start)):
+                        return None
+                    lines += chunk.count(b"\n")
+                    if end > start:
+                        before = chunk[chunk.rfind(b"\n", 0, end - 1) + 1 : end]
+                    else:
+                        before = seam[seam.rfind(b"\n", 0, len(seam) - 1) + 1 :]
+                    carry = chunk[end:]
+                chunk = handle.read(_CHUNK)
+    except OSError:
         return None
-    if not last:
-        return None
-    if not last.endswith(b"\n"):
+    if carry:  # the last line, without a line break
+        if not _plain(pa.py_buffer(before + carry)):
+            return None
         lines += 1
-    elif re.search(rb"\n[ \t]+\n?$", tail) or tail.endswith(b"\n\n"):
-        return None
     return lines
+
+
+def _plain(text: pa.Buffer) -> bool:
+    """Whether whole lines of the file are UTF-8 and have nothing ``_NOT_PLAIN``."""
+    if text.size == 0:
+        return True
+    offsets = pa.py_buffer(np.array([0, text.size], dtype=np.int64))
+    lines = pa.LargeStringArray.from_buffers(1, offsets, text)
+    try:
+        lines.validate(full=True)  # UTF-8
+    except pa.ArrowInvalid:
+        return False
+    return not pc.match_substring_regex(lines, _NOT_PLAIN)[0].as_py()
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,10 +213,17 @@ def _text(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return pc.utf8_trim(pc.fill_null(values, ""), _WHITESPACE)
 
 
-def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.Array:
     """shopify_io.legacy_id: the text after the last '/', before the first '?'."""
-    tail = pc.replace_substring_regex(pc.fill_null(values, ""), r"(?s)^.*/", "")
-    return pc.replace_substring_regex(tail, r"(?s)\?.*$", "")
+    values = pc.fill_null(values, "")
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if len(values) == 0:
+        return values
+    head = pc.list_element(pc.split_pattern(values, "?", max_splits=1), 0)
+    parts = pc.split_pattern(head, "/", max_splits=1, reverse=True)
+    last = parts.offsets.to_numpy()[1:] - 1  # every split has a part: take the last one
+    return parts.values.take(pa.array(last, pa.int64()))
 
 
 def _or(first: pa.ChunkedArray, second: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -187,9 +245,8 @@ def _numbers(values: pa.ChunkedArray) -> np.ndarray | None:
     return numbers.to_numpy(zero_copy_only=False)
 
 
-def _tags(column: pa.ChunkedArray) -> pa.Array:
+def _tags(column: pa.Array) -> pa.Array:
     """``",".join(tag.strip() for tag in tags)`` per row ('' for none)."""
-    column = column.combine_chunks()
     if len(pc.list_flatten(column)) == 0:
         return pa.array([""] * len(column), _TEXT)
     out = []
@@ -222,29 +279,78 @@ def _series(values: pa.ChunkedArray | pa.Array | np.ndarray, extra: int = 0) -> 
     return pd.Series(values.to_pandas(), dtype="str")
 
 
-def _frames(table: pa.Table) -> ShopifyCustomers | None:
-    line = np.arange(1, table.num_rows + 1)
-    parent_raw = _field(table, "__parentId")
-    is_child = pc.is_valid(parent_raw).to_numpy(zero_copy_only=False)
-    nodes = table.filter(pc.invert(pc.is_valid(parent_raw)))
-    children = table.filter(pc.is_valid(parent_raw))
-    node_line = line[~is_child]
-    child_line = line[is_child]
-    if nodes.num_rows == 0:
+def _node_columns(nodes: pa.RecordBatch) -> dict[str, pa.Array]:
+    """The customer columns of a batch's customer lines (``key`` is the shopify_id)."""
+    legacy = pc.fill_null(nodes.column("legacyResourceId"), "")
+    return {
+        "key": _legacy_id(_or(legacy, pc.fill_null(nodes.column("id"), ""))),
+        "first_name": _text(nodes.column("firstName")),
+        "last_name": _text(nodes.column("lastName")),
+        "email": _or(
+            _text(_child(nodes.column("defaultEmailAddress"), "emailAddress")),
+            _text(nodes.column("email")),
+        ),
+        "phone": _or(
+            _text(_child(nodes.column("defaultPhoneNumber"), "phoneNumber")),
+            _text(nodes.column("phone")),
+        ),
+        "state": _text(nodes.column("state")),
+        "tags": _tags(nodes.column("tags")),
+        "note": _text(nodes.column("note")),
+        "verified_email": pc.fill_null(nodes.column("verifiedEmail"), False),
+        "tax_exempt": pc.fill_null(nodes.column("taxExempt"), False),
+        "created_at": _text(nodes.column("createdAt")),
+        "updated_at": _text(nodes.column("updatedAt")),
+        "default_address_id": _legacy_id(_text(_child(nodes.column("defaultAddress"), "id"))),
+    }
+
+
+def _child_columns(children: pa.RecordBatch) -> dict[str, pa.Array]:
+    """The address columns of a batch's address lines, with ``parent`` (its customer's key)
+    and ``number`` (the id's tail, by which the addresses of a customer are ordered)."""
+    number = _legacy_id(children.column("id"))
+    # legacy_id(str(id).strip()): the tail already cut, unless trimming changes the id
+    trimmed = _text(children.column("id"))
+    same = pc.all(pc.equal(trimmed, pc.fill_null(children.column("id"), ""))).as_py()
+    columns = {
+        "parent": _legacy_id(children.column("__parentId")),
+        "number": number,
+        "address_id": number if same is not False else _legacy_id(trimmed),
+    }
+    columns |= {column: _text(children.column(f)) for column, f in _ADDRESS_FIELDS.items()}
+    code = _or(_text(children.column("countryCodeV2")), _text(children.column("countryCode")))
+    columns["country_code"] = _upper(code)
+    return columns
+
+
+def _first_of_each(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Per value, the position where the same value first occurs, and whether it is there."""
+    codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
+    _, first = np.unique(codes, return_index=True)
+    first_of = first[codes]
+    return first_of, first_of == np.arange(len(values))
+
+
+def _frames(
+    nodes: dict[str, pa.ChunkedArray],
+    node_line: np.ndarray,
+    children: dict[str, pa.ChunkedArray],
+    child_line: np.ndarray,
+) -> ShopifyCustomers | None:
+    """The frames from the customer and address columns and their file lines."""
+    if len(node_line) == 0:
         return None  # no customer at all: the line reader builds that frame
 
     # customers: the key a customer names itself by; a key read before is a problem
-    legacy = pc.fill_null(_field(nodes, "legacyResourceId"), "")
-    key = _legacy_id(_or(legacy, pc.fill_null(_field(nodes, "id"), "")))
-    keys = pd.Series(key.to_numpy(zero_copy_only=False), dtype=object)
-    named = (keys != "").to_numpy()
-    again = (keys.duplicated(keep="first") & named).to_numpy()
-    first_line = pd.Series(node_line[named & ~again], index=keys[named & ~again].to_numpy())
+    key = nodes.pop("key").combine_chunks()
+    named = pc.not_equal(key, "").to_numpy(zero_copy_only=False)
+    first_of, first = _first_of_each(key)
+    again = ~first & named
     broken_line: list[np.ndarray] = []
     broken_text: list[np.ndarray] = []
     if again.any():
-        repeated = keys[again].to_numpy()
-        firsts = first_line.reindex(repeated).to_numpy()
+        repeated = key.filter(pa.array(again)).to_pylist()
+        firsts = node_line[first_of[again]]
         broken_line.append(node_line[again])
         broken_text.append(
             np.asarray(
@@ -255,17 +361,16 @@ def _frames(table: pa.Table) -> ShopifyCustomers | None:
                 dtype=object,
             )
         )
-    keep = ~again
-    nodes = nodes.filter(pa.array(keep))
-    key = key.filter(pa.array(keep))
-    good_keys = keys[keep].reset_index(drop=True)
+        keep = pa.array(~again)
+        nodes = {name: values.filter(keep) for name, values in nodes.items()}
+        key = key.filter(keep)
+        named = named[~again]
 
     # addresses: of a known customer, in address-id order within the customer
-    parent = _legacy_id(parent_raw.filter(pc.is_valid(parent_raw)))
-    parent_keys = pd.Series(parent.to_numpy(zero_copy_only=False), dtype=object)
-    named_positions = np.flatnonzero((good_keys != "").to_numpy())
-    position_of = pd.Index(good_keys.to_numpy()[named_positions])
-    found = position_of.get_indexer(parent_keys.to_numpy())
+    named_positions = np.flatnonzero(named)
+    parent = children.pop("parent")
+    found = pc.index_in(parent, value_set=key.filter(pa.array(named)))
+    found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
     owner = np.where(found >= 0, named_positions[np.maximum(found, 0)], -1)
     unknown = owner < 0
     if unknown.any():
@@ -276,12 +381,14 @@ def _frames(table: pa.Table) -> ShopifyCustomers | None:
                 dtype=object,
             )
         )
-    numbers = _numbers(_legacy_id(_field(children, "id")))
+    numbers = _numbers(children.pop("number"))
     if numbers is None:
         return None
     attached = np.flatnonzero(~unknown)
     order = attached[np.lexsort((numbers[attached], owner[attached]))]
-    children = children.take(pa.array(order, pa.int64()))
+    if not np.array_equal(order, np.arange(len(owner))):
+        take = pa.array(order, pa.int64())
+        children = {name: values.take(take) for name, values in children.items()}
     owner = owner[order]
     position = (
         pd.Series(owner).groupby(owner, sort=False).cumcount().to_numpy(dtype=np.int64)
@@ -289,29 +396,11 @@ def _frames(table: pa.Table) -> ShopifyCustomers | None:
         else np.zeros(0, dtype=np.int64)
     )
 
-    default_id = _legacy_id(_text(_child(_field(nodes, "defaultAddress"), "id")))
-    customers = {
-        "shopify_id": key,
-        "first_name": _text(_field(nodes, "firstName")),
-        "last_name": _text(_field(nodes, "lastName")),
-        "email": _or(
-            _text(_child(_field(nodes, "defaultEmailAddress"), "emailAddress")),
-            _text(_field(nodes, "email")),
-        ),
-        "phone": _or(
-            _text(_child(_field(nodes, "defaultPhoneNumber"), "phoneNumber")),
-            _text(_field(nodes, "phone")),
-        ),
-        "state": _text(_field(nodes, "state")),
-        "tags": _tags(_field(nodes, "tags")),
-        "note": _text(_field(nodes, "note")),
-        "verified_email": _flags(nodes, "verifiedEmail"),
-        "tax_exempt": _flags(nodes, "taxExempt"),
-        "created_at": _text(_field(nodes, "createdAt")),
-        "updated_at": _text(_field(nodes, "updatedAt")),
-        "default_address_id": default_id,
-        "record_error": pc.if_else(pc.not_equal(key, ""), "", "customer without id"),
-    }
+    default_id = nodes["default_address_id"]
+    customers = {"shopify_id": key, **nodes}
+    for flag in ("verified_email", "tax_exempt"):
+        customers[flag] = nodes[flag].to_numpy(zero_copy_only=False).astype(bool)
+    customers["record_error"] = pc.if_else(pc.not_equal(key, ""), "", "customer without id")
     problems = np.concatenate(broken_line) if broken_line else np.zeros(0, dtype=np.int64)
     texts = np.concatenate(broken_text) if broken_text else np.zeros(0, dtype=object)
     by_line = np.argsort(problems, kind="stable")
@@ -334,24 +423,16 @@ def _frames(table: pa.Table) -> ShopifyCustomers | None:
             frame[name] = _series(values, extra)
     customer_frame = _fill(pd.DataFrame(frame), CUSTOMER_COLUMNS)
 
-    if children.num_rows == 0:
+    if len(owner) == 0:
         address_frame = _fill(pd.DataFrame([]), ADDRESS_COLUMNS)
         return ShopifyCustomers(customer_frame, address_frame)
-    address_id = _legacy_id(_text(_field(children, "id")))
+    address_id = children.pop("address_id")
     owner_default = default_id.take(pa.array(owner, pa.int64()))
     owner_key = key.take(pa.array(owner, pa.int64()))
     is_default = pc.and_(pc.not_equal(owner_default, ""), pc.equal(address_id, owner_default))
-    addresses = {
-        column: _series(_text(_field(children, f))) for column, f in _ADDRESS_FIELDS.items()
-    }
-    code = _or(_text(_field(children, "countryCodeV2")), _text(_field(children, "countryCode")))
-    addresses["country_code"] = _series(_upper(code))
+    addresses = {column: _series(values) for column, values in children.items()}
     addresses["address_id"] = _series(address_id)
     addresses["shopify_id"] = _series(owner_key)
     addresses["position"] = pd.Series(position)
     addresses["is_default"] = pd.Series(is_default.to_numpy(zero_copy_only=False), dtype=bool)
     return ShopifyCustomers(customer_frame, _fill(pd.DataFrame(addresses), ADDRESS_COLUMNS))
-
-
-def _flags(table: pa.Table, name: str) -> np.ndarray:
-    return pc.fill_null(_field(table, name), False).to_numpy(zero_copy_only=False).astype(bool)

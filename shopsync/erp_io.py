@@ -13,7 +13,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from shopsync.bulk_jsonl import _WHITESPACE
 from shopsync.errors import InputFileError
 from shopsync.schema import CAPTIONS, ERP_CUSTOMER_COLUMNS, ERP_FIELD_LENGTHS
 
@@ -132,8 +135,12 @@ class _Row:
 
 @dataclass
 class _Table:
+    """A file's header and rows; or, read in Arrow, its header and cells by column."""
+
     header: list[str]
     rows: list[_Row]
+    columns: list[pa.ChunkedArray] | None = None  # every cell as text, one array per column
+    numbers: np.ndarray | None = None  # the file line of each row of ``columns``
 
 
 def accepted_captions(name: str) -> list[str]:
@@ -164,7 +171,7 @@ def read_erp_customers(
     elif suffix in (".csv", ".txt", ".tsv"):
         if sheet is not None:
             raise InputFileError(str(path), "a sheet can only be chosen in an Excel workbook")
-        raw = _read_csv(path, encoding)
+        raw = _read_csv_arrow(path, encoding) or _read_csv(path, encoding)
     else:
         raise InputFileError(str(path), f"unsupported file type {suffix!r} (use .csv or .xlsx)")
     return _canonical(raw, str(path))
@@ -216,6 +223,111 @@ def _read_csv(path: Path, encoding: str | None) -> _Table:
     for row in rows:
         _check_width(row, len(header))
     return _Table(header, rows)
+
+
+# The csv module's limit on one field (csv.field_size_limit()'s default): a longer field is
+# its error, so the Arrow reader leaves such a file to it.
+_FIELD_LIMIT = 131072
+_PREFIX = 1 << 16
+
+
+def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
+    """The table ``_read_csv`` reads, read by pyarrow's CSV reader, or None: read it with the
+    csv module. It only takes files it reads exactly as the csv module does: UTF-8 (a BOM
+    dropped) without NUL bytes, no quote character, ``\\n`` or ``\\r\\n`` line breaks, no
+    empty line, every row as wide as the header, no field over the csv module's limit. Any
+    other file (or one Arrow refuses) goes to the csv module, whose errors and problems
+    (RECORD_UNREADABLE rows, their line numbers) stand."""
+    import codecs
+
+    import pyarrow.csv as pcsv
+
+    try:
+        enc = codecs.lookup(encoding or "utf-8-sig").name
+    except LookupError:
+        return None
+    if enc not in ("utf-8", "utf-8-sig"):
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
+    if data.startswith(codecs.BOM_UTF8, start) or _UTF16_BOMS.get(data[:2]):
+        return None
+    body = memoryview(data)[start:]
+    if not body or b"\x00" in data or b'"' in data:
+        return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a lone CR: the csv module breaks lines there too
+    if body[:1] in (b"\n", b"\r") or b"\n\n" in data or b"\n\r\n" in data:
+        return None  # an empty line: the csv module skips it, numbering lines as it goes
+    try:
+        prefix = codecs.getincrementaldecoder("utf-8")().decode(body[:_PREFIX].tobytes())
+    except UnicodeDecodeError:
+        return None
+    lines = prefix.splitlines(keepends=True)
+    first_line = next((line for line in lines if line.strip()), None)
+    whole = len(body) <= _PREFIX
+    if first_line is None or (first_line is lines[-1] and not whole):
+        return None  # the header's line is longer than the prefix looked at
+    if not lines[0].strip():
+        return None  # a blank (whitespace) line before the header
+    delimiter = max([",", ";", "\t"], key=first_line.rstrip("\r\n").count)
+    end = data.find(b"\n", start)
+    width = (bytes(body[: end - start]) if end >= 0 else bytes(body)).count(delimiter.encode()) + 1
+    names = [f"f{i}" for i in range(width)]
+    invalid: list[object] = []
+
+    def refuse(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data).slice(start)),
+            read_options=pcsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=refuse,
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, OSError, ValueError):
+        return None  # not UTF-8, a row of another width...: the csv module says what
+    del data, body
+    if invalid or table.num_rows < 2:
+        return None
+    columns = table.columns
+    del table
+    for column in columns:
+        if pc.max(pc.binary_length(column)).as_py() > _FIELD_LIMIT:
+            return None
+    header = [column[0].as_py().strip() for column in columns]
+    if not any(header):
+        return None  # the csv module reads the first non-blank row as the header
+    trimmed = [pc.utf8_trim(column, _WHITESPACE) for column in columns]
+    blank = pc.equal(pc.binary_length(trimmed[0]), 0)
+    for column in trimmed[1:]:
+        blank = pc.and_(blank, pc.equal(pc.binary_length(column), 0))
+    del trimmed
+    keep = pc.invert(blank).to_numpy(zero_copy_only=False)
+    keep[0] = False  # the header
+    numbers = np.flatnonzero(keep) + 1
+    if len(numbers) == len(keep) - 1:  # no blank row: the rows after the header, as read
+        columns = [column.slice(1) for column in columns]
+    else:
+        rows = pa.array(numbers - 1, pa.int64())
+        columns = [column.take(rows) for column in columns]
+    return _Table(header, [], columns=columns, numbers=numbers)
 
 
 def _utf16_by_bom(data: bytes) -> str | None:
@@ -433,6 +545,13 @@ def _canonical(raw: _Table, path: str) -> ErpFile:
 
     issues: list[dict[str, object]] = []
     readable: list[_Row] = []
+    if raw.columns is not None:  # read in Arrow: no row has a problem
+        frame = pd.DataFrame(
+            {name: raw.columns[i].to_pandas() for i, name in rename.items()},
+            columns=list(rename.values()),
+        )
+        file_rows = pd.Series(raw.numbers, index=frame.index, dtype=int)
+        raw.columns = None
     for row in raw.rows:
         problems = [(i, why) for i, why in row.problems if i is None or i in rename]
         if not problems:
@@ -450,17 +569,18 @@ def _canonical(raw: _Table, path: str) -> ErpFile:
                 }
             )
 
-    frame = pd.DataFrame(
-        [[row.values[i] for i in rename] for row in readable],
-        columns=list(rename.values()),
-        dtype=str,
-    )
+    if raw.numbers is None:
+        frame = pd.DataFrame(
+            [[row.values[i] for i in rename] for row in readable],
+            columns=list(rename.values()),
+            dtype=str,
+        )
+        file_rows = pd.Series([row.number for row in readable], index=frame.index, dtype=int)
     for name in ERP_CUSTOMER_COLUMNS:
         if name not in frame.columns:
             frame[name] = ""
     frame = frame[list(ERP_CUSTOMER_COLUMNS)].astype(str)
     frame["no"] = frame["no"].str.strip()
-    file_rows = pd.Series([row.number for row in readable], index=frame.index, dtype=int)
 
     blank = frame["no"] == ""
     if blank.any():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -172,9 +172,11 @@ def write_report(
 
 def _write_csv(frame: pd.DataFrame, path: Path, style: str) -> None:
     data = neutralise_frame(frame) if style == "spreadsheet" else frame
-    fast = _csv_bytes(data)
-    if fast is not None:
-        path.write_bytes(fast)
+    parts = _csv_parts(data)
+    if parts is not None:
+        with path.open("wb") as out:
+            for part in parts:
+                out.write(part)
         return
     data.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
 
@@ -184,6 +186,47 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes | None:
     column at a time in Arrow; None for a frame it does not cover (then pandas writes it): a
     column other than text, integers or flags, a label that is not text, a single column
     (the csv module quotes a lone empty field)."""
+    parts = _csv_parts(frame)
+    return None if parts is None else b"".join(parts)
+
+
+# rows joined into lines at a time by the CSV writer: the file is written in pieces this
+# size, never held whole
+_CSV_ROWS = 1 << 17
+
+
+def _csv_parts(frame: pd.DataFrame) -> Iterator[bytes | memoryview] | None:
+    """``_csv_bytes`` in pieces: the header, then the lines of ``_CSV_ROWS`` rows at a time
+    (views of Arrow buffers, each made as the one before is written); None as there."""
+    columns = _csv_columns(frame)
+    special = _csv_special()
+    if columns is None or special is None:
+        return None
+    header = ",".join(_csv_field(label, special) for label in frame.columns) + "\n"
+    return _csv_pieces(header.encode("utf-8"), columns)
+
+
+def _csv_pieces(header: bytes, columns: list) -> Iterator[bytes | memoryview]:  # type: ignore[type-arg]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    yield header
+    comma, newline = pa.scalar(",", pa.large_string()), pa.scalar("\n", pa.large_string())
+    for start in range(0, len(columns[0]), _CSV_ROWS):
+        part = [column.slice(start, _CSV_ROWS) for column in columns]
+        row = pc.binary_join_element_wise(*part, comma)
+        lines = pc.binary_join_element_wise(row, pa.scalar("", pa.large_string()), newline)
+        del row, part
+        if isinstance(lines, pa.ChunkedArray):
+            lines = lines.combine_chunks()
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
+        begin, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
+        yield memoryview(lines.buffers()[2])[begin:end]
+
+
+def _csv_columns(frame: pd.DataFrame) -> list | None:  # type: ignore[type-arg]
+    """The fields of every column, quoted as the csv module quotes them (Arrow text), or None
+    for a frame ``_csv_bytes`` does not cover."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -216,15 +259,7 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes | None:
             columns.append(_csv_quoted(pc.cast(text, pa.large_string()), special))
     except (pa.ArrowException, TypeError, ValueError, UnicodeError):
         return None
-    header = ",".join(_csv_field(label, special) for label in frame.columns) + "\n"
-    comma, newline = pa.scalar(",", pa.large_string()), pa.scalar("\n", pa.large_string())
-    row = pc.binary_join_element_wise(*columns, comma)
-    lines = pc.binary_join_element_wise(row, pa.scalar("", pa.large_string()), newline)
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
-    start, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
-    return header.encode("utf-8") + lines.buffers()[2].to_pybytes()[start:end]
+    return columns
 
 
 def _only_nan(column: pd.Series) -> bool:
@@ -265,6 +300,8 @@ def _csv_quoted(text, special: str):  # type: ignore[no-untyped-def]
 
     quote, empty = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
     needs = pc.match_substring_regex(text, special)
+    if not pc.any(needs).as_py():
+        return text  # most columns: nothing to quote
     quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote, empty)
     return pc.if_else(needs, quoted, text)
 

@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from shopsync import shopify_io
+from shopsync import bulk_jsonl, shopify_io
 from shopsync.bulk_jsonl import _WHITESPACE, read_bulk_customers
 
 
@@ -151,3 +151,34 @@ def test_the_public_reader_uses_it_for_a_bulk_export(tmp_path, monkeypatch):
 def test_it_trims_what_python_strips():
     everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
     assert everything == _WHITESPACE
+
+
+# (file, what _plain_lines makes of it): lines, or None (the line reader reads it)
+_PLAIN = [
+    (b'{"id": "1"}\n{"id": "2"}\n', 2),
+    (b'{"id": "1"}\n{"id": "2"}', 2),
+    (b'{"a": "\xc3\xa9\xe2\x80\x99"}\n{"b": "\xf0\x9f\x98\x80"}\n', 2),  # é ’ 😀 across chunks
+    (b"", None),
+    (b'\xef\xbb\xbf{"id": "1"}\n', None),  # a BOM
+    (b'{"id": "1"}\n\n{"id": "2"}\n', None),  # a blank line
+    (b' \t\n{"id": "1"}\n', None),  # a blank first line
+    (b'{"id": "1"}\n \n', None),  # a blank last line
+    (b'{"id": "1"}\r\n', None),  # \r
+    (b'{"id": "1\x0b"}\n', None),  # \v
+    (b'{"id": "1\xc2\x85"}\n', None),  # U+0085
+    (b'{"id": "1\xe2\x80\xa8"}\n', None),  # U+2028
+    (b'{"id": "\xc3"}\n', None),  # not UTF-8
+    (b'{"__parentId": null, "id": "1"}\n', None),
+    (b'{"id": "1"}\n{"id": "2", "__parentId" :\n null}\n', None),  # over two lines
+    (b'{"id": "2", "__parentId": "gid://shopify/Customer/1"}\n', 1),
+]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 26])
+def test_plain_lines_whatever_the_chunks(monkeypatch, tmp_path, chunk):
+    """The checks see every line whole and every pair of lines, wherever a chunk ends."""
+    monkeypatch.setattr(bulk_jsonl, "_CHUNK", chunk)
+    path = tmp_path / "c.jsonl"
+    for data, expected in _PLAIN:
+        path.write_bytes(data)
+        assert bulk_jsonl._plain_lines(path) == expected, data

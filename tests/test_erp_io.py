@@ -159,3 +159,57 @@ def test_broken_excel_and_unknown_types_are_clear_errors(tmp_path):
 def test_malformed_csv_is_an_error(tmp_path):
     with pytest.raises(InputFileError, match="malformed CSV"):
         read_erp_customers(csv_file(tmp_path, 'no,name\nC1,"unterminated\n'))
+
+
+# (file bytes, whether pyarrow's reader takes it): every file reads the same either way
+_ARROW_CASES = [
+    (b"No.,Name,Phone No.\nC1,Contoso,+1 425\nC2,Fabrikam,\n", True),
+    (b"\xef\xbb\xbfno;name\r\nC1;Zo\xc3\xab\r\nC2;B\r\n", True),  # BOM, ";", CRLF
+    (b"no\tname\tcity\n C1 \t A \tx\n \t\t\n\t\t\nC2\tB\ty", True),  # tabs, blank rows, no EOL
+    (b"no,name\nC1,\xc2\xa0\nC2,a\xe2\x80\xa8b\n   ,  \n", True),  # U+00A0, U+2028, blank
+    (b"no,city,tax_liable,blocked\nC1," + b"x" * 31 + b",maybe,ship\nC2,y,ja,what\n", True),
+    (b"  No. ,Extra,,Name\nC1,e,f,N\n", True),  # a caption padded, an ignored column
+    (b"no,name\nC1,A\n,B\n", True),  # a blank key: the same error
+    (b"no,name\nC1,A\nC2,B\nC1,C\n", True),  # a duplicate: the same error
+    (b"no,name\nC1,A\n\nC2,B\n", False),  # an empty line
+    (b"\nno,name\nC1,A\n", False),  # an empty first line
+    (b"   \nno,name\nC1,A\n", False),  # a blank first line
+    (b'no,name\nC1,"Smith, J"\n', False),  # a quote
+    (b"no,name\nC1,A,extra\nC2,B\n", False),  # a row too wide
+    (b"no,name,city\nC1,A\nC2,B,c\n", False),  # a row too narrow
+    (b"no,name\nC1,A,\nC2,B,\n", False),  # trailing separators
+    (b"no,name\rC1,A\rC2,B\r", False),  # \r line breaks
+    (b"no,name\nC1,M\xfcller\n", False),  # not UTF-8
+    (b"n\x00o\x00\n\x00", False),  # UTF-16 without a BOM
+    (b"no,name\n", False),  # a header alone
+    (b"no,name\nC1," + b"x" * 131073 + b"\n", False),  # over the csv module's field limit
+    (b"no\x0cx,name\nC1,A\n", True),  # a form feed in the header line
+]
+
+
+@pytest.mark.parametrize("data,arrow", _ARROW_CASES)
+def test_arrow_csv_reader_reads_as_the_csv_module(tmp_path, monkeypatch, data, arrow):
+    import pandas as pd
+
+    from shopsync import erp_io
+
+    path = tmp_path / "erp.csv"
+    path.write_bytes(data)
+    assert (erp_io._read_csv_arrow(path, None) is not None) is arrow
+
+    def read():
+        try:
+            erp = read_erp_customers(path)
+        except InputFileError as exc:
+            return str(exc)
+        return erp
+
+    fast = read()
+    monkeypatch.setattr(erp_io, "_read_csv_arrow", lambda path, encoding: None)
+    slow = read()
+    if isinstance(slow, str):
+        assert fast == slow
+        return
+    pd.testing.assert_frame_equal(fast.customers, slow.customers)
+    pd.testing.assert_frame_equal(fast.issues, slow.issues)
+    assert (fast.columns, fast.ignored) == (slow.columns, slow.ignored)

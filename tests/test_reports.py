@@ -333,14 +333,17 @@ def test_the_spreadsheet_csv_is_the_cell_by_cell_one_byte_for_byte(tmp_path):
     assert "'=1+1" in new.read_text(encoding="utf-8")
 
 
-def test_the_csv_writer_writes_what_pandas_writes(tmp_path):
+@pytest.mark.parametrize("piece_rows", [3, 1 << 17])
+def test_the_csv_writer_writes_what_pandas_writes(tmp_path, monkeypatch, piece_rows):
     """The Arrow CSV writer gives the bytes of DataFrame.to_csv(QUOTE_MINIMAL): quotes,
     commas, line breaks (a lone CR is not quoted by the csv module), blanks, flags, integers;
     a frame it does not cover (floats, one column) is written by pandas itself."""
     import numpy as np
 
+    from shopsync import reports
     from shopsync.reports import _csv_bytes
 
+    monkeypatch.setattr(reports, "_CSV_ROWS", piece_rows)  # written in pieces of that many rows
     tricky = ["a", "", " lead", "trail ", "x,y", 'say "hi"', "two\nlines", "cr\rhere"]
     tricky += ["crlf\r\n", "\x00nul", "tab\tx", "é—ü", "'=x", '"', ",", "\n", "😀", "\u2028"]
     n = len(tricky)
