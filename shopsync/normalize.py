@@ -206,13 +206,67 @@ def normalize_email(value: Any) -> EmailNorm:
     return _normalize_email_text(_text(value))
 
 
+# The whitespace Python's ``\\s`` and ``str.strip`` know among ASCII characters, for RE2.
+_ASCII_SPACE_RE2 = r"[\t\n\x0b\x0c\r \x1c-\x1f]+"
+_EMAIL_RE2 = f"(?i)^{_EMAIL_RE.pattern}$".replace("?P<local>", "").replace("?P<domain>", "")
+_LOCAL_MAX_LENGTH = 64
+
+
+def _ascii_emails(texts: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
+    """:func:`_normalize_email_text` of ASCII texts in Arrow kernels: (email, key, is_list,
+    is_valid). Whitespace goes first (it is never a separator), so the non-blank parts are
+    the non-empty ones; in ASCII, ``casefold`` is ``lower``."""
+    compact = pc.replace_substring_regex(texts, _ASCII_SPACE_RE2, "")
+    listed = pc.replace_substring_regex(compact, r"^[;,]+", "")
+    email = pc.replace_substring_regex(listed, r"[;,].*$", "")
+    rest = pc.replace_substring_regex(listed, r"^[^;,]*", "")  # the parts after the first
+    is_list = _bools(pc.match_substring_regex(rest, r"[^;,]"))
+    lengths = np.asarray(pc.binary_length(email).to_numpy(zero_copy_only=False))
+    local = np.asarray(pc.find_substring(email, "@").to_numpy(zero_copy_only=False))
+    valid = _bools(pc.match_substring_regex(email, _EMAIL_RE2))
+    valid &= (lengths > 0) & (lengths <= EMAIL_MAX_LENGTH) & (local <= _LOCAL_MAX_LENGTH)
+    return email, pc.ascii_lower(email), is_list, valid
+
+
 def normalize_emails(values: pd.Series) -> pd.DataFrame:
     """Vectorised :func:`normalize_email`: columns ``email, email_key, email_is_list,
-    email_valid, email_missing`` on the index of ``values``."""
+    email_valid, email_missing`` on the index of ``values``.
+
+    Each distinct text is read once: ASCII text in Arrow kernels (RE2 has Python's answer
+    for these patterns), any other text by :func:`normalize_email`."""
     values = _as_series(values)
-    out = _map_unique([values.to_numpy(dtype=object)], lambda v: tuple(normalize_email(v)), n_out=5)
     names = ["email", "email_key", "email_is_list", "email_valid", "email_missing"]
-    return _frame(values.index, dict(zip(names, out, strict=True)), names[2:])
+    if len(values) == 0:
+        return _frame(values.index, {name: np.empty(0, dtype=object) for name in names}, names[2:])
+    rows, texts = _text_codes(values)
+    ascii_ = _bools(pc.string_is_ascii(texts))
+    email, key, is_list, valid = _ascii_emails(texts)
+    others = np.flatnonzero(~ascii_)
+    if len(others):
+        found = [_normalize_email_text(text) for text in texts.take(others).to_pylist()]
+        mask = pa.array(~ascii_)
+        email = pc.replace_with_mask(email, mask, pa.array([f.email for f in found], email.type))
+        key = pc.replace_with_mask(key, mask, pa.array([f.key for f in found], key.type))
+        is_list[others] = [f.is_list for f in found]
+        valid[others] = [f.is_valid for f in found]
+    missing = np.asarray(pc.equal(email, "").to_numpy(zero_copy_only=False), dtype=bool)
+    index_rows = pa.array(rows)
+    columns = {
+        "email": _arrow_text(email.take(index_rows), values.index),
+        "email_key": _arrow_text(key.take(index_rows), values.index),
+        "email_is_list": pd.Series(is_list[rows], index=values.index),
+        "email_valid": pd.Series(valid[rows], index=values.index),
+        "email_missing": pd.Series(missing[rows], index=values.index),
+    }
+    return pd.DataFrame(columns, index=values.index)
+
+
+def _arrow_text(array: pa.Array, index: pd.Index) -> pd.Series:
+    """An Arrow text array (no nulls) as a ``str`` Series, without a Python object per row."""
+    return pd.Series(array, dtype=_STR, index=index)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
 
 
 def email_match_key(value: Any) -> str:

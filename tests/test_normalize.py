@@ -214,6 +214,32 @@ def test_normalize_emails_equals_scalar(values):
     ]
 
 
+@settings(max_examples=300)
+@given(
+    values=st.lists(
+        st.text(alphabet="aB1.@;, \t\n\x0b\x0c\r\x1c\x1f_-xné\u00a0\u2028", max_size=24),
+        max_size=40,
+    )
+)
+def test_normalize_emails_in_bulk_reads_whitespace_separators_and_unicode_as_one_by_one(values):
+    # the bulk path reads ASCII text in Arrow kernels: Python's whitespace (\x1c-\x1f too),
+    # the list separators and the length limits must come out as normalize_email has them
+    frame = normalize_emails(pd.Series(values, dtype=object))
+    assert [tuple(row) for row in frame.itertuples(index=False)] == [
+        tuple(normalize_email(v)) for v in values
+    ]
+
+
+def test_normalize_emails_in_bulk_applies_the_local_and_total_length_limits():
+    local_64, local_65 = "a" * 64, "a" * 65
+    long_domain = ".".join(["b" * 60] * 5) + ".de"  # over 255 characters in all
+    values = [f"{local_64}@x.de", f"{local_65}@x.de", f"a@{long_domain}", " ;, a@x.de;;b@y.de"]
+    frame = normalize_emails(pd.Series(values))
+    assert frame["email_valid"].tolist() == [True, False, False, True]
+    assert frame["email"].tolist()[3] == "a@x.de"
+    assert frame["email_is_list"].tolist() == [False, False, False, True]
+
+
 # ============================================================================================
 # phone
 
