@@ -333,3 +333,51 @@ def test_the_export_plan_skips_blocked_customers_linked_or_not():
     assert plan.loc["C1", "shopify_id"] == "11" and plan.loc["C1", "changes"] == ""
     assert plan.loc["C3", "shopify_id"] == ""  # not linked to the free Shopify customer
     assert all("CUSTOMER_BLOCKED" in plan.loc[no, "reasons"] for no in ("C1", "C2", "C3"))
+
+
+def test_values_to_fix_name_each_field_once_with_its_erp_value_and_blanks_in_words():
+    from shopsync.fixes import offending_values, with_fixes
+
+    report = pd.DataFrame(
+        {
+            "customer_no": ["C1", "C2", "C3", "C4", "C5"],
+            "eligible": [False, True, False, True, False],
+            "reasons": [
+                "EMAIL_INVALID;PHONE_INVALID",
+                "PHONE_EXTENSION_DROPPED",
+                "PROVINCE_UNKNOWN;COUNTY_TOO_LONG;EMAIL_MISSING",
+                "",
+                "COUNTRY_UNKNOWN",
+            ],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "no": ["C1", "C2", "C3", "C4"],  # C5 is not among them: its values are blank
+            "email": ["foo@bar", "a@b.de", "\u2003\x1c ", "x@y.de"],
+            "phone": ["12 x", "(617) 555-0100 ext. 4", "", ""],
+            "county": ["", "", "Zzz", ""],
+            "country_code": ["US", "US", "US", "US"],
+        }
+    )
+    fixed = with_fixes(report, customers)
+    # the rows to fix first: ineligible in report order, then eligible with a warning, then clean
+    assert fixed["customer_no"].tolist() == ["C1", "C3", "C5", "C2", "C4"]
+    assert fixed["values to fix"].tolist() == [
+        'e-mail "foo@bar"; phone "12 x"',
+        'county "Zzz"; e-mail (blank)',  # whitespace only, as Python's strip sees it
+        "country (blank)",
+        'phone "(617) 555-0100 ext. 4"',
+        "",
+    ]
+    by_no = customers.set_index("no").to_dict("index")
+    for row in fixed.itertuples(index=False):
+        codes = [c for c in row.reasons.split(";") if c]
+        assert row[3] == offending_values(codes, by_no.get(row.customer_no, {}))
+    assert list(fixed.columns[:5]) == [
+        "customer_no",
+        "eligible",
+        "reasons",
+        "values to fix",
+        "what to fix",
+    ]
