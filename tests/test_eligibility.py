@@ -69,6 +69,24 @@ def test_duplicates_are_reported_on_every_member_naming_the_others():
     assert report.loc["C5", "details"] == "PHONE_DUPLICATE: same as C4"
 
 
+def test_a_customer_in_two_duplicate_groups_lists_both_and_a_blocked_one_takes_no_part():
+    report = check(
+        {"no": "C1", "email": "a@x.com", "phone": "06 12345678"},
+        {"no": "C2", "email": "a@x.com"},
+        {"no": "C3", "email": "b@x.com", "phone": "+31 6 1234 5678"},
+        {"no": "C4", "email": "a@x.com", "blocked": "All"},
+        {"no": "C2", "email": "c@x.com", "phone": "0031612345679"},  # a number twice
+        {"no": "C2", "email": "d@x.com", "phone": "0612345679"},
+    ).reset_index()
+    assert report.loc[0, "reasons"] == "EMAIL_DUPLICATE;PHONE_DUPLICATE"
+    assert report.loc[0, "details"] == ("EMAIL_DUPLICATE: same as C2; PHONE_DUPLICATE: same as C3")
+    assert report.loc[3, "reasons"] == "CUSTOMER_BLOCKED"
+    assert report.loc[3, "details"] == "CUSTOMER_BLOCKED: Blocked All"
+    # the same number on both members: no other to name
+    assert report.loc[4, "details"] == report.loc[5, "details"] == "PHONE_DUPLICATE: same as "
+    assert not report["eligible"].any()  # a duplicate is an error, as blocked is
+
+
 def test_country_codes():
     report = check(
         {"no": "C1", "country_code": "EL", "phone": "210 1234567"},
