@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -376,7 +376,8 @@ def _plan(
             action[position] = "link"
     if settings.auto_create_unknown_customers:
         creatable = np.ones(n, dtype=bool) if can_create is None else np.asarray(can_create, bool)
-        templates = {iso: _template_for(iso, context) for iso in set(chosen["country_code"])}
+        countries = chosen["country_code"].unique()
+        templates = {iso: _template_for(iso, context) for iso in countries}
         iso_codes = chosen["country_code"].to_numpy()
         for position in np.flatnonzero(~matched & creatable):
             if not has_address[position]:
@@ -442,7 +443,7 @@ def _match_email_phone(
     else:
         shop_e164 = _shopify_e164(shop_phone, chosen["country_code"])
         shop_e164 = shop_e164[shop_e164 != ""]
-        erp_e164 = _erp_e164(erp, context, tails=set(_tail(shop_e164)))
+        erp_e164 = _erp_e164(erp, context, tails=_tail(shop_e164).unique())
         hits = _join_keys(shop_e164, erp_e164, erp["no"])
     _apply_hits(plan, hits, "phone", reasons, candidates)
 
@@ -525,7 +526,7 @@ def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
 
 
 def _erp_e164(
-    erp: pd.DataFrame, context: ImportContext, tails: set[str] | None = None
+    erp: pd.DataFrame, context: ImportContext, tails: Collection[str] | None = None
 ) -> pd.Series:
     """ERP phones in E.164, each parsed with its customer's ISO country ('' when it does not
     parse).
@@ -540,7 +541,7 @@ def _erp_e164(
     if tails is not None:
         plain = phones.str.fullmatch(r"[0-9+()./\- ]*")
         digits = phones.str.replace(r"\D", "", regex=True)
-        wanted &= ~plain | (pd.Index(list(tails)).get_indexer(_tail(digits)) >= 0)
+        wanted &= ~plain | _tail(digits).isin(pd.Index(tails))
     result = pd.Series("", index=erp.index, dtype=object)
     if wanted.any():
         subset = erp[wanted]

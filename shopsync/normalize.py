@@ -277,8 +277,20 @@ def email_match_key(value: Any) -> str:
 def email_match_keys(values: pd.Series) -> pd.Series:
     """Vectorised :func:`email_match_key` (same index)."""
     values = _as_series(values)
-    text = values.astype(object).where(values.notna(), "").astype("str")
-    return text.str.strip().str.casefold().rename(values.name)
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        text = values.fillna("")
+    else:
+        text = values.astype(object).where(values.notna(), "").astype("str")
+    text = text.str.strip()
+    array = pa.array(text.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    keys = pc.ascii_lower(array)  # casefold, in ASCII
+    other = ~_bools(pc.string_is_ascii(array))
+    if other.any():
+        folded = [value.casefold() for value in array.filter(pa.array(other)).to_pylist()]
+        keys = pc.replace_with_mask(keys, pa.array(other), pa.array(folded, keys.type))
+    return pd.Series(keys, dtype=_STR, index=values.index, name=values.name)
 
 
 # --------------------------------------------------------------------------------------------

@@ -175,6 +175,16 @@ def test_bc_email_match_key_is_the_whole_field():
     assert keys.to_dict() == {"x": "p1@contoso.com", "y": ""}
 
 
+@given(values=st.lists(st.one_of(st.none(), st.text(alphabet="aZ ß\u0130@.\t\u00a0", max_size=10))))
+def test_email_match_keys_of_a_text_column_equal_the_scalar_key(values):
+    # ASCII text is lower-cased in Arrow, other text case-folded by Python (ß -> ss)
+    column = pd.Series(values, dtype="str")
+    keys = email_match_keys(column)
+    trimmed = column.fillna("").str.strip()
+    assert keys.tolist() == [email_match_key(v) for v in trimmed]
+    assert email_match_keys(pd.Series(["STRASSE@x.de", "straße@x.de"], dtype="str")).nunique() == 1
+
+
 _ascii_local = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
 _ascii_domain = st.lists(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=10), min_size=2, max_size=3
