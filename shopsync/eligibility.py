@@ -15,6 +15,7 @@ from shopsync.exporting import match_in_mirror
 from shopsync.names import PERSON_SOURCES, split_names
 from shopsync.normalize import (
     ProvinceTable,
+    casefold_texts,
     countries_to_iso,
     normalize_emails,
     normalize_phones,
@@ -101,9 +102,9 @@ def shopify_fields(customers: pd.DataFrame, context: ExportContext) -> pd.DataFr
         company = pd.Series("", index=customers.index)
     # A person's name in the company field (a consumer whose ERP name is their own name, as
     # an import writes it) is not a company: BC would send it; we leave the company blank.
-    full = (names["first_name"] + " " + names["last_name"]).str.strip().str.casefold()
-    reverse = (names["last_name"] + " " + names["first_name"]).str.strip().str.casefold()
-    folded = company.str.casefold()
+    full = casefold_texts((names["first_name"] + " " + names["last_name"]).str.strip())
+    reverse = casefold_texts((names["last_name"] + " " + names["first_name"]).str.strip())
+    folded = casefold_texts(company)
     is_person = (folded == full) | (folded == reverse)
     out["company"] = company.where(~is_person, "")
 
@@ -250,7 +251,8 @@ def _first_and_last(customers: pd.DataFrame, settings: ShopSettings) -> pd.DataF
         ("name_2", settings.name_2_source),
         ("name", settings.name_source),
     ]
-    result = pd.DataFrame({"first_name": "", "last_name": ""}, index=customers.index)
+    first = pd.Series("", index=customers.index, dtype=_STR)
+    last = first.copy()
     taken = pd.Series(False, index=customers.index)
     for column, source in candidates:
         if source not in PERSON_SOURCES:
@@ -258,10 +260,11 @@ def _first_and_last(customers: pd.DataFrame, settings: ShopSettings) -> pd.DataF
         text = customers[column].fillna("").astype(str).str.strip()
         usable = (text != "") & ~taken
         if usable.any():
-            split = split_names(source, text[usable])
-            result.loc[usable, ["first_name", "last_name"]] = split[["first_name", "last_name"]]
+            split = split_names(source, text[usable]).reindex(customers.index)
+            first = first.where(~usable, split["first_name"])
+            last = last.where(~usable, split["last_name"])
             taken |= usable
-    return result
+    return pd.DataFrame({"first_name": first, "last_name": last})
 
 
 class _Details:

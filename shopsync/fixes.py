@@ -71,10 +71,12 @@ def with_fixes(report: pd.DataFrame, erp: pd.DataFrame) -> pd.DataFrame:
     erp_text = {column: _erp_text(erp[column]) for column in columns}
     parts_rows: list[np.ndarray] = []
     parts_values: list[pa.Array] = []
+    by_text = np.argsort(text_codes, kind="stable")  # the rows of each text, in order
+    bounds = np.searchsorted(text_codes[by_text], np.arange(len(about) + 1))
     for code, (_, _, _, fields) in enumerate(about):
         if not fields:
             continue
-        rows = np.flatnonzero(text_codes == code)
+        rows = by_text[bounds[code] : bounds[code + 1]]
         where = at[rows]
         pieces = [_piece(words_of[column], erp_text.get(column), where) for column in fields]
         joined = pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, "; ")

@@ -28,6 +28,7 @@ __all__ = [
     "ProvinceTable",
     "bc_phone_match_mask",
     "bc_phone_matches",
+    "casefold_texts",
     "countries_to_iso",
     "email_match_key",
     "email_match_keys",
@@ -281,12 +282,17 @@ def email_match_keys(values: pd.Series) -> pd.Series:
         text = values.fillna("")
     else:
         text = values.astype(object).where(values.notna(), "").astype("str")
-    text = text.str.strip()
-    array = pa.array(text.array)
+    return casefold_texts(text.str.strip()).rename(values.name)
+
+
+def casefold_texts(values: pd.Series) -> pd.Series:
+    """``str.casefold`` of a text column (missing stays missing) without a Python call per
+    row: ASCII text lower-cased in Arrow (the same thing), only other text by Python."""
+    array = pa.array(values.astype(_STR).array)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
-    keys = pc.ascii_lower(array)  # casefold, in ASCII
-    other = ~_bools(pc.string_is_ascii(array))
+    keys = pc.ascii_lower(array)
+    other = ~_bools(pc.fill_null(pc.string_is_ascii(array), True))
     if other.any():
         folded = [value.casefold() for value in array.filter(pa.array(other)).to_pylist()]
         keys = pc.replace_with_mask(keys, pa.array(other), pa.array(folded, keys.type))
