@@ -399,3 +399,26 @@ def test_values_to_fix_name_each_field_once_with_its_erp_value_and_blanks_in_wor
         "values to fix",
         "what to fix",
     ]
+
+
+def test_match_in_mirror_column_wise_equals_the_walk_over_lists():
+    from shopsync.exporting import match_in_mirror
+
+    mirror = pd.DataFrame(
+        {
+            "shopify_id": ["S1", "S2", "", "S4", "S5"],
+            "email": ["A@x.com", "a@X.com", "b@x.com", "", "STRASSE@x.de"],
+            "phone": ["+31612345678", "", "+31612345679", "+31612345679", ""],
+        }
+    )
+    export = pd.DataFrame(
+        {
+            "email": ["a@x.com", "b@x.com", "", "straße@x.de", "zz@x.com"],
+            "phone": ["", "+31612345679", "+31612345678", "", ""],
+        }
+    )
+    text = {c: "str" for c in ("shopify_id", "email", "phone")}
+    column_wise = match_in_mirror(export.astype("str"), mirror.astype(text))
+    walked = match_in_mirror(export.astype(object), mirror.astype(object))
+    # the last holder of an e-mail wins; a blank id is no match and the phone is tried
+    assert column_wise.tolist() == walked.tolist() == ["S2", "S4", "S1", "S5", ""]
