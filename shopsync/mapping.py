@@ -486,9 +486,14 @@ def _apply_hits(
     if ties.empty:
         return
     label = "same e-mail" if rule == "email" else f"same {rule}"
-    for position, numbers in ties.groupby("_at", sort=False)["no"]:
-        reasons[position].append(f"AMBIGUOUS_{rule.upper()}")
-        candidates[position].extend(f"{no} ({label})" for no in numbers.iloc[1:])
+    code = f"AMBIGUOUS_{rule.upper()}"
+    at = ties["_at"].to_numpy()
+    numbers = ties["no"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])  # ties are sorted by row
+    for start, end in zip(starts, np.r_[starts[1:], len(at)], strict=True):
+        position = int(at[start])
+        reasons[position].append(code)
+        candidates[position].extend(f"{no} ({label})" for no in numbers[start + 1 : end])
 
 
 def _match_bill_to(
