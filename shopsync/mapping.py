@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsync.erp_io import ERP_COLUMNS, ERP_FIELD_LENGTHS
 from shopsync.names import build_names
@@ -893,9 +895,19 @@ def _joined(notes: Notes, n: int, join: Callable[[list[str]], str]) -> np.ndarra
 
 
 def _name_keys(names: pd.Series) -> pd.Series:
-    """Names compared loosely: lower case, letters and digits only."""
-    text = names.astype("str").str.lower()
-    return text.str.replace(r"[\W_]+", "", regex=True)
+    """Names compared loosely: lower case, letters and digits only (ASCII text in Arrow
+    kernels, where Python's ``\\W`` is ``[^0-9A-Za-z_]``; other text by Python's ``re``)."""
+    text = names.astype("str")
+    array = pa.array(text.fillna("").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    ascii_ = np.asarray(pc.string_is_ascii(array).to_numpy(zero_copy_only=False), dtype=bool)
+    keys = pc.replace_substring_regex(pc.ascii_lower(array), "[^0-9a-z]+", "")
+    keys = pd.Series(keys, dtype=text.dtype, index=text.index)
+    if not ascii_.all():
+        others = text[~ascii_].str.lower().str.replace(r"[\W_]+", "", regex=True)
+        keys = keys.where(ascii_, others)
+    return keys.where(text.notna(), text)
 
 
 def _map_distinct(values: pd.Series, func: Callable[[str], str]) -> pd.Series:
