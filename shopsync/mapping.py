@@ -98,12 +98,26 @@ def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     customer, _ = pd.factorize(addresses["shopify_id"], use_na_sentinel=False)
     default = addresses["is_default"]
     default_rank = np.where(default.isna().to_numpy(), 2, np.where(default.fillna(False), 0, 1))
-    numeric_id = pd.to_numeric(addresses["address_id"], errors="coerce").to_numpy(dtype=float)
-    position = pd.to_numeric(addresses["position"], errors="coerce").to_numpy(dtype=float)
+    numeric_id = _numbers(addresses["address_id"])
+    position = _numbers(addresses["position"])
     # np.lexsort sorts by the last key first; NaN sorts after every number (na_position last)
     order = np.lexsort((position, numeric_id, default_rank, customer))
     first = order[np.r_[True, customer[order][1:] != customer[order][:-1]]]
     return addresses.iloc[first].set_index("shopify_id")
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """``pd.to_numeric(values, errors="coerce")`` as floats; text of whole numbers only is
+    read by Arrow's integer cast (the same numbers, without pandas' per-value parser)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        try:
+            integers = pc.cast(pa.array(values.array), pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            if integers.null_count == 0:
+                return np.asarray(integers.to_numpy(zero_copy_only=False)).astype(float)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
 
 def erp_values_from_addresses(
