@@ -101,8 +101,10 @@ def with_fixes(report: pd.DataFrame, erp: pd.DataFrame) -> pd.DataFrame:
     fixed.insert(at_column, "values to fix", _text_series(values.take(pa.array(take)), fixed))
     words = said.take(pa.array(text_codes)) if n else pa.array([], pa.string())
     fixed.insert(at_column + 1, "what to fix", _text_series(words, fixed))
-    order = np.argsort(rank, kind="stable")
-    return fixed.iloc[order].reset_index(drop=True)
+    # the three ranks one after the other: sequential filters, not a take in random order
+    parts = [fixed[rank == value] for value in (0, 1, 2) if (rank == value).any()]
+    ordered = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else fixed
+    return ordered.reset_index(drop=True)
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
