@@ -226,6 +226,8 @@ def _match_columns(export: pd.DataFrame, mirror: pd.DataFrame) -> pd.Series:
         ids = ids[keys.to_numpy() != ""]
         ids = ids[~ids.index.duplicated(keep="last")]
         ids = ids[ids != ""]  # a blank id is no match: the next rule may find one
+        if ids.empty:
+            continue
         wanted = casefold_texts(export[column]) if fold else export[column]
         at = ids.index.get_indexer(wanted.to_numpy())
         hit = at >= 0

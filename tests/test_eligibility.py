@@ -422,3 +422,5 @@ def test_match_in_mirror_column_wise_equals_the_walk_over_lists():
     walked = match_in_mirror(export.astype(object), mirror.astype(object))
     # the last holder of an e-mail wins; a blank id is no match and the phone is tried
     assert column_wise.tolist() == walked.tolist() == ["S2", "S4", "S1", "S5", ""]
+    no_phones = mirror.assign(phone="").astype(text)
+    assert match_in_mirror(export.astype("str"), no_phones).tolist()[2:] == ["", "S5", ""]
