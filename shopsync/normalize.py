@@ -424,17 +424,23 @@ def _text_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
 def _split_extensions(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(number, extension) of each text (no nulls): a plain viable number and its extension
     (see _EXTENSION_RE2) apart, any other text whole with extension ""."""
-    found = pc.extract_regex(texts, _EXTENSION_RE2)
-    split = _bools(pc.is_valid(found))
-    if not split.any():
-        return texts, pa.array([""] * len(texts), texts.type)
+    none = pa.array([""] * len(texts), texts.type)
+    labelled = np.flatnonzero(_bools(pc.match_substring(texts, "x", ignore_case=True)))
+    if not len(labelled):  # every extension label has an x: the regex runs on those only
+        return texts, none
+    found = pc.extract_regex(texts.take(pa.array(labelled)), _EXTENSION_RE2)
     number = pc.fill_null(pc.struct_field(found, "number"), "")
     digits = np.asarray(pc.count_substring_regex(number, "[0-9]").to_numpy(zero_copy_only=False))
-    split &= digits >= 3
-    mask = pa.array(split)
-    numbers = pc.if_else(mask, number, texts)
-    extensions = pc.if_else(mask, pc.fill_null(pc.struct_field(found, "extension"), ""), "")
-    return numbers, pc.cast(extensions, texts.type)
+    split = _bools(pc.is_valid(found)) & (digits >= 3)
+    if not split.any():
+        return texts, none
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[labelled[split]] = True
+    chosen = pa.array(split)
+    numbers = pc.replace_with_mask(texts, pa.array(mask), number.filter(chosen))
+    extension = pc.struct_field(found, "extension").filter(chosen)
+    extensions = pc.replace_with_mask(none, pa.array(mask), pc.cast(extension, texts.type))
+    return numbers, extensions
 
 
 def _phone_pairs(
