@@ -350,7 +350,26 @@ def _check(frame: pd.DataFrame) -> dict[str, object]:
     examples = [
         (texts[chosen[i]], regions[chosen[i]], fast.e164[chosen[i]], e164[i]) for i in wrong[:10]
     ]
-    return {"compared": len(chosen), "differences": len(wrong), "examples": examples}
+    # a number with an extension is read apart from it (the pair is the number's): those
+    # answers against phonenumbers on the text as written
+    from shopsync.normalize import normalize_phones
+
+    bulk = normalize_phones(frame["phone"], frame["region"])
+    rows = np.flatnonzero((bulk["phone_extension"] != "").to_numpy(dtype=bool))
+    raw = frame["phone"].to_numpy(dtype=object)[rows]
+    raw_regions = frame["region"].fillna("").str.strip().str.upper().to_numpy(dtype=object)[rows]
+    raw_e164, raw_valid = phonenumbers_answers(list(raw), list(raw_regions))
+    raw_wrong = np.flatnonzero(
+        (bulk["phone_e164"].to_numpy(dtype=object)[rows] != np.asarray(raw_e164, dtype=object))
+        | (bulk["phone_valid"].to_numpy(dtype=bool)[rows] != np.asarray(raw_valid, dtype=bool))
+    )
+    examples += [(raw[i], raw_regions[i], "raw text", raw_e164[i]) for i in raw_wrong[:10]]
+    return {
+        "compared": len(chosen) + len(rows),
+        "compared_with_extension_as_written": len(rows),
+        "differences": len(wrong) + len(raw_wrong),
+        "examples": examples,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

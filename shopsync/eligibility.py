@@ -6,10 +6,13 @@ from collections.abc import Collection
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsync.erp_io import read_blocked
 from shopsync.names import PERSON_SOURCES, split_names
 from shopsync.normalize import (
+    casefold_texts,
     countries_to_iso,
     normalize_emails,
     normalize_phones,
@@ -84,9 +87,9 @@ def shopify_fields(customers: pd.DataFrame, context: RulesContext) -> pd.DataFra
         company = pd.Series("", index=customers.index)
     # A person's name in the company field (a consumer whose ERP name is their own name, as
     # an import writes it) is not a company: BC would send it; we leave the company blank.
-    full = (names["first_name"] + " " + names["last_name"]).str.strip().str.casefold()
-    reverse = (names["last_name"] + " " + names["first_name"]).str.strip().str.casefold()
-    folded = company.str.casefold()
+    full = casefold_texts((names["first_name"] + " " + names["last_name"]).str.strip())
+    reverse = casefold_texts((names["last_name"] + " " + names["first_name"]).str.strip())
+    folded = casefold_texts(company)
     is_person = (folded == full) | (folded == reverse)
     out["company"] = company.where(~is_person, "")
 
@@ -132,38 +135,33 @@ def check_export_eligibility(
     duplicate of theirs); customers without a ``blocked`` column are not blocked.
     """
     fields = shopify_fields(customers, context)
-    reasons: list[list[str]] = [[] for _ in range(len(fields))]
-    details: list[list[str]] = [[] for _ in range(len(fields))]
+    n = len(fields)
+    # the codes in the order a row lists them, each with the rows it applies to
+    flags: list[tuple[str, np.ndarray]] = []
 
-    def flag(mask: pd.Series, code: str) -> None:
-        for position in np.flatnonzero(mask.to_numpy(dtype=bool)):
-            reasons[position].append(code)
+    def flag(mask: pd.Series | np.ndarray, code: str) -> None:
+        flags.append((code, np.asarray(mask, dtype=bool)))
 
     if "blocked" in customers:
         blocked_as = read_blocked(customers["blocked"])["blocked"]
     else:
         blocked_as = pd.Series("", index=customers.index)
     blocked = blocked_as != ""
-    for position in np.flatnonzero(blocked.to_numpy(dtype=bool)):
-        reasons[position].append("CUSTOMER_BLOCKED")
-        details[position].append(f"CUSTOMER_BLOCKED: Blocked {blocked_as.iloc[position]}")
+    flag(blocked, "CUSTOMER_BLOCKED")
+    details = _Details(n)
+    shown = "CUSTOMER_BLOCKED: Blocked " + blocked_as[blocked].astype(str)
+    details.add(np.flatnonzero(blocked.to_numpy(dtype=bool)), shown.to_numpy(dtype=object))
     flag(fields["email_missing"], "EMAIL_MISSING")
     flag(~fields["email_missing"] & ~fields["email_valid"], "EMAIL_INVALID")
     flag(fields["email_is_list"], "EMAIL_LIST")
-    _flag_duplicates(
-        fields["email_key"].where(fields["email_valid"] & ~blocked, ""),
-        fields,
-        "EMAIL_DUPLICATE",
-        reasons,
-        details,
-    )
+    keys = fields["email_key"].where(fields["email_valid"] & ~blocked, "")
+    flag(_flag_duplicates(keys, fields, "EMAIL_DUPLICATE", details), "EMAIL_DUPLICATE")
     flag(fields["country_reason"] == "COUNTRY_NO_ISO", "COUNTRY_NO_ISO")
     flag(fields["country_reason"] == "COUNTRY_UNKNOWN", "COUNTRY_UNKNOWN")
     flag(~fields["phone_missing"] & ~fields["phone_valid"], "PHONE_INVALID")
     flag(fields["phone_valid"] & (fields["phone_extension"] != ""), "PHONE_EXTENSION_DROPPED")
-    _flag_duplicates(
-        fields["phone"].where(~blocked, ""), fields, "PHONE_DUPLICATE", reasons, details
-    )
+    keys = fields["phone"].where(~blocked, "")
+    flag(_flag_duplicates(keys, fields, "PHONE_DUPLICATE", details), "PHONE_DUPLICATE")
 
     has_county = fields["county"] != ""
     used_county = has_county & fields["has_provinces"]
@@ -178,10 +176,21 @@ def check_export_eligibility(
         too_long |= fields[column].str.len() > SHOPIFY_FIELD_LIMIT
     flag(too_long, "FIELD_TOO_LONG")
 
+    # each row's set of codes as one number: the texts and verdicts are made once per set
+    combination = np.zeros(n, dtype=np.int64)
+    for bit, (_, mask) in enumerate(flags):
+        combination |= mask.astype(np.int64) << bit
+    rows, sets = pd.factorize(combination)
+    texts, verdicts = [], []
+    for value in np.asarray(sets, dtype=np.int64):
+        codes = [code for bit, (code, _) in enumerate(flags) if value >> bit & 1]
+        texts.append(";".join(dict.fromkeys(codes)))
+        verdicts.append(not any(is_error(code) for code in codes))
     report = fields.copy()
-    report["reasons"] = [";".join(dict.fromkeys(codes)) for codes in reasons]
-    report["details"] = ["; ".join(text) for text in details]
-    eligible = np.array([not any(is_error(c) for c in codes) for codes in reasons], dtype=bool)
+    reasons = pa.array(texts, pa.string()).take(pa.array(rows, pa.int64()))
+    report["reasons"] = pd.Series(reasons, dtype=_STR, index=fields.index)
+    report["details"] = details.series(fields.index)
+    eligible = np.asarray(verdicts, dtype=bool)[rows] if n else np.zeros(0, dtype=bool)
     report["eligible"] = eligible
     is_linked = report["customer_no"].isin(list(linked)).to_numpy(dtype=bool)
     can_update = context.settings.can_update_shopify_customers
@@ -200,7 +209,8 @@ def _first_and_last(customers: pd.DataFrame, settings: ShopSettings) -> pd.DataF
         ("name_2", settings.name_2_source),
         ("name", settings.name_source),
     ]
-    result = pd.DataFrame({"first_name": "", "last_name": ""}, index=customers.index)
+    first = pd.Series("", index=customers.index, dtype=_STR)
+    last = first.copy()
     taken = pd.Series(False, index=customers.index)
     for column, source in candidates:
         if source not in PERSON_SOURCES:
@@ -208,33 +218,70 @@ def _first_and_last(customers: pd.DataFrame, settings: ShopSettings) -> pd.DataF
         text = customers[column].fillna("").astype(str).str.strip()
         usable = (text != "") & ~taken
         if usable.any():
-            split = split_names(source, text[usable])
-            result.loc[usable, ["first_name", "last_name"]] = split[["first_name", "last_name"]]
+            split = split_names(source, text[usable]).reindex(customers.index)
+            first = first.where(~usable, split["first_name"])
+            last = last.where(~usable, split["last_name"])
             taken |= usable
-    return result
+    return pd.DataFrame({"first_name": first, "last_name": last})
+
+
+class _Details:
+    """Each row's details: texts added in order, ``; ``-joined (sparse: few rows have any)."""
+
+    def __init__(self, n: int) -> None:
+        self._n = n
+        self._rows: list[np.ndarray] = []
+        self._texts: list[np.ndarray] = []
+
+    def add(self, rows: np.ndarray, texts: np.ndarray) -> None:
+        """Add ``texts[i]`` to row ``rows[i]`` (row positions, each once)."""
+        if len(rows):
+            self._rows.append(rows)
+            self._texts.append(texts)
+
+    def series(self, index: pd.Index) -> pd.Series:
+        joined = np.full(self._n, "", dtype=object)
+        for rows, texts in zip(self._rows, self._texts, strict=True):
+            current = joined[rows]
+            joined[rows] = np.where(current == "", texts, current + "; " + texts)
+        return pd.Series(joined, index=index).astype(_STR)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
 
 
 def _flag_duplicates(
-    keys: pd.Series,
-    fields: pd.DataFrame,
-    code: str,
-    reasons: list[list[str]],
-    details: list[list[str]],
-) -> None:
-    """Flag every member of a group sharing a non-blank key, naming the other members."""
-    present = keys[keys != ""]
-    duplicated = present[present.duplicated(keep=False)]
-    if duplicated.empty:
-        return
-    members = pd.DataFrame(
-        {
-            "key": duplicated.to_numpy(),
-            "no": fields.loc[duplicated.index, "customer_no"].to_numpy(),
-            "position": fields.index.get_indexer(duplicated.index),
-        }
-    )
-    groups = members.groupby("key", sort=False)["no"].agg(list).to_dict()
-    for key, no, position in zip(members["key"], members["no"], members["position"], strict=True):
-        others = [other for other in groups[key] if other != no]
-        reasons[position].append(code)
-        details[position].append(f"{code}: same as {', '.join(others)}")
+    keys: pd.Series, fields: pd.DataFrame, code: str, details: _Details
+) -> np.ndarray:
+    """The rows sharing a non-blank key with another row; their details name the other
+    members (``code: same as C2, C3``). Members are sorted by key once; a group's numbers
+    are joined once and each member's text cut from its group's (groups of two: the other)."""
+    array = pa.array(keys.astype("str").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.fill_null(array, "").dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    blank = pc.index(encoded.dictionary, "").as_py()
+    counts = np.bincount(codes, minlength=len(encoded.dictionary))
+    if blank >= 0:
+        counts[blank] = 0
+    member = counts[codes] > 1
+    if not member.any():
+        return member
+    rows = np.flatnonzero(member)
+    order = rows[np.argsort(codes[rows], kind="stable")]  # by group, each in row order
+    numbers = fields["customer_no"].iloc[order].to_numpy(dtype=object)
+    group = codes[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    others = np.empty(len(order), dtype=object)
+    first = starts[sizes == 2]
+    same = numbers[first] == numbers[first + 1]
+    others[first] = np.where(same, "", numbers[first + 1])
+    others[first + 1] = np.where(same, "", numbers[first])
+    for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+        group_numbers = list(numbers[start : start + size])
+        for at, no in enumerate(group_numbers, start):
+            others[at] = ", ".join(other for other in group_numbers if other != no)
+    details.add(order, f"{code}: same as " + others)
+    return member

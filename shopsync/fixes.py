@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsync.reasons import explain, is_error, split_codes
 
@@ -50,30 +53,94 @@ def with_fixes(report: pd.DataFrame, erp: pd.DataFrame) -> pd.DataFrame:
     words), after ``reasons``; the rows to fix first (ineligible, then eligible with a
     warning), each group in the report's order.
 
-    The words and the rank are worked out once per distinct ``reasons`` text, and the ERP
-    values looked up only for the rows whose reasons name a field."""
-    reasons = report["reasons"].fillna("").astype("str").tolist()
-    about = {text: _about(text) for text in set(reasons)}
+    The words and the rank are worked out once per distinct ``reasons`` text; the values to
+    fix are put together column-wise (Arrow kernels) for the rows of each text naming a
+    field, so no Python object is made per row."""
+    n = len(report)
+    reasons = report["reasons"].fillna("").astype("str")
+    text_codes, texts = pd.factorize(reasons, use_na_sentinel=False)
+    about = [_about(text) for text in texts]
     erp = erp.drop_duplicates("no") if len(erp) else erp
-    at = pd.Index(erp["no"]).get_indexer(report["customer_no"]) if len(erp) else None
+    at = (
+        pd.Index(erp["no"]).get_indexer(report["customer_no"])
+        if len(erp)
+        else np.full(n, -1, dtype=np.int64)
+    )
     columns = {column for _, column, _ in _FIELDS if column in erp}
-    erp_values = {column: erp[column].tolist() for column in columns}
-    values, words, rank = [], [], []
-    for position, (text, eligible) in enumerate(zip(reasons, report["eligible"], strict=True)):
-        codes, said, errors, fields = about[text]
-        row = at[position] if at is not None else -1
-        named = {c: erp_values[c][row] for c in fields if c in columns} if row >= 0 else {}
-        values.append(offending_values(codes, named))
-        words.append(said)
-        rank.append(0 if not bool(eligible) or errors else 1 if codes else 2)
+    words_of = {column: words for _, column, words in _FIELDS}
+    erp_text = {column: _erp_text(erp[column]) for column in columns}
+    parts_rows: list[np.ndarray] = []
+    parts_values: list[pa.Array] = []
+    by_text = np.argsort(text_codes, kind="stable")  # the rows of each text, in order
+    bounds = np.searchsorted(text_codes[by_text], np.arange(len(about) + 1))
+    for code, (_, _, _, fields) in enumerate(about):
+        if not fields:
+            continue
+        rows = by_text[bounds[code] : bounds[code + 1]]
+        where = at[rows]
+        pieces = [_piece(words_of[column], erp_text.get(column), where) for column in fields]
+        joined = pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, "; ")
+        parts_rows.append(rows)
+        parts_values.append(joined)
+    values = pa.concat_arrays([*parts_values, pa.array([""], pa.string())])
+    take = np.full(n, len(values) - 1, dtype=np.int64)
+    if parts_rows:
+        take[np.concatenate(parts_rows)] = np.arange(len(values) - 1)
+    said = pa.array([item[1] for item in about], pa.string())
+    errors = np.array([item[2] for item in about], dtype=bool)
+    has_codes = np.array([bool(item[0]) for item in about], dtype=bool)
+    eligible = report["eligible"].to_numpy(dtype=bool)
+    if n:
+        rank = np.where(~eligible | errors[text_codes], 0, np.where(has_codes[text_codes], 1, 2))
+    else:
+        rank = np.zeros(0, dtype=np.int64)
     fixed = report.copy()
     at_column = (
         list(fixed.columns).index("reasons") + 1 if "reasons" in fixed else len(fixed.columns)
     )
-    fixed.insert(at_column, "values to fix", values)
-    fixed.insert(at_column + 1, "what to fix", words)
-    order = pd.Series(rank, index=fixed.index).sort_values(kind="stable").index
-    return fixed.loc[order].reset_index(drop=True)
+    fixed.insert(at_column, "values to fix", _text_series(values.take(pa.array(take)), fixed))
+    words = said.take(pa.array(text_codes)) if n else pa.array([], pa.string())
+    fixed.insert(at_column + 1, "what to fix", _text_series(words, fixed))
+    # the three ranks one after the other: sequential filters, not a take in random order
+    parts = [fixed[rank == value] for value in (0, 1, 2) if (rank == value).any()]
+    ordered = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else fixed
+    return ordered.reset_index(drop=True)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
+# What Python's str.strip removes (str.isspace), for RE2: "blank" as offending_values says it.
+_PY_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_BLANK_RE2 = f"^[{_PY_SPACE}]*$"
+
+
+def _text_series(array: pa.Array, like: pd.DataFrame) -> pd.Series:
+    return pd.Series(array, dtype=_STR, index=like.index)
+
+
+def _erp_text(column: pd.Series) -> pa.Array:
+    """``str(value or "")`` of every ERP value, as offending_values writes it."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        array = pa.array(column.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        return pc.cast(pc.fill_null(array, "nan"), pa.string())  # a missing value is NaN
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    texts = pa.array([str(value or "") for value in uniques], pa.string())
+    return texts.take(pa.array(codes))
+
+
+def _piece(words: str, values: pa.Array | None, rows: np.ndarray) -> pa.Array:
+    """``words "value"``, or ``words (blank)``, for the ERP rows ``rows`` (-1: none)."""
+    if values is None:
+        return pa.array([f"{words} (blank)"] * len(rows), pa.string())
+    known = rows >= 0
+    value = values.take(pa.array(np.where(known, rows, 0)))
+    value = pc.if_else(pa.array(known), value, "")
+    blank = pc.match_substring_regex(value, _BLANK_RE2)
+    quoted = pc.binary_join_element_wise(f'{words} "', value, '"', "")
+    return pc.if_else(blank, f"{words} (blank)", quoted)
 
 
 def _about(reasons: str) -> tuple[list[str], str, bool, tuple[str, ...]]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsync.names import build_names
 from shopsync.normalize import (
@@ -79,12 +81,26 @@ def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     customer, _ = pd.factorize(addresses["shopify_id"], use_na_sentinel=False)
     default = addresses["is_default"]
     default_rank = np.where(default.isna().to_numpy(), 2, np.where(default.fillna(False), 0, 1))
-    numeric_id = pd.to_numeric(addresses["address_id"], errors="coerce").to_numpy(dtype=float)
-    position = pd.to_numeric(addresses["position"], errors="coerce").to_numpy(dtype=float)
+    numeric_id = _numbers(addresses["address_id"])
+    position = _numbers(addresses["position"])
     # np.lexsort sorts by the last key first; NaN sorts after every number (na_position last)
     order = np.lexsort((position, numeric_id, default_rank, customer))
     first = order[np.r_[True, customer[order][1:] != customer[order][:-1]]]
     return addresses.iloc[first].set_index("shopify_id")
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """``pd.to_numeric(values, errors="coerce")`` as floats; text of whole numbers only is
+    read by Arrow's integer cast (the same numbers, without pandas' per-value parser)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        try:
+            integers = pc.cast(pa.array(values.array), pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+        else:
+            if integers.null_count == 0:
+                return np.asarray(integers.to_numpy(zero_copy_only=False)).astype(float)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
 
 def erp_values_from_addresses(
@@ -359,7 +375,8 @@ def _plan(
             action[position] = "link"
     if settings.auto_create_unknown_customers:
         creatable = np.ones(n, dtype=bool) if can_create is None else np.asarray(can_create, bool)
-        templates = {iso: _template_for(iso, context) for iso in set(chosen["country_code"])}
+        countries = chosen["country_code"].unique()
+        templates = {iso: _template_for(iso, context) for iso in countries}
         iso_codes = chosen["country_code"].to_numpy()
         for position in np.flatnonzero(~matched & creatable):
             if not has_address[position]:
@@ -425,7 +442,7 @@ def _match_email_phone(
     else:
         shop_e164 = _shopify_e164(shop_phone, chosen["country_code"])
         shop_e164 = shop_e164[shop_e164 != ""]
-        erp_e164 = _erp_e164(erp, context, tails=set(_tail(shop_e164)))
+        erp_e164 = _erp_e164(erp, context, tails=_tail(shop_e164).unique())
         hits = _join_keys(shop_e164, erp_e164, erp["no"])
     _apply_hits(plan, hits, "phone", reasons, candidates)
 
@@ -468,9 +485,14 @@ def _apply_hits(
     if ties.empty:
         return
     label = "same e-mail" if rule == "email" else f"same {rule}"
-    for position, numbers in ties.groupby("_at", sort=False)["no"]:
-        reasons[position].append(f"AMBIGUOUS_{rule.upper()}")
-        candidates[position].extend(f"{no} ({label})" for no in numbers.iloc[1:])
+    code = f"AMBIGUOUS_{rule.upper()}"
+    at = ties["_at"].to_numpy()
+    numbers = ties["no"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])  # ties are sorted by row
+    for start, end in zip(starts, np.r_[starts[1:], len(at)], strict=True):
+        position = int(at[start])
+        reasons[position].append(code)
+        candidates[position].extend(f"{no} ({label})" for no in numbers[start + 1 : end])
 
 
 def _match_bill_to(
@@ -507,7 +529,9 @@ def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
     return result
 
 
-def _erp_e164(erp: pd.DataFrame, context: RulesContext, tails: set[str] | None = None) -> pd.Series:
+def _erp_e164(
+    erp: pd.DataFrame, context: RulesContext, tails: Collection[str] | None = None
+) -> pd.Series:
     """ERP phones in E.164, each parsed with its customer's ISO country ('' when it does not
     parse).
 
@@ -521,7 +545,7 @@ def _erp_e164(erp: pd.DataFrame, context: RulesContext, tails: set[str] | None =
     if tails is not None:
         plain = phones.str.fullmatch(r"[0-9+()./\- ]*")
         digits = phones.str.replace(r"\D", "", regex=True)
-        wanted &= ~plain | (pd.Index(list(tails)).get_indexer(_tail(digits)) >= 0)
+        wanted &= ~plain | _tail(digits).isin(pd.Index(tails))
     result = pd.Series("", index=erp.index, dtype=object)
     if wanted.any():
         subset = erp[wanted]
@@ -868,9 +892,19 @@ def _joined(notes: Notes, n: int, join: Callable[[list[str]], str]) -> np.ndarra
 
 
 def _name_keys(names: pd.Series) -> pd.Series:
-    """Names compared loosely: lower case, letters and digits only."""
-    text = names.astype("str").str.lower()
-    return text.str.replace(r"[\W_]+", "", regex=True)
+    """Names compared loosely: lower case, letters and digits only (ASCII text in Arrow
+    kernels, where Python's ``\\W`` is ``[^0-9A-Za-z_]``; other text by Python's ``re``)."""
+    text = names.astype("str")
+    array = pa.array(text.fillna("").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    ascii_ = np.asarray(pc.string_is_ascii(array).to_numpy(zero_copy_only=False), dtype=bool)
+    keys = pc.replace_substring_regex(pc.ascii_lower(array), "[^0-9a-z]+", "")
+    keys = pd.Series(keys, dtype=text.dtype, index=text.index)
+    if not ascii_.all():
+        others = text[~ascii_].str.lower().str.replace(r"[\W_]+", "", regex=True)
+        keys = keys.where(ascii_, others)
+    return keys.where(text.notna(), text)
 
 
 def _map_distinct(values: pd.Series, func: Callable[[str], str]) -> pd.Series:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from shopsync.errors import UserInputError
 from shopsync.settings import NAME_SOURCES
@@ -117,12 +120,53 @@ def build_names(
 
 
 def split_names(source: str, text: pd.Series) -> pd.DataFrame:
-    """Vectorised :func:`split_name`: columns ``first_name, last_name`` on the index of ``text``."""
+    """Vectorised :func:`split_name`: columns ``first_name, last_name`` on the index of ``text``.
+
+    Text whose only whitespace is the plain space is cut in Arrow kernels; text with other
+    whitespace (tabs, no-break spaces...: what Python's ``split`` counts) as before."""
     source = _source(source)
     words = _clean(text, text.index)
     if source not in PERSON_SOURCES:
         empty = pd.Series("", index=text.index, dtype="str")
         return pd.DataFrame({"first_name": empty, "last_name": empty.copy()})
+    array = pa.array(words.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    array = pc.fill_null(array, "")
+    plain = np.asarray(
+        pc.invert(pc.match_substring_regex(array, _OTHER_SPACE)).to_numpy(zero_copy_only=False),
+        dtype=bool,
+    )
+    if source == FIRST_AND_LAST_NAME:
+        found = pc.extract_regex(array, r"^(?P<a>[^ ]*)(?: +(?P<b>.*))?$")
+        first = pc.fill_null(pc.struct_field(found, "a"), "")
+        last = pc.fill_null(pc.struct_field(found, "b"), "")
+    else:
+        found = pc.extract_regex(array, r"^(?P<a>.*[^ ]) +(?P<b>[^ ]+)$")
+        two = pc.is_valid(found)
+        first = pc.if_else(two, pc.struct_field(found, "b"), array)
+        last = pc.if_else(two, pc.struct_field(found, "a"), "")
+    frame = pd.DataFrame(
+        {
+            "first_name": pd.Series(first, dtype=_STR, index=text.index),
+            "last_name": pd.Series(last, dtype=_STR, index=text.index),
+        }
+    )
+    if not plain.all():
+        others = words[~plain]
+        frame.loc[~plain, ["first_name", "last_name"]] = _split_in_python(source, others)
+    return frame
+
+
+# Whitespace Python's str.split cuts at, other than the plain space (str.isspace).
+_OTHER_SPACE = (
+    "[\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
+
+
+def _split_in_python(source: str, words: pd.Series) -> pd.DataFrame:
+    """:func:`split_names` by Python's ``split`` / ``rsplit`` (trimmed text, any whitespace)."""
     if source == FIRST_AND_LAST_NAME:
         parts = words.str.split(n=1, expand=True).reindex(columns=[0, 1])
         first, last = parts[0], parts[1]
@@ -131,5 +175,5 @@ def split_names(source: str, text: pd.Series) -> pd.DataFrame:
         only_one = parts[1].isna()
         first = parts[1].where(~only_one, parts[0])
         last = parts[0].where(~only_one, "")
-    frame = pd.DataFrame({"first_name": first, "last_name": last}, index=text.index)
+    frame = pd.DataFrame({"first_name": first, "last_name": last}, index=words.index)
     return frame.astype(object).where(frame.notna(), "").astype("str")

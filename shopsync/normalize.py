@@ -28,6 +28,7 @@ __all__ = [
     "ProvinceTable",
     "bc_phone_match_mask",
     "bc_phone_matches",
+    "casefold_texts",
     "countries_to_iso",
     "email_match_key",
     "email_match_keys",
@@ -206,13 +207,67 @@ def normalize_email(value: Any) -> EmailNorm:
     return _normalize_email_text(_text(value))
 
 
+# The whitespace Python's ``\\s`` and ``str.strip`` know among ASCII characters, for RE2.
+_ASCII_SPACE_RE2 = r"[\t\n\x0b\x0c\r \x1c-\x1f]+"
+_EMAIL_RE2 = f"(?i)^{_EMAIL_RE.pattern}$".replace("?P<local>", "").replace("?P<domain>", "")
+_LOCAL_MAX_LENGTH = 64
+
+
+def _ascii_emails(texts: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
+    """:func:`_normalize_email_text` of ASCII texts in Arrow kernels: (email, key, is_list,
+    is_valid). Whitespace goes first (it is never a separator), so the non-blank parts are
+    the non-empty ones; in ASCII, ``casefold`` is ``lower``."""
+    compact = pc.replace_substring_regex(texts, _ASCII_SPACE_RE2, "")
+    listed = pc.replace_substring_regex(compact, r"^[;,]+", "")
+    email = pc.replace_substring_regex(listed, r"[;,].*$", "")
+    rest = pc.replace_substring_regex(listed, r"^[^;,]*", "")  # the parts after the first
+    is_list = _bools(pc.match_substring_regex(rest, r"[^;,]"))
+    lengths = np.asarray(pc.binary_length(email).to_numpy(zero_copy_only=False))
+    local = np.asarray(pc.find_substring(email, "@").to_numpy(zero_copy_only=False))
+    valid = _bools(pc.match_substring_regex(email, _EMAIL_RE2))
+    valid &= (lengths > 0) & (lengths <= EMAIL_MAX_LENGTH) & (local <= _LOCAL_MAX_LENGTH)
+    return email, pc.ascii_lower(email), is_list, valid
+
+
 def normalize_emails(values: pd.Series) -> pd.DataFrame:
     """Vectorised :func:`normalize_email`: columns ``email, email_key, email_is_list,
-    email_valid, email_missing`` on the index of ``values``."""
+    email_valid, email_missing`` on the index of ``values``.
+
+    Each distinct text is read once: ASCII text in Arrow kernels (RE2 has Python's answer
+    for these patterns), any other text by :func:`normalize_email`."""
     values = _as_series(values)
-    out = _map_unique([values.to_numpy(dtype=object)], lambda v: tuple(normalize_email(v)), n_out=5)
     names = ["email", "email_key", "email_is_list", "email_valid", "email_missing"]
-    return _frame(values.index, dict(zip(names, out, strict=True)), names[2:])
+    if len(values) == 0:
+        return _frame(values.index, {name: np.empty(0, dtype=object) for name in names}, names[2:])
+    rows, texts = _text_codes(values)
+    ascii_ = _bools(pc.string_is_ascii(texts))
+    email, key, is_list, valid = _ascii_emails(texts)
+    others = np.flatnonzero(~ascii_)
+    if len(others):
+        found = [_normalize_email_text(text) for text in texts.take(others).to_pylist()]
+        mask = pa.array(~ascii_)
+        email = pc.replace_with_mask(email, mask, pa.array([f.email for f in found], email.type))
+        key = pc.replace_with_mask(key, mask, pa.array([f.key for f in found], key.type))
+        is_list[others] = [f.is_list for f in found]
+        valid[others] = [f.is_valid for f in found]
+    missing = np.asarray(pc.equal(email, "").to_numpy(zero_copy_only=False), dtype=bool)
+    index_rows = pa.array(rows)
+    columns = {
+        "email": _arrow_text(email.take(index_rows), values.index),
+        "email_key": _arrow_text(key.take(index_rows), values.index),
+        "email_is_list": pd.Series(is_list[rows], index=values.index),
+        "email_valid": pd.Series(valid[rows], index=values.index),
+        "email_missing": pd.Series(missing[rows], index=values.index),
+    }
+    return pd.DataFrame(columns, index=values.index)
+
+
+def _arrow_text(array: pa.Array, index: pd.Index) -> pd.Series:
+    """An Arrow text array (no nulls) as a ``str`` Series, without a Python object per row."""
+    return pd.Series(array, dtype=_STR, index=index)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
 
 
 def email_match_key(value: Any) -> str:
@@ -223,8 +278,25 @@ def email_match_key(value: Any) -> str:
 def email_match_keys(values: pd.Series) -> pd.Series:
     """Vectorised :func:`email_match_key` (same index)."""
     values = _as_series(values)
-    text = values.astype(object).where(values.notna(), "").astype("str")
-    return text.str.strip().str.casefold().rename(values.name)
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        text = values.fillna("")
+    else:
+        text = values.astype(object).where(values.notna(), "").astype("str")
+    return casefold_texts(text.str.strip()).rename(values.name)
+
+
+def casefold_texts(values: pd.Series) -> pd.Series:
+    """``str.casefold`` of a text column (missing stays missing) without a Python call per
+    row: ASCII text lower-cased in Arrow (the same thing), only other text by Python."""
+    array = pa.array(values.astype(_STR).array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    keys = pc.ascii_lower(array)
+    other = ~_bools(pc.fill_null(pc.string_is_ascii(array), True))
+    if other.any():
+        folded = [value.casefold() for value in array.filter(pa.array(other)).to_pylist()]
+        keys = pc.replace_with_mask(keys, pa.array(other), pa.array(folded, keys.type))
+    return pd.Series(keys, dtype=_STR, index=values.index, name=values.name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -249,6 +321,10 @@ _PHONE_MISSING = PhoneNorm("", "", False, True)
 _PHONE_UNPARSABLE = PhoneNorm("", "", False, False)
 _PHONE_PLAIN = re.compile(r"\+?[0-9\s().\-]*")
 _PHONE_SEPARATORS = re.compile(r"[\s().\-]")
+# "/" is phonenumbers' punctuation too (030/1234567), but it keeps a text of fewer than three
+# digits from being viable ("1/2" is no number, "12" is): dropped only from three digits on.
+_PHONE_PLAIN_SLASH = re.compile(r"\+?[0-9\s()./\-]*")
+_PHONE_SEPARATORS_SLASH = re.compile(r"[\s()./\-]")
 
 
 def _clean_region(region: Any) -> str:
@@ -259,7 +335,7 @@ def _clean_phone(raw: Any) -> str:
     """Cheap, meaning-preserving pre-cleaning: trim; drop separators from plain numbers.
 
     Only text made of ASCII digits (3 or more), an optional leading ``+`` and the separators
-    `` ().-`` is compacted, so that ``(613) 450-5293`` and ``613-450-5293`` share one cache
+    `` ().-/`` is compacted, so that ``(613) 450-5293`` and ``613-450-5293`` share one cache
     entry; anything else (extensions, letters) is left for phonenumbers to read.  Text made of
     separators only becomes "" (missing).
     """
@@ -268,13 +344,25 @@ def _clean_phone(raw: Any) -> str:
         compact = _PHONE_SEPARATORS.sub("", text)
         if not compact or sum(ch.isdigit() for ch in compact) >= 3:
             return compact
+    elif _PHONE_PLAIN_SLASH.fullmatch(text):
+        compact = _PHONE_SEPARATORS_SLASH.sub("", text)
+        if sum(ch.isdigit() for ch in compact) >= 3:
+            return compact
     return text
 
 
 # Text _clean_phone compacts, in RE2: outer and inner spaces (no other whitespace), one
 # leading "+", digits and the separators ().-
-_PLAIN_RE2 = r"^ *\+?[0-9 ().\-]*$"
-_SEPARATOR_BYTES = (ord(" "), ord("("), ord(")"), ord("."), ord("-"))
+_PLAIN_RE2 = r"^ *\+?[0-9 ()./\-]*$"
+_SEPARATOR_BYTES = (ord(" "), ord("("), ord(")"), ord("."), ord("-"), ord("/"))
+
+# A plain number (as _PLAIN_RE2, ending in a digit) then an extension as phonenumbers reads
+# one ("ext", "ext." or "x", spaces around, at most 9 digits: its limit after "x"): where the
+# number has three digits or more (viable) phonenumbers parses exactly that number and
+# reports those digits as the extension, so the number is read alone and the extension kept.
+_EXTENSION_RE2 = (
+    r"^(?P<number> *\+?[0-9 ()./\-]*[0-9]) *(?i:ext\.?|x) *(?P<extension>[0-9]{1,9}) *$"
+)
 
 
 def _bools(array: pa.Array) -> np.ndarray:
@@ -282,7 +370,7 @@ def _bools(array: pa.Array) -> np.ndarray:
 
 
 def _drop_separators(array: pa.Array) -> pa.Array:
-    """``array`` (text, no nulls) without the bytes `` ().-``: ASCII bytes, never part of a
+    """``array`` (text, no nulls) without the bytes `` ().-/``: ASCII bytes, never part of a
     multi-byte UTF-8 character, so this is the text with those characters removed."""
     wide = pa.types.is_large_string(array.type)
     offset_type = np.int64 if wide else np.int32
@@ -308,7 +396,8 @@ def _clean_phones(texts: pa.Array) -> pa.Array:
     compact = _drop_separators(texts)
     lengths = np.asarray(pc.binary_length(compact).to_numpy(zero_copy_only=False))
     plus = _bools(pc.starts_with(compact, "+"))
-    done = simple & ((lengths == 0) | (lengths - plus >= 3))
+    slash = _bools(pc.match_substring(texts, "/"))
+    done = simple & (((lengths == 0) & ~slash) | (lengths - plus >= 3))
     if done.all():
         return compact
     others = np.flatnonzero(~done)
@@ -332,13 +421,46 @@ def _text_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     return np.asarray(codes, dtype=np.int64), texts
 
 
+def _split_extensions(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """(number, extension) of each text (no nulls): a plain viable number and its extension
+    (see _EXTENSION_RE2) apart, any other text whole with extension ""."""
+    none = pa.array([""] * len(texts), texts.type)
+    labelled = np.flatnonzero(_bools(pc.match_substring(texts, "x", ignore_case=True)))
+    if not len(labelled):  # every extension label has an x: the regex runs on those only
+        return texts, none
+    found = pc.extract_regex(texts.take(pa.array(labelled)), _EXTENSION_RE2)
+    number = pc.fill_null(pc.struct_field(found, "number"), "")
+    digits = np.asarray(pc.count_substring_regex(number, "[0-9]").to_numpy(zero_copy_only=False))
+    split = _bools(pc.is_valid(found)) & (digits >= 3)
+    if not split.any():
+        return texts, none
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[labelled[split]] = True
+    chosen = pa.array(split)
+    numbers = pc.replace_with_mask(texts, pa.array(mask), number.filter(chosen))
+    extension = pc.struct_field(found, "extension").filter(chosen)
+    extensions = pc.replace_with_mask(none, pa.array(mask), pc.cast(extension, texts.type))
+    return numbers, extensions
+
+
 def _phone_pairs(
     raw: pd.Series, region: pd.Series | str | None
 ) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     """The distinct (cleaned text, cleaned region) pairs of the rows: (pair of each row,
-    texts, regions).  ``(613) 450-5293`` and ``613-450-5293`` make one pair."""
+    texts, regions).  ``(613) 450-5293`` and ``613-450-5293`` make one pair; so do
+    ``613-450-5293 x12`` and ``613-450-5293`` (see :func:`_phone_pairs_and_extensions`)."""
+    rows, texts, regions, _ = _phone_pairs_and_extensions(raw, region)
+    return rows, texts, regions
+
+
+def _phone_pairs_and_extensions(
+    raw: pd.Series, region: pd.Series | str | None
+) -> tuple[np.ndarray, pa.Array, np.ndarray, pa.Array]:
+    """As :func:`_phone_pairs`, plus each row's extension where the text is a plain number
+    and an extension (read apart: the pair is the number's; '' for the other rows)."""
     raw_codes, raw_texts = _text_codes(raw)
-    cleaned = _clean_phones(raw_texts).dictionary_encode()
+    numbers, extensions = _split_extensions(raw_texts)
+    cleaned = _clean_phones(numbers).dictionary_encode()
     text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     if isinstance(region, pd.Series):
         if not region.index.equals(raw.index):
@@ -351,7 +473,8 @@ def _phone_pairs(
     width = len(regions)
     rows, pairs = pd.factorize(text_codes[raw_codes] * width + region_codes)
     pairs = np.asarray(pairs, dtype=np.int64)
-    return rows, cleaned.dictionary.take(pairs // width), regions[pairs % width]
+    texts = cleaned.dictionary.take(pairs // width)
+    return rows, texts, regions[pairs % width], extensions.take(pa.array(raw_codes))
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -388,7 +511,7 @@ def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> p
     names = ["phone_e164", "phone_extension", "phone_valid", "phone_missing"]
     if len(raw) == 0:
         return _frame(raw.index, {name: np.empty(0, dtype=object) for name in names}, names[2:])
-    rows, texts, regions = _phone_pairs(raw, region)
+    rows, texts, regions, row_extensions = _phone_pairs_and_extensions(raw, region)
     fast = parse_plain_phones(texts, regions)
     e164, valid = fast.e164, fast.valid
     extension = np.full(len(texts), "", dtype=object)
@@ -396,8 +519,22 @@ def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> p
     others = np.flatnonzero(~fast.handled)
     for i, text in zip(others, texts.take(others).to_pylist(), strict=True):
         e164[i], extension[i], valid[i], missing[i] = _parse_phone(text, regions[i])
-    out = [e164[rows], extension[rows], valid[rows], missing[rows]]
-    return _frame(raw.index, dict(zip(names, out, strict=True)), names[2:])
+    take = pa.array(rows)
+    row_e164 = pa.array(e164, pa.string()).take(take)
+    # an extension read apart counts where the number parses (phonenumbers: none otherwise)
+    row_extension = pa.array(extension, pa.string()).take(take)
+    row_extension = pc.if_else(
+        pc.and_(pc.equal(row_extension, ""), pc.not_equal(row_e164, "")),
+        row_extensions,
+        row_extension,
+    )
+    columns = {
+        "phone_e164": _arrow_text(row_e164, raw.index),
+        "phone_extension": _arrow_text(row_extension, raw.index),
+        "phone_valid": pd.Series(valid[rows], index=raw.index),
+        "phone_missing": pd.Series(missing[rows], index=raw.index),
+    }
+    return pd.DataFrame(columns, index=raw.index)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -429,7 +566,8 @@ def phones_e164(raw: pd.Series, region: pd.Series | str | None = None) -> pd.Ser
     others = np.flatnonzero(~fast.handled)
     for i, text in zip(others, texts.take(others).to_pylist(), strict=True):
         e164[i] = _e164_only(text, regions[i])[0]
-    return pd.Series(e164[rows], index=raw.index, dtype="str", name=raw.name)
+    row_e164 = pa.array(e164, pa.string()).take(pa.array(rows))
+    return _arrow_text(row_e164, raw.index).rename(raw.name)
 
 
 def _ascii_digits(text: str) -> str:

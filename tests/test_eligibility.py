@@ -70,6 +70,24 @@ def test_duplicates_are_reported_on_every_member_naming_the_others():
     assert report.loc["C5", "details"] == "PHONE_DUPLICATE: same as C4"
 
 
+def test_a_customer_in_two_duplicate_groups_lists_both_and_a_blocked_one_takes_no_part():
+    report = check(
+        {"no": "C1", "email": "a@x.com", "phone": "06 12345678"},
+        {"no": "C2", "email": "a@x.com"},
+        {"no": "C3", "email": "b@x.com", "phone": "+31 6 1234 5678"},
+        {"no": "C4", "email": "a@x.com", "blocked": "All"},
+        {"no": "C2", "email": "c@x.com", "phone": "0031612345679"},  # a number twice
+        {"no": "C2", "email": "d@x.com", "phone": "0612345679"},
+    ).reset_index()
+    assert report.loc[0, "reasons"] == "EMAIL_DUPLICATE;PHONE_DUPLICATE"
+    assert report.loc[0, "details"] == ("EMAIL_DUPLICATE: same as C2; PHONE_DUPLICATE: same as C3")
+    assert report.loc[3, "reasons"] == "CUSTOMER_BLOCKED"
+    assert report.loc[3, "details"] == "CUSTOMER_BLOCKED: Blocked All"
+    # the same number on both members: no other to name
+    assert report.loc[4, "details"] == report.loc[5, "details"] == "PHONE_DUPLICATE: same as "
+    assert not report["eligible"].any()  # a duplicate is an error, as blocked is
+
+
 def test_country_codes():
     report = check(
         {"no": "C1", "country_code": "EL", "phone": "210 1234567"},
@@ -336,3 +354,76 @@ def test_the_export_plan_skips_blocked_customers_linked_or_not():
     assert plan.loc["C1", "shopify_id"] == "11" and plan.loc["C1", "changes"] == ""
     assert plan.loc["C3", "shopify_id"] == ""  # not linked to the free Shopify customer
     assert all("CUSTOMER_BLOCKED" in plan.loc[no, "reasons"] for no in ("C1", "C2", "C3"))
+
+
+def test_values_to_fix_name_each_field_once_with_its_erp_value_and_blanks_in_words():
+    from shopsync.fixes import offending_values, with_fixes
+
+    report = pd.DataFrame(
+        {
+            "customer_no": ["C1", "C2", "C3", "C4", "C5"],
+            "eligible": [False, True, False, True, False],
+            "reasons": [
+                "EMAIL_INVALID;PHONE_INVALID",
+                "PHONE_EXTENSION_DROPPED",
+                "PROVINCE_UNKNOWN;COUNTY_TOO_LONG;EMAIL_MISSING",
+                "",
+                "COUNTRY_UNKNOWN",
+            ],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            "no": ["C1", "C2", "C3", "C4"],  # C5 is not among them: its values are blank
+            "email": ["foo@bar", "a@b.de", "\u2003\x1c ", "x@y.de"],
+            "phone": ["12 x", "(617) 555-0100 ext. 4", "", ""],
+            "county": ["", "", "Zzz", ""],
+            "country_code": ["US", "US", "US", "US"],
+        }
+    )
+    fixed = with_fixes(report, customers)
+    # the rows to fix first: ineligible in report order, then eligible with a warning, then clean
+    assert fixed["customer_no"].tolist() == ["C1", "C3", "C5", "C2", "C4"]
+    assert fixed["values to fix"].tolist() == [
+        'e-mail "foo@bar"; phone "12 x"',
+        'county "Zzz"; e-mail (blank)',  # whitespace only, as Python's strip sees it
+        "country (blank)",
+        'phone "(617) 555-0100 ext. 4"',
+        "",
+    ]
+    by_no = customers.set_index("no").to_dict("index")
+    for row in fixed.itertuples(index=False):
+        codes = [c for c in row.reasons.split(";") if c]
+        assert row[3] == offending_values(codes, by_no.get(row.customer_no, {}))
+    assert list(fixed.columns[:5]) == [
+        "customer_no",
+        "eligible",
+        "reasons",
+        "values to fix",
+        "what to fix",
+    ]
+
+
+def test_match_in_mirror_column_wise_equals_the_walk_over_lists():
+    from shopsync.exporting import match_in_mirror
+
+    mirror = pd.DataFrame(
+        {
+            "shopify_id": ["S1", "S2", "", "S4", "S5"],
+            "email": ["A@x.com", "a@X.com", "b@x.com", "", "STRASSE@x.de"],
+            "phone": ["+31612345678", "", "+31612345679", "+31612345679", ""],
+        }
+    )
+    export = pd.DataFrame(
+        {
+            "email": ["a@x.com", "b@x.com", "", "straße@x.de", "zz@x.com"],
+            "phone": ["", "+31612345679", "+31612345678", "", ""],
+        }
+    )
+    text = {c: "str" for c in ("shopify_id", "email", "phone")}
+    column_wise = match_in_mirror(export.astype("str"), mirror.astype(text))
+    walked = match_in_mirror(export.astype(object), mirror.astype(object))
+    # the last holder of an e-mail wins; a blank id is no match and the phone is tried
+    assert column_wise.tolist() == walked.tolist() == ["S2", "S4", "S1", "S5", ""]
+    no_phones = mirror.assign(phone="").astype(text)
+    assert match_in_mirror(export.astype("str"), no_phones).tolist()[2:] == ["", "S5", ""]

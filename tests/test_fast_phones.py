@@ -251,3 +251,72 @@ def test_sampled_differential_run_on_a_million_distinct_inputs():
     )
     assert wrong[:20] == []
     assert coverage > 0.75  # the rest: letters, extensions, "+0..." retries, by design
+
+
+def _phonenumbers_on_raw(raw: str, region: str) -> tuple[str, str, bool]:
+    try:
+        number = phonenumbers.parse(raw, region.strip().upper() or None)
+    except phonenumbers.NumberParseException:
+        return ("", "", False)
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return (e164, number.extension or "", phonenumbers.is_valid_number(number))
+
+
+_EXTENSION_FORMS = [" ext. ", " ext ", " x", "x", " X ", " Ext.", "ext", " ext.  ", " x 0"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(_EXAMPLES),
+            st.sampled_from(["/", " ", "-", ""]),
+            st.sampled_from([*_EXTENSION_FORMS, ""]),
+            st.text(alphabet="0123456789", min_size=0, max_size=11),
+            st.sampled_from(["", "national", "+"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_slashes_and_extensions_read_in_bulk_equal_phonenumbers_on_the_raw_text(rows):
+    # "030/1234567 x12": the number is read apart from its extension and its slash dropped;
+    # the answer must be phonenumbers' own on the text as written (9+ digits, a number of
+    # fewer than three digits, a bare "x" are left to phonenumbers whole)
+    raw, regions = [], []
+    for (region, number), separator, label, extension, form in rows:
+        if form == "+":
+            text = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+        else:
+            text = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+        text = text.replace(" ", separator, 1)
+        raw.append(text + (label + extension if label else ""))
+        regions.append(region if form else "")
+    frame = normalize_phones(pd.Series(raw, dtype="str"), pd.Series(regions, dtype="str"))
+    e164 = phones_e164(pd.Series(raw, dtype="str"), pd.Series(regions, dtype="str"))
+    for i, (text, region) in enumerate(zip(raw, regions, strict=True)):
+        expected = _phonenumbers_on_raw(text, region)
+        got = frame.iloc[i]
+        assert (got["phone_e164"], got["phone_extension"], bool(got["phone_valid"])) == expected
+        assert e164.iloc[i] == expected[0]
+
+
+def test_short_numbers_with_a_slash_or_an_extension_are_left_to_phonenumbers():
+    raw = ["1/2", "/", "12 x5", "1/2 ext. 7", "030/9119983", "12/345 x7"]
+    raw.append("0151 24169660 x1234567890")  # more digits than phonenumbers reads after "x"
+    region = ["DE"] * len(raw)
+    frame = normalize_phones(pd.Series(raw, dtype="str"), pd.Series(region, dtype="str"))
+    columns = (frame["phone_e164"], frame["phone_extension"], frame["phone_valid"])
+    got = list(zip(*columns, strict=True))
+    assert got == [_phonenumbers_on_raw(r, g) for r, g in zip(raw, region, strict=True)]
+    assert frame["phone_missing"].tolist() == [False] * len(raw)  # "/" is no phone, not blank
+    assert got[4] == ("+49309119983", "", True)
+
+
+def test_slashes_and_extensions_take_the_fast_path():
+    raw = pd.Series(["030/9119983", "0472/90.28.99", "(312) 538-5891 ext. 14", "06 19 06 81 90 x4"])
+    region = pd.Series(["DE", "BE", "US", "FR"])
+    _, texts, regions = _phone_pairs(raw, region)
+    assert parse_plain_phones(texts, regions).handled.all()
+    frame = normalize_phones(raw, region)
+    assert frame["phone_extension"].tolist() == ["", "", "14", "4"]

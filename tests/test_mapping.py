@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from factories import address, context, customer, erp, per_country, shopify
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shopsync.mapping import PLAN_COLUMNS, map_order_customers, plan_import
 
@@ -599,3 +601,13 @@ def test_an_update_never_blanks_the_name():
         "Ann Lee",
         "2 Main St",
     )
+
+
+@given(names=st.lists(st.one_of(st.none(), st.text(alphabet="aB Z_-.9é\u0130ß\u00a0\t\u0660"))))
+def test_loose_name_keys_equal_lower_case_and_non_word_removal_by_re(names):
+    from shopsync.mapping import _name_keys
+
+    column = pd.Series(names, dtype="str")
+    # the rule as pandas' str methods (Python's re for \W) have it, row by row
+    expected = column.str.lower().str.replace(r"[\W_]+", "", regex=True)
+    assert _name_keys(column).equals(expected)

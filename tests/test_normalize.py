@@ -175,6 +175,16 @@ def test_bc_email_match_key_is_the_whole_field():
     assert keys.to_dict() == {"x": "p1@contoso.com", "y": ""}
 
 
+@given(values=st.lists(st.one_of(st.none(), st.text(alphabet="aZ ß\u0130@.\t\u00a0", max_size=10))))
+def test_email_match_keys_of_a_text_column_equal_the_scalar_key(values):
+    # ASCII text is lower-cased in Arrow, other text case-folded by Python (ß -> ss)
+    column = pd.Series(values, dtype="str")
+    keys = email_match_keys(column)
+    trimmed = column.fillna("").str.strip()
+    assert keys.tolist() == [email_match_key(v) for v in trimmed]
+    assert email_match_keys(pd.Series(["STRASSE@x.de", "straße@x.de"], dtype="str")).nunique() == 1
+
+
 _ascii_local = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20)
 _ascii_domain = st.lists(
     st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=10), min_size=2, max_size=3
@@ -212,6 +222,32 @@ def test_normalize_emails_equals_scalar(values):
     assert [tuple(row) for row in frame.itertuples(index=False)] == [
         tuple(normalize_email(v)) for v in values
     ]
+
+
+@settings(max_examples=300)
+@given(
+    values=st.lists(
+        st.text(alphabet="aB1.@;, \t\n\x0b\x0c\r\x1c\x1f_-xné\u00a0\u2028", max_size=24),
+        max_size=40,
+    )
+)
+def test_normalize_emails_in_bulk_reads_whitespace_separators_and_unicode_as_one_by_one(values):
+    # the bulk path reads ASCII text in Arrow kernels: Python's whitespace (\x1c-\x1f too),
+    # the list separators and the length limits must come out as normalize_email has them
+    frame = normalize_emails(pd.Series(values, dtype=object))
+    assert [tuple(row) for row in frame.itertuples(index=False)] == [
+        tuple(normalize_email(v)) for v in values
+    ]
+
+
+def test_normalize_emails_in_bulk_applies_the_local_and_total_length_limits():
+    local_64, local_65 = "a" * 64, "a" * 65
+    long_domain = ".".join(["b" * 60] * 5) + ".de"  # over 255 characters in all
+    values = [f"{local_64}@x.de", f"{local_65}@x.de", f"a@{long_domain}", " ;, a@x.de;;b@y.de"]
+    frame = normalize_emails(pd.Series(values))
+    assert frame["email_valid"].tolist() == [True, False, False, True]
+    assert frame["email"].tolist()[3] == "a@x.de"
+    assert frame["email_is_list"].tolist() == [False, False, False, True]
 
 
 # ============================================================================================
