@@ -1,11 +1,14 @@
 # The two commands of the README: `make demo` and `make test`. Everything else is a helper.
+# `make test` is the fast set (lint + every test not marked slow); `make test-slow` the
+# end-to-end tests marked slow (kernels, JupyterLab, Chromium, PostgreSQL, installs);
+# `make test-all` both. The two pytest selections are complements: together, every test.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
 LOCK   := requirements.lock
 
-.PHONY: demo test lint format lab bench emulator clean lock
+.PHONY: demo test test-slow test-all lint format lab bench emulator clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +34,12 @@ demo: $(VENV)/.installed-base
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m slow
+
+test-all: test test-slow
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -2,7 +2,9 @@
 
 ``db_url`` (and ``store`` on it) runs a test on SQLite and on PostgreSQL; ``--db-backend``
 picks one. The PostgreSQL runs use a throw-away cluster (tests/postgres_cluster.py) and skip,
-saying why, where none can be started — unless SHOPSYNC_TEST_POSTGRES=require (CI).
+saying why, where none can be started — unless SHOPSYNC_TEST_POSTGRES=require (CI). The
+PostgreSQL runs are marked slow (`make test-slow`); tests/slow_guard.py fails an unmarked test
+that starts a slow resource (a kernel, a browser, a PostgreSQL cluster, a venv, ...).
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import os
 from pathlib import Path
 
 import pytest
+from slow_guard import SlowGuard
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 BACKENDS = ("sqlite", "postgresql")
+pytest_plugins = ["pytester"]  # tests/test_slow_guard.py runs pytest on tests of its own
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,11 +31,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(SlowGuard(), "slow_guard")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "db_backend" in metafunc.fixturenames:
         chosen = metafunc.config.getoption("--db-backend")
         backends = BACKENDS if chosen == "both" else (chosen,)
-        metafunc.parametrize("db_backend", backends, scope="session")
+        # a PostgreSQL run starts a cluster (once per session): it belongs to the slow set
+        params = [
+            pytest.param(name, marks=pytest.mark.slow) if name == "postgresql" else name
+            for name in backends
+        ]
+        metafunc.parametrize("db_backend", params, scope="session")
 
 
 @pytest.fixture(scope="session")

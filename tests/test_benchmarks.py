@@ -124,6 +124,7 @@ def test_measure_at_tiny_size(job):
         assert row["reasons"]["EMAIL_DUPLICATE"] > 0
 
 
+@pytest.mark.slow
 def test_the_side_by_side_mode_end_to_end(tmp_path):
     """The four jobs run as processes on the same generated files; the answers agree and the
     result has the ratios."""

@@ -54,6 +54,7 @@ def shopify_city(emulator, legacy_id: str) -> str:
     raise AssertionError(f"no Shopify customer {legacy_id}")
 
 
+@pytest.mark.slow
 def test_a_blocked_customer_is_neither_created_nor_updated_nor_invited(
     db_url, tmp_path, clock, emulator
 ):
@@ -90,6 +91,7 @@ def test_a_blocked_customer_is_neither_created_nor_updated_nor_invited(
     assert "CUSTOMER_BLOCKED" in row["reason"] and row["email"] == email_of(CREATE)
 
 
+@pytest.mark.slow
 def test_an_invite_waits_while_its_customer_is_blocked(db_url, tmp_path, clock, emulator):
     with served(emulator, sample_config(), clock) as shop:
         store = sample_store(db_url, shop[0])
@@ -122,6 +124,7 @@ def test_an_invite_waits_while_its_customer_is_blocked(db_url, tmp_path, clock, 
         assert store.pending_invites("DEMO") == {}
 
 
+@pytest.mark.slow
 def test_validate_export_names_the_blocked_customers_and_what_to_fix(tmp_path, capsys):
     from shopsync.cli import main
 
@@ -150,6 +153,7 @@ def test_validate_export_names_the_blocked_customers_and_what_to_fix(tmp_path, c
     assert "blocked in the ERP" in fixes.at[CREATE, "what to fix"]
 
 
+@pytest.mark.slow
 def test_an_import_update_carries_old_to_new_per_changed_erp_field(db_url, tmp_path, clock):
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
     config = sample_config(shopify_can_update_customers=True, can_update_shopify_customers=False)

@@ -113,6 +113,7 @@ def lab(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         log.close()
 
 
+@pytest.mark.slow  # JupyterLab, a kernel and Chromium
 def test_preview_notebook_runs_in_jupyterlab_and_the_panel_replans(lab):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright

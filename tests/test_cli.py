@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from shopsync.cli import main
 from shopsync.store import open_store
 
@@ -50,6 +52,7 @@ def test_invalid_config_lists_every_problem(tmp_path, capsys):
     assert "2 problem(s)" in err and "mapping_type" in err and "url" in err
 
 
+@pytest.mark.slow
 def test_preview_and_validation_commands_write_their_reports(tmp_path, capsys):
     from tests_paths import SAMPLE
 
@@ -107,6 +110,7 @@ def test_a_report_that_cannot_be_written_is_a_one_line_error(tmp_path, capsys):
     assert "unknown report type" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_read_only_commands_never_create_a_store_and_name_the_one_they_use(
     tmp_path, monkeypatch, capsys
 ):

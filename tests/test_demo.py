@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from shopsync.cli import main
 from shopsync.store import open_store
+
+pytestmark = pytest.mark.slow  # the whole demo, two syncs: ~25 s on a loaded 2-core machine
 
 
 def test_demo_syncs_the_sample_shop_and_the_second_sync_changes_nothing(tmp_path, capsys):

@@ -200,6 +200,7 @@ def _written_numbers(draw) -> tuple[str, str]:
     return text, given_region
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(rows=st.lists(_written_numbers(), min_size=1, max_size=40))
 def test_hypothesis_numbers_of_every_region_equal_phonenumbers(rows):

@@ -111,6 +111,7 @@ def engine(db_url):
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_two_syncs_of_one_shop_one_runs_and_the_other_refuses(db_url, engine, tmp_path):
     first = shopsync_sync(db_url, tmp_path)
     wait_until(lambda: holder_of(engine) is not None, what="the first sync to take the lock")
@@ -129,6 +130,7 @@ def test_two_syncs_of_one_shop_one_runs_and_the_other_refuses(db_url, engine, tm
     assert open_store(db_url).runs()["status"].tolist() == ["succeeded"]
 
 
+@pytest.mark.slow
 def test_a_killed_sync_leaves_the_lock_to_the_next_sync(db_url, engine, tmp_path):
     first = shopsync_sync(db_url, tmp_path)
     wait_until(lambda: holder_of(engine) is not None, what="the first sync to take the lock")
@@ -141,6 +143,7 @@ def test_a_killed_sync_leaves_the_lock_to_the_next_sync(db_url, engine, tmp_path
     assert holder_of(engine) is None
 
 
+@pytest.mark.slow
 def test_a_holder_stalled_past_its_lease_cannot_write_after_a_takeover(db_url, engine, tmp_path):
     holder = lock_holder(db_url, tmp_path, expiry=2, stop_after=3, where="between")
     wait_until(lambda: is_stopped(holder), what="the holder to stall after 3 batches")
@@ -178,6 +181,7 @@ def test_a_holder_stalled_inside_a_batch_never_commits_it_after_a_takeover(
     assert batches_written(engine) == ["batch-1", "batch-2", "batch-3"]  # batch 4 never landed
 
 
+@pytest.mark.slow
 def test_on_sqlite_a_holder_stalled_inside_a_batch_keeps_the_lock(db_url, engine, tmp_path):
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite only")

@@ -219,6 +219,7 @@ def test_each_notebook_explains_itself_and_has_one_documented_parameters_cell(na
 # -- the three notebooks under papermill -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_preview_notebook_shows_the_plan_counts_of_the_sample(runs, tmp_path):
     from shopsync.jobs import preview_import, preview_orders
     from shopsync.notebook import open_shop
@@ -247,6 +248,7 @@ def test_preview_notebook_shows_the_plan_counts_of_the_sample(runs, tmp_path):
     assert "no Jupyter frontend" in text  # no panel under papermill
 
 
+@pytest.mark.slow
 def test_validate_notebook_counts_reasons_and_exports_every_format(runs):
     text = _stdout(runs.validate)
     assert re.search(r"ELIGIBILITY: 204 ERP customers, \d+ eligible, \d+ not eligible", text)
@@ -256,6 +258,7 @@ def test_validate_notebook_counts_reasons_and_exports_every_format(runs):
         assert (runs.base / "reports" / f"DEMO-export-validation.{suffix}").is_file()
 
 
+@pytest.mark.slow
 def test_sync_dry_run_plans_and_writes_nothing(runs):
     from shopsync.store import open_store
 
@@ -267,6 +270,7 @@ def test_sync_dry_run_plans_and_writes_nothing(runs):
     assert "DRY RUN: nothing was written" in _html(runs.dry)
 
 
+@pytest.mark.slow
 def test_scheduled_sync_writes_its_report_and_a_scrubbed_output_notebook(runs):
     from shopsync.store import open_store
 
@@ -306,6 +310,7 @@ def test_scheduled_sync_writes_its_report_and_a_scrubbed_output_notebook(runs):
     assert FAKE_TOKEN[:20] not in raw
 
 
+@pytest.mark.slow
 def test_a_failing_run_exits_non_zero_with_a_banner_at_the_top(runs):
     process = runs.failed_process
     assert process.returncode == 1
@@ -316,6 +321,7 @@ def test_a_failing_run_exits_non_zero_with_a_banner_at_the_top(runs):
     assert "papermill-error-cell" in book.cells[0].source  # the link to the failing cell
 
 
+@pytest.mark.slow
 def test_secret_parameters_are_refused_before_anything_runs(tmp_path):
     process = _cli(
         [str(NOTEBOOKS / BOOKS[1]), "-p", "access_token", "abc", "--output-dir", str(tmp_path)],
@@ -328,6 +334,7 @@ def test_secret_parameters_are_refused_before_anything_runs(tmp_path):
         run_notebook(NOTEBOOKS / BOOKS[1], {"api_key": "x"}, output_dir=tmp_path)
 
 
+@pytest.mark.slow
 def test_plain_papermill_with_a_secret_parameter_fails_and_the_scrub_removes_it(tmp_path):
     from papermill.exceptions import PapermillExecutionError
 
@@ -438,6 +445,7 @@ def test_run_notebook_command_registers_on_any_parser():
 # -- nbval -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_nbval_reruns_the_executed_notebooks_and_their_checked_cells_match(runs):
     books = [runs.preview, runs.validate, runs.scheduled]
     checked = 0

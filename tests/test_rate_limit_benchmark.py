@@ -30,6 +30,7 @@ FIELDS = (
 )
 
 
+@pytest.mark.slow
 def test_a_small_export_reports_every_field_and_paces_at_the_restore_rate(tmp_path, capsys):
     clock = FakeClock()
     # 200 creates of 12 points: the full 2,000-point bucket takes ~166, the rest are paced
@@ -54,6 +55,7 @@ def test_a_small_export_reports_every_field_and_paces_at_the_restore_rate(tmp_pa
     assert saved[0]["customers"] == 200
 
 
+@pytest.mark.slow
 def test_throttled_answers_are_counted(tmp_path):
     clock = FakeClock()
 

@@ -164,6 +164,7 @@ def test_run_report_rows_carry_name_email_and_old_to_new():
     assert unknown.at[0, "changes"] == "email -> new@contoso.example; city -> Seattle"
 
 
+@pytest.mark.slow
 def test_two_stores_run_1_never_overwrite_each_others_reports(tmp_path):
     """Run ids restart per store: the report names carry the run's start time too."""
     import time
@@ -223,6 +224,7 @@ def test_what_to_fix_names_the_erp_value_and_the_rows_to_fix_come_first(tmp_path
     assert len(fixes) == int((~report["eligible"]).sum())
 
 
+@pytest.mark.slow
 def test_the_validate_command_writes_the_values_to_fix(tmp_path):
     from shopsync.cli import main
     from tests.tests_paths import SAMPLE

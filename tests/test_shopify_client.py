@@ -136,6 +136,7 @@ def test_find_customers_rechecks_every_hit_exactly(client):
     assert [c["defaultEmailAddress"]["emailAddress"] for c in by_phone] == ["p@x.com"]
 
 
+@pytest.mark.slow
 def test_a_burst_is_paced_so_no_request_is_throttled_after_the_first(client, clock):
     started = clock.now
     for i in range(400):  # ~400 x 10+ points: twice the standard bucket

@@ -73,6 +73,7 @@ def test_the_shopsync_command_help_lists_every_command_in_a_fresh_process():
         assert verb in result.stdout
 
 
+@pytest.mark.slow
 def test_public_names_resolve_on_first_use_and_sync_stays_the_function():
     # In a fresh process, the submodule first: its import must not rebind the package's name.
     heavy_modules_after("import shopsync.sync\nfrom shopsync import sync\nassert callable(sync)")
@@ -111,6 +112,7 @@ def test_the_light_declarations_match_the_code_they_stand_for():
     assert f"set {TOKEN_ENV} in the environment" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_startup_benchmark_sees_what_the_tests_see():
     from benchmarks.startup import loaded_heavy_modules, time_command
 
@@ -189,6 +191,7 @@ def sync_stderr_on_a_terminal(folder: Path, *options: str) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
+@pytest.mark.slow
 def test_progress_bars_are_off_when_stderr_is_not_a_terminal_and_on_with_progress(tmp_path):
     (tmp_path / "cron").mkdir()
     (tmp_path / "asked").mkdir()
@@ -196,6 +199,7 @@ def test_progress_bars_are_off_when_stderr_is_not_a_terminal_and_on_with_progres
     assert _has_bars(sync_stderr_piped(tmp_path / "asked", "--progress"))
 
 
+@pytest.mark.slow
 def test_progress_bars_are_on_on_a_terminal_unless_no_progress(tmp_path):
     (tmp_path / "shown").mkdir()
     (tmp_path / "hidden").mkdir()

@@ -45,6 +45,7 @@ def shop(emulator, clock):
 run = run_sync
 
 
+@pytest.mark.slow
 def test_every_input_record_ends_in_exactly_one_outcome(db_url, tmp_path, shop):
     store = sample_store(db_url, shop[0])
     result, _ = run(store, shop, tmp_path)
@@ -65,6 +66,7 @@ def test_every_input_record_ends_in_exactly_one_outcome(db_url, tmp_path, shop):
         assert path.exists()
 
 
+@pytest.mark.slow
 def test_the_first_run_does_what_the_rules_say(db_url, tmp_path, shop, emulator):
     store = sample_store(db_url, shop[0])
     result, _ = run(store, shop, tmp_path)
@@ -90,6 +92,7 @@ def test_the_first_run_does_what_the_rules_say(db_url, tmp_path, shop, emulator)
     assert len(emails) == len(set(emails))
 
 
+@pytest.mark.slow
 def test_a_customer_linked_elsewhere_in_shopify_is_not_taken_over(db_url, tmp_path, clock):
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
     config = sample_config(can_update_shopify_customers=False)
@@ -103,6 +106,7 @@ def test_a_customer_linked_elsewhere_in_shopify_is_not_taken_over(db_url, tmp_pa
         assert f"linked to ERP customer {holder}" in exported.at[no, "message"]
 
 
+@pytest.mark.slow
 def test_a_second_run_sends_no_mutation_and_changes_nothing(db_url, tmp_path, shop, emulator):
     store = sample_store(db_url, shop[0])
     first, _ = run(store, shop, tmp_path)
@@ -114,6 +118,7 @@ def test_a_second_run_sends_no_mutation_and_changes_nothing(db_url, tmp_path, sh
     assert set(second.records["outcome"]) <= {"unchanged", "skipped"}
 
 
+@pytest.mark.slow
 def test_dry_run_writes_nothing_and_apply_executes_its_plan(db_url, tmp_path, shop, emulator):
     store = sample_store(db_url, shop[0])
     counts, shopify = store.table_counts(), shopify_state(emulator)
@@ -129,6 +134,7 @@ def test_dry_run_writes_nothing_and_apply_executes_its_plan(db_url, tmp_path, sh
     )
 
 
+@pytest.mark.slow
 def test_a_second_concurrent_run_refuses_with_a_clear_message(db_url, tmp_path, shop):
     store = sample_store(db_url, shop[0])
     with ShopLock(store, "DEMO"), pytest.raises(ShopLocked, match="another sync of shop DEMO"):
@@ -150,6 +156,7 @@ def test_a_lock_whose_holder_stopped_beating_is_taken_over(db_url, tmp_path, sho
     ShopLock(store, "DEMO", expiry=60, clock=lambda: now[0]).acquire()  # taken over
 
 
+@pytest.mark.slow
 def test_a_lock_of_a_dead_local_process_is_taken_over_at_once(db_url, tmp_path, shop):
     import socket
 
@@ -161,6 +168,7 @@ def test_a_lock_of_a_dead_local_process_is_taken_over_at_once(db_url, tmp_path, 
     assert result.status == "succeeded"
 
 
+@pytest.mark.slow
 def test_only_customers_changed_in_shopify_are_imported_again(db_url, tmp_path, clock):
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
     config = sample_config(shopify_can_update_customers=True)
@@ -180,6 +188,7 @@ def test_only_customers_changed_in_shopify_are_imported_again(db_url, tmp_path, 
     assert mutations(sent) == {}  # nothing goes back to Shopify
 
 
+@pytest.mark.slow
 def test_invites_are_reported_unavailable_on_new_customer_accounts(db_url, tmp_path, clock):
     emulator = Emulator(
         data_dir=SAMPLE,
@@ -197,6 +206,7 @@ def test_invites_are_reported_unavailable_on_new_customer_accounts(db_url, tmp_p
     assert result.status == "succeeded"
 
 
+@pytest.mark.slow
 def test_a_failed_record_is_logged_holds_the_watermark_and_is_retried(
     db_url, tmp_path, shop, monkeypatch
 ):
@@ -228,6 +238,7 @@ def test_a_failed_record_is_logged_holds_the_watermark_and_is_retried(
     assert second.status == "succeeded"
 
 
+@pytest.mark.slow
 def test_orders_get_their_customers_and_are_written_to_the_store(db_url, tmp_path, shop):
     store = sample_store(db_url, shop[0])
     result, _ = run(store, shop, tmp_path, orders=True)
@@ -241,6 +252,7 @@ def test_orders_get_their_customers_and_are_written_to_the_store(db_url, tmp_pat
     assert guest == "C90000"  # no customer: the shop's default
 
 
+@pytest.mark.slow
 def test_the_cli_syncs_lists_runs_shows_logs_and_fails_on_failed_records(tmp_path, capsys):
     from shopsync.cli import main
 
@@ -261,6 +273,7 @@ def test_the_cli_syncs_lists_runs_shows_logs_and_fails_on_failed_records(tmp_pat
     assert main(["log", "99", "--db", db]) == 2
 
 
+@pytest.mark.slow
 def test_the_cli_exits_1_when_records_failed(tmp_path, monkeypatch, capsys):
     from shopsync.cli import main
     from shopsync.shopify.client import MutationResult, ShopifyClient

@@ -89,6 +89,7 @@ def lagging_emulator(clock: FakeClock, **options) -> Emulator:
 
 
 @pytest.mark.parametrize("row", COVERING_ARRAY, ids=[mode_id(r) for r in COVERING_ARRAY])
+@pytest.mark.slow
 def test_a_second_run_changes_nothing_in_every_mode(db_url, tmp_path, row):
     clock = FakeClock()
     emulator = lagging_emulator(clock)
@@ -113,6 +114,7 @@ def test_a_second_run_changes_nothing_in_every_mode(db_url, tmp_path, row):
         assert was.at[(record.side, record.record), "reason"] == record.reason, record
 
 
+@pytest.mark.slow
 def test_a_create_never_takes_over_a_customer_missing_from_the_mirror(db_url, tmp_path):
     """customer_import = none: the store never reads Shopify's customers, so every ERP customer
     looks new; the ones Shopify has are linked, not overwritten, and nobody is invited twice."""
@@ -135,6 +137,7 @@ def test_a_create_never_takes_over_a_customer_missing_from_the_mirror(db_url, tm
     assert len(invited) == (exported["outcome"] == "created").sum()
 
 
+@pytest.mark.slow
 def test_a_customer_created_in_shopify_after_the_plan_is_linked_not_overwritten(db_url, tmp_path):
     clock = FakeClock()
     emulator = lagging_emulator(clock)
@@ -189,6 +192,7 @@ def test_a_dry_run_on_a_new_store_writes_not_even_its_reference_data(tmp_path):
     assert len(result.records[result.records["side"] == "import"]) > 0
 
 
+@pytest.mark.slow
 def test_a_saved_plan_is_applied_exactly_or_refused_when_its_inputs_changed(db_url, tmp_path):
     clock = FakeClock()
     with served(lagging_emulator(clock), sample_config(), clock) as shop:
@@ -210,6 +214,7 @@ def test_a_saved_plan_is_applied_exactly_or_refused_when_its_inputs_changed(db_u
     )
 
 
+@pytest.mark.slow
 def test_the_cli_saves_a_plan_and_applies_it(tmp_path, capsys):
     from shopsync.cli import main
 
@@ -230,6 +235,7 @@ def test_the_cli_saves_a_plan_and_applies_it(tmp_path, capsys):
     assert "no longer fits" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_syncing_twice_with_a_reseeded_emulator_reconciles_instead_of_crashing(db_url, tmp_path):
     """``--emulator DIR`` seeds a fresh shop each run: the store's mirror disagrees with it."""
     db = db_url
@@ -243,6 +249,7 @@ def test_syncing_twice_with_a_reseeded_emulator_reconciles_instead_of_crashing(d
     assert set(runs["status"]) == {"succeeded"}
 
 
+@pytest.mark.slow
 def test_a_killed_run_is_marked_interrupted_by_the_next(db_url, tmp_path):
     clock = FakeClock()
     with served(lagging_emulator(clock), sample_config(), clock) as shop:
@@ -253,6 +260,7 @@ def test_a_killed_run_is_marked_interrupted_by_the_next(db_url, tmp_path):
     assert runs.at[dead, "status"] == "interrupted" and runs.at[dead, "finished_at"]
 
 
+@pytest.mark.slow
 def test_with_order_import_refreshes_every_known_customer_linked_or_not(db_url, tmp_path):
     """BC's with_order_import + shopify_can_update_customers: a customer the store already
     knows (here: brought in by an order, never linked) is mapped and refreshed."""
@@ -281,6 +289,7 @@ def test_with_order_import_refreshes_every_known_customer_linked_or_not(db_url, 
     assert set(others["reason"]) == {"IMPORT_WITH_ORDERS"}  # the rest wait for their orders
 
 
+@pytest.mark.slow
 def test_values_the_erp_holds_cut_do_not_travel_back_to_shopify(db_url, tmp_path):
     """The sample shop imports customers whose city (58 characters) or company (102) is longer
     than the ERP field, then exports with can_update_shopify_customers: Shopify keeps them."""

@@ -27,6 +27,8 @@ from shopsync.emulator import Emulator
 from shopsync.store import open_store
 from shopsync.sync import SyncOptions, sync_shop
 
+pytestmark = pytest.mark.slow  # fault-injected and killed runs: 17-260 s each on 2 loaded cores
+
 TEN_PERCENT_OF_EVERY_KIND = (
     "500=0.015,502=0.015,503=0.015,429=0.015,drop_before=0.015,drop_after=0.015,slow=0.01,"
     "slow_seconds=0.01,retry_after=0.01,internal=0.015,bulk_limit=0.015,url_expired=0.015"

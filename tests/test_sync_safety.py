@@ -46,6 +46,7 @@ def test_a_write_sent_once_is_not_repeated_when_its_answer_is_lost():
     assert invites_per_customer(emulator) == {gid: 1}  # sent once, never again
 
 
+@pytest.mark.slow
 def test_an_invite_whose_answer_was_lost_is_not_sent_again(tmp_path, monkeypatch):
     clock = FakeClock()
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
@@ -76,6 +77,7 @@ def test_an_invite_whose_answer_was_lost_is_not_sent_again(tmp_path, monkeypatch
     assert store.pending_invites("DEMO") == {}
 
 
+@pytest.mark.slow
 def test_a_kill_after_shopify_applied_a_bulk_create_is_recovered(tmp_path, monkeypatch):
     """The bulk create reached Shopify, the run died before the store recorded it: the next
     run links the customers to their ERP customers (no duplicate) and invites them once."""
@@ -113,6 +115,7 @@ def test_a_kill_after_shopify_applied_a_bulk_create_is_recovered(tmp_path, monke
     assert set(ends[1][2]) == {1}  # every created customer invited, once
 
 
+@pytest.mark.slow
 def test_shopify_gone_mid_run_stops_the_phase_quickly_and_loses_no_record(tmp_path, monkeypatch):
     clock = FakeClock()
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
@@ -153,6 +156,7 @@ def test_an_address_create_whose_answer_was_lost_is_not_sent_again():
     assert len(after) == before + 1  # created once, not once per retry
 
 
+@pytest.mark.slow
 def test_a_report_that_cannot_be_written_never_undoes_a_run(tmp_path):
     clock = FakeClock()
     emulator = Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep)
@@ -169,6 +173,7 @@ def test_a_report_that_cannot_be_written_never_undoes_a_run(tmp_path):
     assert log["message"].str.contains("not written").sum() == 3  # csv, xlsx, html
 
 
+@pytest.mark.slow
 def test_a_run_says_when_shopify_withholds_orders_older_than_60_days(tmp_path):
     clock = FakeClock()
     emulator = Emulator(

@@ -552,6 +552,7 @@ def test_a_corrupt_store_is_a_one_line_error(tmp_path, capsys):
     assert "cannot open store" in err and "not a database" in err
 
 
+@pytest.mark.slow
 def test_an_old_store_without_a_version_is_refused_not_stamped(tmp_path, capsys):
     import sqlite3
 
@@ -578,6 +579,7 @@ def test_a_store_in_a_folder_that_cannot_be_made_is_a_one_line_error(tmp_path, c
     assert "cannot create the folder" in err
 
 
+@pytest.mark.slow
 def test_three_commands_creating_a_new_store_at_once_all_succeed(tmp_path):
     import subprocess
     import sys

@@ -54,6 +54,7 @@ def test_preview_panel_shows_the_configured_settings_and_their_plan(preview):
     assert panel.customer.value == review.iloc[0]["shopify_id"]  # chosen, not blank
 
 
+@pytest.mark.slow
 def test_changing_a_setting_and_pressing_preview_gives_the_new_plan(preview):
     panel = PreviewPanel(preview)
     before = panel.result
@@ -83,6 +84,7 @@ def test_turning_auto_create_off_turns_creates_into_skips(preview):
     assert panel.result.settings == {"auto_create_unknown_customers": False}
 
 
+@pytest.mark.slow
 def test_link_button_writes_the_link_only_when_pressed(preview):
     config, store = preview.config, preview.store
     load_erp_into_store(store, ERP)
@@ -103,6 +105,7 @@ def test_link_button_writes_the_link_only_when_pressed(preview):
     assert replanned.at[shopify_id, "rule"] == "existing_link"
 
 
+@pytest.mark.slow
 def test_link_to_an_unknown_erp_customer_is_refused_and_writes_nothing(preview):
     config, store = preview.config, preview.store
     panel = PreviewPanel(preview)
@@ -135,6 +138,7 @@ def test_validation_panel_filters_and_exports(shop, tmp_path):
     assert set(panel.filtered["country_code"]) <= {"GR"}
 
 
+@pytest.mark.slow
 def test_sync_panel_runs_the_real_sync_only_after_confirmation(shop, tmp_path):
     _, store = shop
     load_erp_into_store(store, ERP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ def test_tags_normalisation_is_idempotent_and_clean(tags: list[str]) -> None:
     assert once == sorted(once, key=lambda t: (t.lower(), t))
 
 
+@pytest.mark.slow
 @given(st.emails())
 def test_email_normalisation_is_idempotent(email: str) -> None:
     once = normalize_email(f"  {email.upper()} ")

@@ -175,6 +175,7 @@ def test_cli_serves_until_stopped(data_dir: Path) -> None:
         assert response.json()["data"]["customersCount"]["count"] == 6
 
 
+@pytest.mark.slow
 def test_schema_file_is_generated_and_deterministic(tmp_path: Path) -> None:
     out = tmp_path / "schema.graphql"
     subprocess.run(
