@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .validation import normalize_address, normalize_email, normalize_phone, normalize_tags
+from .validation import (
+    ADDRESS_KEYS,
+    normalize_address,
+    normalize_email,
+    normalize_phone,
+    normalize_tags,
+)
 
 CUSTOMER_GID = "gid://shopify/Customer/"
 ADDRESS_GID = "gid://shopify/MailingAddress/"
@@ -339,20 +345,6 @@ class ShopState:
         if order["displayAddress"] is None:
             order["displayAddress"] = order["shippingAddress"] or order["billingAddress"]
         self.orders[n] = order
-
-
-# The free-text fields of an address, then its codes: what an address input may carry.
-ADDRESS_TEXT_KEYS = (
-    "firstName",
-    "lastName",
-    "company",
-    "address1",
-    "address2",
-    "city",
-    "zip",
-    "phone",
-)
-ADDRESS_KEYS = (*ADDRESS_TEXT_KEYS, "countryCode", "provinceCode")
 
 
 def new_customer_record(n: int) -> dict:
