@@ -16,6 +16,9 @@ from shopsync.shopify import ShopifyClient
 from shopsync.store import Store, open_store
 
 MUTATIONS = ("Set", "Update", "Create", "Invite", "Delete", "BulkRun", "StagedUploads")
+#: a sync's options for tests: no progress bars, bulk operations polled twice a second
+QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
+SEARCH_LAG = 2.0  # seconds (emulator clock) before a write shows in customers(query:)
 
 
 class FakeClock:
@@ -30,6 +33,14 @@ class FakeClock:
 
     def sleep(self, seconds: float) -> None:
         self.now += max(seconds, 0.0)
+
+
+def lagging_emulator(clock: FakeClock, **options) -> Emulator:
+    """The sample shop on ``clock``, its search lagging SEARCH_LAG behind writes, as
+    Shopify's does."""
+    return Emulator(
+        data_dir=SAMPLE, clock=clock, sleep=clock.sleep, search_delay=SEARCH_LAG, **options
+    )
 
 
 def sample_store(where: Path | str, config: ShopConfig, erp_file: Path | None = None) -> Store:
@@ -69,7 +80,7 @@ def run_sync(store: Store, shop, tmp_path: Path, **options):
 
     config, client_factory = shop
     client = client_factory()
-    options = {"progress": False, "bulk_poll_seconds": 0.5, **options}
+    options = {**QUIET, **options}
     result = sync_shop(
         config, store, client, SyncOptions(report_dir=tmp_path / "reports", **options)
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sync_helpers import FakeClock, mutations, run_sync, sample_config, sample_store, served
+from sync_helpers import (
+    FakeClock,
+    lagging_emulator,
+    mutations,
+    run_sync,
+    sample_config,
+    sample_store,
+    served,
+)
 from tests_paths import SAMPLE
 
 from shopsync.emulator import Emulator
@@ -22,7 +30,7 @@ def clock():
 
 @pytest.fixture
 def emulator(clock):
-    return Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep, search_delay=2.0)
+    return lagging_emulator(clock)
 
 
 def erp_file(tmp_path, blocked: dict[str, str], **cities: str):

@@ -8,6 +8,7 @@ import pytest
 from sync_helpers import (
     FakeClock,
     erp_state,
+    lagging_emulator,
     mutations,
     run_sync,
     sample_config,
@@ -23,8 +24,6 @@ from shopsync.lock import ShopLock, ShopLocked
 from shopsync.shopify_io import read_shopify_customers
 from shopsync.sync import OUTCOMES
 
-QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
-
 
 @pytest.fixture
 def clock():
@@ -33,7 +32,7 @@ def clock():
 
 @pytest.fixture
 def emulator(clock):  # its search lags behind writes, as Shopify's does
-    return Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep, search_delay=2.0)
+    return lagging_emulator(clock)
 
 
 @pytest.fixture

@@ -8,7 +8,10 @@ import json
 import pytest
 from sqlalchemy import select
 from sync_helpers import (
+    QUIET,
+    SEARCH_LAG,
     FakeClock,
+    lagging_emulator,
     mutations,
     run_sync,
     sample_config,
@@ -18,13 +21,9 @@ from sync_helpers import (
 )
 from tests_paths import SAMPLE
 
-from shopsync.emulator import Emulator
 from shopsync.store import erp_customers, open_store
 from shopsync.sync import SyncOptions, sync, sync_shop
 from shopsync.sync_plan import PlanChanged, SyncPlan
-
-QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
-SEARCH_LAG = 2.0  # seconds (emulator clock) before a write shows in customers(query:)
 
 # The settings a run's decisions depend on, and a covering array of them: every pair of
 # values of any two settings occurs in at least one row (checked below).
@@ -80,12 +79,6 @@ def erp_rows(store) -> list[tuple]:
 
 
 run = run_sync
-
-
-def lagging_emulator(clock: FakeClock, **options) -> Emulator:
-    return Emulator(
-        data_dir=SAMPLE, clock=clock, sleep=clock.sleep, search_delay=SEARCH_LAG, **options
-    )
 
 
 @pytest.mark.parametrize("row", COVERING_ARRAY, ids=[mode_id(r) for r in COVERING_ARRAY])
