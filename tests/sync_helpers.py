@@ -53,6 +53,18 @@ def sample_store(where: Path | str, config: ShopConfig, erp_file: Path | None = 
     return store
 
 
+def cli_store(tmp_path: Path, erp_file: Path | None = None) -> tuple[str, str]:
+    """A store made through the CLI as a user makes one (``init``, then ``load-erp`` of the
+    sample ERP file or ``erp_file``): (its URL, the sample shop's config path)."""
+    from shopsync.cli import main
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    config = str(SAMPLE / "shop.toml")
+    assert main(["init", "--config", config, "--db", db]) == 0
+    assert main(["load-erp", str(erp_file or SAMPLE / "erp_customers.csv"), "--db", db]) == 0
+    return db, config
+
+
 def sample_config(name: str = "shop.toml", **changes) -> ShopConfig:
     config = load_config(SAMPLE / name)
     return replace(config, shop=config.shop.with_changes(**changes)) if changes else config

@@ -11,6 +11,7 @@ from sync_helpers import (
     QUIET,
     SEARCH_LAG,
     FakeClock,
+    cli_store,
     lagging_emulator,
     mutations,
     run_sync,
@@ -211,10 +212,7 @@ def test_a_saved_plan_is_applied_exactly_or_refused_when_its_inputs_changed(db_u
 def test_the_cli_saves_a_plan_and_applies_it(tmp_path, capsys):
     from shopsync.cli import main
 
-    db = f"sqlite:///{tmp_path / 'cli.db'}"
-    config = str(SAMPLE / "shop.toml")
-    assert main(["init", "--config", config, "--db", db]) == 0
-    assert main(["load-erp", str(SAMPLE / "erp_customers.csv"), "--db", db]) == 0
+    db, config = cli_store(tmp_path)
     emulator_dir = SAMPLE
     args = ["sync", "--config", config, "--db", db, "--no-progress", "--direction", "import"]
     args += ["--reports", str(tmp_path / "r")]
