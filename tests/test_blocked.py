@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sync_helpers import (
     FakeClock,
+    cli_store,
     lagging_emulator,
     mutations,
     run_sync,
@@ -137,10 +138,7 @@ def test_validate_export_names_the_blocked_customers_and_what_to_fix(tmp_path, c
     from shopsync.cli import main
 
     path = erp_file(tmp_path, {CREATE: "All", "C00480": "maybe"})
-    db = f"sqlite:///{tmp_path / 'v.db'}"
-    config = str(SAMPLE / "shop.toml")
-    assert main(["init", "--config", config, "--db", db]) == 0
-    assert main(["load-erp", str(path), "--db", db]) == 0
+    db, config = cli_store(tmp_path, path)
     out = capsys.readouterr().out
     assert "4 blocked customer(s): not exported, not invited" in out  # the sample's 2 too
     assert "C00480) blocked: BLOCKED_UNREADABLE" in out
