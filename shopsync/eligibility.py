@@ -19,6 +19,7 @@ from shopsync.normalize import (
 )
 from shopsync.reasons import is_error
 from shopsync.rules_context import RulesContext
+from shopsync.schema import EXPORT_ADDRESS_COLUMNS, EXPORT_CUSTOMER_COLUMNS
 from shopsync.settings import ShopSettings
 
 __all__ = [
@@ -36,17 +37,8 @@ ELIGIBILITY_COLUMNS = [
     "action",
     "reasons",
     "details",
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "company",
-    "address1",
-    "address2",
-    "zip",
-    "city",
-    "country_code",
-    "province_code",
+    *EXPORT_CUSTOMER_COLUMNS,
+    *EXPORT_ADDRESS_COLUMNS,
     "province",
 ]
 

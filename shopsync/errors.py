@@ -85,25 +85,27 @@ class StopError(ShopsyncError):
     """The run cannot go on (authentication refused, another writer holds the lock...)."""
 
 
-class ShopifyUnavailable(RetriableError):
+class _ShopifyAnswer:
+    """What an error about one Shopify call carries: the operation, and Shopify's request id
+    when it sent one (to quote to Shopify support)."""
+
+    operation: str
+    request_id: str
+
+    def __init__(self, operation: str, message: str, request_id: str = ""):
+        self.operation = operation
+        self.request_id = request_id
+        suffix = f" (request id {request_id})" if request_id else ""
+        super().__init__(f"{operation}: {message}{suffix}")
+
+
+class ShopifyUnavailable(_ShopifyAnswer, RetriableError):
     """Shopify did not answer usefully after every try (network, 5xx, throttling)."""
 
-    def __init__(self, operation: str, message: str, request_id: str = ""):
-        self.operation = operation
-        self.request_id = request_id
-        suffix = f" (request id {request_id})" if request_id else ""
-        super().__init__(f"{operation}: {message}{suffix}")
 
-
-class ShopifyRefused(StopError):
+class ShopifyRefused(_ShopifyAnswer, StopError):
     """Shopify refused the request itself: bad token, missing scope, invalid or too costly
     query. Retrying cannot help; the message says what to fix."""
-
-    def __init__(self, operation: str, message: str, request_id: str = ""):
-        self.operation = operation
-        self.request_id = request_id
-        suffix = f" (request id {request_id})" if request_id else ""
-        super().__init__(f"{operation}: {message}{suffix}")
 
 
 class ProtectedDataRefused(ShopifyRefused):

@@ -15,7 +15,7 @@ from shopsync.exporting import (
     match_in_mirror,
 )
 from shopsync.reasons import join_codes
-from shopsync.schema import ERP_FIELD_LENGTHS, Action
+from shopsync.schema import ERP_FIELD_LENGTHS, EXPORT_ADDRESS_COLUMNS, Action
 from shopsync.settings import ShopSettings
 
 __all__ = ["EXPORT_ACTIONS", "EXPORT_PLAN_COLUMNS", "mirror_with_default_address", "plan_export"]
@@ -24,16 +24,7 @@ EXPORT_ACTIONS = tuple(Action)
 EXPORT_PLAN_COLUMNS = [*ELIGIBILITY_COLUMNS, "shopify_id", "changes", "message"]
 
 # the default-address columns of a mirror row, as ``address_<column>``
-_ADDRESS_COLUMNS = (
-    "address_id",
-    "company",
-    "address1",
-    "address2",
-    "zip",
-    "city",
-    "country_code",
-    "province_code",
-)
+_ADDRESS_COLUMNS = ("address_id", *EXPORT_ADDRESS_COLUMNS)
 
 
 def mirror_with_default_address(

@@ -10,6 +10,11 @@ import pandas as pd
 
 from shopsync.normalize import casefold_texts
 from shopsync.schema import ADDRESS_INPUT_FIELDS as _ADDRESS_FIELDS
+from shopsync.schema import (
+    CUSTOMER_INPUT_FIELDS,
+    EXPORT_ADDRESS_COLUMNS,
+    EXPORT_CUSTOMER_COLUMNS,
+)
 
 __all__ = [
     "MIRROR_COMPARED",
@@ -22,21 +27,8 @@ __all__ = [
 ]
 
 # eligibility column -> mirror column, compared to decide whether an update is needed
-_CUSTOMER_COMPARED = {
-    "email": "email",
-    "phone": "phone",
-    "first_name": "first_name",
-    "last_name": "last_name",
-}
-_ADDRESS_COMPARED = {
-    "company": "company",
-    "address1": "address1",
-    "address2": "address2",
-    "zip": "zip",
-    "city": "city",
-    "country_code": "country_code",
-    "province_code": "province_code",
-}
+_CUSTOMER_COMPARED = {column: column for column in EXPORT_CUSTOMER_COLUMNS}
+_ADDRESS_COMPARED = {column: column for column in EXPORT_ADDRESS_COLUMNS}
 _COMPARED_COLUMNS = [*_CUSTOMER_COMPARED, *_ADDRESS_COMPARED]
 #: export column -> the column of a mirror row (default address as ``address_<field>``, see
 #: shopsync.export_plan.mirror_with_default_address) it is compared with
@@ -87,12 +79,7 @@ def customer_input(
     Blank values are left out, unless ``clear_blanks`` (an update): then a blank phone is sent
     as null and blank names as empty text.
     """
-    fields = {
-        "email": _text(row.get("email")),
-        "phone": _text(row.get("phone")),
-        "firstName": _text(row.get("first_name")),
-        "lastName": _text(row.get("last_name")),
-    }
+    fields = {field: _text(row.get(column)) for column, field in CUSTOMER_INPUT_FIELDS.items()}
     data: dict[str, Any] = {key: value for key, value in fields.items() if value}
     if clear_blanks:
         for key, value in fields.items():

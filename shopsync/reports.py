@@ -14,6 +14,7 @@ import csv
 import html
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -166,8 +167,39 @@ def write_report(
     if writer is _write_csv:
         _write_csv(frame, path, csv_style)
     else:
-        writer(frame, path, title, outcome_column, reason_column, about_rows(about))
+        writer(_shown(frame, title, outcome_column, reason_column, about_rows(about)), path)
     return path
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """What an Excel or an HTML report shows: the rows and texts made printable, the header
+    block, the counts per outcome and per reason."""
+
+    frame: pd.DataFrame
+    title: str
+    outcome_column: str
+    about: list[tuple[str, str]]
+    outcomes: pd.DataFrame
+    reasons: pd.DataFrame
+
+
+def _shown(
+    frame: pd.DataFrame,
+    title: str,
+    outcome_column: str,
+    reason_column: str,
+    about: list[tuple[str, str]],
+) -> _Shown:
+    frame = frame.map(printable)
+    return _Shown(
+        frame=frame,
+        title=str(printable(title)),
+        outcome_column=outcome_column,
+        about=[(key, str(printable(value))) for key, value in about],
+        outcomes=summary_counts(frame, outcome_column),
+        reasons=reason_counts(frame, reason_column),
+    )
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, style: str) -> None:
@@ -312,18 +344,11 @@ def _csv_field(value: str, special: str) -> str:
     return value
 
 
-def _write_xlsx(
-    frame: pd.DataFrame,
-    path: Path,
-    title: str,
-    outcome_column: str,
-    reason_column: str,
-    about: list[tuple[str, str]],
-) -> None:
+def _write_xlsx(shown: _Shown, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    frame, title = frame.map(printable), str(printable(title))
+    frame, title = shown.frame, shown.title
     workbook = Workbook(write_only=False)
     summary = workbook.active
     summary.title = "Summary"
@@ -332,20 +357,20 @@ def _write_xlsx(
     summary.append([f"{len(frame)} records"])
     summary.append([versions_line()])
     summary.append([])
-    for key, value in about:
-        summary.append([key, str(printable(value))])
+    for key, value in shown.about:
+        summary.append([key, value])
         summary.cell(row=summary.max_row, column=1).font = Font(bold=True)
     summary.append([])
     summary.append(["outcome", "records"])
-    for row in summary_counts(frame, outcome_column).itertuples(index=False):
+    for row in shown.outcomes.itertuples(index=False):
         summary.append(list(row))
     summary.append([])
     summary.append(["reason", "records", "meaning"])
-    for row in reason_counts(frame, reason_column).itertuples(index=False):
+    for row in shown.reasons.itertuples(index=False):
         summary.append(list(row))
     _size_columns(summary, [[c.value for c in col] for col in summary.iter_cols()])
 
-    for outcome, part in frame.groupby(outcome_column, sort=True):
+    for outcome, part in frame.groupby(shown.outcome_column, sort=True):
         for start in range(0, max(len(part), 1), _EXCEL_SHEET_ROWS):
             chunk = part.iloc[start : start + _EXCEL_SHEET_ROWS]
             suffix = f" ({start // _EXCEL_SHEET_ROWS + 1})" if start else ""
@@ -387,19 +412,10 @@ def _size_columns(sheet, columns: list[list[object]]) -> None:  # type: ignore[n
         sheet.column_dimensions[get_column_letter(number)].width = min(max(width + 2, 8), 60)
 
 
-def _write_html(
-    frame: pd.DataFrame,
-    path: Path,
-    title: str,
-    outcome_column: str,
-    reason_column: str,
-    about: list[tuple[str, str]],
-) -> None:
-    frame, title = frame.map(printable), str(printable(title))
-    outcomes = summary_counts(frame, outcome_column)
-    reasons = reason_counts(frame, reason_column)
+def _write_html(shown: _Shown, path: Path) -> None:
+    frame, title, outcomes, reasons = shown.frame, shown.title, shown.outcomes, shown.reasons
     groups = sorted(
-        ((str(outcome), part) for outcome, part in frame.groupby(outcome_column, sort=True)),
+        ((str(outcome), part) for outcome, part in frame.groupby(shown.outcome_column, sort=True)),
         key=lambda item: (item[0] not in PROBLEM_OUTCOMES, item[0]),
     )
     contents = [("outcomes", "Outcomes")]
@@ -423,8 +439,8 @@ def _write_html(
         _scroll(
             '<table class="about">'
             + "".join(
-                f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(printable(v)))}</td></tr>"
-                for k, v in about
+                f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                for k, v in shown.about
             )
             + "</table>"
         ),

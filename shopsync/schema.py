@@ -18,11 +18,15 @@ __all__ = [
     "BC_CAPTIONS",
     "CAPTIONS",
     "CUSTOMER_COLUMNS",
+    "CUSTOMER_INPUT_FIELDS",
+    "CUSTOMER_NODE_FIELDS",
     "ERP_CAPTIONS",
     "ERP_COLUMNS",
     "ERP_CUSTOMER_COLUMNS",
     "ERP_FIELD_LENGTHS",
+    "EXPORT_ADDRESS_COLUMNS",
     "EXPORT_ADDRESS_NODE",
+    "EXPORT_CUSTOMER_COLUMNS",
     "FLAG_COLUMNS",
     "MAILING_ADDRESS_FIELDS",
     "MIRROR_ADDRESS_NAMES",
@@ -42,6 +46,23 @@ __all__ = [
 ]
 
 # -- Shopify customers, as frames (shopsync.shopify_io.ShopifyCustomers) ------------------------
+
+#: customer frame column -> the Customer field it is read from, in the order a node is read
+#: (a dotted name is a field of an object: ``email`` falls back to the node's ``email``,
+#: ``phone`` to its ``phone``, as the REST API and older exports name them)
+CUSTOMER_NODE_FIELDS = {
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "email": "defaultEmailAddress.emailAddress",
+    "phone": "defaultPhoneNumber.phoneNumber",
+    "state": "state",
+    "tags": "tags",
+    "note": "note",
+    "verified_email": "verifiedEmail",
+    "tax_exempt": "taxExempt",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+}
 
 #: one row per Shopify customer; ``record_error`` is '' or why the record could not be read
 CUSTOMER_COLUMNS = [
@@ -149,6 +170,30 @@ MIRROR_CUSTOMER_NAMES = {"id": "shopify_id"}
 MIRROR_ADDRESS_NAMES = {"id": "address_id", "customer_id": "shopify_id"}
 
 # -- the export side: eligibility rows -> Shopify ----------------------------------------------
+
+#: the export (eligibility) row's customer values: written to Shopify and compared with the
+#: mirror customer's columns of the same names
+EXPORT_CUSTOMER_COLUMNS = ("email", "phone", "first_name", "last_name")
+
+#: the export row's default-address values: written and compared with the mirror address's
+#: columns of the same names (a mirror row carries them as ``address_<column>``)
+EXPORT_ADDRESS_COLUMNS = (
+    "company",
+    "address1",
+    "address2",
+    "zip",
+    "city",
+    "country_code",
+    "province_code",
+)
+
+#: export column -> CustomerInput / CustomerSetInput field, in the inputs' order
+CUSTOMER_INPUT_FIELDS = {
+    "email": "email",
+    "phone": "phone",
+    "first_name": "firstName",
+    "last_name": "lastName",
+}
 
 #: export (eligibility) column -> the MailingAddress field of the node a written customer's
 #: answer is recorded as

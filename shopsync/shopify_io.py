@@ -15,6 +15,8 @@ from shopsync.schema import (
     ADDRESS_COLUMNS,
     ADDRESS_NODE_FIELDS,
     CUSTOMER_COLUMNS,
+    CUSTOMER_NODE_FIELDS,
+    FLAG_COLUMNS,
     ORDER_ADDRESS_KINDS,
     ORDER_COLUMNS,
     fill_columns,
@@ -213,26 +215,12 @@ def _customer_record(
     default_id = legacy_id(
         _text(_obj(node.get("defaultAddress"), "defaultAddress").get("id"), "defaultAddress.id")
     )
-    email = _obj(node.get("defaultEmailAddress"), "defaultEmailAddress")
-    phone = _obj(node.get("defaultPhoneNumber"), "defaultPhoneNumber")
-    customer = {
-        "shopify_id": shopify_id,
-        "first_name": _text(node.get("firstName"), "firstName"),
-        "last_name": _text(node.get("lastName"), "lastName"),
-        "email": _text(email.get("emailAddress"), "defaultEmailAddress.emailAddress")
-        or _text(node.get("email"), "email"),
-        "phone": _text(phone.get("phoneNumber"), "defaultPhoneNumber.phoneNumber")
-        or _text(node.get("phone"), "phone"),
-        "state": _text(node.get("state"), "state"),
-        "tags": ",".join(_tags(node.get("tags"))),
-        "note": _text(node.get("note"), "note"),
-        "verified_email": _flag(node.get("verifiedEmail"), "verifiedEmail"),
-        "tax_exempt": _flag(node.get("taxExempt"), "taxExempt"),
-        "created_at": _text(node.get("createdAt"), "createdAt"),
-        "updated_at": _text(node.get("updatedAt"), "updatedAt"),
-        "default_address_id": default_id,
-        "record_error": "" if shopify_id else "customer without id",
-    }
+    objects = {outer: _obj(node.get(outer), outer) for outer in _NODE_OBJECTS}
+    customer: dict[str, Any] = {"shopify_id": shopify_id}
+    for column, field in CUSTOMER_NODE_FIELDS.items():
+        customer[column] = _customer_value(node, objects, column, field)
+    customer["default_address_id"] = default_id
+    customer["record_error"] = "" if shopify_id else "customer without id"
     raw = node.get("addressesV2")
     if raw is not None:
         connection = _obj(raw, "addressesV2")
@@ -257,6 +245,26 @@ def _customer_record(
         )
         rows.append(row)
     return customer, rows
+
+
+# the objects a dotted field of CUSTOMER_NODE_FIELDS is read from, checked in the map's order
+_NODE_OBJECTS = tuple(
+    dict.fromkeys(field.split(".")[0] for field in CUSTOMER_NODE_FIELDS.values() if "." in field)
+)
+
+
+def _customer_value(
+    node: Mapping[str, Any], objects: Mapping[str, Mapping[str, Any]], column: str, field: str
+) -> Any:
+    """One customer column's value read from ``field`` (schema.CUSTOMER_NODE_FIELDS)."""
+    if column == "tags":
+        return ",".join(_tags(node.get(field)))
+    if column in FLAG_COLUMNS:
+        return _flag(node.get(field), field)
+    if "." in field:  # e.g. defaultEmailAddress.emailAddress, else the older flat ``email``
+        outer, inner = field.split(".", 1)
+        return _text(objects[outer].get(inner), field) or _text(node.get(column), column)
+    return _text(node.get(field), field)
 
 
 def read_shopify_orders(path: str | Path) -> pd.DataFrame:

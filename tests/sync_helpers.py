@@ -16,6 +16,9 @@ from shopsync.shopify import ShopifyClient
 from shopsync.store import Store, open_store
 
 MUTATIONS = ("Set", "Update", "Create", "Invite", "Delete", "BulkRun", "StagedUploads")
+#: a sync's options for tests: no progress bars, bulk operations polled twice a second
+QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
+SEARCH_LAG = 2.0  # seconds (emulator clock) before a write shows in customers(query:)
 
 
 class FakeClock:
@@ -32,6 +35,14 @@ class FakeClock:
         self.now += max(seconds, 0.0)
 
 
+def lagging_emulator(clock: FakeClock, **options) -> Emulator:
+    """The sample shop on ``clock``, its search lagging SEARCH_LAG behind writes, as
+    Shopify's does."""
+    return Emulator(
+        data_dir=SAMPLE, clock=clock, sleep=clock.sleep, search_delay=SEARCH_LAG, **options
+    )
+
+
 def sample_store(where: Path | str, config: ShopConfig, erp_file: Path | None = None) -> Store:
     """A store (a SQLite file path, or any store URL: the ``db_url`` fixture's) initialised
     for the shop, with the sample ERP customers."""
@@ -40,6 +51,18 @@ def sample_store(where: Path | str, config: ShopConfig, erp_file: Path | None = 
     store.initialise(config)
     store.save_erp_customers(read_erp_customers(erp_file or SAMPLE / "erp_customers.csv").customers)
     return store
+
+
+def cli_store(tmp_path: Path, erp_file: Path | None = None) -> tuple[str, str]:
+    """A store made through the CLI as a user makes one (``init``, then ``load-erp`` of the
+    sample ERP file or ``erp_file``): (its URL, the sample shop's config path)."""
+    from shopsync.cli import main
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    config = str(SAMPLE / "shop.toml")
+    assert main(["init", "--config", config, "--db", db]) == 0
+    assert main(["load-erp", str(erp_file or SAMPLE / "erp_customers.csv"), "--db", db]) == 0
+    return db, config
 
 
 def sample_config(name: str = "shop.toml", **changes) -> ShopConfig:
@@ -69,7 +92,7 @@ def run_sync(store: Store, shop, tmp_path: Path, **options):
 
     config, client_factory = shop
     client = client_factory()
-    options = {"progress": False, "bulk_poll_seconds": 0.5, **options}
+    options = {**QUIET, **options}
     result = sync_shop(
         config, store, client, SyncOptions(report_dir=tmp_path / "reports", **options)
     )

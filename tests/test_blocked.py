@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from sync_helpers import FakeClock, mutations, run_sync, sample_config, sample_store, served
+from sync_helpers import (
+    FakeClock,
+    cli_store,
+    lagging_emulator,
+    mutations,
+    run_sync,
+    sample_config,
+    sample_store,
+    served,
+)
 from tests_paths import SAMPLE
 
 from shopsync.emulator import Emulator
@@ -22,7 +31,7 @@ def clock():
 
 @pytest.fixture
 def emulator(clock):
-    return Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep, search_delay=2.0)
+    return lagging_emulator(clock)
 
 
 def erp_file(tmp_path, blocked: dict[str, str], **cities: str):
@@ -129,10 +138,7 @@ def test_validate_export_names_the_blocked_customers_and_what_to_fix(tmp_path, c
     from shopsync.cli import main
 
     path = erp_file(tmp_path, {CREATE: "All", "C00480": "maybe"})
-    db = f"sqlite:///{tmp_path / 'v.db'}"
-    config = str(SAMPLE / "shop.toml")
-    assert main(["init", "--config", config, "--db", db]) == 0
-    assert main(["load-erp", str(path), "--db", db]) == 0
+    db, config = cli_store(tmp_path, path)
     out = capsys.readouterr().out
     assert "4 blocked customer(s): not exported, not invited" in out  # the sample's 2 too
     assert "C00480) blocked: BLOCKED_UNREADABLE" in out

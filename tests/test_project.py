@@ -115,3 +115,54 @@ def test_no_module_changes_the_working_directory():
         if re.search(r"\bos\.chdir\(|\bchdir\(", path.read_text(encoding="utf-8"))
     ]
     assert calls == []
+
+
+def _layers() -> list[set[str]]:
+    """The README's architecture picture: the modules of each layer, bottom layer first."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    picture = section.split("```\n", 2)[1]
+    layers: list[set[str]] = []
+    for line in picture.splitlines():
+        if ":" in line:
+            layers.append(set())
+        words = line.split(":", 1)[-1].split()
+        layers[-1] |= {w.rstrip("/") for w in words if w != "▲"}
+    return layers[::-1]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """The shopsync modules (top level: ``shopsync.x``) a file imports, anywhere in it."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            parts = node.module.split(".")
+            if parts[0] == "shopsync":
+                names |= {parts[1]} if len(parts) > 1 else {a.name for a in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {a.name.split(".")[1] for a in node.names if a.name.startswith("shopsync.")}
+    return names
+
+
+def test_the_readme_architecture_layers_hold_in_the_imports():
+    layers = _layers()
+    layer_of = {module: number for number, modules in enumerate(layers) for module in modules}
+    assert sum(len(m) for m in layers) == len(layer_of), "a module stands in two layers"
+    package = ROOT / "shopsync"
+    modules = {
+        p.stem: [p] if p.is_file() else sorted(p.rglob("*.py"))
+        for p in package.iterdir()
+        if (p.suffix == ".py" and p.name not in ("__init__.py", "__main__.py"))
+        or (p.is_dir() and (p / "__init__.py").is_file() and p.name != "reference_data")
+    }
+    assert set(modules) == set(layer_of), "the picture and the package name other modules"
+    upward = sorted(
+        f"{module} (layer {layer_of[module]}) imports {imported} (layer {layer_of[imported]})"
+        for module, files in modules.items()
+        for path in files
+        for imported in _imported_modules(path) - {module, "__version__"}
+        if imported in layer_of and layer_of[imported] > layer_of[module]
+    )
+    assert upward == []

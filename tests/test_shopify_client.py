@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from graphql import build_schema, parse, validate
+from sync_helpers import FakeClock
 
 from shopsync.emulator import Emulator
 from shopsync.errors import (
@@ -26,19 +27,6 @@ from shopsync.shopify import (
 from shopsync.shopify.client import email_search, phone_search, read_token
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-class FakeClock:
-    """Time that passes only when someone sleeps: the client and the emulator share it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
 
 
 def seed_customers(directory: Path, count: int) -> Path:

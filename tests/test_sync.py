@@ -7,7 +7,9 @@ import sys
 import pytest
 from sync_helpers import (
     FakeClock,
+    cli_store,
     erp_state,
+    lagging_emulator,
     mutations,
     run_sync,
     sample_config,
@@ -23,8 +25,6 @@ from shopsync.lock import ShopLock, ShopLocked
 from shopsync.shopify_io import read_shopify_customers
 from shopsync.sync import OUTCOMES
 
-QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
-
 
 @pytest.fixture
 def clock():
@@ -33,7 +33,7 @@ def clock():
 
 @pytest.fixture
 def emulator(clock):  # its search lags behind writes, as Shopify's does
-    return Emulator(data_dir=SAMPLE, clock=clock, sleep=clock.sleep, search_delay=2.0)
+    return lagging_emulator(clock)
 
 
 @pytest.fixture
@@ -256,10 +256,7 @@ def test_orders_get_their_customers_and_are_written_to_the_store(db_url, tmp_pat
 def test_the_cli_syncs_lists_runs_shows_logs_and_fails_on_failed_records(tmp_path, capsys):
     from shopsync.cli import main
 
-    db = f"sqlite:///{tmp_path / 'cli.db'}"
-    config = str(SAMPLE / "shop.toml")
-    assert main(["init", "--config", config, "--db", db]) == 0
-    assert main(["load-erp", str(SAMPLE / "erp_customers.csv"), "--db", db]) == 0
+    db, config = cli_store(tmp_path)
     args = ["sync", "--config", config, "--db", db, "--emulator", str(SAMPLE), "--no-progress"]
     assert main([*args, "--dry-run", "--out", str(tmp_path / "plan.csv")]) == 0
     assert (tmp_path / "plan.csv").exists()
@@ -286,10 +283,7 @@ def test_the_cli_exits_1_when_records_failed(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(ShopifyClient, "set_customer", refuse)
     monkeypatch.setattr(sys.modules["shopsync.apply"], "run_bulk_mutation", refuse_all)
-    db = f"sqlite:///{tmp_path / 'cli.db'}"
-    config = str(SAMPLE / "shop.toml")
-    main(["init", "--config", config, "--db", db])
-    main(["load-erp", str(SAMPLE / "erp_customers.csv"), "--db", db])
+    db, config = cli_store(tmp_path)
     code = main(
         [
             "sync",

@@ -8,7 +8,11 @@ import json
 import pytest
 from sqlalchemy import select
 from sync_helpers import (
+    QUIET,
+    SEARCH_LAG,
     FakeClock,
+    cli_store,
+    lagging_emulator,
     mutations,
     run_sync,
     sample_config,
@@ -18,13 +22,9 @@ from sync_helpers import (
 )
 from tests_paths import SAMPLE
 
-from shopsync.emulator import Emulator
 from shopsync.store import erp_customers, open_store
 from shopsync.sync import SyncOptions, sync, sync_shop
 from shopsync.sync_plan import PlanChanged, SyncPlan
-
-QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
-SEARCH_LAG = 2.0  # seconds (emulator clock) before a write shows in customers(query:)
 
 # The settings a run's decisions depend on, and a covering array of them: every pair of
 # values of any two settings occurs in at least one row (checked below).
@@ -80,12 +80,6 @@ def erp_rows(store) -> list[tuple]:
 
 
 run = run_sync
-
-
-def lagging_emulator(clock: FakeClock, **options) -> Emulator:
-    return Emulator(
-        data_dir=SAMPLE, clock=clock, sleep=clock.sleep, search_delay=SEARCH_LAG, **options
-    )
 
 
 @pytest.mark.parametrize("row", COVERING_ARRAY, ids=[mode_id(r) for r in COVERING_ARRAY])
@@ -218,10 +212,7 @@ def test_a_saved_plan_is_applied_exactly_or_refused_when_its_inputs_changed(db_u
 def test_the_cli_saves_a_plan_and_applies_it(tmp_path, capsys):
     from shopsync.cli import main
 
-    db = f"sqlite:///{tmp_path / 'cli.db'}"
-    config = str(SAMPLE / "shop.toml")
-    assert main(["init", "--config", config, "--db", db]) == 0
-    assert main(["load-erp", str(SAMPLE / "erp_customers.csv"), "--db", db]) == 0
+    db, config = cli_store(tmp_path)
     emulator_dir = SAMPLE
     args = ["sync", "--config", config, "--db", db, "--no-progress", "--direction", "import"]
     args += ["--reports", str(tmp_path / "r")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sync_helpers import (
+    QUIET,
     FakeClock,
     erp_state,
     run_sync,
@@ -19,9 +20,6 @@ from shopsync.emulator import Emulator
 from shopsync.errors import WriteOutcomeUnknown
 from shopsync.shopify.client import ShopifyClient
 from shopsync.sync import SyncOptions, sync_shop
-
-QUIET = {"progress": False, "bulk_poll_seconds": 0.5}
-
 
 run = run_sync
 

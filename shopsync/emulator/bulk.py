@@ -286,11 +286,7 @@ class BulkManager:
                 else (lambda o: o.completed_at or ""),
                 cursor_value=int if sort_key != "COMPLETED_AT" else str,
                 item_id=lambda o: o.n,
-                first=args.get("first"),
-                last=args.get("last"),
-                after=args.get("after"),
-                before=args.get("before"),
-                reverse=bool(args.get("reverse")),
+                args=args,
                 view=self.view,
                 field_name="bulkOperations",
             )

@@ -144,13 +144,15 @@ class CostCalculator:
     def _is_connection(named: object) -> bool:
         return getattr(named, "name", "").endswith("Connection") and hasattr(named, "fields")
 
+    def _root_type(self) -> GraphQLObjectType | None:
+        """The operation's root type: Mutation for a mutation, else QueryRoot."""
+        if self.operation.operation.value == "mutation":
+            return self.schema.mutation_type
+        return self.schema.query_type
+
     # -- requested -----------------------------------------------------------------------
     def requested(self) -> int:
-        root = (
-            self.schema.mutation_type
-            if self.operation.operation.value == "mutation"
-            else self.schema.query_type
-        )
+        root = self._root_type()
         total = 0
         for node, fdef in self._fields(self.operation.selection_set, root):
             total += self._root_cost(node, fdef, root, _UNSET)
@@ -261,11 +263,7 @@ class CostCalculator:
 
     # -- actual --------------------------------------------------------------------------
     def actual(self, data: dict | None) -> int:
-        root = (
-            self.schema.mutation_type
-            if self.operation.operation.value == "mutation"
-            else self.schema.query_type
-        )
+        root = self._root_type()
         total = 0
         for node, fdef in self._fields(self.operation.selection_set, root):
             key = node.alias.value if node.alias else node.name.value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,8 +12,9 @@ from graphql import GraphQLResolveInfo
 
 from . import search
 from .errors import ShopifyError
-from .state import ADDRESS_TEXT_KEYS, ShopState, address_gid, parse_gid, parse_ts
+from .state import ShopState, address_gid, parse_gid, parse_ts
 from .validation import (
+    ADDRESS_TEXT_FIELDS,
     display_phone,
     email_errors,
     geography,
@@ -77,11 +78,7 @@ def paginate(
     sort_value: Callable[[dict], Any],
     cursor_value: Callable[[Any], Any],
     item_id: Callable[[dict], int],
-    first: int | None,
-    last: int | None,
-    after: str | None,
-    before: str | None,
-    reverse: bool,
+    args: Mapping[str, Any],
     view: Callable[[dict], dict],
     field_name: str,
     require_size: bool = True,
@@ -89,8 +86,11 @@ def paginate(
     cursor_out: Callable[[Any], Any] = lambda v: v,
     ceiling: int | None = None,
 ) -> dict:
-    """Relay pagination over ``items`` ordered by (sort value, id), Shopify style; a page
+    """Relay pagination over ``items`` ordered by (sort value, id), Shopify style, as the
+    connection field's ``args`` ask (first / last / after / before / reverse); a page
     starting past ``ceiling`` objects is refused (narrow the query, or use a bulk query)."""
+    first, last = args.get("first"), args.get("last")
+    after, before, reverse = args.get("after"), args.get("before"), bool(args.get("reverse"))
     if first is not None and last is not None:
         raise ShopifyError("providing both first and last is not supported", "BAD_REQUEST")
     if first is None and last is None and unlimited:
@@ -224,7 +224,7 @@ class Resolvers:
                 lines.append(country)
             return lines
 
-        view = {key: address.get(key) for key in ADDRESS_TEXT_KEYS}
+        view = {key: address.get(key) for key in ADDRESS_TEXT_FIELDS}
         view.update(
             {
                 "id": address.get("id") or address_gid(address.get("_n", 0)),
@@ -263,11 +263,7 @@ class Resolvers:
                 cursor_value=lambda v: int(v),
                 cursor_out=str,
                 item_id=lambda a: a["_n"],
-                first=args.get("first"),
-                last=args.get("last"),
-                after=args.get("after"),
-                before=args.get("before"),
-                reverse=bool(args.get("reverse")),
+                args=args,
                 view=self.address_view,
                 field_name="addressesV2",
                 require_size=False,
@@ -458,11 +454,7 @@ class Resolvers:
                 cursor_value=cursor_value,
                 cursor_out=str if sort_key in ("ID", "RELEVANCE") else (lambda v: v),
                 item_id=lambda c: int(c["legacyResourceId"]),
-                first=args.get("first"),
-                last=args.get("last"),
-                after=args.get("after"),
-                before=args.get("before"),
-                reverse=bool(args.get("reverse")),
+                args=args,
                 view=self.customer_view,
                 field_name="customers",
                 unlimited=bool(info.context.get("bulk")),
@@ -549,11 +541,7 @@ class Resolvers:
                 sort_value=sort_value,
                 cursor_value=cursor_value,
                 item_id=lambda o: int(o["legacyResourceId"]),
-                first=args.get("first"),
-                last=args.get("last"),
-                after=args.get("after"),
-                before=args.get("before"),
-                reverse=bool(args.get("reverse")),
+                args=args,
                 view=self.order_view,
                 field_name="orders",
                 unlimited=bool(info.context.get("bulk")),

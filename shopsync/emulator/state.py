@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .validation import normalize_address, normalize_email, normalize_phone, normalize_tags
+from .validation import (
+    ADDRESS_KEYS,
+    normalize_address,
+    normalize_email,
+    normalize_phone,
+    normalize_tags,
+)
 
 CUSTOMER_GID = "gid://shopify/Customer/"
 ADDRESS_GID = "gid://shopify/MailingAddress/"
@@ -289,14 +295,8 @@ class ShopState:
         self.insert(customer, searchable_now=True)
         nodes = (raw.get("addressesV2") or {}).get("nodes") or raw.get("addresses") or []
         for node in nodes:
-            raw_address = dict(node)
-            if "countryCodeV2" in raw_address and "countryCode" not in raw_address:
-                raw_address["countryCode"] = raw_address["countryCodeV2"]
-            address, _errors = normalize_address(
-                {k: v for k, v in raw_address.items() if k != "id"},
-                default_region=self.default_region,
-            )
-            self.add_address(customer, address, parse_gid(raw_address.get("id"), "MailingAddress"))
+            address = self._seed_address(node)
+            self.add_address(customer, address, parse_gid(node.get("id"), "MailingAddress"))
         default = raw.get("defaultAddress")
         default_n = parse_gid((default or {}).get("id"), "MailingAddress") if default else None
         if default_n in customer["addressIds"]:
@@ -305,6 +305,15 @@ class ShopState:
             customer["defaultAddressId"] = customer["addressIds"][0]
         self.index(customer, searchable_now=True)  # seeded customers are indexed already
         self._last_stamp = max(self._last_stamp, int(parse_ts(customer["updatedAt"])))
+
+    def _seed_address(self, raw: dict) -> dict:
+        """A seed file's MailingAddress (read as the API answers it: ``countryCodeV2``) as
+        the state stores an address, normalised as an input would be; its id is not kept."""
+        value = {k: v for k, v in raw.items() if k != "id"}
+        if "countryCodeV2" in value and "countryCode" not in value:
+            value["countryCode"] = value["countryCodeV2"]
+        address, _errors = normalize_address(value, default_region=self.default_region)
+        return address
 
     def _seed_order(self, raw: dict) -> None:
         n = parse_gid(raw.get("id"), "Order")
@@ -325,13 +334,7 @@ class ShopState:
         for key in ("billingAddress", "shippingAddress", "displayAddress"):
             value = raw.get(key)
             if value:
-                value = dict(value)
-                if "countryCodeV2" in value and "countryCode" not in value:
-                    value["countryCode"] = value["countryCodeV2"]
-                address, _ = normalize_address(
-                    {k: v for k, v in value.items() if k != "id"},
-                    default_region=self.default_region,
-                )
+                address = self._seed_address(value)
                 address["id"] = value.get("id") or f"{ADDRESS_GID}{n}{key[0]}?model_name=Address"
                 order[key] = address
             else:
@@ -339,20 +342,6 @@ class ShopState:
         if order["displayAddress"] is None:
             order["displayAddress"] = order["shippingAddress"] or order["billingAddress"]
         self.orders[n] = order
-
-
-# The free-text fields of an address, then its codes: what an address input may carry.
-ADDRESS_TEXT_KEYS = (
-    "firstName",
-    "lastName",
-    "company",
-    "address1",
-    "address2",
-    "city",
-    "zip",
-    "phone",
-)
-ADDRESS_KEYS = (*ADDRESS_TEXT_KEYS, "countryCode", "provinceCode")
 
 
 def new_customer_record(n: int) -> dict:

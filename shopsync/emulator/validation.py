@@ -238,6 +238,7 @@ def _pycountry_geography() -> Geography:
     return Geography(countries, provinces, alternates)
 
 
+# the free-text fields of an address (what an order address and a customer address show)
 ADDRESS_TEXT_FIELDS = (
     "firstName",
     "lastName",
@@ -328,9 +329,10 @@ def is_blank_address(raw: dict) -> bool:
     )
 
 
-ADDRESS_COMPARE_FIELDS = (*ADDRESS_TEXT_FIELDS, "countryCode", "provinceCode")
+# an address input's fields: the free text, then the codes (what is stored and compared)
+ADDRESS_KEYS = (*ADDRESS_TEXT_FIELDS, "countryCode", "provinceCode")
 
 
 def same_address(a: dict, b: dict) -> bool:
     """Shopify refuses a second identical address on one customer."""
-    return all((a.get(k) or None) == (b.get(k) or None) for k in ADDRESS_COMPARE_FIELDS)
+    return all((a.get(k) or None) == (b.get(k) or None) for k in ADDRESS_KEYS)

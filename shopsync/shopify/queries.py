@@ -53,33 +53,41 @@ EXPECTED_COSTS = {
 CUSTOMER_PAGE_SIZE = 100
 ADDRESSES_PER_CUSTOMER = 5
 
+
+def _lines(fields: tuple[str, ...], indent: int) -> str:
+    """The fields one a line, indented (the documents' layout)."""
+    return "".join(f"{' ' * indent}{field}\n" for field in fields)
+
+
 # the fields of shopsync.schema.MAILING_ADDRESS_FIELDS, one a line (the frames' one list)
 _ADDRESS_FIELDS = (
-    "\nfragment AddressFields on MailingAddress {\n"
-    + "".join(f"  {field}\n" for field in MAILING_ADDRESS_FIELDS)
-    + "}\n"
+    "\nfragment AddressFields on MailingAddress {\n" + _lines(MAILING_ADDRESS_FIELDS, 2) + "}\n"
 )
 
+# the fields asked of a Customer besides its addresses, one a line: the paged documents and the
+# bulk query ask for the same ones
+_CUSTOMER_SCALARS = (
+    "id",
+    "legacyResourceId",
+    "firstName",
+    "lastName",
+    "state",
+    "tags",
+    "note",
+    "verifiedEmail",
+    "taxExempt",
+    "createdAt",
+    "updatedAt",
+    "defaultEmailAddress { emailAddress }",
+    "defaultPhoneNumber { phoneNumber }",
+    "defaultAddress { id }",
+)
+
+
 CUSTOMER_FIELDS = (
-    """
-fragment CustomerFields on Customer {
-  id
-  legacyResourceId
-  firstName
-  lastName
-  state
-  tags
-  note
-  verifiedEmail
-  taxExempt
-  createdAt
-  updatedAt
-  defaultEmailAddress { emailAddress }
-  defaultPhoneNumber { phoneNumber }
-  defaultAddress { id }
-  addressesV2(first: 5) { nodes { ...AddressFields } }
-}
-"""
+    "\nfragment CustomerFields on Customer {\n"
+    + _lines(_CUSTOMER_SCALARS, 2)
+    + "  addressesV2(first: 5) { nodes { ...AddressFields } }\n}\n"
     + _ADDRESS_FIELDS
 )
 
@@ -246,49 +254,13 @@ query AccessScopes {
 """
 
 # The query a bulk export runs (Shopify runs it without first/after limits).
-BULK_CUSTOMERS_QUERY = """
-{
-  customers {
-    edges {
-      node {
-        id
-        legacyResourceId
-        firstName
-        lastName
-        state
-        tags
-        note
-        verifiedEmail
-        taxExempt
-        createdAt
-        updatedAt
-        defaultEmailAddress { emailAddress }
-        defaultPhoneNumber { phoneNumber }
-        defaultAddress { id }
-        addressesV2 {
-          edges {
-            node {
-              id
-              firstName
-              lastName
-              company
-              address1
-              address2
-              zip
-              city
-              countryCodeV2
-              country
-              provinceCode
-              province
-              phone
-            }
-          }
-        }
-      }
-    }
-  }
-}
-"""
+BULK_CUSTOMERS_QUERY = (
+    "\n{\n  customers {\n    edges {\n      node {\n"
+    + _lines(_CUSTOMER_SCALARS, 8)
+    + "        addressesV2 {\n          edges {\n            node {\n"
+    + _lines(MAILING_ADDRESS_FIELDS, 14)
+    + "            }\n          }\n        }\n      }\n    }\n  }\n}\n"
+)
 
 
 def bulk_customers_query(search: str) -> str:
