@@ -89,6 +89,29 @@ _NOT_PLAIN = (
     r"|(?m:^[ \t]*\n)"
     r'|"__parentId"[ \t\n\r\x0b\x0c]*:[ \t\n\r\x0b\x0c]*null'
 )
+# the fields _node_columns reads of a customer line, _child_columns of an address line
+_NODE_FIELDS = [
+    "id",
+    "legacyResourceId",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "state",
+    "tags",
+    "note",
+    "verifiedEmail",
+    "taxExempt",
+    "createdAt",
+    "updatedAt",
+    "defaultEmailAddress",
+    "defaultPhoneNumber",
+    "defaultAddress",
+]
+_CHILD_FIELDS = sorted(
+    {"id", "__parentId", "countryCodeV2", "countryCode", *_ADDRESS_FIELDS.values()},
+    key=BULK_SCHEMA.names.index,
+)
 _CHUNK = 1 << 26
 _BLOCK = 1 << 24
 
@@ -116,9 +139,12 @@ def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
             rows += batch.num_rows
             child = pc.is_valid(batch.column("__parentId"))
             is_child.append(child.to_numpy(zero_copy_only=False))
-            for name, values in _node_columns(batch.filter(pc.invert(child))).items():
+            # each kind of line filtered to the fields it is read for, not all the schema's
+            customer_lines = batch.select(_NODE_FIELDS).filter(pc.invert(child))
+            for name, values in _node_columns(customer_lines).items():
                 nodes.setdefault(name, []).append(values)
-            for name, values in _child_columns(batch.filter(child)).items():
+            del customer_lines
+            for name, values in _child_columns(batch.select(_CHILD_FIELDS).filter(child)).items():
                 children.setdefault(name, []).append(values)
             del batch, child
     except (pa.ArrowException, OSError):

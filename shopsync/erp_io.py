@@ -234,10 +234,11 @@ _PREFIX = 1 << 16
 def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
     """The table ``_read_csv`` reads, read by pyarrow's CSV reader, or None: read it with the
     csv module. It only takes files it reads exactly as the csv module does: UTF-8 (a BOM
-    dropped) without NUL bytes, no quote character, ``\\n`` or ``\\r\\n`` line breaks, no
-    empty line, every row as wide as the header, no field over the csv module's limit. Any
-    other file (or one Arrow refuses) goes to the csv module, whose errors and problems
-    (RECORD_UNREADABLE rows, their line numbers) stand."""
+    dropped) without NUL bytes, ``\\n`` or ``\\r\\n`` line breaks, no empty line, every row
+    as wide as the header, no field over the csv module's limit, and quotes only as
+    ``_plainly_quoted`` proves them read alike. Any other file (or one Arrow refuses) goes to
+    the csv module, whose errors and problems (RECORD_UNREADABLE rows, their line numbers)
+    stand."""
     import codecs
 
     import pyarrow.csv as pcsv
@@ -256,8 +257,9 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
     if data.startswith(codecs.BOM_UTF8, start) or _UTF16_BOMS.get(data[:2]):
         return None
     body = memoryview(data)[start:]
-    if not body or b"\x00" in data or b'"' in data:
+    if not body or b"\x00" in data:
         return None
+    quoted = b'"' in data
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # a lone CR: the csv module breaks lines there too
     if body[:1] in (b"\n", b"\r") or b"\n\n" in data or b"\n\r\n" in data:
@@ -275,7 +277,14 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
         return None  # a blank (whitespace) line before the header
     delimiter = max([",", ";", "\t"], key=first_line.rstrip("\r\n").count)
     end = data.find(b"\n", start)
-    width = (bytes(body[: end - start]) if end >= 0 else bytes(body)).count(delimiter.encode()) + 1
+    head = bytes(body[: end - start]) if end >= 0 else bytes(body)
+    if quoted:
+        if not _plainly_quoted(body, delimiter):
+            return None
+        # the header's fields as the csv module splits them (no line break inside quotes)
+        width = len(next(csv.reader([head.decode().rstrip("\r")], delimiter=delimiter)))
+    else:
+        width = head.count(delimiter.encode()) + 1
     names = [f"f{i}" for i in range(width)]
     invalid: list[object] = []
 
@@ -289,7 +298,8 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
             read_options=pcsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pcsv.ParseOptions(
                 delimiter=delimiter,
-                quote_char=False,
+                quote_char='"' if quoted else False,
+                double_quote=True,
                 escape_char=False,
                 newlines_in_values=False,
                 ignore_empty_lines=False,
@@ -328,6 +338,33 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
         rows = pa.array(numbers - 1, pa.int64())
         columns = [column.take(rows) for column in columns]
     return _Table(header, [], columns=columns, numbers=numbers)
+
+
+# One line of a file the csv module (``"`` quotes, doubled inside, ``strict``) and Arrow
+# (``double_quote``, no newlines in values) read alike: every field either has no quote at
+# all, or is quoted from its first character to its last, a quote inside it doubled; so no
+# quote opens inside a field, every quoted field closes right before the delimiter or the
+# line's end, and no quoted value spans a line break. ``D`` is the delimiter.
+_QUOTED_FIELD = r'"(?:[^"]|"")*"'
+_PLAIN_LINE = rf'^(?:{_QUOTED_FIELD}|[^"D]*)(?:D(?:{_QUOTED_FIELD}|[^"D]*))*\r?\n?$'
+
+
+def _plainly_quoted(body: memoryview, delimiter: str) -> bool:
+    """Whether every line of ``body`` (``\\n`` or ``\\r\\n`` line breaks) is UTF-8 and quotes
+    its fields as ``_PLAIN_LINE`` allows: one RE2 match per line (with its line break)."""
+    raw = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 0x0A) + 1  # a line with its line break
+    offsets = np.concatenate([[0], ends, [len(raw)]]).astype(np.int64)
+    lines = pa.LargeStringArray.from_buffers(
+        len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(body)
+    )
+    del raw
+    try:
+        lines.validate(full=True)  # UTF-8, and every line's bounds
+    except pa.ArrowInvalid:
+        return False
+    pattern = _PLAIN_LINE.replace("D", {"\t": r"\t"}.get(delimiter, delimiter))
+    return bool(pc.all(pc.match_substring_regex(lines, pattern)).as_py())
 
 
 def _utf16_by_bom(data: bytes) -> str | None:

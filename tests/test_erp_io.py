@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from shopsync.erp_io import read_erp_customers
@@ -174,7 +182,7 @@ _ARROW_CASES = [
     (b"no,name\nC1,A\n\nC2,B\n", False),  # an empty line
     (b"\nno,name\nC1,A\n", False),  # an empty first line
     (b"   \nno,name\nC1,A\n", False),  # a blank first line
-    (b'no,name\nC1,"Smith, J"\n', False),  # a quote
+    (b'no,name\nC1,"Smith, J"\n', True),  # a quoted name with a comma
     (b"no,name\nC1,A,extra\nC2,B\n", False),  # a row too wide
     (b"no,name,city\nC1,A\nC2,B,c\n", False),  # a row too narrow
     (b"no,name\nC1,A,\nC2,B,\n", False),  # trailing separators
@@ -184,6 +192,13 @@ _ARROW_CASES = [
     (b"no,name\n", False),  # a header alone
     (b"no,name\nC1," + b"x" * 131073 + b"\n", False),  # over the csv module's field limit
     (b"no\x0cx,name\nC1,A\n", True),  # a form feed in the header line
+    (b'no,name\nC1,"Smith, J"\nC2,"say ""hi"""\n', True),  # quoted: commas, doubled quotes
+    (b'"No.";"Name"\r\n"C1";"a;b"\r\n"C2";""\r\n', True),  # BC's quote-all export, CRLF
+    (b'no,name\nC1,"a"b\n', False),  # text after a closing quote: the csv module's error
+    (b'no,name\nC1,a"b\n', False),  # a quote inside an unquoted field
+    (b'no,name\nC1, "a"\n', False),  # a space before the opening quote
+    (b'no,name\nC1,"two\nlines"\nC2,b\n', False),  # a line break inside quotes
+    (b'"no","na,me"\nC1,a,b\n', False),  # the delimiter inside a quoted caption
 ]
 
 
@@ -213,3 +228,83 @@ def test_arrow_csv_reader_reads_as_the_csv_module(tmp_path, monkeypatch, data, a
     pd.testing.assert_frame_equal(fast.customers, slow.customers)
     pd.testing.assert_frame_equal(fast.issues, slow.issues)
     assert (fast.columns, fast.ignored) == (slow.columns, slow.ignored)
+
+
+# A cell of a generated file: BC's names with commas and quotes, separators, spaces, unicode.
+_CELL = st.text(alphabet=st.sampled_from(list("ab Z,;\t\"'é€\u00a0\u2028x1")), max_size=8)
+
+
+@st.composite
+def _csv_files(draw):
+    """CSV bytes as Business Central and spreadsheets write them, now and then broken."""
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]))
+    header = [
+        "No.",
+        *draw(st.lists(st.sampled_from(["Name", "City", "E-Mail", "Note"]), max_size=3)),
+    ]
+    rows = [
+        [f"C{i}", *draw(st.lists(_CELL, min_size=len(header) - 1, max_size=len(header) - 1))]
+        for i in range(draw(st.integers(1, 6)))
+    ]
+    out = io.StringIO()
+    terminator = draw(st.sampled_from(["\n", "\r\n"]))
+    writer = csv.writer(out, delimiter=delimiter, quoting=quoting, lineterminator=terminator)
+    writer.writerows([header, *rows])
+    data = out.getvalue().encode()
+    # now and then a stray quote, a space or a line break where a writer would not put one
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.sampled_from([b'"', b" ", b"\n", b'""'])) + data[at:]
+    return data
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=_csv_files())
+def test_arrow_reads_generated_quoted_files_as_the_csv_module(data):
+    """Differential: every generated file the Arrow reader takes reads the same (frames,
+    issues, columns, or the same error) as through the csv module."""
+    from shopsync import erp_io
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "erp.csv"
+        path.write_bytes(data)
+
+        def read(table):
+            try:
+                return erp_io._canonical(table(), str(path))
+            except InputFileError as exc:
+                return str(exc)
+
+        arrow = erp_io._read_csv_arrow(path, None)
+        if arrow is None:
+            return
+        try:
+            slow = read(lambda: erp_io._read_csv(path, None))
+        except InputFileError as exc:  # the csv module refuses what Arrow took
+            pytest.fail(f"Arrow read {data!r}, the csv module says {exc}")
+        fast = read(lambda: arrow)
+    if isinstance(slow, str) or isinstance(fast, str):
+        assert fast == slow
+        return
+    pd.testing.assert_frame_equal(fast.customers, slow.customers)
+    pd.testing.assert_frame_equal(fast.issues, slow.issues)
+    assert (fast.columns, fast.ignored) == (slow.columns, slow.ignored)
+
+
+def test_a_quote_all_export_is_read_in_arrow_as_the_csv_module_reads_it(tmp_path):
+    """A quoted file of many rows (commas, doubled quotes in names) takes the Arrow path and
+    loads the same customers."""
+    from shopsync import erp_io
+
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(["No.", "Name", "City"])
+    writer.writerows([f"C{i}", f'Smith, "J{i}" & Co', "Zoë"] for i in range(2000))
+    path = tmp_path / "erp.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    assert erp_io._read_csv_arrow(path, None) is not None
+    fast = read_erp_customers(path)
+    slow = erp_io._canonical(erp_io._read_csv(path, None), str(path))
+    pd.testing.assert_frame_equal(fast.customers, slow.customers)
+    assert fast.customers.loc[7, "name"] == 'Smith, "J7" & Co'

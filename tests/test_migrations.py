@@ -154,3 +154,45 @@ def test_first_runs_opening_one_new_postgresql_store_at_once_do_not_race(db_url)
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     for store in stores:
         store.engine.dispose()
+
+
+def test_a_new_store_is_stamped_as_alembic_stamps_it(db_url):
+    """A new store's version table, written without loading Alembic, is the one Alembic's own
+    stamp makes (columns, key and its name; here beside it as ``reference_version``) and
+    Alembic reads the head from it."""
+    engine = open_store(db_url).engine
+    with engine.begin() as conn:
+        reference = MigrationContext.configure(conn, opts={"version_table": "reference_version"})
+        reference.stamp(ScriptDirectory.from_config(alembic_config()), "head")
+
+    def version_table(conn, name):
+        found = inspect(conn)
+        columns = [(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(name)]
+        key = found.get_pk_constraint(name)
+        key["name"] = key["name"].replace(name, "TABLE")
+        rows = conn.execute(text(f"SELECT version_num FROM {name}")).scalars().all()
+        return columns, key, rows
+
+    with engine.begin() as conn:
+        ours = version_table(conn, "alembic_version")
+        assert ours == version_table(conn, "reference_version")
+        assert ours[1]["name"] == "TABLE_pkc"
+        assert ours[2] == [head_revision()]
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+        conn.execute(text("DROP TABLE reference_version"))
+    engine.dispose()
+
+
+def test_a_new_in_memory_store_does_not_load_alembic():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom shopsync.store import open_store\nopen_store('sqlite://')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
