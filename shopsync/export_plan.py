@@ -97,7 +97,9 @@ def _plan(
 
     # who holds the Shopify customer a record finds, when the record comes to it
     finds = (found != "") & (linked_to == "")
-    holder = pd.Series(found).map(holders).astype(object).fillna("").to_numpy(dtype=object, copy=True)
+    holder = (
+        pd.Series(found).map(holders).astype(object).fillna("").to_numpy(dtype=object, copy=True)
+    )
     holder[~finds] = ""
     claiming = finds & (holder == "") & eligible & settings.export_customers
     first_claim = pd.DataFrame({"sid": found[claiming], "at": np.flatnonzero(claiming)})

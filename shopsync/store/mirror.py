@@ -76,7 +76,9 @@ class Mirror(StoreBase):
                 c.default_address_id,
             ).where(c.shop_code == shop_code)
         ).set_index("id")
-        frame.insert(2, "customer_no", frame.index.map(self.links(shop_code)).astype(object).fillna(""))
+        frame.insert(
+            2, "customer_no", frame.index.map(self.links(shop_code)).astype(object).fillna("")
+        )
         return frame
 
     def save_mirror(self, shop_code: str, shopify: ShopifyCustomers, *, conn: Any = None) -> None:
