@@ -33,7 +33,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from shopsync.schema import ADDRESS_COLUMNS, CUSTOMER_COLUMNS
+from shopsync.schema import (
+    ADDRESS_COLUMNS,
+    CUSTOMER_COLUMNS,
+    CUSTOMER_NODE_FIELDS,
+    FLAG_COLUMNS,
+)
 from shopsync.schema import ADDRESS_NODE_FIELDS as _ADDRESS_FIELDS
 from shopsync.schema import fill_columns as _fill
 from shopsync.shopify_io import ShopifyCustomers
@@ -90,24 +95,16 @@ _NOT_PLAIN = (
     r'|"__parentId"[ \t\n\r\x0b\x0c]*:[ \t\n\r\x0b\x0c]*null'
 )
 # the fields _node_columns reads of a customer line, _child_columns of an address line
-_NODE_FIELDS = [
-    "id",
-    "legacyResourceId",
-    "firstName",
-    "lastName",
-    "email",
-    "phone",
-    "state",
-    "tags",
-    "note",
-    "verifiedEmail",
-    "taxExempt",
-    "createdAt",
-    "updatedAt",
-    "defaultEmailAddress",
-    "defaultPhoneNumber",
-    "defaultAddress",
-]
+_NODE_FIELDS = sorted(
+    {
+        "id",
+        "legacyResourceId",
+        "defaultAddress",
+        *(field.partition(".")[0] for field in CUSTOMER_NODE_FIELDS.values()),
+        *(column for column, field in CUSTOMER_NODE_FIELDS.items() if "." in field),
+    },
+    key=BULK_SCHEMA.names.index,
+)
 _CHILD_FIELDS = sorted(
     {"id", "__parentId", "countryCodeV2", "countryCode", *_ADDRESS_FIELDS.values()},
     key=BULK_SCHEMA.names.index,
@@ -308,27 +305,20 @@ def _series(values: pa.ChunkedArray | pa.Array | np.ndarray, extra: int = 0) -> 
 def _node_columns(nodes: pa.RecordBatch) -> dict[str, pa.Array]:
     """The customer columns of a batch's customer lines (``key`` is the shopify_id)."""
     legacy = pc.fill_null(nodes.column("legacyResourceId"), "")
-    return {
-        "key": _legacy_id(_or(legacy, pc.fill_null(nodes.column("id"), ""))),
-        "first_name": _text(nodes.column("firstName")),
-        "last_name": _text(nodes.column("lastName")),
-        "email": _or(
-            _text(_child(nodes.column("defaultEmailAddress"), "emailAddress")),
-            _text(nodes.column("email")),
-        ),
-        "phone": _or(
-            _text(_child(nodes.column("defaultPhoneNumber"), "phoneNumber")),
-            _text(nodes.column("phone")),
-        ),
-        "state": _text(nodes.column("state")),
-        "tags": _tags(nodes.column("tags")),
-        "note": _text(nodes.column("note")),
-        "verified_email": pc.fill_null(nodes.column("verifiedEmail"), False),
-        "tax_exempt": pc.fill_null(nodes.column("taxExempt"), False),
-        "created_at": _text(nodes.column("createdAt")),
-        "updated_at": _text(nodes.column("updatedAt")),
-        "default_address_id": _legacy_id(_text(_child(nodes.column("defaultAddress"), "id"))),
-    }
+    columns = {"key": _legacy_id(_or(legacy, pc.fill_null(nodes.column("id"), "")))}
+    for column, field in CUSTOMER_NODE_FIELDS.items():
+        outer, _, inner = field.partition(".")
+        values = nodes.column(outer)
+        if column == "tags":
+            columns[column] = _tags(values)
+        elif column in FLAG_COLUMNS:
+            columns[column] = pc.fill_null(values, False)
+        elif inner:  # e.g. defaultEmailAddress.emailAddress, else the older flat ``email``
+            columns[column] = _or(_text(_child(values, inner)), _text(nodes.column(column)))
+        else:
+            columns[column] = _text(values)
+    columns["default_address_id"] = _legacy_id(_text(_child(nodes.column("defaultAddress"), "id")))
+    return columns
 
 
 def _child_columns(children: pa.RecordBatch) -> dict[str, pa.Array]:
