@@ -301,7 +301,6 @@ def _plan(
     values.loc[no_address, "reasons"] = ""
 
     erp = erp.reset_index(drop=True)
-    erp_numbers = pd.Index(erp["no"].astype("str"))
 
     # 1. existing links (a link to a deleted ERP customer is cleared, discovery re-runs)
     link = pd.Series("", index=plan.index, dtype="str")
@@ -309,7 +308,7 @@ def _plan(
         link = customers["shopify_id"].map(links).fillna("").astype("str")
     broken = pd.Series(False, index=plan.index)
     if links:
-        broken = (link != "") & (erp_numbers.get_indexer(link.astype("str")) < 0)
+        broken = (link != "") & ~_is_in(link, erp["no"])
     for position in np.flatnonzero(broken.to_numpy()):
         candidates[position].append(f"link to deleted ERP customer {link.iloc[position]} cleared")
     linked = (link != "") & ~broken
@@ -321,7 +320,7 @@ def _plan(
     bill_to_rows = pd.Series(False, index=plan.index)
     if mapping_type == "default_customer":
         default = settings.default_customer_no
-        if default and default in erp_numbers:
+        if default and _is_in([default], erp["no"])[0]:
             plan.loc[open_rows, "customer_no"] = default
             plan.loc[open_rows, "rule"] = "default_customer"
     elif mapping_type == "by_bill_to":
@@ -357,9 +356,9 @@ def _plan(
     if matched.any():
         positions[matched] = _erp_positions(erp, plan["customer_no"].to_numpy()[matched])
     # for matched rows: the ERP customer as an update leaves it
-    after = _after_update(values, has_address, erp, positions)
+    matched_rows = np.flatnonzero(matched)
+    after, differs = _updated_values(values, has_address, erp, matched_rows, positions[matched])
     if matched.any():
-        differs = _differs(after[matched], erp, positions[matched]).to_numpy()
         rule = plan["rule"].to_numpy()[matched]
         update = differs & (rule != "default_customer") & settings.shopify_can_update_customers
         action[matched] = np.select(
@@ -393,11 +392,17 @@ def _plan(
 
     updates = action == "update"
     creates = action == "create"
+    updated = updates[matched_rows]  # the matched records that are updates
     for column in ERP_VALUE_COLUMNS:
-        blank = False if column == "tax_liable" else ""
-        written = values[column].where(creates, blank)
-        plan[f"erp_{column}"] = after[column].where(updates, written.array)
-    plan["erp_tax_liable"] = plan["erp_tax_liable"].astype(bool)
+        if column == "tax_liable":
+            written = values[column].to_numpy(dtype=bool) & creates
+            written[matched_rows[updated]] = after[column][updated]
+            plan[f"erp_{column}"] = written
+            continue
+        text = pc.if_else(pa.array(creates), pc.fill_null(_arrow_text(values[column]), ""), "")
+        if updated.any():
+            text = pc.replace_with_mask(text, pa.array(updates), after[column].filter(updated))
+        plan[f"erp_{column}"] = pd.Series(text, dtype="str", index=plan.index)
     plan["reasons"] = _joined(reasons, n, join_codes)
     plan["candidates"] = _joined(candidates, n, lambda items: "; ".join(dict.fromkeys(items)))
     broken_rows = customers["record_error"] != ""
@@ -448,18 +453,21 @@ def _match_email_phone(
 
 
 def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
-    """Hash join of non-blank keys: columns ``_row`` (Shopify index) and ``no``."""
-    right = pd.DataFrame(
+    """Hash join (Arrow's) of non-blank keys: columns ``_row`` (Shopify index) and ``no``."""
+    erp_key = pc.fill_null(_arrow_text(erp_keys.reset_index(drop=True)), "")
+    right = pa.table({"key": erp_key, "no": _arrow_text(erp_numbers.reset_index(drop=True))})
+    right = right.filter(pc.not_equal(erp_key, ""))
+    shop_key = pc.fill_null(_arrow_text(shop_keys.reset_index(drop=True)), "")
+    left = pa.table({"key": shop_key, "_at": pa.array(np.arange(len(shop_keys)), pa.int64())})
+    left = left.filter(pc.not_equal(shop_key, ""))
+    joined = left.join(right, "key", join_type="inner")
+    at = np.asarray(joined["_at"].to_numpy(), dtype=np.int64)
+    return pd.DataFrame(
         {
-            "key": erp_keys.astype("str").reset_index(drop=True),
-            "no": erp_numbers.astype("str").reset_index(drop=True),
+            "_row": shop_keys.index.take(at),
+            "no": pd.Series(joined["no"], dtype="str", index=range(len(at))),
         }
     )
-    right = right[right["key"] != ""]
-    left = pd.DataFrame(
-        {"key": shop_keys.astype("str").reset_index(drop=True), "_row": shop_keys.index}
-    )
-    return left.merge(right, on="key", how="inner")[["_row", "no"]]
 
 
 def _apply_hits(
@@ -545,7 +553,7 @@ def _erp_e164(
     if tails is not None:
         plain = phones.str.fullmatch(r"[0-9+()./\- ]*")
         digits = phones.str.replace(r"\D", "", regex=True)
-        wanted &= ~plain | _tail(digits).isin(pd.Index(tails))
+        wanted &= ~plain | _is_in(_tail(digits), pd.Series(tails, dtype="str"))
     result = pd.Series("", index=erp.index, dtype=object)
     if wanted.any():
         subset = erp[wanted]
@@ -577,7 +585,7 @@ def _near_misses(
     """Likely candidates among ERP customers no other Shopify customer matched exactly:
     an e-mail one typo away, the same phone digits under another country code, or the
     same name and post code."""
-    free = erp[claimed.get_indexer(erp["no"].astype("str")) < 0].reset_index(drop=True)
+    free = erp[~_is_in(erp["no"], claimed)].reset_index(drop=True)
     if free.empty:
         return
     positions = pd.Series(np.arange(len(plan)), index=plan.index)
@@ -629,7 +637,7 @@ def _bill_to_near_misses(
 ) -> None:
     """Bill-to near misses: an ERP customer no other record matched that equals the address
     on seven of the eight bill-to fields; the candidate names the field that differs."""
-    free = _bill_to_keys(erp[claimed.get_indexer(erp["no"].astype("str")) < 0])
+    free = _bill_to_keys(erp[~_is_in(erp["no"], claimed)])
     if free.empty:
         return
     left = values.loc[rows, _BILL_TO_FIELDS].copy()
@@ -676,8 +684,8 @@ def _one_edit_pairs(
     right = _deletion_hashes(erp_text, width)
     # keep only forms both sides have before joining: the join then stays small (pandas'
     # hash-table isin; numpy's sorts both sides and is an order of magnitude slower here)
-    left = left[left["hash"].isin(right["hash"]).to_numpy()]
-    right = right[right["hash"].isin(left["hash"]).to_numpy()]
+    left = left[_hashes_in(left["hash"], right["hash"])]
+    right = right[_hashes_in(right["hash"], left["hash"])]
     pairs = left.merge(right, on="hash", suffixes=("", "_erp"))
     at, at_erp = pairs["at"].to_numpy(), pairs["at_erp"].to_numpy()
     typo = (
@@ -692,6 +700,12 @@ def _one_edit_pairs(
         if _one_edit(shop_text[k], erp_text[e]):  # rules out hash collisions and non-swaps
             found.append((shop_keys.index[k], numbers[e], erp_text[e]))
     return found
+
+
+def _hashes_in(values: pd.Series, lookup: pd.Series) -> np.ndarray:
+    """Per integer hash: is it in ``lookup``? (Arrow's hash set, without pandas' objects.)"""
+    found = pc.is_in(pa.array(values.to_numpy()), value_set=pa.array(lookup.to_numpy()))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 _TYPO_MAX_LENGTH = 80  # longer e-mails are not searched for typos
@@ -784,58 +798,70 @@ _WITHOUT_ADDRESS = ("phone", "email")
 
 def _erp_positions(erp: pd.DataFrame, numbers: pd.Series | np.ndarray) -> np.ndarray:
     """The row of ``erp`` holding each customer number (-1 where none)."""
-    return pd.Index(erp["no"].astype("str")).get_indexer(pd.Index(numbers).astype("str"))
+    return _index_in(numbers, erp["no"])
 
 
-def _erp_column(
-    erp: pd.DataFrame, column: str, positions: np.ndarray
-) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """``erp[column]`` at ``positions`` (all >= 0), text columns with blanks for missing."""
-    values = erp[column].take(positions)
-    if column == "tax_liable":
-        return values.to_numpy(dtype=bool)
-    return values.fillna("").astype("str").array
+def _arrow_text(values: object) -> pa.Array:
+    """Text values as one Arrow ``large_string`` array (missing stays null)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, object))
+    array = pa.array(series.astype("str").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
 
 
-def _after_update(
-    values: pd.DataFrame, has_address: np.ndarray, erp: pd.DataFrame, positions: np.ndarray
-) -> pd.DataFrame:
-    """ERP_VALUE_COLUMNS as each record leaves its ERP customer (the row ``positions`` gives;
-    -1 for records without one, which keep ``values``) after an update from ``values``: the
-    supplied values, and the customer's own where Shopify gives nothing."""
-    matched = positions >= 0
-    rows = np.where(matched, positions, 0)
-    has_address = np.asarray(has_address, dtype=bool)
-    out = pd.DataFrame(index=values.index)
+def _index_in(values: object, lookup: object) -> np.ndarray:
+    """Per value, the position of the first equal text in ``lookup`` (-1 where none), hashed
+    in Arrow (no Python objects)."""
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(lookup))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _is_in(values: object, lookup: object) -> np.ndarray:
+    """Per value: is the text in ``lookup``?"""
+    found = pc.is_in(_arrow_text(values), value_set=_arrow_text(lookup))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _erp_text(erp: pd.DataFrame, column: str, positions: np.ndarray) -> pa.Array:
+    """``erp[column]`` at ``positions`` (all >= 0) as Arrow text, blanks for missing."""
+    taken = pc.take(_arrow_text(erp[column]), pa.array(positions, pa.int64()))
+    return pc.fill_null(taken, "")
+
+
+def _updated_values(
+    values: pd.DataFrame,
+    has_address: np.ndarray,
+    erp: pd.DataFrame,
+    rows: np.ndarray,
+    positions: np.ndarray,
+) -> tuple[dict[str, pa.Array | np.ndarray], np.ndarray]:
+    """For the matched records ``rows`` (positions in ``values``) and the ERP rows
+    ``positions`` they match: each ERP_VALUE_COLUMN as the update leaves the ERP customer
+    (the supplied values, and the customer's own where Shopify gives nothing), and per record
+    whether that changes the customer. Each ERP column is gathered once, for these rows only.
+    """
+    has_address = np.asarray(has_address, dtype=bool)[rows]
+    changed = np.zeros(len(rows), dtype=bool)
+    after: dict[str, pa.Array | np.ndarray] = {}
     for column in ERP_VALUE_COLUMNS:
         if column in _WITHOUT_ADDRESS:
-            given = values[_GIVEN_BY[column]].to_numpy(dtype=bool)
+            given = values[_GIVEN_BY[column]].to_numpy(dtype=bool)[rows]
         elif column in _GIVEN_BY:
-            given = has_address & values[_GIVEN_BY[column]].to_numpy(dtype=bool)
+            given = has_address & values[_GIVEN_BY[column]].to_numpy(dtype=bool)[rows]
         else:
             given = has_address
-        if not matched.any():
-            out[column] = values[column]
-            continue
-        out[column] = values[column].where(given | ~matched, _erp_column(erp, column, rows))
-    out["tax_liable"] = out["tax_liable"].astype(bool)
-    return out
-
-
-def _differs(after: pd.DataFrame, erp: pd.DataFrame, positions: np.ndarray) -> pd.Series:
-    """Per row: does the update leaving ``after`` change the ERP customer in row
-    ``positions[row]``? Both sides hold whole values (the unsupplied ones are the customer's
-    own), so an unchanged customer compares equal. (One column at a time, to keep no copy of
-    the ERP table.)"""
-    changed = np.zeros(len(after), dtype=bool)
-    for column in ERP_VALUE_COLUMNS:
-        old = _erp_column(erp, column, positions)
         if column == "tax_liable":
-            changed |= after[column].to_numpy(dtype=bool) != old
-            continue
-        new = after[column].astype("str").array
-        changed |= np.asarray(new != old, dtype=bool)
-    return pd.Series(changed, index=after.index)
+            old = erp[column].to_numpy(dtype=bool)[positions]
+            new = np.where(given, values[column].to_numpy(dtype=bool)[rows], old)
+            changed |= new != old
+        else:
+            old = _erp_text(erp, column, positions)
+            supplied = pc.take(_arrow_text(values[column]), pa.array(rows, pa.int64()))
+            new = pc.if_else(pa.array(given), pc.fill_null(supplied, ""), old)
+            changed |= np.asarray(pc.not_equal(new, old).to_numpy(zero_copy_only=False), bool)
+        after[column] = new
+    return after, changed
 
 
 def _erp_country_codes(iso: pd.Series, countries: Mapping[str, str]) -> pd.Series:
