@@ -15,6 +15,7 @@ from shopsync.normalize import (
     bc_phone_match_mask,
     countries_to_iso,
     email_match_keys,
+    iso_to_erp_country,
     phones_e164,
     province_key,
 )
@@ -155,7 +156,8 @@ def erp_values_from_addresses(
     out["post_code"] = _text(addresses["zip"]).str.upper()  # a Code field in BC
 
     iso = _text(addresses["country_code"]).str.upper()
-    erp_country = _erp_country_codes(iso, context.countries)
+    erp_country = _map_distinct(iso, lambda code: iso_to_erp_country(code, context.countries) or "")
+    erp_country = erp_country.astype("str")
     out["country_code"] = erp_country
 
     province_code = _text(addresses["province_code"])
@@ -453,19 +455,34 @@ def _match_email_phone(
 
 
 def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
-    """Hash join (Arrow's) of non-blank keys: columns ``_row`` (Shopify index) and ``no``."""
+    """Equi-join of non-blank keys: columns ``_row`` (Shopify index) and ``no``.
+
+    The keys are coded as integers in Arrow (the position of each distinct ERP key); ERP rows
+    are grouped by code with a counting sort, so each Shopify key finds all its ERP rows
+    without a join of the texts."""
     erp_key = pc.fill_null(_arrow_text(erp_keys.reset_index(drop=True)), "")
-    right = pa.table({"key": erp_key, "no": _arrow_text(erp_numbers.reset_index(drop=True))})
-    right = right.filter(pc.not_equal(erp_key, ""))
-    shop_key = pc.fill_null(_arrow_text(shop_keys.reset_index(drop=True)), "")
-    left = pa.table({"key": shop_key, "_at": pa.array(np.arange(len(shop_keys)), pa.int64())})
-    left = left.filter(pc.not_equal(shop_key, ""))
-    joined = left.join(right, "key", join_type="inner")
-    at = np.asarray(joined["_at"].to_numpy(), dtype=np.int64)
+    erp_rows = np.flatnonzero(
+        np.asarray(pc.not_equal(erp_key, "").to_numpy(zero_copy_only=False), dtype=bool)
+    )
+    erp_key = erp_key.take(pa.array(erp_rows, pa.int64()))
+    distinct = pc.unique(erp_key)
+    erp_code = np.asarray(pc.index_in(erp_key, value_set=distinct).to_numpy(), dtype=np.int64)
+    shop_code = pc.index_in(pc.fill_null(_arrow_text(shop_keys), ""), value_set=distinct)
+    shop_code = np.asarray(shop_code.fill_null(-1).to_numpy(), dtype=np.int64)
+    at = np.flatnonzero(shop_code >= 0)
+    code = shop_code[at]
+    counts = np.bincount(erp_code, minlength=len(distinct))
+    starts = np.cumsum(counts) - counts
+    by_code = erp_rows[np.argsort(erp_code, kind="stable")]
+    hits = counts[code]
+    at = np.repeat(at, hits)
+    offset = np.arange(len(at)) - np.repeat(np.cumsum(hits) - hits, hits)
+    found = by_code[np.repeat(starts[code], hits) + offset]
+    numbers = pd.Series(erp_numbers).reset_index(drop=True).astype("str")
     return pd.DataFrame(
         {
             "_row": shop_keys.index.take(at),
-            "no": pd.Series(joined["no"], dtype="str", index=range(len(at))),
+            "no": pd.Series(numbers.array.take(found), dtype="str", index=range(len(at))),
         }
     )
 
@@ -684,8 +701,8 @@ def _one_edit_pairs(
     right = _deletion_hashes(erp_text, width)
     # keep only forms both sides have before joining: the join then stays small (pandas'
     # hash-table isin; numpy's sorts both sides and is an order of magnitude slower here)
-    left = left[_hashes_in(left["hash"], right["hash"])]
-    right = right[_hashes_in(right["hash"], left["hash"])]
+    left = left[left["hash"].isin(right["hash"]).to_numpy()]
+    right = right[right["hash"].isin(left["hash"]).to_numpy()]
     pairs = left.merge(right, on="hash", suffixes=("", "_erp"))
     at, at_erp = pairs["at"].to_numpy(), pairs["at_erp"].to_numpy()
     typo = (
@@ -700,12 +717,6 @@ def _one_edit_pairs(
         if _one_edit(shop_text[k], erp_text[e]):  # rules out hash collisions and non-swaps
             found.append((shop_keys.index[k], numbers[e], erp_text[e]))
     return found
-
-
-def _hashes_in(values: pd.Series, lookup: pd.Series) -> np.ndarray:
-    """Per integer hash: is it in ``lookup``? (Arrow's hash set, without pandas' objects.)"""
-    found = pc.is_in(pa.array(values.to_numpy()), value_set=pa.array(lookup.to_numpy()))
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 _TYPO_MAX_LENGTH = 80  # longer e-mails are not searched for typos
@@ -862,17 +873,6 @@ def _updated_values(
             changed |= np.asarray(pc.not_equal(new, old).to_numpy(zero_copy_only=False), bool)
         after[column] = new
     return after, changed
-
-
-def _erp_country_codes(iso: pd.Series, countries: Mapping[str, str]) -> pd.Series:
-    """ISO country -> the ERP country code carrying it ('' when none; the code equal to the
-    ISO code wins, else the smallest)."""
-    reverse: dict[str, str] = {}
-    for code in sorted(countries, key=lambda c: (c != countries[c], c)):
-        iso_code = countries[code]
-        if iso_code and iso_code not in reverse:
-            reverse[iso_code] = code
-    return iso.map(reverse).fillna("")
 
 
 def _tax_area_values(
