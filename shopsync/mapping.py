@@ -77,8 +77,13 @@ def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     The order is found on numeric keys (customer codes from a hash factorisation, default
     flag, numeric id, position) with a stable lexsort: no sort of the text ids.
     """
+    return addresses.iloc[_chosen_rows(addresses)].set_index("shopify_id")
+
+
+def _chosen_rows(addresses: pd.DataFrame) -> np.ndarray:
+    """The positions of :func:`choose_addresses`' rows in ``addresses`` (one per customer)."""
     if addresses.empty:
-        return addresses.set_index("shopify_id")
+        return np.zeros(0, dtype=np.int64)
     customer, _ = pd.factorize(addresses["shopify_id"], use_na_sentinel=False)
     default = addresses["is_default"]
     default_rank = np.where(default.isna().to_numpy(), 2, np.where(default.fillna(False), 0, 1))
@@ -86,8 +91,29 @@ def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     position = _numbers(addresses["position"])
     # np.lexsort sorts by the last key first; NaN sorts after every number (na_position last)
     order = np.lexsort((position, numeric_id, default_rank, customer))
-    first = order[np.r_[True, customer[order][1:] != customer[order][:-1]]]
-    return addresses.iloc[first].set_index("shopify_id")
+    return order[np.r_[True, customer[order][1:] != customer[order][:-1]]]
+
+
+def _customer_addresses(
+    addresses: pd.DataFrame, shopify_ids: pd.Series
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per customer (the rows of ``shopify_ids``): the text of its chosen address (blanks
+    without one), and whether it has one. One Arrow take per column, of the chosen rows only
+    (no pandas reindex by the text ids)."""
+    first = _chosen_rows(addresses)
+    at = _index_in(shopify_ids, addresses["shopify_id"].take(first))
+    rows = np.where(at >= 0, first[np.maximum(at, 0)] if len(first) else 0, -1)
+    take = pa.array(rows, pa.int64(), mask=rows < 0)
+    chosen = pd.DataFrame(index=shopify_ids.index)
+    has_address = np.zeros(len(rows), dtype=bool)
+    for column in addresses.columns:
+        if column in ("shopify_id", "position", "is_default"):
+            continue
+        taken = pc.take(_arrow_text(addresses[column]), take)
+        if column == "address_id":
+            has_address = np.asarray(taken.is_valid().to_numpy(zero_copy_only=False), bool)
+        chosen[column] = pd.Series(pc.fill_null(taken, ""), dtype="str", index=chosen.index)
+    return chosen, has_address
 
 
 def _numbers(values: pd.Series) -> np.ndarray:
@@ -188,11 +214,12 @@ def erp_values_from_addresses(
     for column, limit in ERP_FIELD_LENGTHS.items():
         if column not in out.columns:
             continue
-        too_long = out[column].str.len() > limit
-        for position in np.flatnonzero(too_long.to_numpy()):
+        too_long = np.flatnonzero((out[column].str.len() > limit).to_numpy())
+        for position in too_long:
             codes[position].append("VALUE_TRUNCATED")
             notes[position].append(f"{column} cut to {limit} characters")
-        out[column] = out[column].str.slice(0, limit)
+        if len(too_long):  # else every value fits: nothing to cut
+            out[column] = out[column].str.slice(0, limit)
     out["reasons"] = _joined(codes, len(out), join_codes)
     out["notes"] = _joined(notes, len(out), "; ".join)
     out["names_empty"] = names_empty
@@ -282,12 +309,7 @@ def _plan(
     reasons: Notes = defaultdict(list)
     candidates: Notes = defaultdict(list)
 
-    chosen = choose_addresses(shopify.addresses).reindex(customers["shopify_id"])
-    chosen = chosen.set_axis(customers.index)
-    has_address = chosen["address_id"].notna().to_numpy()
-    for column in chosen.columns:
-        if column not in ("position", "is_default"):  # text stays in Arrow: no Python objects
-            chosen[column] = chosen[column].astype("str").fillna("")
+    chosen, has_address = _customer_addresses(shopify.addresses, customers["shopify_id"])
     values = erp_values_from_addresses(
         chosen,
         customers["email"],
