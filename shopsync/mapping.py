@@ -15,6 +15,7 @@ from shopsync.normalize import (
     bc_phone_match_mask,
     countries_to_iso,
     email_match_keys,
+    iso_to_erp_country,
     phones_e164,
     province_key,
 )
@@ -76,8 +77,13 @@ def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     The order is found on numeric keys (customer codes from a hash factorisation, default
     flag, numeric id, position) with a stable lexsort: no sort of the text ids.
     """
+    return addresses.iloc[_chosen_rows(addresses)].set_index("shopify_id")
+
+
+def _chosen_rows(addresses: pd.DataFrame) -> np.ndarray:
+    """The positions of :func:`choose_addresses`' rows in ``addresses`` (one per customer)."""
     if addresses.empty:
-        return addresses.set_index("shopify_id")
+        return np.zeros(0, dtype=np.int64)
     customer, _ = pd.factorize(addresses["shopify_id"], use_na_sentinel=False)
     default = addresses["is_default"]
     default_rank = np.where(default.isna().to_numpy(), 2, np.where(default.fillna(False), 0, 1))
@@ -85,8 +91,29 @@ def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     position = _numbers(addresses["position"])
     # np.lexsort sorts by the last key first; NaN sorts after every number (na_position last)
     order = np.lexsort((position, numeric_id, default_rank, customer))
-    first = order[np.r_[True, customer[order][1:] != customer[order][:-1]]]
-    return addresses.iloc[first].set_index("shopify_id")
+    return order[np.r_[True, customer[order][1:] != customer[order][:-1]]]
+
+
+def _customer_addresses(
+    addresses: pd.DataFrame, shopify_ids: pd.Series
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per customer (the rows of ``shopify_ids``): the text of its chosen address (blanks
+    without one), and whether it has one. One Arrow take per column, of the chosen rows only
+    (no pandas reindex by the text ids)."""
+    first = _chosen_rows(addresses)
+    at = _index_in(shopify_ids, addresses["shopify_id"].take(first))
+    rows = np.where(at >= 0, first[np.maximum(at, 0)] if len(first) else 0, -1)
+    take = pa.array(rows, pa.int64(), mask=rows < 0)
+    chosen = pd.DataFrame(index=shopify_ids.index)
+    has_address = np.zeros(len(rows), dtype=bool)
+    for column in addresses.columns:
+        if column in ("shopify_id", "position", "is_default"):
+            continue
+        taken = pc.take(_arrow_text(addresses[column]), take)
+        if column == "address_id":
+            has_address = np.asarray(taken.is_valid().to_numpy(zero_copy_only=False), bool)
+        chosen[column] = pd.Series(pc.fill_null(taken, ""), dtype="str", index=chosen.index)
+    return chosen, has_address
 
 
 def _numbers(values: pd.Series) -> np.ndarray:
@@ -155,7 +182,8 @@ def erp_values_from_addresses(
     out["post_code"] = _text(addresses["zip"]).str.upper()  # a Code field in BC
 
     iso = _text(addresses["country_code"]).str.upper()
-    erp_country = _erp_country_codes(iso, context.countries)
+    erp_country = _map_distinct(iso, lambda code: iso_to_erp_country(code, context.countries) or "")
+    erp_country = erp_country.astype("str")
     out["country_code"] = erp_country
 
     province_code = _text(addresses["province_code"])
@@ -186,11 +214,12 @@ def erp_values_from_addresses(
     for column, limit in ERP_FIELD_LENGTHS.items():
         if column not in out.columns:
             continue
-        too_long = out[column].str.len() > limit
-        for position in np.flatnonzero(too_long.to_numpy()):
+        too_long = np.flatnonzero((out[column].str.len() > limit).to_numpy())
+        for position in too_long:
             codes[position].append("VALUE_TRUNCATED")
             notes[position].append(f"{column} cut to {limit} characters")
-        out[column] = out[column].str.slice(0, limit)
+        if len(too_long):  # else every value fits: nothing to cut
+            out[column] = out[column].str.slice(0, limit)
     out["reasons"] = _joined(codes, len(out), join_codes)
     out["notes"] = _joined(notes, len(out), "; ".join)
     out["names_empty"] = names_empty
@@ -280,12 +309,7 @@ def _plan(
     reasons: Notes = defaultdict(list)
     candidates: Notes = defaultdict(list)
 
-    chosen = choose_addresses(shopify.addresses).reindex(customers["shopify_id"])
-    chosen = chosen.set_axis(customers.index)
-    has_address = chosen["address_id"].notna().to_numpy()
-    for column in chosen.columns:
-        if column not in ("position", "is_default"):  # text stays in Arrow: no Python objects
-            chosen[column] = chosen[column].astype("str").fillna("")
+    chosen, has_address = _customer_addresses(shopify.addresses, customers["shopify_id"])
     values = erp_values_from_addresses(
         chosen,
         customers["email"],
@@ -301,7 +325,6 @@ def _plan(
     values.loc[no_address, "reasons"] = ""
 
     erp = erp.reset_index(drop=True)
-    erp_numbers = pd.Index(erp["no"].astype("str"))
 
     # 1. existing links (a link to a deleted ERP customer is cleared, discovery re-runs)
     link = pd.Series("", index=plan.index, dtype="str")
@@ -309,7 +332,7 @@ def _plan(
         link = customers["shopify_id"].map(links).fillna("").astype("str")
     broken = pd.Series(False, index=plan.index)
     if links:
-        broken = (link != "") & (erp_numbers.get_indexer(link.astype("str")) < 0)
+        broken = (link != "") & ~_is_in(link, erp["no"])
     for position in np.flatnonzero(broken.to_numpy()):
         candidates[position].append(f"link to deleted ERP customer {link.iloc[position]} cleared")
     linked = (link != "") & ~broken
@@ -321,7 +344,7 @@ def _plan(
     bill_to_rows = pd.Series(False, index=plan.index)
     if mapping_type == "default_customer":
         default = settings.default_customer_no
-        if default and default in erp_numbers:
+        if default and _is_in([default], erp["no"])[0]:
             plan.loc[open_rows, "customer_no"] = default
             plan.loc[open_rows, "rule"] = "default_customer"
     elif mapping_type == "by_bill_to":
@@ -357,9 +380,9 @@ def _plan(
     if matched.any():
         positions[matched] = _erp_positions(erp, plan["customer_no"].to_numpy()[matched])
     # for matched rows: the ERP customer as an update leaves it
-    after = _after_update(values, has_address, erp, positions)
+    matched_rows = np.flatnonzero(matched)
+    after, differs = _updated_values(values, has_address, erp, matched_rows, positions[matched])
     if matched.any():
-        differs = _differs(after[matched], erp, positions[matched]).to_numpy()
         rule = plan["rule"].to_numpy()[matched]
         update = differs & (rule != "default_customer") & settings.shopify_can_update_customers
         action[matched] = np.select(
@@ -393,11 +416,17 @@ def _plan(
 
     updates = action == "update"
     creates = action == "create"
+    updated = updates[matched_rows]  # the matched records that are updates
     for column in ERP_VALUE_COLUMNS:
-        blank = False if column == "tax_liable" else ""
-        written = values[column].where(creates, blank)
-        plan[f"erp_{column}"] = after[column].where(updates, written.array)
-    plan["erp_tax_liable"] = plan["erp_tax_liable"].astype(bool)
+        if column == "tax_liable":
+            written = values[column].to_numpy(dtype=bool) & creates
+            written[matched_rows[updated]] = after[column][updated]
+            plan[f"erp_{column}"] = written
+            continue
+        text = pc.if_else(pa.array(creates), pc.fill_null(_arrow_text(values[column]), ""), "")
+        if updated.any():
+            text = pc.replace_with_mask(text, pa.array(updates), after[column].filter(updated))
+        plan[f"erp_{column}"] = pd.Series(text, dtype="str", index=plan.index)
     plan["reasons"] = _joined(reasons, n, join_codes)
     plan["candidates"] = _joined(candidates, n, lambda items: "; ".join(dict.fromkeys(items)))
     broken_rows = customers["record_error"] != ""
@@ -448,18 +477,36 @@ def _match_email_phone(
 
 
 def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
-    """Hash join of non-blank keys: columns ``_row`` (Shopify index) and ``no``."""
-    right = pd.DataFrame(
+    """Equi-join of non-blank keys: columns ``_row`` (Shopify index) and ``no``.
+
+    The keys are coded as integers in Arrow (the position of each distinct ERP key); ERP rows
+    are grouped by code with a counting sort, so each Shopify key finds all its ERP rows
+    without a join of the texts."""
+    erp_key = pc.fill_null(_arrow_text(erp_keys.reset_index(drop=True)), "")
+    erp_rows = np.flatnonzero(
+        np.asarray(pc.not_equal(erp_key, "").to_numpy(zero_copy_only=False), dtype=bool)
+    )
+    erp_key = erp_key.take(pa.array(erp_rows, pa.int64()))
+    distinct = pc.unique(erp_key)
+    erp_code = np.asarray(pc.index_in(erp_key, value_set=distinct).to_numpy(), dtype=np.int64)
+    shop_code = pc.index_in(pc.fill_null(_arrow_text(shop_keys), ""), value_set=distinct)
+    shop_code = np.asarray(shop_code.fill_null(-1).to_numpy(), dtype=np.int64)
+    at = np.flatnonzero(shop_code >= 0)
+    code = shop_code[at]
+    counts = np.bincount(erp_code, minlength=len(distinct))
+    starts = np.cumsum(counts) - counts
+    by_code = erp_rows[np.argsort(erp_code, kind="stable")]
+    hits = counts[code]
+    at = np.repeat(at, hits)
+    offset = np.arange(len(at)) - np.repeat(np.cumsum(hits) - hits, hits)
+    found = by_code[np.repeat(starts[code], hits) + offset]
+    numbers = pd.Series(erp_numbers).reset_index(drop=True).astype("str")
+    return pd.DataFrame(
         {
-            "key": erp_keys.astype("str").reset_index(drop=True),
-            "no": erp_numbers.astype("str").reset_index(drop=True),
+            "_row": shop_keys.index.take(at),
+            "no": pd.Series(numbers.array.take(found), dtype="str", index=range(len(at))),
         }
     )
-    right = right[right["key"] != ""]
-    left = pd.DataFrame(
-        {"key": shop_keys.astype("str").reset_index(drop=True), "_row": shop_keys.index}
-    )
-    return left.merge(right, on="key", how="inner")[["_row", "no"]]
 
 
 def _apply_hits(
@@ -545,7 +592,7 @@ def _erp_e164(
     if tails is not None:
         plain = phones.str.fullmatch(r"[0-9+()./\- ]*")
         digits = phones.str.replace(r"\D", "", regex=True)
-        wanted &= ~plain | _tail(digits).isin(pd.Index(tails))
+        wanted &= ~plain | _is_in(_tail(digits), pd.Series(tails, dtype="str"))
     result = pd.Series("", index=erp.index, dtype=object)
     if wanted.any():
         subset = erp[wanted]
@@ -577,7 +624,7 @@ def _near_misses(
     """Likely candidates among ERP customers no other Shopify customer matched exactly:
     an e-mail one typo away, the same phone digits under another country code, or the
     same name and post code."""
-    free = erp[claimed.get_indexer(erp["no"].astype("str")) < 0].reset_index(drop=True)
+    free = erp[~_is_in(erp["no"], claimed)].reset_index(drop=True)
     if free.empty:
         return
     positions = pd.Series(np.arange(len(plan)), index=plan.index)
@@ -629,7 +676,7 @@ def _bill_to_near_misses(
 ) -> None:
     """Bill-to near misses: an ERP customer no other record matched that equals the address
     on seven of the eight bill-to fields; the candidate names the field that differs."""
-    free = _bill_to_keys(erp[claimed.get_indexer(erp["no"].astype("str")) < 0])
+    free = _bill_to_keys(erp[~_is_in(erp["no"], claimed)])
     if free.empty:
         return
     left = values.loc[rows, _BILL_TO_FIELDS].copy()
@@ -784,69 +831,70 @@ _WITHOUT_ADDRESS = ("phone", "email")
 
 def _erp_positions(erp: pd.DataFrame, numbers: pd.Series | np.ndarray) -> np.ndarray:
     """The row of ``erp`` holding each customer number (-1 where none)."""
-    return pd.Index(erp["no"].astype("str")).get_indexer(pd.Index(numbers).astype("str"))
+    return _index_in(numbers, erp["no"])
 
 
-def _erp_column(
-    erp: pd.DataFrame, column: str, positions: np.ndarray
-) -> pd.api.extensions.ExtensionArray | np.ndarray:
-    """``erp[column]`` at ``positions`` (all >= 0), text columns with blanks for missing."""
-    values = erp[column].take(positions)
-    if column == "tax_liable":
-        return values.to_numpy(dtype=bool)
-    return values.fillna("").astype("str").array
+def _arrow_text(values: object) -> pa.Array:
+    """Text values as one Arrow ``large_string`` array (missing stays null)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, object))
+    array = pa.array(series.astype("str").array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
 
 
-def _after_update(
-    values: pd.DataFrame, has_address: np.ndarray, erp: pd.DataFrame, positions: np.ndarray
-) -> pd.DataFrame:
-    """ERP_VALUE_COLUMNS as each record leaves its ERP customer (the row ``positions`` gives;
-    -1 for records without one, which keep ``values``) after an update from ``values``: the
-    supplied values, and the customer's own where Shopify gives nothing."""
-    matched = positions >= 0
-    rows = np.where(matched, positions, 0)
-    has_address = np.asarray(has_address, dtype=bool)
-    out = pd.DataFrame(index=values.index)
+def _index_in(values: object, lookup: object) -> np.ndarray:
+    """Per value, the position of the first equal text in ``lookup`` (-1 where none), hashed
+    in Arrow (no Python objects)."""
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(lookup))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _is_in(values: object, lookup: object) -> np.ndarray:
+    """Per value: is the text in ``lookup``?"""
+    found = pc.is_in(_arrow_text(values), value_set=_arrow_text(lookup))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _erp_text(erp: pd.DataFrame, column: str, positions: np.ndarray) -> pa.Array:
+    """``erp[column]`` at ``positions`` (all >= 0) as Arrow text, blanks for missing."""
+    taken = pc.take(_arrow_text(erp[column]), pa.array(positions, pa.int64()))
+    return pc.fill_null(taken, "")
+
+
+def _updated_values(
+    values: pd.DataFrame,
+    has_address: np.ndarray,
+    erp: pd.DataFrame,
+    rows: np.ndarray,
+    positions: np.ndarray,
+) -> tuple[dict[str, pa.Array | np.ndarray], np.ndarray]:
+    """For the matched records ``rows`` (positions in ``values``) and the ERP rows
+    ``positions`` they match: each ERP_VALUE_COLUMN as the update leaves the ERP customer
+    (the supplied values, and the customer's own where Shopify gives nothing), and per record
+    whether that changes the customer. Each ERP column is gathered once, for these rows only.
+    """
+    has_address = np.asarray(has_address, dtype=bool)[rows]
+    changed = np.zeros(len(rows), dtype=bool)
+    after: dict[str, pa.Array | np.ndarray] = {}
     for column in ERP_VALUE_COLUMNS:
         if column in _WITHOUT_ADDRESS:
-            given = values[_GIVEN_BY[column]].to_numpy(dtype=bool)
+            given = values[_GIVEN_BY[column]].to_numpy(dtype=bool)[rows]
         elif column in _GIVEN_BY:
-            given = has_address & values[_GIVEN_BY[column]].to_numpy(dtype=bool)
+            given = has_address & values[_GIVEN_BY[column]].to_numpy(dtype=bool)[rows]
         else:
             given = has_address
-        if not matched.any():
-            out[column] = values[column]
-            continue
-        out[column] = values[column].where(given | ~matched, _erp_column(erp, column, rows))
-    out["tax_liable"] = out["tax_liable"].astype(bool)
-    return out
-
-
-def _differs(after: pd.DataFrame, erp: pd.DataFrame, positions: np.ndarray) -> pd.Series:
-    """Per row: does the update leaving ``after`` change the ERP customer in row
-    ``positions[row]``? Both sides hold whole values (the unsupplied ones are the customer's
-    own), so an unchanged customer compares equal. (One column at a time, to keep no copy of
-    the ERP table.)"""
-    changed = np.zeros(len(after), dtype=bool)
-    for column in ERP_VALUE_COLUMNS:
-        old = _erp_column(erp, column, positions)
         if column == "tax_liable":
-            changed |= after[column].to_numpy(dtype=bool) != old
-            continue
-        new = after[column].astype("str").array
-        changed |= np.asarray(new != old, dtype=bool)
-    return pd.Series(changed, index=after.index)
-
-
-def _erp_country_codes(iso: pd.Series, countries: Mapping[str, str]) -> pd.Series:
-    """ISO country -> the ERP country code carrying it ('' when none; the code equal to the
-    ISO code wins, else the smallest)."""
-    reverse: dict[str, str] = {}
-    for code in sorted(countries, key=lambda c: (c != countries[c], c)):
-        iso_code = countries[code]
-        if iso_code and iso_code not in reverse:
-            reverse[iso_code] = code
-    return iso.map(reverse).fillna("")
+            old = erp[column].to_numpy(dtype=bool)[positions]
+            new = np.where(given, values[column].to_numpy(dtype=bool)[rows], old)
+            changed |= new != old
+        else:
+            old = _erp_text(erp, column, positions)
+            supplied = pc.take(_arrow_text(values[column]), pa.array(rows, pa.int64()))
+            new = pc.if_else(pa.array(given), pc.fill_null(supplied, ""), old)
+            changed |= np.asarray(pc.not_equal(new, old).to_numpy(zero_copy_only=False), bool)
+        after[column] = new
+    return after, changed
 
 
 def _tax_area_values(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 from factories import address, context, customer, erp, per_country, shopify
@@ -611,3 +613,24 @@ def test_loose_name_keys_equal_lower_case_and_non_word_removal_by_re(names):
     # the rule as pandas' str methods (Python's re for \W) have it, row by row
     expected = column.str.lower().str.replace(r"[\W_]+", "", regex=True)
     assert _name_keys(column).equals(expected)
+
+
+@pytest.mark.parametrize(
+    ("table", "written"),
+    [
+        ({"EL": "GR"}, "EL"),  # the ERP spells Greece EL
+        ({"EL": "GR", "GR": "GR"}, "GR"),  # the code equal to the ISO code wins
+        ({"HELLAS": "GR", "EL": "GR"}, "EL"),  # else the smallest
+        ({"DE": "DE"}, ""),  # no ERP country carries GR: nothing written, and said why
+    ],
+)
+def test_create_writes_the_erp_country_code_carrying_the_iso_code(table, written):
+    ctx = dataclasses.replace(
+        context(auto_create_unknown_customers=True, country_settings=per_country(GR="EU")),
+        countries=table,
+    )
+    greek = address(10, countryCodeV2="GR", provinceCode="", province="", zip="10558")
+    row = plan(shopify(customer(1, "g@x.gr", addresses=[greek])), erp({"no": "C0"}), ctx).loc["1"]
+    assert row["erp_country_code"] == written
+    assert ("COUNTRY_NOT_IN_ERP" in row["reasons"]) == (written == "")
+    assert row["action"] == ("create" if written else "skip")
