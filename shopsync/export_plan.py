@@ -91,7 +91,7 @@ def _plan(
     found = match_in_mirror(plan, _projected(mirror, plan, {**links, **claims}, settings))
     found = found.astype("str").to_numpy(dtype=object)
     numbers = plan["customer_no"].astype("str")
-    linked_to = numbers.map(links).fillna("").to_numpy(dtype=object)
+    linked_to = numbers.map(links).astype(object).fillna("").to_numpy(dtype=object)
     numbers = numbers.to_numpy(dtype=object)
     eligible = plan["eligible"].to_numpy(dtype=bool, copy=True)
 
