@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shopsync.arrow_text import TEXT, to_arrow
 from shopsync.erp_io import read_blocked
 from shopsync.names import PERSON_SOURCES, split_names
 from shopsync.normalize import (
@@ -180,7 +181,7 @@ def check_export_eligibility(
         verdicts.append(not any(is_error(code) for code in codes))
     report = fields.copy()
     reasons = pa.array(texts, pa.string()).take(pa.array(rows, pa.int64()))
-    report["reasons"] = pd.Series(reasons, dtype=_STR, index=fields.index)
+    report["reasons"] = pd.Series(reasons, dtype=TEXT, index=fields.index)
     report["details"] = details.series(fields.index)
     eligible = np.asarray(verdicts, dtype=bool)[rows] if n else np.zeros(0, dtype=bool)
     report["eligible"] = eligible
@@ -201,7 +202,7 @@ def _first_and_last(customers: pd.DataFrame, settings: ShopSettings) -> pd.DataF
         ("name_2", settings.name_2_source),
         ("name", settings.name_source),
     ]
-    first = pd.Series("", index=customers.index, dtype=_STR)
+    first = pd.Series("", index=customers.index, dtype=TEXT)
     last = first.copy()
     taken = pd.Series(False, index=customers.index)
     for column, source in candidates:
@@ -236,10 +237,7 @@ class _Details:
         for rows, texts in zip(self._rows, self._texts, strict=True):
             current = joined[rows]
             joined[rows] = np.where(current == "", texts, current + "; " + texts)
-        return pd.Series(joined, index=index).astype(_STR)
-
-
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
+        return pd.Series(joined, index=index).astype(TEXT)
 
 
 def _flag_duplicates(
@@ -248,10 +246,7 @@ def _flag_duplicates(
     """The rows sharing a non-blank key with another row; their details name the other
     members (``code: same as C2, C3``). Members are sorted by key once; a group's numbers
     are joined once and each member's text cut from its group's (groups of two: the other)."""
-    array = pa.array(keys.astype("str").array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    encoded = pc.fill_null(array, "").dictionary_encode()
+    encoded = pc.fill_null(to_arrow(keys), "").dictionary_encode()
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     blank = pc.index(encoded.dictionary, "").as_py()
     counts = np.bincount(codes, minlength=len(encoded.dictionary))

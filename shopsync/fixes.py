@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shopsync.arrow_text import to_arrow, to_series
 from shopsync.reasons import explain, is_error, split_codes
 
 __all__ = ["FIX_COLUMNS", "field_of", "offending_values", "with_fixes"]
@@ -98,16 +99,15 @@ def with_fixes(report: pd.DataFrame, erp: pd.DataFrame) -> pd.DataFrame:
     at_column = (
         list(fixed.columns).index("reasons") + 1 if "reasons" in fixed else len(fixed.columns)
     )
-    fixed.insert(at_column, "values to fix", _text_series(values.take(pa.array(take)), fixed))
+    fixed.insert(at_column, "values to fix", to_series(values.take(pa.array(take)), fixed.index))
     words = said.take(pa.array(text_codes)) if n else pa.array([], pa.string())
-    fixed.insert(at_column + 1, "what to fix", _text_series(words, fixed))
+    fixed.insert(at_column + 1, "what to fix", to_series(words, fixed.index))
     # the three ranks one after the other: sequential filters, not a take in random order
     parts = [fixed[rank == value] for value in (0, 1, 2) if (rank == value).any()]
     ordered = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else fixed
     return ordered.reset_index(drop=True)
 
 
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
 # What Python's str.strip removes (str.isspace), for RE2: "blank" as offending_values says it.
 _PY_SPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -115,17 +115,10 @@ _PY_SPACE = (
 _BLANK_RE2 = f"^[{_PY_SPACE}]*$"
 
 
-def _text_series(array: pa.Array, like: pd.DataFrame) -> pd.Series:
-    return pd.Series(array, dtype=_STR, index=like.index)
-
-
 def _erp_text(column: pd.Series) -> pa.Array:
     """``str(value or "")`` of every ERP value, as offending_values writes it."""
     if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-        array = pa.array(column.array)
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
-        return pc.cast(pc.fill_null(array, "nan"), pa.string())  # a missing value is NaN
+        return pc.cast(pc.fill_null(to_arrow(column), "nan"), pa.string())  # a missing value is NaN
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     texts = pa.array([str(value or "") for value in uniques], pa.string())
     return texts.take(pa.array(codes))

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shopsync.arrow_text import to_arrow
 from shopsync.names import build_names
 from shopsync.normalize import (
     bc_phone_match_mask,
@@ -837,10 +838,7 @@ def _erp_positions(erp: pd.DataFrame, numbers: pd.Series | np.ndarray) -> np.nda
 def _arrow_text(values: object) -> pa.Array:
     """Text values as one Arrow ``large_string`` array (missing stays null)."""
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, object))
-    array = pa.array(series.astype("str").array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.large_string())
+    return to_arrow(series).cast(pa.large_string())
 
 
 def _index_in(values: object, lookup: object) -> np.ndarray:
@@ -943,9 +941,7 @@ def _name_keys(names: pd.Series) -> pd.Series:
     """Names compared loosely: lower case, letters and digits only (ASCII text in Arrow
     kernels, where Python's ``\\W`` is ``[^0-9A-Za-z_]``; other text by Python's ``re``)."""
     text = names.astype("str")
-    array = pa.array(text.fillna("").array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    array = to_arrow(text.fillna(""))
     ascii_ = np.asarray(pc.string_is_ascii(array).to_numpy(zero_copy_only=False), dtype=bool)
     keys = pc.replace_substring_regex(pc.ascii_lower(array), "[^0-9a-z]+", "")
     keys = pd.Series(keys, dtype=text.dtype, index=text.index)

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shopsync.arrow_text import to_series
 from shopsync.errors import UserInputError
 from shopsync.settings import NAME_SOURCES
 
@@ -148,8 +149,8 @@ def split_names(source: str, text: pd.Series) -> pd.DataFrame:
         last = pc.if_else(two, pc.struct_field(found, "a"), "")
     frame = pd.DataFrame(
         {
-            "first_name": pd.Series(first, dtype=_STR, index=text.index),
-            "last_name": pd.Series(last, dtype=_STR, index=text.index),
+            "first_name": to_series(first, text.index),
+            "last_name": to_series(last, text.index),
         }
     )
     if not plain.all():
@@ -162,7 +163,6 @@ def split_names(source: str, text: pd.Series) -> pd.DataFrame:
 _OTHER_SPACE = (
     "[\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
 
 
 def _split_in_python(source: str, words: pd.Series) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shopsync.arrow_text import to_arrow, to_series
 from shopsync.errors import UserInputError
 from shopsync.fast_phones import parse_plain_phones
 
@@ -253,21 +254,13 @@ def normalize_emails(values: pd.Series) -> pd.DataFrame:
     missing = np.asarray(pc.equal(email, "").to_numpy(zero_copy_only=False), dtype=bool)
     index_rows = pa.array(rows)
     columns = {
-        "email": _arrow_text(email.take(index_rows), values.index),
-        "email_key": _arrow_text(key.take(index_rows), values.index),
+        "email": to_series(email.take(index_rows), values.index),
+        "email_key": to_series(key.take(index_rows), values.index),
         "email_is_list": pd.Series(is_list[rows], index=values.index),
         "email_valid": pd.Series(valid[rows], index=values.index),
         "email_missing": pd.Series(missing[rows], index=values.index),
     }
     return pd.DataFrame(columns, index=values.index)
-
-
-def _arrow_text(array: pa.Array, index: pd.Index) -> pd.Series:
-    """An Arrow text array (no nulls) as a ``str`` Series, without a Python object per row."""
-    return pd.Series(array, dtype=_STR, index=index)
-
-
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
 
 
 def email_match_key(value: Any) -> str:
@@ -288,15 +281,13 @@ def email_match_keys(values: pd.Series) -> pd.Series:
 def casefold_texts(values: pd.Series) -> pd.Series:
     """``str.casefold`` of a text column (missing stays missing) without a Python call per
     row: ASCII text lower-cased in Arrow (the same thing), only other text by Python."""
-    array = pa.array(values.astype(_STR).array)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    array = to_arrow(values)
     keys = pc.ascii_lower(array)
     other = ~_bools(pc.fill_null(pc.string_is_ascii(array), True))
     if other.any():
         folded = [value.casefold() for value in array.filter(pa.array(other)).to_pylist()]
         keys = pc.replace_with_mask(keys, pa.array(other), pa.array(folded, keys.type))
-    return pd.Series(keys, dtype=_STR, index=values.index, name=values.name)
+    return to_series(keys, values.index, values.name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,10 +399,7 @@ def _clean_phones(texts: pa.Array) -> pa.Array:
 def _text_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Each row's position in the distinct texts (:func:`_text`) of ``values``, and those."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        arrow = pa.array(values.array)
-        if isinstance(arrow, pa.ChunkedArray):
-            arrow = arrow.combine_chunks()
-        encoded = arrow.dictionary_encode()
+        encoded = to_arrow(values).dictionary_encode()
         dictionary = encoded.dictionary
         codes = pc.fill_null(encoded.indices, len(dictionary)).to_numpy(zero_copy_only=False)
         texts = pa.concat_arrays([dictionary, pa.array([""], dictionary.type)])
@@ -529,8 +517,8 @@ def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> p
         row_extension,
     )
     columns = {
-        "phone_e164": _arrow_text(row_e164, raw.index),
-        "phone_extension": _arrow_text(row_extension, raw.index),
+        "phone_e164": to_series(row_e164, raw.index),
+        "phone_extension": to_series(row_extension, raw.index),
         "phone_valid": pd.Series(valid[rows], index=raw.index),
         "phone_missing": pd.Series(missing[rows], index=raw.index),
     }
@@ -567,7 +555,7 @@ def phones_e164(raw: pd.Series, region: pd.Series | str | None = None) -> pd.Ser
     for i, text in zip(others, texts.take(others).to_pylist(), strict=True):
         e164[i] = _e164_only(text, regions[i])[0]
     row_e164 = pa.array(e164, pa.string()).take(pa.array(rows))
-    return _arrow_text(row_e164, raw.index).rename(raw.name)
+    return to_series(row_e164, raw.index).rename(raw.name)
 
 
 def _ascii_digits(text: str) -> str:
