@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -16,8 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shopsync.arrow_text import TEXT
 from shopsync.bulk_jsonl import _WHITESPACE
 from shopsync.errors import InputFileError
+from shopsync.normalize import casefold_texts
 from shopsync.schema import CAPTIONS, ERP_CUSTOMER_COLUMNS, ERP_FIELD_LENGTHS
 
 __all__ = [
@@ -62,12 +65,25 @@ def read_blocked(values: pd.Series) -> pd.DataFrame:
     is not sent to Shopify.
     """
     text = values.fillna("").astype(str).str.strip()
-    folded = text.str.casefold()
-    option = folded.map(_BLOCKED_TEXT)
-    yes, no = folded.isin(_TRUE - {""}), folded.isin(_FALSE)
-    option = option.where(option.notna(), np.where(yes, "All", np.where(no, "", text)))
-    readable = folded.isin(list(_BLOCKED_TEXT)) | yes | no
-    return pd.DataFrame({"blocked": option.astype(str), "readable": readable}, index=values.index)
+    codes, written = pd.factorize(text)  # a column of a few distinct values: each read once
+    read = [_blocked_option(value) for value in written]
+    options = pd.array([option for option, _ in read], dtype=TEXT)
+    readable = np.array([ok for _, ok in read], dtype=bool)
+    return pd.DataFrame(
+        {"blocked": options.take(codes), "readable": readable[codes]}, index=values.index
+    )
+
+
+def _blocked_option(text: str) -> tuple[str, bool]:
+    """One Blocked value (stripped) -> (the option it is, whether it could be read)."""
+    folded = text.casefold()
+    if folded in _BLOCKED_TEXT:
+        return _BLOCKED_TEXT[folded], True
+    if folded in _TRUE:
+        return "All", True
+    if folded in _FALSE:
+        return "", True
+    return text, False
 
 
 # A file without these cannot be used; any other column may be absent (its stored values stay).
@@ -262,8 +278,8 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
     quoted = b'"' in data
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # a lone CR: the csv module breaks lines there too
-    if body[:1] in (b"\n", b"\r") or b"\n\n" in data or b"\n\r\n" in data:
-        return None  # an empty line: the csv module skips it, numbering lines as it goes
+    if body[:1] in (b"\n", b"\r"):
+        return None  # an empty first line (an empty line further on: see _empty_line)
     try:
         prefix = codecs.getincrementaldecoder("utf-8")().decode(body[:_PREFIX].tobytes())
     except UnicodeDecodeError:
@@ -313,7 +329,7 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
         )
     except (pa.ArrowException, OSError, ValueError):
         return None  # not UTF-8, a row of another width...: the csv module says what
-    del data, body
+    del body
     if invalid or table.num_rows < 2:
         return None
     columns = table.columns
@@ -324,13 +340,14 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
     header = [column[0].as_py().strip() for column in columns]
     if not any(header):
         return None  # the csv module reads the first non-blank row as the header
-    trimmed = [pc.utf8_trim(column, _WHITESPACE) for column in columns]
-    blank = pc.equal(pc.binary_length(trimmed[0]), 0)
-    for column in trimmed[1:]:
-        blank = pc.and_(blank, pc.equal(pc.binary_length(column), 0))
-    del trimmed
-    keep = pc.invert(blank).to_numpy(zero_copy_only=False)
+    blank = _rows_where(columns, lambda part: pc.utf8_trim(part, _WHITESPACE))
+    empty = _rows_where([column.take(pa.array(blank)) for column in columns])
+    if len(empty) and _empty_line(data):
+        return None  # an empty line: the csv module skips it, numbering lines as it goes
+    del data
+    keep = np.ones(len(columns[0]), dtype=bool)
     keep[0] = False  # the header
+    keep[blank] = False
     numbers = np.flatnonzero(keep) + 1
     if len(numbers) == len(keep) - 1:  # no blank row: the rows after the header, as read
         columns = [column.slice(1) for column in columns]
@@ -338,6 +355,28 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
         rows = pa.array(numbers - 1, pa.int64())
         columns = [column.take(rows) for column in columns]
     return _Table(header, [], columns=columns, numbers=numbers)
+
+
+def _rows_where(
+    columns: list[pa.ChunkedArray], shown: Callable[[pa.ChunkedArray], Any] | None = None
+) -> np.ndarray:
+    """The positions of the rows whose every field is empty (after ``shown``, e.g. a trim):
+    column by column, each only at the rows still empty in the ones before it, so that a file
+    whose first column is filled costs one pass over that column."""
+    rows = np.arange(len(columns[0]) if columns else 0)
+    for column in columns:
+        part = column if len(rows) == len(column) else column.take(pa.array(rows))
+        lengths = pc.binary_length(shown(part) if shown else part)
+        rows = rows[pc.equal(lengths, 0).to_numpy(zero_copy_only=False)]
+        if not len(rows):
+            break
+    return rows
+
+
+def _empty_line(data: bytes) -> bool:
+    """Whether the file has an empty line (Arrow reads one as a row of empty fields, so this
+    scan of the whole file is only made when it read such a row)."""
+    return b"\n\n" in data or b"\n\r\n" in data
 
 
 # One line of a file the csv module (``"`` quotes, doubled inside, ``strict``) and Arrow
@@ -622,8 +661,8 @@ def _canonical(raw: _Table, path: str) -> ErpFile:
     blank = frame["no"] == ""
     if blank.any():
         raise InputFileError(path, "the key 'no' is blank", row=int(file_rows[blank].iloc[0]))
-    duplicated = frame["no"].duplicated(keep=False)
-    if duplicated.any():
+    if _repeats(frame["no"]):
+        duplicated = frame["no"].duplicated(keep=False)
         first = frame.loc[duplicated, "no"].iloc[0]
         rows = file_rows[frame["no"] == first].tolist()
         raise InputFileError(
@@ -634,6 +673,8 @@ def _canonical(raw: _Table, path: str) -> ErpFile:
         )
 
     for name, limit in ERP_FIELD_LENGTHS.items():
+        if _longest_bytes(frame[name]) <= limit:
+            continue  # no value has more characters than bytes
         too_long = frame[name].str.len() > limit
         for idx in frame.index[too_long]:
             issues.append(
@@ -646,7 +687,7 @@ def _canonical(raw: _Table, path: str) -> ErpFile:
                     f"the ERP field holds {limit}",
                 }
             )
-    liable_text = frame["tax_liable"].str.strip().str.casefold()
+    liable_text = casefold_texts(frame["tax_liable"].str.strip())
     unreadable = ~liable_text.isin(_TRUE | _FALSE)
     for idx in frame.index[unreadable]:
         issues.append(
@@ -682,3 +723,20 @@ def _canonical(raw: _Table, path: str) -> ErpFile:
         columns=tuple(name for name in ERP_CUSTOMER_COLUMNS if name in rename.values()),
         ignored=tuple(ignored),
     )
+
+
+def _repeats(keys: pd.Series) -> bool:
+    """Whether a key occurs twice: keys in strictly ascending order (a file exported in No.
+    order) cannot, which one comparison of neighbours shows; others are hashed."""
+    keys_text = pa.array(keys.astype(TEXT).array)
+    if len(keys_text) < 2:
+        return False
+    if pc.all(pc.less(keys_text[:-1], keys_text[1:])).as_py():
+        return False
+    return bool(keys.duplicated().any())
+
+
+def _longest_bytes(values: pd.Series) -> int:
+    """The UTF-8 length of a text column's longest value (0 when empty)."""
+    longest = pc.max(pc.binary_length(pa.array(values.astype(TEXT).array))).as_py()
+    return int(longest or 0)

@@ -308,3 +308,69 @@ def test_a_quote_all_export_is_read_in_arrow_as_the_csv_module_reads_it(tmp_path
     slow = erp_io._canonical(erp_io._read_csv(path, None), str(path))
     pd.testing.assert_frame_equal(fast.customers, slow.customers)
     assert fast.customers.loc[7, "name"] == 'Smith, "J7" & Co'
+
+
+def _blocked_row_by_row(values: pd.Series) -> pd.DataFrame:
+    """read_blocked as it was written before it read each distinct value once (the reference
+    of the differential below)."""
+    import numpy as np
+
+    from shopsync.erp_io import _BLOCKED_TEXT, _FALSE, _TRUE
+
+    text = values.fillna("").astype(str).str.strip()
+    folded = text.str.casefold()
+    option = folded.map(_BLOCKED_TEXT)
+    yes, no = folded.isin(_TRUE - {""}), folded.isin(_FALSE)
+    option = option.where(option.notna(), np.where(yes, "All", np.where(no, "", text)))
+    readable = folded.isin(list(_BLOCKED_TEXT)) | yes | no
+    return pd.DataFrame({"blocked": option.astype(str), "readable": readable}, index=values.index)
+
+
+_BLOCKED_WORDS = ["", " ", "Ship", "SHIP", "invoice", "All", "alle", "Versand", "yes", "JA"]
+_BLOCKED_WORDS += ["no", "0", "1", "x", "maybe", "ſhip", "ınvoice", "ALLE ", "\u00a0all"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(_BLOCKED_WORDS) | st.text(max_size=4), max_size=30),
+    missing=st.booleans(),
+)
+def test_read_blocked_reads_each_value_as_row_by_row(words, missing):
+    """Differential: read_blocked (each distinct value read once) against the row-by-row
+    reading it replaced, on BC's options, their casings, Unicode look-alikes, blanks, NaN."""
+    from shopsync.erp_io import read_blocked
+
+    values = pd.Series(
+        [*words, *([None] if missing else [])], index=range(7, 7 + len(words) + missing)
+    )
+    pd.testing.assert_frame_equal(read_blocked(values), _blocked_row_by_row(values))
+    text = pd.Series(words, dtype="str")
+    pd.testing.assert_frame_equal(read_blocked(text), _blocked_row_by_row(text))
+
+
+@pytest.mark.parametrize(
+    "keys,repeated",
+    [
+        (["C1", "C2", "C3"], None),  # ascending: no repeat, without hashing
+        (["C1", "C1", "C2"], "C1"),  # ascending but for a repeat next to it
+        (["C3", "C1", "C2", "C1"], "C1"),  # unordered: hashed
+        (["C2", "C1"], None),  # unordered, no repeat
+        (["Zoë", "Zoe"], None),
+    ],
+)
+def test_a_repeated_key_is_found_in_any_order(tmp_path, keys, repeated):
+    path = csv_file(tmp_path, "no,name\n" + "".join(f"{key},n\n" for key in keys))
+    if repeated is None:
+        assert list(read_erp_customers(path).customers["no"]) == keys
+        return
+    with pytest.raises(InputFileError, match=f"duplicate customer no '{repeated}'"):
+        read_erp_customers(path)
+
+
+def test_field_lengths_count_characters_not_bytes(tmp_path):
+    """City holds 30 characters: 30 two-byte ones fit, 31 do not (issue VALUE_TOO_LONG)."""
+    path = csv_file(tmp_path, "no,city\nC1," + "é" * 30 + "\nC2," + "é" * 31 + "\n")
+    issues = read_erp_customers(path).issues
+    assert list(issues[["no", "column", "code"]].itertuples(index=False, name=None)) == [
+        ("C2", "city", "VALUE_TOO_LONG")
+    ]
