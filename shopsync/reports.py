@@ -244,11 +244,13 @@ def _csv_pieces(header: bytes, columns: list) -> Iterator[bytes | memoryview]:  
 
     yield header
     comma, newline = pa.scalar(",", pa.large_string()), pa.scalar("\n", pa.large_string())
+    # each line's break joined to its last field: one short column copied, not every line
+    ends = pc.binary_join_element_wise(columns[-1], pa.scalar("", pa.large_string()), newline)
+    columns = [*columns[:-1], ends]
     for start in range(0, len(columns[0]), _CSV_ROWS):
         part = [column.slice(start, _CSV_ROWS) for column in columns]
-        row = pc.binary_join_element_wise(*part, comma)
-        lines = pc.binary_join_element_wise(row, pa.scalar("", pa.large_string()), newline)
-        del row, part
+        lines = pc.binary_join_element_wise(*part, comma)
+        del part
         if isinstance(lines, pa.ChunkedArray):
             lines = lines.combine_chunks()
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
@@ -262,7 +264,7 @@ def _csv_columns(frame: pd.DataFrame) -> list | None:  # type: ignore[type-arg]
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    special = _csv_special()
+    special = _csv_special_chars()
     if special is None or frame.shape[1] < 2 or len(frame) == 0:
         return None
     if not all(isinstance(label, str) for label in frame.columns):
@@ -274,21 +276,24 @@ def _csv_columns(frame: pd.DataFrame) -> list | None:  # type: ignore[type-arg]
             dtype = column.dtype
             numpy_kind = dtype.kind if isinstance(dtype, np.dtype) else ""
             if numpy_kind == "b":
-                text = pa.array(np.where(column.to_numpy(), "True", "False"), pa.string())
+                text = pc.if_else(pa.array(column.to_numpy()), "True", "False")
             elif numpy_kind in ("i", "u"):
                 text = pc.cast(pa.array(column.to_numpy()), pa.string())
-            elif numpy_kind == "O" or (
-                pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
-            ):
-                if numpy_kind == "O" and (
-                    pd.api.types.infer_dtype(column, skipna=True) != "string"
-                    or (column.isna().any() and not _only_nan(column))
+            elif numpy_kind == "O":
+                if pd.api.types.infer_dtype(column, skipna=True) != "string" or (
+                    column.isna().any() and not _only_nan(column)
                 ):
                     return None  # not only text (None and NaN are blank; pd.NA: let pandas)
-                text = pc.fill_null(pa.array(column, pa.string(), from_pandas=True), "")
+                text = pa.array(column, pa.string(), from_pandas=True)
+            elif pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+                text = pa.array(column.array)  # a str column's own Arrow data, not a copy
             else:
                 return None
-            columns.append(_csv_quoted(pc.cast(text, pa.large_string()), special))
+            if text.null_count:
+                text = pc.fill_null(text, "")
+            if text.type != pa.large_string():
+                text = pc.cast(text, pa.large_string())
+            columns.append(_csv_quoted(text, special))
     except (pa.ArrowException, TypeError, ValueError, UnicodeError):
         return None
     return columns
@@ -300,9 +305,9 @@ def _only_nan(column: pd.Series) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _csv_special() -> str | None:
-    """A regex of the characters that make the csv module (pandas' writer) quote a field, as
-    this Python's csv does it (3.11 quotes a field with "\\n" but not one with a lone "\\r");
+def _csv_special_chars() -> tuple[str, ...] | None:
+    """The characters that make the csv module (pandas' writer) quote a field, as this
+    Python's csv does it (3.11 quotes a field with "\\n" but not one with a lone "\\r");
     None when its quoting depends on more than which characters a field holds."""
     import io
 
@@ -321,21 +326,73 @@ def _csv_special() -> str | None:
             return None  # quoting that depends on where the character is
         if all(quoted):
             special.append(char)
+    return tuple(special)
+
+
+def _csv_special() -> str | None:
+    """A regex of the characters of ``_csv_special_chars`` (None as there)."""
+    special = _csv_special_chars()
+    if special is None:
+        return None
     return "[" + "".join(re.escape(char) for char in special) + "]"
 
 
-def _csv_quoted(text, special: str):  # type: ignore[no-untyped-def]
-    """QUOTE_MINIMAL on an Arrow text array: fields with a comma, a quote or a line break are
-    quoted, their quotes doubled."""
+def _csv_quoted(text, special: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """QUOTE_MINIMAL on an Arrow text array (or chunked array): fields with a comma, a quote
+    or a line break are quoted, their quotes doubled."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    quote, empty = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
-    needs = pc.match_substring_regex(text, special)
-    if not pc.any(needs).as_py():
+    if not all(char.isascii() for char in special):
+        return _csv_quoted_where(text, pc.match_substring_regex(text, _csv_special()))
+    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+    marked = [_fields_with_bytes(chunk, special) for chunk in chunks]
+    if not any(needs is not None for needs in marked):
         return text  # most columns: nothing to quote
-    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(text, '"', '""'), quote, empty)
-    return pc.if_else(needs, quoted, text)
+    quoted = [
+        chunk if needs is None else _csv_quoted_where(chunk, pa.array(needs))
+        for chunk, needs in zip(chunks, marked, strict=True)
+    ]
+    return pa.chunked_array(quoted, pa.large_string()) if len(quoted) != 1 else quoted[0]
+
+
+def _csv_quoted_where(text, needs):  # type: ignore[no-untyped-def]
+    """``text`` with the fields where ``needs`` is true quoted, their quotes doubled."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pc.any(needs).as_py():
+        return text
+    quote, empty = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
+    chosen = pc.filter(text, needs)
+    quoted = pc.binary_join_element_wise(
+        quote, pc.replace_substring(chosen, '"', '""'), quote, empty
+    )
+    return pc.replace_with_mask(text, needs, quoted)
+
+
+def _fields_with_bytes(text, special: tuple[str, ...]) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    """Which fields of a large-string Arrow array hold one of the ASCII characters
+    ``special`` (a bool per field), or None when none does: found in its UTF-8 bytes (an
+    ASCII byte is never part of another character's), a byte search per character, the
+    fields from the offsets of the hits."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[
+        text.offset : text.offset + len(text) + 1
+    ]
+    if text.buffers()[2] is None or offsets[-1] == offsets[0]:
+        return None
+    data = memoryview(text.buffers()[2])[offsets[0] : offsets[-1]]
+    whole = data.tobytes()  # a copy, for the memchr-fast ``in`` of bytes
+    present = [char for char in special if char.encode() in whole]
+    del whole
+    if not present:
+        return None
+    raw = np.frombuffer(data, dtype=np.uint8)
+    needs = np.zeros(len(text), dtype=bool)
+    for char in present:
+        hits = np.flatnonzero(raw == ord(char)) + offsets[0]
+        needs[np.searchsorted(offsets, hits, side="right") - 1] = True
+    return needs
 
 
 def _csv_field(value: str, special: str) -> str:

@@ -7,6 +7,8 @@ import re
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from shopsync.errors import UserInputError
@@ -368,3 +370,32 @@ def test_the_csv_writer_writes_what_pandas_writes(tmp_path, monkeypatch, piece_r
     floats = frame.assign(share=0.5)
     path = write_report(floats, tmp_path / "f.csv", title="t")
     assert path.read_bytes() == floats.to_csv(index=False).encode("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    parts=st.lists(
+        st.lists(
+            st.text(alphabet=st.sampled_from(list('ab,"\n\r é€\u2028;')), max_size=6), min_size=1
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    start=st.integers(0, 3),
+)
+def test_the_csv_writer_quotes_chunked_and_sliced_text_as_pandas(parts, start):
+    """Differential: text columns made of several Arrow chunks (a concat), sliced, with the
+    characters the csv module quotes anywhere, write the bytes DataFrame.to_csv writes."""
+    import pyarrow as pa
+
+    from shopsync.reports import _csv_bytes
+
+    pieces = [pd.DataFrame({"a": pd.Series(p, dtype="str"), "n": range(len(p))}) for p in parts]
+    frame = pd.concat(pieces, ignore_index=True)
+    frame["b"] = frame["a"].str[::-1]
+    assert len(parts) == 1 or isinstance(pa.array(frame["a"].array), pa.ChunkedArray)
+    for data in (frame, frame.iloc[start:]):
+        if len(data) == 0:
+            continue
+        expected = data.to_csv(index=False, encoding="utf-8", quoting=csv.QUOTE_MINIMAL)
+        assert _csv_bytes(data) == expected.encode("utf-8")
