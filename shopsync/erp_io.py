@@ -322,7 +322,7 @@ def _read_csv_arrow(path: Path, encoding: str | None) -> _Table | None:
                 invalid_row_handler=refuse,
             ),
             convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
+                column_types={name: pa.large_string() for name in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
