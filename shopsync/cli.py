@@ -286,8 +286,10 @@ def _preview_import(args: argparse.Namespace) -> int:
     from shopsync.jobs import preview_import
 
     config, store = _config_and_store(args)
-    shopify = _shopify_source(args, config, store)
-    plan = preview_import(config, store, erp_file=_erp_source(args), shopify=shopify)
+    # the inputs are not held past the plan: the report is written without them in memory
+    plan = preview_import(
+        config, store, shopify=_shopify_source(args, config, store), erp_file=_erp_source(args)
+    )
     return _report(
         plan, args.out, f"Import plan for shop {config.shop.code}", "action", args.csv_style
     )
@@ -312,6 +314,7 @@ def _validate_export(args: argparse.Namespace) -> int:
     erp = _erp_source(args)
     report = validate_export(config, store, erp_file=erp)
     report = with_fixes(report, erp.customers if erp is not None else store.erp_customers())
+    del erp  # the report is written without the ERP customers in memory
     return _report(
         report,
         args.out,
