@@ -374,3 +374,12 @@ def test_field_lengths_count_characters_not_bytes(tmp_path):
     assert list(issues[["no", "column", "code"]].itertuples(index=False, name=None)) == [
         ("C2", "city", "VALUE_TOO_LONG")
     ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=40).map(lambda raw: bytes(b"a\r\n,"[byte % 4] for byte in raw)))
+def test_a_lone_cr_is_found_as_the_counts_find_it(data):
+    """_lone_cr (each CR's next byte) against the two counts it replaced."""
+    from shopsync.erp_io import _lone_cr
+
+    assert _lone_cr(data) == (b"\r" in data and data.count(b"\r") != data.count(b"\r\n"))
