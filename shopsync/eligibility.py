@@ -23,6 +23,7 @@ from shopsync.reasons import is_error
 from shopsync.rules_context import RulesContext
 from shopsync.schema import EXPORT_ADDRESS_COLUMNS, EXPORT_CUSTOMER_COLUMNS
 from shopsync.settings import ShopSettings
+from shopsync.text_columns import blank_texts, byte_lengths
 
 __all__ = [
     "ELIGIBILITY_COLUMNS",
@@ -166,7 +167,7 @@ def check_export_eligibility(
     flag(_flag_duplicates(keys, numbers, "PHONE_DUPLICATE", details), "PHONE_DUPLICATE")
 
     county = to_arrow(fields["county"])
-    has_county = _lengths(county) > 0
+    has_county = byte_lengths(county) > 0
     used_county = has_county & column("has_provinces")
     flag(used_county & ~column("province_found"), "PROVINCE_UNKNOWN")
     needs_province = fields["country_code"].isin(list(context.provinces_required))
@@ -217,15 +218,10 @@ def check_export_eligibility(
 _ACTIONS = pa.array(["skip", "update", "unchanged", "create"], pa.large_string())
 
 
-def _lengths(texts: pa.Array) -> np.ndarray:
-    """The length of each text in bytes (from the offsets: no pass over the text)."""
-    return np.asarray(pc.binary_length(texts).to_numpy(zero_copy_only=False))
-
-
 def _longer_than(texts: pa.Array, limit: int) -> np.ndarray:
     """Which texts have more than ``limit`` characters: counted only where the bytes are
     more (a character is one byte or more)."""
-    longer = _lengths(texts) > limit
+    longer = byte_lengths(texts) > limit
     if longer.any():
         at = np.flatnonzero(longer)
         counted = pc.utf8_length(texts.take(pa.array(at))).to_numpy(zero_copy_only=False)
@@ -313,7 +309,7 @@ class _Details:
     def series(self, index: pd.Index) -> pd.Series:
         """The details of every row ("" for most), on ``index``."""
         if not self._rows:
-            return to_series(_blanks(self._n), index)
+            return to_series(blank_texts(self._n), index)
         rows, texts = np.concatenate(self._rows), np.concatenate(self._texts)
         order = np.argsort(rows, kind="stable")  # each row's texts in the order added
         rows, texts = rows[order], texts[order]
@@ -326,12 +322,6 @@ class _Details:
         take = np.full(self._n, len(joined), dtype=np.int64)
         take[rows[starts]] = np.arange(len(joined))
         return to_series(values.take(pa.array(take)), index)
-
-
-def _blanks(n: int) -> pa.Array:
-    """``n`` empty texts, made from their offsets alone."""
-    offsets = pa.py_buffer(np.zeros(n + 1, dtype=np.int64))
-    return pa.Array.from_buffers(pa.large_string(), n, [None, offsets, pa.py_buffer(b"")])
 
 
 def _flag_duplicates(

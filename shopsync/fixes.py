@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shopsync.arrow_text import to_arrow, to_series
+from shopsync.distinct import is_text
 from shopsync.reasons import explain, is_error, split_codes
 
 __all__ = ["FIX_COLUMNS", "field_of", "offending_values", "with_fixes"]
@@ -61,12 +62,7 @@ def with_fixes(report: pd.DataFrame, erp: pd.DataFrame) -> pd.DataFrame:
     reasons = report["reasons"].fillna("").astype("str")
     text_codes, texts = pd.factorize(reasons, use_na_sentinel=False)
     about = [_about(text) for text in texts]
-    erp = erp.drop_duplicates("no") if len(erp) else erp
-    at = (
-        pd.Index(erp["no"]).get_indexer(report["customer_no"])
-        if len(erp)
-        else np.full(n, -1, dtype=np.int64)
-    )
+    at, erp = _erp_rows(report["customer_no"], erp)
     columns = {column for _, column, _ in _FIELDS if column in erp}
     words_of = {column: words for _, column, words in _FIELDS}
     erp_text = {column: _erp_text(erp[column]) for column in columns}
@@ -95,17 +91,38 @@ def with_fixes(report: pd.DataFrame, erp: pd.DataFrame) -> pd.DataFrame:
         rank = np.where(~eligible | errors[text_codes], 0, np.where(has_codes[text_codes], 1, 2))
     else:
         rank = np.zeros(0, dtype=np.int64)
-    fixed = report.copy()
-    at_column = (
-        list(fixed.columns).index("reasons") + 1 if "reasons" in fixed else len(fixed.columns)
-    )
-    fixed.insert(at_column, "values to fix", to_series(values.take(pa.array(take)), fixed.index))
+    columns = {name: pd.Series(report[name].array) for name in report.columns}
+    names = list(columns)
+    at_column = names.index("reasons") + 1 if "reasons" in columns else len(names)
+    columns["values to fix"] = to_series(values.take(pa.array(take)), pd.RangeIndex(n))
     words = said.take(pa.array(text_codes)) if n else pa.array([], pa.string())
-    fixed.insert(at_column + 1, "what to fix", to_series(words, fixed.index))
-    # the three ranks one after the other: sequential filters, not a take in random order
-    parts = [fixed[rank == value] for value in (0, 1, 2) if (rank == value).any()]
-    ordered = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else fixed
-    return ordered.reset_index(drop=True)
+    columns["what to fix"] = to_series(words, pd.RangeIndex(n))
+    names[at_column:at_column] = ["values to fix", "what to fix"]
+    fixed = pd.DataFrame({name: columns[name] for name in names}, index=pd.RangeIndex(n))
+    # the three ranks one after the other, each in the report's order: one take per column
+    order = np.argsort(rank, kind="stable")
+    if n and (np.diff(rank) < 0).any():
+        fixed = fixed.take(order).reset_index(drop=True)
+    return fixed
+
+
+def _erp_rows(numbers: pd.Series, erp: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """The row of ``erp`` holding each of the ``numbers`` (the first when several do; -1 when
+    none), and ``erp`` without its later rows of a number. The report of the whole ``erp``
+    file lists its numbers in its order: that one, when they are unique, needs no lookup."""
+    n = len(numbers)
+    if not len(erp):
+        return np.full(n, -1, dtype=np.int64), erp
+    given = erp["no"]
+    if len(given) == n and is_text(given) and is_text(numbers):
+        ours, theirs = to_arrow(numbers), to_arrow(given)
+        complete = ours.null_count == 0 and theirs.null_count == 0
+        if complete and pc.all(pc.equal(ours, theirs)).as_py():
+            ascending = n < 2 or pc.all(pc.less(theirs[:-1], theirs[1:])).as_py()
+            if ascending or given.is_unique:  # an ascending column has no repeats
+                return np.arange(n, dtype=np.int64), erp
+    erp = erp.drop_duplicates("no")
+    return pd.Index(erp["no"]).get_indexer(numbers), erp
 
 
 # What Python's str.strip removes (str.isspace), for RE2: "blank" as offending_values says it.
