@@ -44,6 +44,9 @@ def distinct_rows(columns: Sequence[pd.Series]) -> tuple[np.ndarray | None, pd.D
         combined = combined * size + codes
         width *= size
         encoded.append((encoding.dictionary, codes))
+    if len(columns) == 1:  # a dictionary's values are distinct, in first-seen order
+        dictionary, rows = encoded[0]
+        return rows, pd.DataFrame({0: to_series(dictionary, pd.RangeIndex(len(dictionary)))})
     rows, _ = pd.factorize(combined)
     rows = np.asarray(rows, dtype=np.int64)
     # distinct rows are numbered in first-seen order: a row is a first sight when its number

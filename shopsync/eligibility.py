@@ -267,7 +267,8 @@ def _company(
 ) -> pd.Series:
     """The company sent: the name or name 2 that holds a company (trimmed), blank when it is
     the customer's own name (a consumer whose ERP name is their name, as an import writes
-    it: BC would send it; we leave it blank). Decided once per distinct (name, company)."""
+    it: BC would send it; we leave it blank). Texts are folded once per distinct company and
+    name; the rows compare numbers."""
     if settings.name_source == "company_name":
         column = "name"
     elif settings.name_2_source == "company_name":
@@ -277,19 +278,19 @@ def _company(
     rows, distinct = distinct_rows([customers[column]])
     company = distinct[0].fillna("").astype(str).str.strip()
     at = np.arange(len(customers), dtype=np.int64) if rows is None else rows
-    width = max(len(company), 1)
-    pair_rows, pairs = pd.factorize(chosen * width + at)
-    pairs = np.asarray(pairs, dtype=np.int64)
-    name_at, company_at = pairs // width, pairs % width
-    index = pd.RangeIndex(len(pairs))
-    first = to_series(to_arrow(names["first_name"]).take(pa.array(name_at)), index)
-    last = to_series(to_arrow(names["last_name"]).take(pa.array(name_at)), index)
-    company = to_series(to_arrow(company).take(pa.array(company_at)), index)
-    full = casefold_texts((first + " " + last).str.strip())
-    reverse = casefold_texts((last + " " + first).str.strip())
-    folded = casefold_texts(company)
-    is_person = (folded == full) | (folded == reverse)
-    return spread(company.where(~is_person, ""), np.asarray(pair_rows), customers.index)
+    first, last = names["first_name"], names["last_name"]
+    folded = [
+        casefold_texts(company),
+        casefold_texts((first + " " + last).str.strip()),
+        casefold_texts((last + " " + first).str.strip()),
+    ]
+    # one number per folded text: equal numbers, equal texts
+    numbers, _ = pd.factorize(pd.concat(folded, ignore_index=True))
+    ends = np.cumsum([len(f) for f in folded])
+    theirs, full, reverse = np.split(np.asarray(numbers), ends[:-1])
+    is_person = (theirs[at] == full[chosen]) | (theirs[at] == reverse[chosen])
+    sent = pa.concat_arrays([to_arrow(company), pa.array([""], pa.large_string())])
+    return to_series(sent.take(pa.array(np.where(is_person, len(company), at))), customers.index)
 
 
 class _Details:
