@@ -359,9 +359,42 @@ def _flag_duplicates(
 
 def _key_codes(keys: pa.Array) -> np.ndarray:
     """Each key's number among the distinct non-blank keys; -1 for a blank one."""
+    numbers = _e164_numbers(keys)
+    if numbers is not None:  # phones: numbers hash faster than texts
+        codes, _ = pd.factorize(numbers)
+        codes = np.asarray(codes, dtype=np.int64)
+        codes[numbers < 0] = -1
+        return codes
     encoded = keys.dictionary_encode()
     codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     blank = pc.index(encoded.dictionary, "").as_py()
     if blank >= 0:
         codes[codes == blank] = -1
     return codes
+
+
+def _e164_numbers(keys: pa.Array) -> np.ndarray | None:
+    """E.164 keys (``+`` and 2 to 15 digits, the first not 0, or blank) as the number their
+    digits spell (-1 for blank): one text, one number. None when a key is not of that form."""
+    if not pa.types.is_large_string(keys.type) or keys.null_count:
+        return None
+    _, offset_buffer, data_buffer = keys.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[
+        keys.offset : keys.offset + len(keys) + 1
+    ]
+    lengths = np.diff(offsets)
+    given = lengths > 0
+    if not given.any() or data_buffer is None:
+        return None
+    if ((lengths < 3) & given).any() or (lengths > 16).any():
+        return None
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    starts = offsets[:-1][given]
+    if (data[starts] != ord("+")).any() or ((data[starts + 1] - ord("1")) > 8).any():
+        return None
+    digits = pc.if_else(pa.array(given), pc.utf8_slice_codeunits(keys, 1), "0")
+    try:  # any other character than a digit
+        numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return np.where(given, numbers, -1)
