@@ -9,7 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shopsync.arrow_text import TEXT, to_arrow
+from shopsync.arrow_text import TEXT, to_arrow, to_series
+from shopsync.distinct import distinct_rows, spread
 from shopsync.erp_io import read_blocked
 from shopsync.names import PERSON_SOURCES, split_names
 from shopsync.normalize import (
@@ -22,6 +23,7 @@ from shopsync.reasons import is_error
 from shopsync.rules_context import RulesContext
 from shopsync.schema import EXPORT_ADDRESS_COLUMNS, EXPORT_CUSTOMER_COLUMNS
 from shopsync.settings import ShopSettings
+from shopsync.text_columns import blank_texts, byte_lengths
 
 __all__ = [
     "ELIGIBILITY_COLUMNS",
@@ -51,41 +53,25 @@ def shopify_fields(customers: pd.DataFrame, context: RulesContext) -> pd.DataFra
     intermediate facts the checks need (``email_*``, ``phone_*``, ``country_reason``,
     ``has_provinces``, ``province_found``). The county becomes a province only in a country
     with provinces (Shopify zones or tax-area rows), as in BC; elsewhere it is not sent.
+
+    Columns with few distinct values (countries and counties, names, companies) are worked
+    out once per distinct value (see shopsync.distinct), the others column-wise.
     """
-    settings = context.settings
-    out = pd.DataFrame(index=customers.index)
-    out["customer_no"] = customers["no"].astype(str)
-
-    emails = normalize_emails(customers["email"])
-    out = out.join(emails)
-
-    countries = countries_to_iso(
-        customers["country_code"], context.countries, context.company_country
-    )
-    out["country_code"] = countries["iso_code"]
-    out["country_reason"] = countries["country_reason"]
+    index = customers.index
+    out: dict[str, pd.Series] = {"customer_no": customers["no"].astype(str)}
+    out.update(normalize_emails(customers["email"]).items())
+    place = _place(customers, context)
+    out["country_code"] = place["country_code"]
+    out["country_reason"] = place["country_reason"]
 
     phones = normalize_phones(customers["phone"], out["country_code"])
-    out = out.join(phones)
+    out.update(phones.items())
     out["phone"] = phones["phone_e164"].where(phones["phone_valid"], "")
 
-    names = _first_and_last(customers, settings)
-    out["first_name"] = names["first_name"]
-    out["last_name"] = names["last_name"]
-    if settings.name_source == "company_name":
-        company = customers["name"].fillna("").astype(str).str.strip()
-    elif settings.name_2_source == "company_name":
-        company = customers["name_2"].fillna("").astype(str).str.strip()
-    else:
-        company = pd.Series("", index=customers.index)
-    # A person's name in the company field (a consumer whose ERP name is their own name, as
-    # an import writes it) is not a company: BC would send it; we leave the company blank.
-    full = casefold_texts((names["first_name"] + " " + names["last_name"]).str.strip())
-    reverse = casefold_texts((names["last_name"] + " " + names["first_name"]).str.strip())
-    folded = casefold_texts(company)
-    is_person = (folded == full) | (folded == reverse)
-    out["company"] = company.where(~is_person, "")
-
+    names, chosen = _first_and_last(customers, context.settings)
+    out["first_name"] = spread(names["first_name"], chosen, index)
+    out["last_name"] = spread(names["last_name"], chosen, index)
+    out["company"] = _company(customers, context.settings, names, chosen)
     for target, source in [
         ("address1", "address"),
         ("address2", "address_2"),
@@ -93,21 +79,36 @@ def shopify_fields(customers: pd.DataFrame, context: RulesContext) -> pd.DataFra
         ("city", "city"),
     ]:
         out[target] = customers[source].fillna("").astype(str).str.strip()
+    for column in ["county", "has_provinces", "province_code", "province", "province_found"]:
+        out[column] = place[column]
+    return pd.DataFrame(out, index=index)
 
-    # As BC: the county is used only in a country with provinces; elsewhere it is not sent.
-    county = customers["county"].fillna("").astype(str).str.strip()
-    out["county"] = county
+
+def _place(customers: pd.DataFrame, context: RulesContext) -> dict[str, pd.Series]:
+    """ISO country (and its reason), county, and province of each customer, worked out once
+    per distinct (country code, county) pair. As BC: the county is used only in a country
+    with provinces; elsewhere it is not sent."""
+    rows, pairs = distinct_rows([customers["country_code"], customers["county"]])
+    countries = countries_to_iso(pairs[0], context.countries, context.company_country)
+    iso = countries["iso_code"]
+    county = pairs[1].fillna("").astype(str).str.strip()
     with_provinces = {
-        iso for iso in out["country_code"].unique() if context.provinces.country_has_provinces(iso)
+        code for code in iso.unique() if context.provinces.country_has_provinces(code)
     }
-    out["has_provinces"] = out["country_code"].isin(list(with_provinces))
-    used = county.where(out["has_provinces"], "")
-    mode = "code" if settings.county_source == "code" else "name"
-    provinces = context.provinces.resolve_provinces(out["country_code"], used, mode=mode)
-    out["province_code"] = provinces["province_code"]
-    out["province"] = provinces["province_name"]
-    out["province_found"] = provinces["province_found"]
-    return out
+    has_provinces = iso.isin(list(with_provinces))
+    used = county.where(has_provinces, "")
+    mode = "code" if context.settings.county_source == "code" else "name"
+    provinces = context.provinces.resolve_provinces(iso, used, mode=mode)
+    found = {
+        "country_code": iso,
+        "country_reason": countries["country_reason"],
+        "county": county,
+        "has_provinces": has_provinces,
+        "province_code": provinces["province_code"],
+        "province": provinces["province_name"],
+        "province_found": provinces["province_found"],
+    }
+    return {name: spread(values, rows, customers.index) for name, values in found.items()}
 
 
 def check_export_eligibility(
@@ -135,38 +136,48 @@ def check_export_eligibility(
     def flag(mask: pd.Series | np.ndarray, code: str) -> None:
         flags.append((code, np.asarray(mask, dtype=bool)))
 
+    def column(name: str) -> np.ndarray:
+        return fields[name].to_numpy(dtype=bool)
+
+    numbers = fields["customer_no"]
     if "blocked" in customers:
-        blocked_as = read_blocked(customers["blocked"])["blocked"]
+        rows, distinct = distinct_rows([customers["blocked"]])  # nearly all blank
+        blocked_as = spread(read_blocked(distinct[0])["blocked"], rows, customers.index)
     else:
-        blocked_as = pd.Series("", index=customers.index)
-    blocked = blocked_as != ""
+        blocked_as = pd.Series("", index=customers.index, dtype=TEXT)
+    blocked = (blocked_as != "").to_numpy(dtype=bool)
     flag(blocked, "CUSTOMER_BLOCKED")
     details = _Details(n)
     shown = "CUSTOMER_BLOCKED: Blocked " + blocked_as[blocked].astype(str)
-    details.add(np.flatnonzero(blocked.to_numpy(dtype=bool)), shown.to_numpy(dtype=object))
-    flag(fields["email_missing"], "EMAIL_MISSING")
-    flag(~fields["email_missing"] & ~fields["email_valid"], "EMAIL_INVALID")
-    flag(fields["email_is_list"], "EMAIL_LIST")
-    keys = fields["email_key"].where(fields["email_valid"] & ~blocked, "")
-    flag(_flag_duplicates(keys, fields, "EMAIL_DUPLICATE", details), "EMAIL_DUPLICATE")
-    flag(fields["country_reason"] == "COUNTRY_NO_ISO", "COUNTRY_NO_ISO")
-    flag(fields["country_reason"] == "COUNTRY_UNKNOWN", "COUNTRY_UNKNOWN")
-    flag(~fields["phone_missing"] & ~fields["phone_valid"], "PHONE_INVALID")
-    flag(fields["phone_valid"] & (fields["phone_extension"] != ""), "PHONE_EXTENSION_DROPPED")
-    keys = fields["phone"].where(~blocked, "")
-    flag(_flag_duplicates(keys, fields, "PHONE_DUPLICATE", details), "PHONE_DUPLICATE")
+    details.add(np.flatnonzero(blocked), shown.to_numpy(dtype=object))
+    missing, valid = column("email_missing"), column("email_valid")
+    flag(missing, "EMAIL_MISSING")
+    flag(~missing & ~valid, "EMAIL_INVALID")
+    flag(column("email_is_list"), "EMAIL_LIST")
+    keys = pc.if_else(pa.array(valid & ~blocked), to_arrow(fields["email_key"]), "")
+    flag(_flag_duplicates(keys, numbers, "EMAIL_DUPLICATE", details), "EMAIL_DUPLICATE")
+    reason = fields["country_reason"]
+    flag((reason == "COUNTRY_NO_ISO").to_numpy(dtype=bool), "COUNTRY_NO_ISO")
+    flag((reason == "COUNTRY_UNKNOWN").to_numpy(dtype=bool), "COUNTRY_UNKNOWN")
+    phone_valid = column("phone_valid")
+    flag(~column("phone_missing") & ~phone_valid, "PHONE_INVALID")
+    extension = (fields["phone_extension"] != "").to_numpy(dtype=bool)
+    flag(phone_valid & extension, "PHONE_EXTENSION_DROPPED")
+    keys = pc.if_else(pa.array(~blocked), to_arrow(fields["phone"]), "")
+    flag(_flag_duplicates(keys, numbers, "PHONE_DUPLICATE", details), "PHONE_DUPLICATE")
 
-    has_county = fields["county"] != ""
-    used_county = has_county & fields["has_provinces"]
-    flag(used_county & ~fields["province_found"], "PROVINCE_UNKNOWN")
+    county = to_arrow(fields["county"])
+    has_county = byte_lengths(county) > 0
+    used_county = has_county & column("has_provinces")
+    flag(used_county & ~column("province_found"), "PROVINCE_UNKNOWN")
     needs_province = fields["country_code"].isin(list(context.provinces_required))
-    flag(~has_county & needs_province, "PROVINCE_MISSING")
+    flag(~has_county & needs_province.to_numpy(dtype=bool), "PROVINCE_MISSING")
     if context.settings.county_source == "code":
-        flag(used_county & (fields["county"].str.len() > COUNTY_CODE_LIMIT), "COUNTY_TOO_LONG")
+        flag(used_county & _longer_than(county, COUNTY_CODE_LIMIT), "COUNTY_TOO_LONG")
 
-    too_long = pd.Series(False, index=fields.index)
-    for column in ["email", "first_name", "last_name", "company", "address1", "address2", "city"]:
-        too_long |= fields[column].str.len() > SHOPIFY_FIELD_LIMIT
+    too_long = np.zeros(n, dtype=bool)
+    for name in ["email", "first_name", "last_name", "company", "address1", "address2", "city"]:
+        too_long |= _longer_than(to_arrow(fields[name]), SHOPIFY_FIELD_LIMIT)
     flag(too_long, "FIELD_TOO_LONG")
 
     # each row's set of codes as one number: the texts and verdicts are made once per set
@@ -179,43 +190,107 @@ def check_export_eligibility(
         codes = [code for bit, (code, _) in enumerate(flags) if value >> bit & 1]
         texts.append(";".join(dict.fromkeys(codes)))
         verdicts.append(not any(is_error(code) for code in codes))
-    report = fields.copy()
-    reasons = pa.array(texts, pa.string()).take(pa.array(rows, pa.int64()))
-    report["reasons"] = pd.Series(reasons, dtype=TEXT, index=fields.index)
-    report["details"] = details.series(fields.index)
     eligible = np.asarray(verdicts, dtype=bool)[rows] if n else np.zeros(0, dtype=bool)
-    report["eligible"] = eligible
-    is_linked = report["customer_no"].isin(list(linked)).to_numpy(dtype=bool)
+    is_linked = np.zeros(n, dtype=bool)
+    if linked:
+        is_linked = fields["customer_no"].isin(list(linked)).to_numpy(dtype=bool)
     can_update = context.settings.can_update_shopify_customers
-    report["action"] = np.select(
-        [~eligible, is_linked & can_update, is_linked],
-        ["skip", "update", "unchanged"],
-        default="create",
-    ).astype(object)
-    return report[ELIGIBILITY_COLUMNS].reset_index(drop=True)
+    action = np.select([~eligible, is_linked & can_update, is_linked], [0, 1, 2], default=3).astype(
+        np.int64
+    )
+    index = pd.RangeIndex(n)
+    made = {
+        "eligible": pd.Series(eligible, index=index),
+        "action": to_series(_ACTIONS.take(pa.array(action)), index),
+        "reasons": to_series(pa.array(texts, pa.large_string()).take(pa.array(rows)), index),
+        "details": details.series(index),
+    }
+    return pd.DataFrame(
+        {
+            name: made[name] if name in made else pd.Series(fields[name].array, index=index)
+            for name in ELIGIBILITY_COLUMNS
+        },
+        index=index,
+    )
 
 
-def _first_and_last(customers: pd.DataFrame, settings: ShopSettings) -> pd.DataFrame:
-    """First/last name from the first usable of contact, name 2, name (SPEC section 5)."""
+# the eligibility report's actions, by the number check_export_eligibility gives each
+_ACTIONS = pa.array(["skip", "update", "unchanged", "create"], pa.large_string())
+
+
+def _longer_than(texts: pa.Array, limit: int) -> np.ndarray:
+    """Which texts have more than ``limit`` characters: counted only where the bytes are
+    more (a character is one byte or more)."""
+    longer = byte_lengths(texts) > limit
+    if longer.any():
+        at = np.flatnonzero(longer)
+        counted = pc.utf8_length(texts.take(pa.array(at))).to_numpy(zero_copy_only=False)
+        longer[at] = np.asarray(counted) > limit
+    return longer
+
+
+def _first_and_last(
+    customers: pd.DataFrame, settings: ShopSettings
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """First/last name from the first usable of contact, name 2, name (SPEC section 5): a
+    table of names (``first_name``, ``last_name``; its last row blank) and each customer's
+    row in it. Each distinct text of a column is split once."""
     candidates = [
         ("contact", settings.contact_source),
         ("name_2", settings.name_2_source),
         ("name", settings.name_source),
     ]
-    first = pd.Series("", index=customers.index, dtype=TEXT)
-    last = first.copy()
-    taken = pd.Series(False, index=customers.index)
+    n = len(customers)
+    chosen = np.full(n, -1, dtype=np.int64)
+    tables = []
+    size = 0
     for column, source in candidates:
         if source not in PERSON_SOURCES:
             continue
-        text = customers[column].fillna("").astype(str).str.strip()
-        usable = (text != "") & ~taken
+        rows, distinct = distinct_rows([customers[column]])
+        text = distinct[0].fillna("").astype(str).str.strip()
+        at = np.arange(n, dtype=np.int64) if rows is None else rows
+        usable = (text != "").to_numpy(dtype=bool)[at] & (chosen < 0)
         if usable.any():
-            split = split_names(source, text[usable]).reindex(customers.index)
-            first = first.where(~usable, split["first_name"])
-            last = last.where(~usable, split["last_name"])
-            taken |= usable
-    return pd.DataFrame({"first_name": first, "last_name": last})
+            chosen[usable] = size + at[usable]
+            tables.append(split_names(source, text))
+            size += len(text)
+    blank = pd.Series([""], dtype=TEXT)
+    tables.append(pd.DataFrame({"first_name": blank, "last_name": blank}))
+    chosen[chosen < 0] = size
+    names = pd.concat(tables, ignore_index=True)
+    return names, chosen
+
+
+def _company(
+    customers: pd.DataFrame, settings: ShopSettings, names: pd.DataFrame, chosen: np.ndarray
+) -> pd.Series:
+    """The company sent: the name or name 2 that holds a company (trimmed), blank when it is
+    the customer's own name (a consumer whose ERP name is their name, as an import writes
+    it: BC would send it; we leave it blank). Texts are folded once per distinct company and
+    name; the rows compare numbers."""
+    if settings.name_source == "company_name":
+        column = "name"
+    elif settings.name_2_source == "company_name":
+        column = "name_2"
+    else:
+        return pd.Series("", index=customers.index, dtype=TEXT)
+    rows, distinct = distinct_rows([customers[column]])
+    company = distinct[0].fillna("").astype(str).str.strip()
+    at = np.arange(len(customers), dtype=np.int64) if rows is None else rows
+    first, last = names["first_name"], names["last_name"]
+    folded = [
+        casefold_texts(company),
+        casefold_texts((first + " " + last).str.strip()),
+        casefold_texts((last + " " + first).str.strip()),
+    ]
+    # one number per folded text: equal numbers, equal texts
+    numbers, _ = pd.factorize(pd.concat(folded, ignore_index=True))
+    ends = np.cumsum([len(f) for f in folded])
+    theirs, full, reverse = np.split(np.asarray(numbers), ends[:-1])
+    is_person = (theirs[at] == full[chosen]) | (theirs[at] == reverse[chosen])
+    sent = pa.concat_arrays([to_arrow(company), pa.array([""], pa.large_string())])
+    return to_series(sent.take(pa.array(np.where(is_person, len(company), at))), customers.index)
 
 
 class _Details:
@@ -227,37 +302,45 @@ class _Details:
         self._texts: list[np.ndarray] = []
 
     def add(self, rows: np.ndarray, texts: np.ndarray) -> None:
-        """Add ``texts[i]`` to row ``rows[i]`` (row positions, each once)."""
+        """Add ``texts[i]`` (never blank) to row ``rows[i]`` (row positions, each once)."""
         if len(rows):
-            self._rows.append(rows)
-            self._texts.append(texts)
+            self._rows.append(np.asarray(rows, dtype=np.int64))
+            self._texts.append(np.asarray(texts, dtype=object))
 
     def series(self, index: pd.Index) -> pd.Series:
-        joined = np.full(self._n, "", dtype=object)
-        for rows, texts in zip(self._rows, self._texts, strict=True):
-            current = joined[rows]
-            joined[rows] = np.where(current == "", texts, current + "; " + texts)
-        return pd.Series(joined, index=index).astype(TEXT)
+        """The details of every row ("" for most), on ``index``."""
+        if not self._rows:
+            return to_series(blank_texts(self._n), index)
+        rows, texts = np.concatenate(self._rows), np.concatenate(self._texts)
+        order = np.argsort(rows, kind="stable")  # each row's texts in the order added
+        rows, texts = rows[order], texts[order]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        joined = texts[starts]
+        ends = np.r_[starts[1:], len(rows)]
+        for at in np.flatnonzero(ends - starts > 1):
+            joined[at] = "; ".join(texts[starts[at] : ends[at]])
+        values = pa.array([*joined, ""], pa.large_string())
+        take = np.full(self._n, len(joined), dtype=np.int64)
+        take[rows[starts]] = np.arange(len(joined))
+        return to_series(values.take(pa.array(take)), index)
 
 
 def _flag_duplicates(
-    keys: pd.Series, fields: pd.DataFrame, code: str, details: _Details
+    keys: pa.Array, numbers: pd.Series, code: str, details: _Details
 ) -> np.ndarray:
-    """The rows sharing a non-blank key with another row; their details name the other
-    members (``code: same as C2, C3``). Members are sorted by key once; a group's numbers
-    are joined once and each member's text cut from its group's (groups of two: the other)."""
-    encoded = pc.fill_null(to_arrow(keys), "").dictionary_encode()
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    blank = pc.index(encoded.dictionary, "").as_py()
-    counts = np.bincount(codes, minlength=len(encoded.dictionary))
-    if blank >= 0:
-        counts[blank] = 0
-    member = counts[codes] > 1
+    """The rows sharing a non-blank key (text, no nulls) with another row; their details
+    name the other members' ``numbers`` (``code: same as C2, C3``). Members are sorted by
+    key once; a group's numbers are joined once and each member's text cut from its group's
+    (groups of two: the other)."""
+    codes = _key_codes(keys)
+    counts = np.bincount(codes + 1, minlength=1)[1:] if len(codes) else np.zeros(0, np.int64)
+    member = np.zeros(len(codes), dtype=bool)
+    member[codes >= 0] = counts[codes[codes >= 0]] > 1
     if not member.any():
         return member
     rows = np.flatnonzero(member)
     order = rows[np.argsort(codes[rows], kind="stable")]  # by group, each in row order
-    numbers = fields["customer_no"].iloc[order].to_numpy(dtype=object)
+    numbers = numbers.iloc[order].to_numpy(dtype=object)
     group = codes[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
@@ -272,3 +355,46 @@ def _flag_duplicates(
             others[at] = ", ".join(other for other in group_numbers if other != no)
     details.add(order, f"{code}: same as " + others)
     return member
+
+
+def _key_codes(keys: pa.Array) -> np.ndarray:
+    """Each key's number among the distinct non-blank keys; -1 for a blank one."""
+    numbers = _e164_numbers(keys)
+    if numbers is not None:  # phones: numbers hash faster than texts
+        codes, _ = pd.factorize(numbers)
+        codes = np.asarray(codes, dtype=np.int64)
+        codes[numbers < 0] = -1
+        return codes
+    encoded = keys.dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    blank = pc.index(encoded.dictionary, "").as_py()
+    if blank >= 0:
+        codes[codes == blank] = -1
+    return codes
+
+
+def _e164_numbers(keys: pa.Array) -> np.ndarray | None:
+    """E.164 keys (``+`` and 2 to 15 digits, the first not 0, or blank) as the number their
+    digits spell (-1 for blank): one text, one number. None when a key is not of that form."""
+    if not pa.types.is_large_string(keys.type) or keys.null_count:
+        return None
+    _, offset_buffer, data_buffer = keys.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[
+        keys.offset : keys.offset + len(keys) + 1
+    ]
+    lengths = np.diff(offsets)
+    given = lengths > 0
+    if not given.any() or data_buffer is None:
+        return None
+    if ((lengths < 3) & given).any() or (lengths > 16).any():
+        return None
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    starts = offsets[:-1][given]
+    if (data[starts] != ord("+")).any() or ((data[starts + 1] - ord("1")) > 8).any():
+        return None
+    digits = pc.if_else(pa.array(given), pc.utf8_slice_codeunits(keys, 1), "0")
+    try:  # any other character than a digit
+        numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return np.where(given, numbers, -1)

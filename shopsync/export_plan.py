@@ -6,7 +6,10 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from shopsync.arrow_text import to_arrow, to_series
 from shopsync.eligibility import ELIGIBILITY_COLUMNS
 from shopsync.exporting import (
     MIRROR_COMPARED,
@@ -17,6 +20,7 @@ from shopsync.exporting import (
 from shopsync.reasons import join_codes
 from shopsync.schema import ERP_FIELD_LENGTHS, EXPORT_ADDRESS_COLUMNS, Action
 from shopsync.settings import ShopSettings
+from shopsync.text_columns import blank_texts, byte_lengths, replaced
 
 __all__ = ["EXPORT_ACTIONS", "EXPORT_PLAN_COLUMNS", "mirror_with_default_address", "plan_export"]
 
@@ -81,66 +85,108 @@ def _plan(
 
     Records are taken in the report's order: the first eligible record that finds an unheld
     Shopify customer claims it, and later records of other ERP customers that find it are
-    ``ALREADY_EXISTS_IN_SHOPIFY`` (computed on whole columns, per Shopify customer)."""
+    ``ALREADY_EXISTS_IN_SHOPIFY`` (computed on whole columns, per Shopify customer). Only the
+    records that find one are looked at one by one in Python, never the whole report."""
     if report.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in EXPORT_PLAN_COLUMNS})
     plan = report.reset_index(drop=True)
+    n = len(plan)
     links = {no: sid for sid, no in zip(mirror["shopify_id"], mirror["customer_no"], strict=True)}
     links.pop("", None)
     holders = {sid: no for no, sid in links.items()}
-    found = match_in_mirror(plan, _projected(mirror, plan, {**links, **claims}, settings))
-    found = found.astype("str").to_numpy(dtype=object)
     numbers = plan["customer_no"].astype("str")
-    linked_to = numbers.map(links).astype(object).fillna("").to_numpy(dtype=object)
-    numbers = numbers.to_numpy(dtype=object)
+    if mirror.empty:  # no Shopify customer to find
+        found = blank_texts(n)
+    else:
+        projected = _projected(mirror, plan, {**links, **claims}, settings)
+        found = to_arrow(match_in_mirror(plan, projected).astype("str"))
+    linked_to = _looked_up(numbers, links)
     eligible = plan["eligible"].to_numpy(dtype=bool, copy=True)
+    has_found = byte_lengths(found) > 0
 
     # who holds the Shopify customer a record finds, when the record comes to it
-    finds = (found != "") & (linked_to == "")
-    holder = (
-        pd.Series(found).map(holders).astype(object).fillna("").to_numpy(dtype=object, copy=True)
-    )
-    holder[~finds] = ""
-    claiming = finds & (holder == "") & eligible & settings.export_customers
-    first_claim = pd.DataFrame({"sid": found[claiming], "at": np.flatnonzero(claiming)})
-    first_claim = first_claim.drop_duplicates("sid").set_index("sid")
-    claimed_at = pd.Series(found).map(first_claim["at"]).to_numpy(dtype=float)
-    claimed_by = numbers[np.nan_to_num(claimed_at, nan=0).astype(np.int64)]
-    later = finds & (holder == "") & (claimed_at < np.arange(len(plan)))
-    holder[later] = claimed_by[later]
-    taken = finds & (holder != "") & (holder != numbers)  # said even when another problem stops
+    finding = np.flatnonzero(has_found & (byte_lengths(linked_to) == 0))
+    sids = found.take(pa.array(finding)).to_numpy(zero_copy_only=False)
+    mine = numbers.iloc[finding].to_numpy(dtype=object)
+    holder = _looked_up(pd.Series(sids, dtype=object), holders).to_numpy(zero_copy_only=False)
+    unheld = holder == ""
+    claiming = unheld & eligible[finding] & settings.export_customers
+    group, _ = pd.factorize(sids)
+    claimed_at = np.full(len(finding), len(finding), dtype=np.int64)  # as found: unclaimed
+    if claiming.any():
+        claimers = np.flatnonzero(claiming)
+        first_claims = np.full(group.max() + 1, len(finding), dtype=np.int64)
+        claimed, first = np.unique(group[claimers], return_index=True)
+        first_claims[claimed] = claimers[first]
+        claimed_at = first_claims[group]
+    later = unheld & (claimed_at < np.arange(len(finding)))
+    holder[later] = mine[claimed_at[later]]
+    taken_at = (holder != "") & (holder != mine)  # said even when another problem stops
+    taken = np.zeros(n, dtype=bool)
+    taken[finding[taken_at]] = True
 
-    reasons = plan["reasons"].fillna("").astype("str").to_numpy(dtype=object, copy=True)
-    message = np.full(len(plan), "", dtype=object)
-    for position in np.flatnonzero(taken):
-        reasons[position] = join_codes([*reasons[position].split(";"), "ALREADY_EXISTS_IN_SHOPIFY"])
-        message[position] = (
-            f"Shopify customer {found[position]} is linked to ERP customer {holder[position]}"
-        )
+    reasons = to_arrow(plan["reasons"].fillna("").astype("str"))
+    reasons = _with_code(reasons, finding[taken_at], "ALREADY_EXISTS_IN_SHOPIFY")
+    said = [
+        f"Shopify customer {sid} is linked to ERP customer {no}"
+        for sid, no in zip(sids[taken_at], holder[taken_at], strict=True)
+    ]
+    message = replaced(blank_texts(n), finding[taken_at], said)
     eligible &= ~taken
-    linked = eligible & (linked_to != "")
-    links_now = eligible & ~linked & (found != "") & settings.export_customers
+    linked = eligible & (byte_lengths(linked_to) > 0)
+    links_now = eligible & ~linked & has_found & settings.export_customers
     creates = eligible & ~linked & ~links_now & settings.export_customers
-    for position in np.flatnonzero(eligible & ~linked & ~settings.export_customers):
-        reasons[position] = join_codes([*reasons[position].split(";"), "EXPORT_CUSTOMERS_OFF"])
-    shopify_id = np.where(links_now, found, linked_to)  # a skipped linked record keeps its id
-
-    action = np.select(
-        [linked, links_now, creates], ["unchanged", "link", "create"], default="skip"
+    off = np.flatnonzero(eligible & ~linked & ~settings.export_customers)
+    reasons = _with_code(reasons, off, "EXPORT_CUSTOMERS_OFF")
+    # a skipped linked record keeps its id
+    shopify_id = pc.if_else(pa.array(links_now), found, linked_to)
+    action = np.select([linked, links_now, creates], [0, 1, 2], default=3).astype(np.int64)
+    index = pd.RangeIndex(n)
+    made = {
+        "eligible": pd.Series(eligible, index=index),
+        "action": to_series(_ACTIONS.take(pa.array(action)), index),
+        "reasons": to_series(reasons, index),
+        "shopify_id": to_series(shopify_id, index),
+        "changes": to_series(blank_texts(n), index),
+        "message": to_series(message, index),
+    }
+    return pd.DataFrame(
+        {
+            c: made[c] if c in made else pd.Series(plan[c].array, index=index)
+            for c in EXPORT_PLAN_COLUMNS
+        },
+        index=index,
     )
-    plan["eligible"] = eligible
-    plan["action"] = action
-    plan["reasons"] = reasons
-    plan["shopify_id"] = shopify_id
-    plan["changes"] = ""
-    plan["message"] = message
-    return plan[EXPORT_PLAN_COLUMNS]
+
+
+# a pass's actions, by the number _plan gives each
+_ACTIONS = pa.array(["unchanged", "link", "create", "skip"], pa.large_string())
+
+
+def _looked_up(values: pd.Series, mapping: Mapping[str, str]) -> pa.Array:
+    """``mapping.get(value, "")`` of each value, by one hash lookup of the column."""
+    if not mapping or not len(values):
+        return blank_texts(len(values))
+    at = pd.Index(list(mapping)).get_indexer(values)
+    targets = pa.array([*mapping.values(), ""], pa.large_string())
+    return targets.take(pa.array(np.where(at >= 0, at, len(mapping))))
+
+
+def _with_code(reasons: pa.Array, rows: np.ndarray, code: str) -> pa.Array:
+    """``reasons`` with ``code`` joined to those of ``rows`` (ascending): once per distinct
+    text."""
+    if not len(rows):
+        return reasons
+    texts = to_series(reasons.take(pa.array(rows)), pd.RangeIndex(len(rows)))
+    codes, distinct = pd.factorize(texts)
+    joined = pa.array([join_codes([*text.split(";"), code]) for text in distinct], reasons.type)
+    return replaced(reasons, rows, joined.take(pa.array(codes)))
 
 
 def _with_changes(plan: pd.DataFrame, mirror: pd.DataFrame, settings: ShopSettings) -> pd.DataFrame:
     """The plan with the mapped fields that differ from the Shopify customer, for linked and
     linking records when the shop pushes ERP changes: a linked record with changes is an
-    update, and its message names them."""
+    update, and its message names them. The texts are made once per set of changed fields."""
     action = plan["action"].to_numpy(dtype=object, copy=True)
     compared = np.isin(action, ["unchanged", "link"]) & settings.can_update_shopify_customers
     if not compared.any():
@@ -158,13 +204,19 @@ def _with_changes(plan: pd.DataFrame, mirror: pd.DataFrame, settings: ShopSettin
     changed = changed_columns(
         plan[compared], theirs, erp_limits=erp_limits_for(ERP_FIELD_LENGTHS[company_field])
     )
-    names = np.array(changed.columns, dtype=object)
-    fields = [list(names[flags]) for flags in changed.to_numpy(dtype=bool)]
+    names = list(changed.columns)
+    flags = changed.to_numpy(dtype=bool)
+    sets, kinds = pd.factorize(
+        flags.astype(np.int64) @ (1 << np.arange(len(names), dtype=np.int64))
+    )
+    fields = [[name for bit, name in enumerate(names) if kind >> bit & 1] for kind in kinds]
+    set_changes = np.array([",".join(f) for f in fields], dtype=object)
+    set_said = np.array([f"changed: {', '.join(f)}" if f else "" for f in fields], dtype=object)
     changes = np.full(len(plan), "", dtype=object)
-    changes[compared] = [",".join(f) for f in fields]
+    changes[compared] = set_changes[sets]
     message = plan["message"].to_numpy(dtype=object, copy=True)
     said = np.full(len(plan), "", dtype=object)
-    said[compared] = [f"changed: {', '.join(f)}" if f else "" for f in fields]
+    said[compared] = set_said[sets]
     message = np.where(message == "", said, message)
     action[(action == "unchanged") & (changes != "")] = "update"
     return plan.assign(action=action, changes=changes, message=message)
@@ -177,7 +229,8 @@ def _projected(
     (when the run pushes ERP changes), so lookups see Shopify's state after the run."""
     if not settings.can_update_shopify_customers:
         return mirror
-    eligible = report[report["eligible"] & report["customer_no"].isin(list(links))]
+    chosen = report["eligible"] & report["customer_no"].isin(list(links))
+    eligible = report.loc[chosen, ["customer_no", "email", "phone"]]
     target = {
         links[no]: (email, phone)
         for no, email, phone in zip(

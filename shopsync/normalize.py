@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shopsync.arrow_text import to_arrow, to_series
+from shopsync.distinct import distinct_rows, is_text, spread
 from shopsync.errors import UserInputError
 from shopsync.fast_phones import parse_plain_phones
 
@@ -135,6 +136,11 @@ def _map_unique(
     return spread
 
 
+def _spread_frame(found: pd.DataFrame, rows: np.ndarray | None, index: pd.Index) -> pd.DataFrame:
+    """The columns worked out per distinct row (see distinct_rows) on every row of ``index``."""
+    return pd.DataFrame({name: spread(found[name], rows, index) for name in found}, index=index)
+
+
 def _frame(index: pd.Index, columns: dict[str, np.ndarray], bools: Iterable[str]) -> pd.DataFrame:
     frame = pd.DataFrame(columns, index=index)
     bool_columns = set(bools)
@@ -210,7 +216,11 @@ def normalize_email(value: Any) -> EmailNorm:
 
 # The whitespace Python's ``\\s`` and ``str.strip`` know among ASCII characters, for RE2.
 _ASCII_SPACE_RE2 = r"[\t\n\x0b\x0c\r \x1c-\x1f]+"
-_EMAIL_RE2 = f"(?i)^{_EMAIL_RE.pattern}$".replace("?P<local>", "").replace("?P<domain>", "")
+_EMAIL_BODY_RE2 = _EMAIL_RE.pattern.replace("?P<local>", "").replace("?P<domain>", "")
+_EMAIL_RE2 = f"(?i)^{_EMAIL_BODY_RE2}$"
+# one address with whitespace (which an address cannot hold) around it
+_PADDED_EMAIL_RE2 = f"(?i)^{_ASCII_SPACE_RE2[:-1]}*{_EMAIL_BODY_RE2}{_ASCII_SPACE_RE2[:-1]}*$"
+_ASCII_SPACES = "\t\n\x0b\x0c\r \x1c\x1d\x1e\x1f"  # _ASCII_SPACE_RE2's characters
 _LOCAL_MAX_LENGTH = 64
 
 
@@ -234,13 +244,37 @@ def normalize_emails(values: pd.Series) -> pd.DataFrame:
     """Vectorised :func:`normalize_email`: columns ``email, email_key, email_is_list,
     email_valid, email_missing`` on the index of ``values``.
 
-    Each distinct text is read once: ASCII text in Arrow kernels (RE2 has Python's answer
-    for these patterns), any other text by :func:`normalize_email`."""
+    ASCII text is read in Arrow kernels (RE2 has Python's answer for these patterns), any
+    other text by :func:`normalize_email`. A ``str`` column is read row by row (e-mails are
+    nearly all distinct: folding them first costs more than it saves), one plain address
+    (the most of them) by one pattern; other columns once per distinct text."""
     values = _as_series(values)
     names = ["email", "email_key", "email_is_list", "email_valid", "email_missing"]
     if len(values) == 0:
         return _frame(values.index, {name: np.empty(0, dtype=object) for name in names}, names[2:])
-    rows, texts = _text_codes(values)
+    if is_text(values):
+        rows, texts = None, pc.fill_null(to_arrow(values), "")  # _text of a str value: itself
+        email, key, is_list, valid = _plain_or_other_emails(texts)
+    else:
+        rows, texts = _text_codes(values)
+        email, key, is_list, valid = _any_emails(texts)
+    missing = np.asarray(pc.equal(email, "").to_numpy(zero_copy_only=False), dtype=bool)
+    if rows is not None:
+        index_rows = pa.array(rows)
+        email, key = email.take(index_rows), key.take(index_rows)
+        is_list, valid, missing = is_list[rows], valid[rows], missing[rows]
+    columns = {
+        "email": to_series(email, values.index),
+        "email_key": to_series(key, values.index),
+        "email_is_list": pd.Series(is_list, index=values.index),
+        "email_valid": pd.Series(valid, index=values.index),
+        "email_missing": pd.Series(missing, index=values.index),
+    }
+    return pd.DataFrame(columns, index=values.index)
+
+
+def _any_emails(texts: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
+    """:func:`_normalize_email_text` of texts (no nulls): (email, key, is_list, is_valid)."""
     ascii_ = _bools(pc.string_is_ascii(texts))
     email, key, is_list, valid = _ascii_emails(texts)
     others = np.flatnonzero(~ascii_)
@@ -251,16 +285,35 @@ def normalize_emails(values: pd.Series) -> pd.DataFrame:
         key = pc.replace_with_mask(key, mask, pa.array([f.key for f in found], key.type))
         is_list[others] = [f.is_list for f in found]
         valid[others] = [f.is_valid for f in found]
-    missing = np.asarray(pc.equal(email, "").to_numpy(zero_copy_only=False), dtype=bool)
-    index_rows = pa.array(rows)
-    columns = {
-        "email": to_series(email.take(index_rows), values.index),
-        "email_key": to_series(key.take(index_rows), values.index),
-        "email_is_list": pd.Series(is_list[rows], index=values.index),
-        "email_valid": pd.Series(valid[rows], index=values.index),
-        "email_missing": pd.Series(missing[rows], index=values.index),
-    }
-    return pd.DataFrame(columns, index=values.index)
+    return email, key, is_list, valid
+
+
+def _plain_or_other_emails(texts: pa.Array) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
+    """:func:`_any_emails` with a shortcut: ASCII text that is one address the pattern matches,
+    whitespace around it allowed, holds no other whitespace, ``;`` or ``,`` (the pattern has
+    none), so the address trimmed is its e-mail, no list, valid when the lengths are; only
+    the other texts take every step."""
+    plain = _bools(pc.string_is_ascii(texts))
+    plain &= _bools(pc.match_substring_regex(texts, _PADDED_EMAIL_RE2))
+    trimmed = pc.utf8_trim(texts, characters=_ASCII_SPACES)
+    lengths = np.asarray(pc.binary_length(trimmed).to_numpy(zero_copy_only=False))
+    valid = plain & (lengths <= EMAIL_MAX_LENGTH)
+    # the local part is shorter than the whole by at least "@a.bc": only long texts are cut
+    long = np.flatnonzero(valid & (lengths > _LOCAL_MAX_LENGTH + 5))
+    if len(long):
+        local = pc.find_substring(trimmed.take(pa.array(long)), "@")
+        valid[long] &= np.asarray(local.to_numpy(zero_copy_only=False)) <= _LOCAL_MAX_LENGTH
+    is_list = np.zeros(len(texts), dtype=bool)
+    others = np.flatnonzero(~plain)
+    email, key = trimmed, pc.ascii_lower(trimmed)  # casefold is lower in ASCII
+    if len(others):
+        other_email, other_key, other_list, other_valid = _any_emails(texts.take(pa.array(others)))
+        mask = pa.array(~plain)
+        email = pc.replace_with_mask(email, mask, other_email)
+        key = pc.replace_with_mask(key, mask, other_key)
+        is_list[others] = other_list
+        valid[others] = other_valid
+    return email, key, is_list, valid
 
 
 def email_match_key(value: Any) -> str:
@@ -630,8 +683,10 @@ def countries_to_iso(
         iso = table[code]
         return (iso, "") if iso else ("", COUNTRY_NO_ISO)
 
-    iso, reason = _map_unique([codes.to_numpy(dtype=object)], resolve, 2)
-    return _frame(codes.index, {"iso_code": iso, "country_reason": reason}, ())
+    rows, distinct = distinct_rows([codes])  # a few distinct codes in a million rows
+    iso, reason = _map_unique([distinct[0].to_numpy(dtype=object)], resolve, 2)
+    found = _frame(distinct.index, {"iso_code": iso, "country_reason": reason}, ())
+    return _spread_frame(found, rows, codes.index)
 
 
 def iso_to_erp_country(iso: str, countries: Mapping[str, str | None]) -> str | None:
@@ -859,12 +914,21 @@ class ProvinceTable:
             raise UserInputError(f"province mode must be one of any, code, name; got {mode!r}")
         find = finders[mode]
         values = _as_series(values)
-        countries = _aligned(iso, values.index)
+        if isinstance(iso, pd.Series):  # each distinct (country, value) pair is looked up once
+            countries_in = iso if iso.index.equals(values.index) else iso.reindex(values.index)
+            rows, distinct = distinct_rows([countries_in, values])
+            countries = distinct[0].to_numpy(dtype=object)
+            given = distinct[1].to_numpy(dtype=object)
+        else:
+            rows, distinct = distinct_rows([values])
+            countries = np.full(len(distinct), iso, dtype=object)
+            given = distinct[0].to_numpy(dtype=object)
 
         def resolve(country: Hashable, value: Hashable) -> tuple[str, str, bool]:
             found = find(country, value)
             return (found.code, found.name, True) if found else ("", "", False)
 
-        out = _map_unique([countries, values.to_numpy(dtype=object)], resolve, 3)
+        out = _map_unique([countries, given], resolve, 3)
         names = ["province_code", "province_name", "province_found"]
-        return _frame(values.index, dict(zip(names, out, strict=True)), names[2:])
+        found = _frame(distinct.index, dict(zip(names, out, strict=True)), names[2:])
+        return _spread_frame(found, rows, values.index)
