@@ -710,23 +710,32 @@ def _one_edit_pairs(
     deleted, replaced, or two neighbours swapped.
 
     A symmetric deletion index: every key and each of its one-character deletions (with the
-    position deleted) is hashed and joined, so no all-pairs comparison is made; the positions
-    tell the kind of edit, and every pair found is checked on the texts.
+    position deleted) is hashed, the forms both sides share are found (see
+    :func:`_shared_forms`) and joined, so no all-pairs comparison is made; the positions tell
+    the kind of edit, and every pair found is checked on the texts. Pairs are listed per
+    shop key by its forms (the whole key, then each deletion), each form's ERP forms in the
+    order :data:`_FORM_BLOCK` describes.
     """
     shop_keys = shop_keys[(shop_keys != "") & (shop_keys.str.len() <= _TYPO_MAX_LENGTH)]
     erp_keys = erp_keys[(erp_keys != "") & (erp_keys.str.len() <= _TYPO_MAX_LENGTH)]
     if shop_keys.empty or erp_keys.empty:
         return []
-    shop_text = shop_keys.to_numpy(dtype=object)
-    erp_text = erp_keys.to_numpy(dtype=object)
-    width = max(max(map(len, shop_text)), max(map(len, erp_text)))
-    left = _deletion_hashes(shop_text, width)
-    right = _deletion_hashes(erp_text, width)
-    # keep only forms both sides have before joining: the join then stays small (pandas'
-    # hash-table isin; numpy's sorts both sides and is an order of magnitude slower here)
-    left = left[left["hash"].isin(right["hash"]).to_numpy()]
-    right = right[right["hash"].isin(left["hash"]).to_numpy()]
-    pairs = left.merge(right, on="hash", suffixes=("", "_erp"))
+    left = _deletion_hashes(_arrow_text(shop_keys))
+    right = _deletion_hashes(_arrow_text(erp_keys))
+    in_left, in_right = _shared_forms(left[0], right[0])
+    left = tuple(column[in_left] for column in left)
+    right = tuple(column[in_right] for column in right)
+    if not len(left[0]):
+        return []
+    pairs = pd.DataFrame({"hash": left[0], "key": left[1], "at": left[2]}).merge(
+        pd.DataFrame({"hash": right[0], "key_erp": right[1], "at_erp": right[2]}), on="hash"
+    )
+    key, at = pairs["key"].to_numpy(), pairs["at"].to_numpy()
+    key_erp, at_erp = pairs["key_erp"].to_numpy(), pairs["at_erp"].to_numpy()
+    order = np.lexsort(
+        (at_erp, key_erp, at_erp != -1, key_erp // _FORM_BLOCK, at, key)  # last key first
+    )
+    pairs = pairs.take(order)
     at, at_erp = pairs["at"].to_numpy(), pairs["at_erp"].to_numpy()
     typo = (
         ((at == -1) ^ (at_erp == -1))  # one side is the other with a character removed
@@ -734,6 +743,8 @@ def _one_edit_pairs(
         | ((at >= 0) & (at_erp >= 0) & (np.abs(at - at_erp) == 1))  # neighbours swapped
     )
     pairs = pairs[typo].drop_duplicates(["key", "key_erp"])
+    shop_text = shop_keys.to_numpy(dtype=object)
+    erp_text = erp_keys.to_numpy(dtype=object)
     numbers = erp_numbers.astype(str).to_numpy()
     found = []
     for k, e in zip(pairs["key"], pairs["key_erp"], strict=True):
@@ -744,43 +755,92 @@ def _one_edit_pairs(
 
 _TYPO_MAX_LENGTH = 80  # longer e-mails are not searched for typos
 _HASH_BASE = np.uint64(1_000_003)
+# Where one shop form meets several ERP forms, the candidates are named in the order the
+# deletion index has always listed the ERP forms: in blocks of this many keys (by position),
+# each block's whole keys before its deletions, then by key and position deleted.
+_FORM_BLOCK = 20_000
+# Code points weighted by position: weight j = BASE^(_TYPO_MAX_LENGTH - 1 - j) (mod 2^64).
+with np.errstate(over="ignore"):
+    _HASH_WEIGHTS = _HASH_BASE ** np.arange(_TYPO_MAX_LENGTH - 1, -1, -1, dtype=np.uint64)
 
 
-def _deletion_hashes(texts: np.ndarray, width: int, chunk: int = 20_000) -> pd.DataFrame:
-    """For each text (``key`` = its position): the hash of the text (``at`` = -1) and of each
-    one-character deletion (``at`` = the position deleted), computed column-wise in numpy,
-    ``chunk`` texts at a time to bound memory.
+def _code_points(texts: pa.Array, rows: np.ndarray, length: int) -> np.ndarray:
+    """The code points of ``texts[rows]`` (no nulls, each ``length`` characters long) as a
+    matrix: ASCII text gathered from Arrow's byte buffer, other text (rare) decoded by
+    Python."""
+    _, offset_buffer, data_buffer = texts.buffers()
+    offset_type = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[texts.offset :]
+    starts = offsets[rows].astype(np.int64)
+    if length == 0 or data_buffer is None:
+        return np.zeros((len(rows), length), dtype=np.uint32)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    codes = data[starts[:, None] + np.arange(length)[None, :]].astype(np.uint32)
+    wide = np.flatnonzero(offsets[rows + 1] - starts != length)  # UTF-8 of several bytes
+    if len(wide):
+        decoded = texts.take(pa.array(rows[wide])).to_pylist()
+        codes[wide] = np.array(decoded, dtype=f"<U{length}").view(np.uint32).reshape(-1, length)
+    return codes
 
-    With code points c_j and weights w_j = BASE^(width-1-j), hash = sum c_j w_j (mod 2^64);
-    deleting position i keeps the prefix and moves the suffix one place left:
-    hash_i = prefix_i + suffix_(i+1) * BASE. Padding code points are 0, so the hash of a
-    deletion equals the hash of the shorter text itself.
+
+def _deletion_hashes(
+    texts: pa.Array, chunk: int = 20_000
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each text of ``texts`` (no nulls, at most _TYPO_MAX_LENGTH characters): the hash
+    of the text (``at`` = -1) and of each one-character deletion (``at`` = the position
+    deleted), as arrays (hash, key = the text's position, at), computed column-wise in
+    numpy on texts of one length at a time (no padding), at most ``chunk`` of them.
+
+    With code points c_j and weights w_j = BASE^(_TYPO_MAX_LENGTH-1-j), hash = sum c_j w_j
+    (mod 2^64); deleting position i keeps the prefix and moves the suffix one place left:
+    hash_i = prefix_i + suffix_(i+1) * BASE. As if padded with code point 0 to the full
+    width, the hash of a deletion equals the hash of the shorter text itself.
     """
-    with np.errstate(over="ignore"):
-        weights = _HASH_BASE ** np.arange(width - 1, -1, -1, dtype=np.uint64)
-    parts = []
-    for start in range(0, len(texts), chunk):
-        block = texts[start : start + chunk]
-        count = len(block)
-        codes = np.array(list(block), dtype=f"<U{width}").view(np.uint32).reshape(count, width)
-        lengths = np.fromiter(map(len, block), dtype=np.int64, count=count)
-        with np.errstate(over="ignore"):
-            prefix = np.zeros((count, width + 1), dtype=np.uint64)
-            np.cumsum(codes.astype(np.uint64) * weights, axis=1, out=prefix[:, 1:])
-            total = prefix[:, -1].copy()
-            deleted = prefix[:, :-1] + (total[:, None] - prefix[:, 1:]) * _HASH_BASE
-        inside = np.arange(width)[None, :] < lengths[:, None]
-        rows, positions = np.nonzero(inside)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "hash": np.concatenate([total, deleted[inside]]).view(np.int64),
-                    "key": np.concatenate([np.arange(count), rows]).astype(np.int32) + start,
-                    "at": np.concatenate([np.full(count, -1), positions]).astype(np.int16),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    lengths = np.asarray(pc.utf8_length(texts).to_numpy(zero_copy_only=False), dtype=np.int64)
+    by_length = np.argsort(lengths, kind="stable").astype(np.int32)
+    bounds = np.searchsorted(lengths[by_length], np.arange(_TYPO_MAX_LENGTH + 2))
+    hashes, keys, ats = [], [], []
+    for length in range(_TYPO_MAX_LENGTH + 1):
+        for start in range(bounds[length], bounds[length + 1], chunk):
+            rows = by_length[start : min(start + chunk, bounds[length + 1])]
+            codes = _code_points(texts, rows, length)
+            with np.errstate(over="ignore"):
+                prefix = np.zeros((len(rows), length + 1), dtype=np.uint64)
+                np.cumsum(codes * _HASH_WEIGHTS[:length], axis=1, out=prefix[:, 1:])
+                total = prefix[:, -1].copy()
+                deleted = prefix[:, :-1] + (total[:, None] - prefix[:, 1:]) * _HASH_BASE
+            hashes += [total, deleted.ravel()]
+            keys += [rows, np.repeat(rows, length)]
+            positions = np.arange(length, dtype=np.int16)
+            ats += [np.full(len(rows), -1, dtype=np.int16), np.tile(positions, len(rows))]
+    if not hashes:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int16)
+    return np.concatenate(hashes).view(np.int64), np.concatenate(keys), np.concatenate(ats)
+
+
+_FILTER_BITS = 25  # a 32 MB bitmap: about one in six unshared forms passes it
+
+
+def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per hash of each side: does the other side have it? A bitmap of one slice of the
+    right hashes' bits narrows the left ones, a bitmap of another slice of the left
+    survivors' bits narrows the right ones, and pandas' hash-table ``isin`` decides on the
+    few left. A bitmap only drops hashes the other side cannot have: the answer is exact."""
+    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
+    top = np.uint64(64 - _FILTER_BITS)
+    bitmap[right.view(np.uint64) >> top] = True
+    in_left = np.flatnonzero(bitmap[left.view(np.uint64) >> top])
+    bitmap[:] = False
+    middle, mask = np.uint64(64 - 2 * _FILTER_BITS), np.uint64((1 << _FILTER_BITS) - 1)
+    bitmap[(left[in_left].view(np.uint64) >> middle) & mask] = True
+    in_right = np.flatnonzero(bitmap[(right.view(np.uint64) >> middle) & mask])
+    in_left = in_left[pd.Series(left[in_left]).isin(right[in_right]).to_numpy()]
+    in_right = in_right[pd.Series(right[in_right]).isin(left[in_left]).to_numpy()]
+    keep_left = np.zeros(len(left), dtype=bool)
+    keep_right = np.zeros(len(right), dtype=bool)
+    keep_left[in_left] = True
+    keep_right[in_right] = True
+    return keep_left, keep_right
 
 
 def _one_edit(a: str, b: str) -> bool:
