@@ -480,23 +480,24 @@ def _match_email_phone(
 def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
     """Equi-join of non-blank keys: columns ``_row`` (Shopify index) and ``no``.
 
-    The keys are coded as integers in Arrow (the position of each distinct ERP key); ERP rows
-    are grouped by code with a counting sort, so each Shopify key finds all its ERP rows
-    without a join of the texts."""
+    Both sides' keys are coded as integers by one Arrow dictionary encoding of them all (one
+    hash pass); ERP rows are grouped by code with a counting sort, so each Shopify key finds
+    all its ERP rows (in ERP order) without a join of the texts."""
     erp_key = pc.fill_null(_arrow_text(erp_keys.reset_index(drop=True)), "")
-    erp_rows = np.flatnonzero(
-        np.asarray(pc.not_equal(erp_key, "").to_numpy(zero_copy_only=False), dtype=bool)
-    )
-    erp_key = erp_key.take(pa.array(erp_rows, pa.int64()))
-    distinct = pc.unique(erp_key)
-    erp_code = np.asarray(pc.index_in(erp_key, value_set=distinct).to_numpy(), dtype=np.int64)
-    shop_code = pc.index_in(pc.fill_null(_arrow_text(shop_keys), ""), value_set=distinct)
-    shop_code = np.asarray(shop_code.fill_null(-1).to_numpy(), dtype=np.int64)
-    at = np.flatnonzero(shop_code >= 0)
+    shop_key = pc.fill_null(_arrow_text(shop_keys), "")
+    encoded = pa.concat_arrays([erp_key, shop_key]).dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    erp_code, shop_code = codes[: len(erp_key)], codes[len(erp_key) :]
+    blank = pc.index(encoded.dictionary, "").as_py()  # -1 when no key is blank
+    counts = np.bincount(erp_code, minlength=len(encoded.dictionary))
+    if blank >= 0:
+        counts[blank] = 0  # a blank ERP key matches nothing
+    at = np.flatnonzero(counts[shop_code] > 0)
     code = shop_code[at]
-    counts = np.bincount(erp_code, minlength=len(distinct))
     starts = np.cumsum(counts) - counts
-    by_code = erp_rows[np.argsort(erp_code, kind="stable")]
+    by_code = np.argsort(erp_code, kind="stable")
+    if blank >= 0:
+        by_code = by_code[erp_code[by_code] != blank]
     hits = counts[code]
     at = np.repeat(at, hits)
     offset = np.arange(len(at)) - np.repeat(np.cumsum(hits) - hits, hits)
@@ -591,8 +592,7 @@ def _erp_e164(
     phones = erp["phone"].fillna("").astype(str)
     wanted = phones != ""
     if tails is not None:
-        plain = phones.str.fullmatch(r"[0-9+()./\- ]*")
-        digits = phones.str.replace(r"\D", "", regex=True)
+        digits, plain = _phone_digits(phones)
         wanted &= ~plain | _is_in(_tail(digits), pd.Series(tails, dtype="str"))
     result = pd.Series("", index=erp.index, dtype=object)
     if wanted.any():
@@ -600,6 +600,42 @@ def _erp_e164(
         iso = countries_to_iso(subset["country_code"], context.countries, context.company_country)
         result[wanted] = phones_e164(subset["phone"], iso["iso_code"]).to_numpy()
     return result
+
+
+_PLAIN_PHONE_BYTES = np.zeros(256, dtype=bool)  # digits and + ( ) . / - space
+_PLAIN_PHONE_BYTES[[*range(ord("0"), ord("9") + 1), *b"+()./- "]] = True
+
+
+def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``phones.str.replace(r"\\D", "", regex=True)`` (text, no missing values) and, per
+    phone, whether it is plain: only ASCII digits, ``+()./-`` and spaces. ASCII text is
+    sifted byte by byte in numpy; other text (rare) goes to pandas, whose ``\\D`` keeps
+    every Unicode digit."""
+    array = to_arrow(phones)
+    offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[array.offset :][: len(array) + 1]
+    offsets = offsets.astype(np.int64)
+    if data_buffer is None or offsets[-1] == offsets[0]:
+        return phones.copy(), np.ones(len(phones), dtype=bool)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    bounds = offsets - offsets[0]
+
+    def per_phone(flags: np.ndarray) -> np.ndarray:  # how many bytes of each phone are set
+        return np.diff(np.concatenate([[0], np.cumsum(flags)])[bounds])
+
+    digit = (data >= ord("0")) & (data <= ord("9"))
+    sizes = np.diff(bounds)
+    plain = per_phone(_PLAIN_PHONE_BYTES[data]) == sizes
+    ascii_ = per_phone(data < 0x80) == sizes
+    kept = np.concatenate([[0], np.cumsum(digit)])[bounds]
+    buffers = [None, pa.py_buffer(kept.astype(np.int64)), pa.py_buffer(data[digit].copy())]
+    digits = pa.Array.from_buffers(pa.large_string(), len(array), buffers)
+    result = pd.Series(digits, dtype=phones.dtype, index=phones.index)
+    if not ascii_.all():
+        others = phones[~ascii_]
+        result[~ascii_] = others.str.replace(r"\D", "", regex=True)
+    return result, plain
 
 
 def _tail(numbers: pd.Series) -> pd.Series:
@@ -637,7 +673,7 @@ def _near_misses(
         found.setdefault(row, []).append(f"{no} (e-mail one typo away: {other})")
 
     shop_phones = _shopify_e164(customers.loc[rows, "phone"], chosen["country_code"])
-    erp_digits = free["phone"].fillna("").astype(str).str.replace(r"\D", "", regex=True)
+    erp_digits, _ = _phone_digits(free["phone"].fillna("").astype(str))
     tail = 9  # long enough that a shared tail is no coincidence among a million numbers
     left = pd.DataFrame({"tail": shop_phones.str[-tail:], "_row": shop_phones.index})
     left = left[shop_phones.str.len() > tail]
