@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from shopsync.arrow_text import to_arrow
 from shopsync.names import build_names
 from shopsync.normalize import (
-    bc_phone_match_mask,
+    bc_phone_match_pairs,
     countries_to_iso,
     email_match_keys,
     iso_to_erp_country,
@@ -464,11 +464,9 @@ def _match_email_phone(
         return
     shop_phone = customers.loc[rows, "phone"]
     if context.settings.phone_match == "bc":
-        found = []
-        for shop_index, phone in shop_phone.items():
-            mask = bc_phone_match_mask(phone, erp["phone"])
-            found += [(shop_index, no) for no in erp.loc[mask.to_numpy(), "no"]]
-        hits = pd.DataFrame(found, columns=["_row", "no"])
+        shop_at, erp_at = bc_phone_match_pairs(shop_phone, erp["phone"])
+        numbers = erp["no"].astype("str").array.take(erp_at)
+        hits = pd.DataFrame({"_row": shop_phone.index.take(shop_at), "no": numbers})
     else:
         shop_e164 = _shopify_e164(shop_phone, chosen["country_code"])
         shop_e164 = shop_e164[shop_e164 != ""]
