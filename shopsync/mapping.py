@@ -587,8 +587,8 @@ def _erp_e164(
     otherwise cannot equal a wanted number. Text with letters or other signs (extensions,
     vanity numbers, non-ASCII digits) is always parsed.
     """
-    phones = erp["phone"].fillna("").astype(str)
-    wanted = phones != ""
+    phones = pd.Series(pc.fill_null(_arrow_text(erp["phone"]), ""), dtype="str", index=erp.index)
+    wanted = np.asarray(pc.not_equal(to_arrow(phones), "").to_numpy(zero_copy_only=False), bool)
     if tails is not None:
         digits, plain = _phone_digits(phones)
         wanted &= ~plain | _is_in(_tail(digits), pd.Series(tails, dtype="str"))
