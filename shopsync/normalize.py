@@ -617,8 +617,8 @@ def bc_phone_match_pairs(
     shop_rows, shop_distinct = _key_groups(shop_keys)
     erp_rows, erp_distinct = _key_groups(erp_keys)
     found_shop, found_erp = [], []
-    shop_lengths = _lengths(shop_distinct)
-    erp_lengths = _lengths(erp_distinct)
+    shop_lengths = _byte_lengths(shop_distinct)
+    erp_lengths = _byte_lengths(erp_distinct)
     for n in np.unique(shop_lengths[shop_lengths > 0]):
         shops = np.flatnonzero(shop_lengths == n)
         shop_digits = _digit_matrix(shop_distinct, shops, int(n))
@@ -671,7 +671,8 @@ def _bc_erp_keys(texts: pa.Array) -> pa.Array:
     return pc.if_else(ends_in_digit, keys, "")
 
 
-def _lengths(texts: pa.Array) -> np.ndarray:
+def _byte_lengths(texts: pa.Array) -> np.ndarray:
+    """The length of each text in bytes (in characters for the ASCII digit keys here)."""
     return np.asarray(pc.binary_length(texts).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
