@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from shopsync.arrow_text import to_arrow
 from shopsync.names import build_names
 from shopsync.normalize import (
-    bc_phone_match_mask,
+    bc_phone_match_pairs,
     countries_to_iso,
     email_match_keys,
     iso_to_erp_country,
@@ -464,11 +464,9 @@ def _match_email_phone(
         return
     shop_phone = customers.loc[rows, "phone"]
     if context.settings.phone_match == "bc":
-        found = []
-        for shop_index, phone in shop_phone.items():
-            mask = bc_phone_match_mask(phone, erp["phone"])
-            found += [(shop_index, no) for no in erp.loc[mask.to_numpy(), "no"]]
-        hits = pd.DataFrame(found, columns=["_row", "no"])
+        shop_at, erp_at = bc_phone_match_pairs(shop_phone, erp["phone"])
+        numbers = erp["no"].astype("str").array.take(erp_at)
+        hits = pd.DataFrame({"_row": shop_phone.index.take(shop_at), "no": numbers})
     else:
         shop_e164 = _shopify_e164(shop_phone, chosen["country_code"])
         shop_e164 = shop_e164[shop_e164 != ""]
@@ -480,23 +478,24 @@ def _match_email_phone(
 def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
     """Equi-join of non-blank keys: columns ``_row`` (Shopify index) and ``no``.
 
-    The keys are coded as integers in Arrow (the position of each distinct ERP key); ERP rows
-    are grouped by code with a counting sort, so each Shopify key finds all its ERP rows
-    without a join of the texts."""
+    Both sides' keys are coded as integers by one Arrow dictionary encoding of them all (one
+    hash pass); ERP rows are grouped by code with a counting sort, so each Shopify key finds
+    all its ERP rows (in ERP order) without a join of the texts."""
     erp_key = pc.fill_null(_arrow_text(erp_keys.reset_index(drop=True)), "")
-    erp_rows = np.flatnonzero(
-        np.asarray(pc.not_equal(erp_key, "").to_numpy(zero_copy_only=False), dtype=bool)
-    )
-    erp_key = erp_key.take(pa.array(erp_rows, pa.int64()))
-    distinct = pc.unique(erp_key)
-    erp_code = np.asarray(pc.index_in(erp_key, value_set=distinct).to_numpy(), dtype=np.int64)
-    shop_code = pc.index_in(pc.fill_null(_arrow_text(shop_keys), ""), value_set=distinct)
-    shop_code = np.asarray(shop_code.fill_null(-1).to_numpy(), dtype=np.int64)
-    at = np.flatnonzero(shop_code >= 0)
+    shop_key = pc.fill_null(_arrow_text(shop_keys), "")
+    encoded = pa.concat_arrays([erp_key, shop_key]).dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    erp_code, shop_code = codes[: len(erp_key)], codes[len(erp_key) :]
+    blank = pc.index(encoded.dictionary, "").as_py()  # -1 when no key is blank
+    counts = np.bincount(erp_code, minlength=len(encoded.dictionary))
+    if blank >= 0:
+        counts[blank] = 0  # a blank ERP key matches nothing
+    at = np.flatnonzero(counts[shop_code] > 0)
     code = shop_code[at]
-    counts = np.bincount(erp_code, minlength=len(distinct))
     starts = np.cumsum(counts) - counts
-    by_code = erp_rows[np.argsort(erp_code, kind="stable")]
+    by_code = np.argsort(erp_code, kind="stable")
+    if blank >= 0:
+        by_code = by_code[erp_code[by_code] != blank]
     hits = counts[code]
     at = np.repeat(at, hits)
     offset = np.arange(len(at)) - np.repeat(np.cumsum(hits) - hits, hits)
@@ -588,11 +587,10 @@ def _erp_e164(
     otherwise cannot equal a wanted number. Text with letters or other signs (extensions,
     vanity numbers, non-ASCII digits) is always parsed.
     """
-    phones = erp["phone"].fillna("").astype(str)
-    wanted = phones != ""
+    phones = pd.Series(pc.fill_null(_arrow_text(erp["phone"]), ""), dtype="str", index=erp.index)
+    wanted = np.asarray(pc.not_equal(to_arrow(phones), "").to_numpy(zero_copy_only=False), bool)
     if tails is not None:
-        plain = phones.str.fullmatch(r"[0-9+()./\- ]*")
-        digits = phones.str.replace(r"\D", "", regex=True)
+        digits, plain = _phone_digits(phones)
         wanted &= ~plain | _is_in(_tail(digits), pd.Series(tails, dtype="str"))
     result = pd.Series("", index=erp.index, dtype=object)
     if wanted.any():
@@ -600,6 +598,42 @@ def _erp_e164(
         iso = countries_to_iso(subset["country_code"], context.countries, context.company_country)
         result[wanted] = phones_e164(subset["phone"], iso["iso_code"]).to_numpy()
     return result
+
+
+_PLAIN_PHONE_BYTES = np.zeros(256, dtype=bool)  # digits and + ( ) . / - space
+_PLAIN_PHONE_BYTES[[*range(ord("0"), ord("9") + 1), *b"+()./- "]] = True
+
+
+def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """``phones.str.replace(r"\\D", "", regex=True)`` (text, no missing values) and, per
+    phone, whether it is plain: only ASCII digits, ``+()./-`` and spaces. ASCII text is
+    sifted byte by byte in numpy; other text (rare) goes to pandas, whose ``\\D`` keeps
+    every Unicode digit."""
+    array = to_arrow(phones)
+    offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[array.offset :][: len(array) + 1]
+    offsets = offsets.astype(np.int64)
+    if data_buffer is None or offsets[-1] == offsets[0]:
+        return phones.copy(), np.ones(len(phones), dtype=bool)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    bounds = offsets - offsets[0]
+
+    def per_phone(flags: np.ndarray) -> np.ndarray:  # how many bytes of each phone are set
+        return np.diff(np.concatenate([[0], np.cumsum(flags)])[bounds])
+
+    digit = (data >= ord("0")) & (data <= ord("9"))
+    sizes = np.diff(bounds)
+    plain = per_phone(_PLAIN_PHONE_BYTES[data]) == sizes
+    ascii_ = per_phone(data < 0x80) == sizes
+    kept = np.concatenate([[0], np.cumsum(digit)])[bounds]
+    buffers = [None, pa.py_buffer(kept.astype(np.int64)), pa.py_buffer(data[digit].copy())]
+    digits = pa.Array.from_buffers(pa.large_string(), len(array), buffers)
+    result = pd.Series(digits, dtype=phones.dtype, index=phones.index)
+    if not ascii_.all():
+        others = phones[~ascii_]
+        result[~ascii_] = others.str.replace(r"\D", "", regex=True)
+    return result, plain
 
 
 def _tail(numbers: pd.Series) -> pd.Series:
@@ -637,7 +671,7 @@ def _near_misses(
         found.setdefault(row, []).append(f"{no} (e-mail one typo away: {other})")
 
     shop_phones = _shopify_e164(customers.loc[rows, "phone"], chosen["country_code"])
-    erp_digits = free["phone"].fillna("").astype(str).str.replace(r"\D", "", regex=True)
+    erp_digits, _ = _phone_digits(free["phone"].fillna("").astype(str))
     tail = 9  # long enough that a shared tail is no coincidence among a million numbers
     left = pd.DataFrame({"tail": shop_phones.str[-tail:], "_row": shop_phones.index})
     left = left[shop_phones.str.len() > tail]
@@ -710,23 +744,32 @@ def _one_edit_pairs(
     deleted, replaced, or two neighbours swapped.
 
     A symmetric deletion index: every key and each of its one-character deletions (with the
-    position deleted) is hashed and joined, so no all-pairs comparison is made; the positions
-    tell the kind of edit, and every pair found is checked on the texts.
+    position deleted) is hashed, the forms both sides share are found (see
+    :func:`_shared_forms`) and joined, so no all-pairs comparison is made; the positions tell
+    the kind of edit, and every pair found is checked on the texts. Pairs are listed per
+    shop key by its forms (the whole key, then each deletion), each form's ERP forms in the
+    order :data:`_FORM_BLOCK` describes.
     """
     shop_keys = shop_keys[(shop_keys != "") & (shop_keys.str.len() <= _TYPO_MAX_LENGTH)]
     erp_keys = erp_keys[(erp_keys != "") & (erp_keys.str.len() <= _TYPO_MAX_LENGTH)]
     if shop_keys.empty or erp_keys.empty:
         return []
-    shop_text = shop_keys.to_numpy(dtype=object)
-    erp_text = erp_keys.to_numpy(dtype=object)
-    width = max(max(map(len, shop_text)), max(map(len, erp_text)))
-    left = _deletion_hashes(shop_text, width)
-    right = _deletion_hashes(erp_text, width)
-    # keep only forms both sides have before joining: the join then stays small (pandas'
-    # hash-table isin; numpy's sorts both sides and is an order of magnitude slower here)
-    left = left[left["hash"].isin(right["hash"]).to_numpy()]
-    right = right[right["hash"].isin(left["hash"]).to_numpy()]
-    pairs = left.merge(right, on="hash", suffixes=("", "_erp"))
+    left = _deletion_hashes(_arrow_text(shop_keys))
+    right = _deletion_hashes(_arrow_text(erp_keys))
+    in_left, in_right = _shared_forms(left[0], right[0])
+    left = tuple(column[in_left] for column in left)
+    right = tuple(column[in_right] for column in right)
+    if not len(left[0]):
+        return []
+    pairs = pd.DataFrame({"hash": left[0], "key": left[1], "at": left[2]}).merge(
+        pd.DataFrame({"hash": right[0], "key_erp": right[1], "at_erp": right[2]}), on="hash"
+    )
+    key, at = pairs["key"].to_numpy(), pairs["at"].to_numpy()
+    key_erp, at_erp = pairs["key_erp"].to_numpy(), pairs["at_erp"].to_numpy()
+    order = np.lexsort(
+        (at_erp, key_erp, at_erp != -1, key_erp // _FORM_BLOCK, at, key)  # last key first
+    )
+    pairs = pairs.take(order)
     at, at_erp = pairs["at"].to_numpy(), pairs["at_erp"].to_numpy()
     typo = (
         ((at == -1) ^ (at_erp == -1))  # one side is the other with a character removed
@@ -734,6 +777,8 @@ def _one_edit_pairs(
         | ((at >= 0) & (at_erp >= 0) & (np.abs(at - at_erp) == 1))  # neighbours swapped
     )
     pairs = pairs[typo].drop_duplicates(["key", "key_erp"])
+    shop_text = shop_keys.to_numpy(dtype=object)
+    erp_text = erp_keys.to_numpy(dtype=object)
     numbers = erp_numbers.astype(str).to_numpy()
     found = []
     for k, e in zip(pairs["key"], pairs["key_erp"], strict=True):
@@ -744,43 +789,92 @@ def _one_edit_pairs(
 
 _TYPO_MAX_LENGTH = 80  # longer e-mails are not searched for typos
 _HASH_BASE = np.uint64(1_000_003)
+# Where one shop form meets several ERP forms, the candidates are named in the order the
+# deletion index has always listed the ERP forms: in blocks of this many keys (by position),
+# each block's whole keys before its deletions, then by key and position deleted.
+_FORM_BLOCK = 20_000
+# Code points weighted by position: weight j = BASE^(_TYPO_MAX_LENGTH - 1 - j) (mod 2^64).
+with np.errstate(over="ignore"):
+    _HASH_WEIGHTS = _HASH_BASE ** np.arange(_TYPO_MAX_LENGTH - 1, -1, -1, dtype=np.uint64)
 
 
-def _deletion_hashes(texts: np.ndarray, width: int, chunk: int = 20_000) -> pd.DataFrame:
-    """For each text (``key`` = its position): the hash of the text (``at`` = -1) and of each
-    one-character deletion (``at`` = the position deleted), computed column-wise in numpy,
-    ``chunk`` texts at a time to bound memory.
+def _code_points(texts: pa.Array, rows: np.ndarray, length: int) -> np.ndarray:
+    """The code points of ``texts[rows]`` (no nulls, each ``length`` characters long) as a
+    matrix: ASCII text gathered from Arrow's byte buffer, other text (rare) decoded by
+    Python."""
+    _, offset_buffer, data_buffer = texts.buffers()
+    offset_type = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[texts.offset :]
+    starts = offsets[rows].astype(np.int64)
+    if length == 0 or data_buffer is None:
+        return np.zeros((len(rows), length), dtype=np.uint32)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    codes = data[starts[:, None] + np.arange(length)[None, :]].astype(np.uint32)
+    wide = np.flatnonzero(offsets[rows + 1] - starts != length)  # UTF-8 of several bytes
+    if len(wide):
+        decoded = texts.take(pa.array(rows[wide])).to_pylist()
+        codes[wide] = np.array(decoded, dtype=f"<U{length}").view(np.uint32).reshape(-1, length)
+    return codes
 
-    With code points c_j and weights w_j = BASE^(width-1-j), hash = sum c_j w_j (mod 2^64);
-    deleting position i keeps the prefix and moves the suffix one place left:
-    hash_i = prefix_i + suffix_(i+1) * BASE. Padding code points are 0, so the hash of a
-    deletion equals the hash of the shorter text itself.
+
+def _deletion_hashes(
+    texts: pa.Array, chunk: int = 20_000
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each text of ``texts`` (no nulls, at most _TYPO_MAX_LENGTH characters): the hash
+    of the text (``at`` = -1) and of each one-character deletion (``at`` = the position
+    deleted), as arrays (hash, key = the text's position, at), computed column-wise in
+    numpy on texts of one length at a time (no padding), at most ``chunk`` of them.
+
+    With code points c_j and weights w_j = BASE^(_TYPO_MAX_LENGTH-1-j), hash = sum c_j w_j
+    (mod 2^64); deleting position i keeps the prefix and moves the suffix one place left:
+    hash_i = prefix_i + suffix_(i+1) * BASE. As if padded with code point 0 to the full
+    width, the hash of a deletion equals the hash of the shorter text itself.
     """
-    with np.errstate(over="ignore"):
-        weights = _HASH_BASE ** np.arange(width - 1, -1, -1, dtype=np.uint64)
-    parts = []
-    for start in range(0, len(texts), chunk):
-        block = texts[start : start + chunk]
-        count = len(block)
-        codes = np.array(list(block), dtype=f"<U{width}").view(np.uint32).reshape(count, width)
-        lengths = np.fromiter(map(len, block), dtype=np.int64, count=count)
-        with np.errstate(over="ignore"):
-            prefix = np.zeros((count, width + 1), dtype=np.uint64)
-            np.cumsum(codes.astype(np.uint64) * weights, axis=1, out=prefix[:, 1:])
-            total = prefix[:, -1].copy()
-            deleted = prefix[:, :-1] + (total[:, None] - prefix[:, 1:]) * _HASH_BASE
-        inside = np.arange(width)[None, :] < lengths[:, None]
-        rows, positions = np.nonzero(inside)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "hash": np.concatenate([total, deleted[inside]]).view(np.int64),
-                    "key": np.concatenate([np.arange(count), rows]).astype(np.int32) + start,
-                    "at": np.concatenate([np.full(count, -1), positions]).astype(np.int16),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)
+    lengths = np.asarray(pc.utf8_length(texts).to_numpy(zero_copy_only=False), dtype=np.int64)
+    by_length = np.argsort(lengths, kind="stable").astype(np.int32)
+    bounds = np.searchsorted(lengths[by_length], np.arange(_TYPO_MAX_LENGTH + 2))
+    hashes, keys, ats = [], [], []
+    for length in range(_TYPO_MAX_LENGTH + 1):
+        for start in range(bounds[length], bounds[length + 1], chunk):
+            rows = by_length[start : min(start + chunk, bounds[length + 1])]
+            codes = _code_points(texts, rows, length)
+            with np.errstate(over="ignore"):
+                prefix = np.zeros((len(rows), length + 1), dtype=np.uint64)
+                np.cumsum(codes * _HASH_WEIGHTS[:length], axis=1, out=prefix[:, 1:])
+                total = prefix[:, -1].copy()
+                deleted = prefix[:, :-1] + (total[:, None] - prefix[:, 1:]) * _HASH_BASE
+            hashes += [total, deleted.ravel()]
+            keys += [rows, np.repeat(rows, length)]
+            positions = np.arange(length, dtype=np.int16)
+            ats += [np.full(len(rows), -1, dtype=np.int16), np.tile(positions, len(rows))]
+    if not hashes:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int16)
+    return np.concatenate(hashes).view(np.int64), np.concatenate(keys), np.concatenate(ats)
+
+
+_FILTER_BITS = 25  # a 32 MB bitmap: about one in six unshared forms passes it
+
+
+def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per hash of each side: does the other side have it? A bitmap of one slice of the
+    right hashes' bits narrows the left ones, a bitmap of another slice of the left
+    survivors' bits narrows the right ones, and pandas' hash-table ``isin`` decides on the
+    few left. A bitmap only drops hashes the other side cannot have: the answer is exact."""
+    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
+    top = np.uint64(64 - _FILTER_BITS)
+    bitmap[right.view(np.uint64) >> top] = True
+    in_left = np.flatnonzero(bitmap[left.view(np.uint64) >> top])
+    bitmap[:] = False
+    middle, mask = np.uint64(64 - 2 * _FILTER_BITS), np.uint64((1 << _FILTER_BITS) - 1)
+    bitmap[(left[in_left].view(np.uint64) >> middle) & mask] = True
+    in_right = np.flatnonzero(bitmap[(right.view(np.uint64) >> middle) & mask])
+    in_left = in_left[pd.Series(left[in_left]).isin(right[in_right]).to_numpy()]
+    in_right = in_right[pd.Series(right[in_right]).isin(left[in_left]).to_numpy()]
+    keep_left = np.zeros(len(left), dtype=bool)
+    keep_right = np.zeros(len(right), dtype=bool)
+    keep_left[in_left] = True
+    keep_right[in_right] = True
+    return keep_left, keep_right
 
 
 def _one_edit(a: str, b: str) -> bool:

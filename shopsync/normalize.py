@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -29,6 +30,7 @@ __all__ = [
     "Province",
     "ProvinceTable",
     "bc_phone_match_mask",
+    "bc_phone_match_pairs",
     "bc_phone_matches",
     "casefold_texts",
     "countries_to_iso",
@@ -647,6 +649,174 @@ def bc_phone_match_mask(shopify_phone: Any, erp_phones: pd.Series) -> pd.Series:
         1,
     )
     return pd.Series(out, index=erp_phones.index, dtype=bool, name=erp_phones.name)
+
+
+def bc_phone_match_pairs(
+    shopify_phones: pd.Series, erp_phones: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every (Shopify position, ERP position) for which :func:`bc_phone_matches` holds, in no
+    particular order, without comparing every pair.
+
+    Each side is reduced to a digit key, once per distinct key: the Shopify digits without
+    leading zeros (S), and the ERP phone's digits before its last character followed by that
+    character when it is a digit (E). S matches E when both end in the same digit and the
+    rest of S appears in order in the rest of E. For each pair of key lengths, the cheaper of
+    two exact ways is taken: every way of keeping len(S) of E's digits (its last one kept) is
+    looked up among the S keys, or, where that makes more forms than there are S keys, each
+    S key is walked through each E key in numpy (see :func:`_bc_subsequence_pairs`).
+    """
+    shop_keys = pc.utf8_ltrim(_bc_digits(_bc_texts(shopify_phones)), "0")
+    erp_keys = _bc_erp_keys(_bc_texts(erp_phones))
+    shop_rows, shop_distinct = _key_groups(shop_keys)
+    erp_rows, erp_distinct = _key_groups(erp_keys)
+    found_shop, found_erp = [], []
+    shop_lengths = _byte_lengths(shop_distinct)
+    erp_lengths = _byte_lengths(erp_distinct)
+    for n in np.unique(shop_lengths[shop_lengths > 0]):
+        shops = np.flatnonzero(shop_lengths == n)
+        shop_digits = _digit_matrix(shop_distinct, shops, int(n))
+        for m in np.unique(erp_lengths[erp_lengths >= n]):
+            erps = np.flatnonzero(erp_lengths == m)
+            erp_digits = _digit_matrix(erp_distinct, erps, int(m))
+            if n <= _BC_MAX_DIGITS and math.comb(int(m) - 1, int(n) - 1) <= len(shops):
+                s, e = _bc_kept_digit_pairs(shop_digits, erp_digits)
+            else:
+                s, e = _bc_subsequence_pairs(shop_digits, erp_digits)
+            found_shop.append(shops[s])
+            found_erp.append(erps[e])
+    if not found_shop:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return _spread_pairs(np.concatenate(found_shop), np.concatenate(found_erp), shop_rows, erp_rows)
+
+
+_BC_MAX_DIGITS = 18  # keys of up to 18 digits are coded as one int64
+# What str.strip() removes from ASCII text (Arrow's own trim knows no \x1c-\x1f).
+_PYTHON_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _bc_texts(values: pd.Series) -> pa.Array:
+    """Each value as :func:`_text` gives it, as one Arrow string array."""
+    values = _as_series(values)
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pc.fill_null(to_arrow(values), "").cast(pa.string())
+    return pa.array([_text(v) for v in values.to_numpy(dtype=object)], pa.string())
+
+
+def _bc_digits(texts: pa.Array) -> pa.Array:
+    """:func:`_ascii_digits` of each text ([^0-9] in RE2 is any other code point)."""
+    return pc.replace_substring_regex(texts, "[^0-9]", "")
+
+
+def _bc_erp_keys(texts: pa.Array) -> pa.Array:
+    """Per ERP phone, trimmed as ``str.strip`` trims: the digits before its last character,
+    then that character; "" when the phone does not end in a digit (it matches nothing)."""
+    trimmed = pc.utf8_trim(texts, _PYTHON_ASCII_SPACE)
+    others = np.flatnonzero(~_bools(pc.string_is_ascii(texts)))
+    if len(others):  # Unicode spaces: Python's own strip
+        stripped = [text.strip() for text in texts.take(pa.array(others)).to_pylist()]
+        mask = np.zeros(len(texts), dtype=bool)
+        mask[others] = True
+        trimmed = pc.replace_with_mask(trimmed, pa.array(mask), pa.array(stripped, trimmed.type))
+    last = pc.utf8_slice_codeunits(trimmed, -1)
+    body = pc.utf8_slice_codeunits(trimmed, 0, -1)
+    keys = pc.binary_join_element_wise(_bc_digits(body), last, "")
+    ends_in_digit = pc.match_substring_regex(last, "^[0-9]$")
+    return pc.if_else(ends_in_digit, keys, "")
+
+
+def _byte_lengths(texts: pa.Array) -> np.ndarray:
+    """The length of each text in bytes (in characters for the ASCII digit keys here)."""
+    return np.asarray(pc.binary_length(texts).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _key_groups(keys: pa.Array) -> tuple[tuple[np.ndarray, np.ndarray], pa.Array]:
+    """The distinct keys, and their rows: (rows sorted by key, where each key's rows start)."""
+    encoded = keys.dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(encoded.dictionary) + 1))
+    return (order, starts), encoded.dictionary
+
+
+def _digit_matrix(keys: pa.Array, rows: np.ndarray, length: int) -> np.ndarray:
+    """The digits of ``keys[rows]`` (ASCII digits, each ``length`` long) as a uint8 matrix."""
+    chosen = keys.take(pa.array(rows, pa.int64()))
+    if length == 0 or not len(rows):
+        return np.zeros((len(rows), length), dtype=np.uint8)
+    data = pc.binary_join(pa.ListArray.from_arrays([0, len(chosen)], chosen), "")
+    flat = np.frombuffer(data[0].as_buffer(), dtype=np.uint8)
+    return (flat.reshape(len(rows), length) - ord("0")).astype(np.uint8)
+
+
+def _bc_kept_digit_pairs(shop: np.ndarray, erp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(shop row, ERP row) of the digit matrices where the shop key is the ERP key with
+    some digits before its last one left out: every such form of every ERP key, coded as an
+    integer, is looked up among the shop keys."""
+    n, m = shop.shape[1], erp.shape[1]
+    powers = 10 ** np.arange(n - 1, -1, -1, dtype=np.int64)
+    wanted = pd.Index(shop.astype(np.int64) @ powers)
+    found_shop, found_erp = [], []
+    rows = np.arange(len(erp))
+    for kept in itertools.combinations(range(m - 1), n - 1):
+        forms = erp[:, [*kept, m - 1]].astype(np.int64) @ powers
+        at = wanted.get_indexer(forms)
+        hit = at >= 0
+        found_shop.append(at[hit])
+        found_erp.append(rows[hit])
+    pairs = np.unique(np.stack([np.concatenate(found_shop), np.concatenate(found_erp)]), axis=1)
+    return pairs[0], pairs[1]
+
+
+def _bc_subsequence_pairs(
+    shop: np.ndarray, erp: np.ndarray, block: int = 1 << 20
+) -> tuple[np.ndarray, np.ndarray]:
+    """(shop row, ERP row) of the digit matrices where the shop key without its last digit
+    appears in order in the ERP key without its last one, and both last digits are equal:
+    every pair with equal last digits is walked (greedy, through a table of each ERP key's
+    next position of each digit), ``block`` pairs at a time."""
+    n, m = shop.shape[1], erp.shape[1]
+    none = m - 1  # no such digit before the last one
+    following = np.full((len(erp), m + 1, 10), none, dtype=np.int16)
+    for position in range(m - 2, -1, -1):
+        following[:, position] = following[:, position + 1]
+        following[np.arange(len(erp)), position, erp[:, position]] = position
+    found_shop, found_erp = [], []
+    for digit in range(10):
+        shops = np.flatnonzero(shop[:, -1] == digit)
+        erps = np.flatnonzero(erp[:, -1] == digit)
+        total = len(shops) * len(erps)
+        for start in range(0, total, block):
+            pair = np.arange(start, min(start + block, total))
+            s, e = shops[pair // len(erps)], erps[pair % len(erps)]
+            position = np.zeros(len(pair), dtype=np.int64)
+            for j in range(n - 1):
+                at = following[e, position, shop[s, j]]
+                position = np.where(at == none, m, at + 1)
+            hit = position < m
+            found_shop.append(s[hit])
+            found_erp.append(e[hit])
+    if not found_shop:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(found_shop), np.concatenate(found_erp)
+
+
+def _spread_pairs(
+    shop: np.ndarray,
+    erp: np.ndarray,
+    shop_rows: tuple[np.ndarray, np.ndarray],
+    erp_rows: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of distinct keys as pairs of rows: every row of the one with every row of the
+    other."""
+    (shop_order, shop_starts), (erp_order, erp_starts) = shop_rows, erp_rows
+    shop_count = shop_starts[shop + 1] - shop_starts[shop]
+    erp_count = erp_starts[erp + 1] - erp_starts[erp]
+    size = shop_count * erp_count
+    pair = np.repeat(np.arange(len(shop)), size)
+    within = np.arange(len(pair)) - np.repeat(np.cumsum(size) - size, size)
+    shop_at = shop_order[shop_starts[shop[pair]] + within // erp_count[pair]]
+    erp_at = erp_order[erp_starts[erp[pair]] + within % erp_count[pair]]
+    return shop_at, erp_at
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""The matching kernels against plain Python: the e-mail typo index, the key join and the
+ERP phone digits."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shopsync.mapping import _join_keys, _one_edit, _one_edit_pairs, _phone_digits
+
+
+def _numbers(count: int) -> pd.Series:
+    return pd.Series([f"N{i}" for i in range(count)], dtype="str")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    shop=st.lists(st.text(alphabet="abé.", max_size=6), max_size=25),
+    erp=st.lists(st.text(alphabet="abcé", min_size=1, max_size=7), max_size=40),
+)
+def test_typo_pairs_are_the_pairs_one_edit_apart(shop, erp):
+    shop_keys = pd.Series(shop, dtype="str", index=[10 + 3 * i for i in range(len(shop))])
+    found = _one_edit_pairs(shop_keys, pd.Series(erp, dtype="str"), _numbers(len(erp)))
+    expected = {
+        (10 + 3 * i, f"N{j}", b)
+        for i, a in enumerate(shop)
+        for j, b in enumerate(erp)
+        if a and b and _one_edit(a, b)
+    }
+    assert len(found) == len(set(found))
+    assert set(found) == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: the ERP number is taken by position among the searched e-mails only, so "
+    "a blank (or over-long) ERP e-mail before the match shifts it (kept for identical plans)",
+)
+def test_typo_candidate_names_its_own_erp_customer_after_a_blank_email():
+    found = _one_edit_pairs(
+        pd.Series(["tpyo@x.com"], dtype="str"),
+        pd.Series(["", "typo@x.com"], dtype="str"),
+        pd.Series(["C1", "C2"], dtype="str"),
+    )
+    assert found == [(0, "C2", "typo@x.com")]
+
+
+def test_typo_candidates_keep_the_index_order():
+    # "abcd" meets "abc" (whole, ERP 1) and "abce" (a deletion, ERP 0) through its form
+    # "abc": whole ERP keys come before ERP deletions, as the index has always listed them
+    found = _one_edit_pairs(
+        pd.Series(["abcd"], dtype="str"), pd.Series(["abce", "abc"], dtype="str"), _numbers(2)
+    )
+    assert found == [(0, "N1", "abc"), (0, "N0", "abce")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    shop=st.lists(st.sampled_from(["", "a", "b", "c", "é"]), max_size=12),
+    erp=st.lists(st.none() | st.sampled_from(["", "a", "b", "é"]), max_size=12),
+)
+def test_join_keys_is_an_equi_join_of_non_blank_keys(shop, erp):
+    shop_keys = pd.Series(shop, dtype="str", index=[5 + i for i in range(len(shop))])
+    hits = _join_keys(shop_keys, pd.Series(erp, dtype="str"), _numbers(len(erp)))
+    expected = [
+        (5 + i, f"N{j}") for i, a in enumerate(shop) for j, b in enumerate(erp) if a and a == b
+    ]
+    assert list(zip(hits["_row"], hits["no"], strict=True)) == expected
+
+
+@given(st.lists(st.text(alphabet="0189 +()./-x\n\u0663\u00e9", max_size=8), max_size=20))
+def test_phone_digits_as_pandas_regex(phones):
+    series = pd.Series(phones, dtype="str", index=range(7, 7 + len(phones)))
+    digits, plain = _phone_digits(series)
+    pd.testing.assert_series_equal(digits, series.str.replace(r"\D", "", regex=True))
+    assert plain.tolist() == series.str.fullmatch(r"[0-9+()./\- ]*").tolist()
