@@ -164,9 +164,16 @@ def erp_values(
             first = pc.if_else(use_customer, _trimmed(first_name), first)
             last = pc.if_else(use_customer, _trimmed(last_name), last)
 
-    name = build_name_array(settings.name_source, first, last, company)
-    name_2 = build_name_array(settings.name_2_source, first, last, company)
-    contact = build_name_array(settings.contact_source, first, last, company)
+    built: dict[str, pa.Array] = {}  # per name source: sources often repeat
+
+    def names_by(source: str) -> pa.Array:
+        if source not in built:
+            built[source] = build_name_array(source, first, last, company)
+        return built[source]
+
+    name = names_by(settings.name_source)
+    name_2 = names_by(settings.name_2_source)
+    contact = names_by(settings.contact_source)
     name_blank = _blank(name)
     names_empty = name_blank & _blank(name_2)
     given_name_2 = ~name_blank  # else the name takes name 2's value and name 2 stays as it was
@@ -356,7 +363,29 @@ def _trimmed(values: pa.Array) -> pa.Array:
         values = values.cast(pa.large_string())
     if values.null_count:
         values = pc.fill_null(values, "")
-    return pc.utf8_trim_whitespace(values)
+    return pc.utf8_trim_whitespace(values) if _may_have_edge_space(values) else values
+
+
+# Bytes a whitespace character can start or end with in UTF-8: the ASCII ones Arrow trims lie
+# below "!", the others are not ASCII (bytes from 0x80).
+_EDGE_SPACE = np.zeros(256, dtype=bool)
+_EDGE_SPACE[:0x21] = True
+_EDGE_SPACE[0x80:] = True
+
+
+def _may_have_edge_space(values: pa.Array) -> bool:
+    """Could a text start or end with whitespace? Only the first and last byte of each text
+    are looked at (no copy of the text). The offsets of a blank text point at bytes of its
+    neighbours, which are looked at as their own first or last bytes anyway."""
+    data = values.buffers()[2]
+    if data is None or data.size == 0:
+        return False
+    data = np.frombuffer(data, dtype=np.uint8)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)
+    offsets = offsets[values.offset : values.offset + len(values) + 1]
+    firsts = data[np.minimum(offsets[:-1], len(data) - 1)]
+    lasts = data[np.maximum(offsets[1:] - 1, 0)]
+    return bool(_EDGE_SPACE[firsts].any() or _EDGE_SPACE[lasts].any())
 
 
 def _lengths(values: pa.Array) -> np.ndarray:
