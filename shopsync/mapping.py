@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shopsync.arrow_text import to_arrow
-from shopsync.names import build_names
+from shopsync.arrow_text import to_arrow, to_series
+from shopsync.erp_values import (
+    ADDRESS_TEXT_COLUMNS,
+    ERP_VALUE_COLUMNS,
+    ErpValues,
+    Notes,
+    erp_values,
+    sparse_text,
+    text_array,
+)
 from shopsync.normalize import (
     bc_phone_match_pairs,
     countries_to_iso,
     email_match_keys,
-    iso_to_erp_country,
     phones_e164,
-    province_key,
 )
 from shopsync.reasons import join_codes
 from shopsync.rules_context import RulesContext
-from shopsync.schema import ERP_COLUMNS, ERP_FIELD_LENGTHS
 from shopsync.shopify_io import ShopifyCustomers
 
 __all__ = [
@@ -33,11 +38,6 @@ __all__ = [
     "map_order_customers",
     "plan_import",
 ]
-
-# The ERP fields an import writes (SPEC section 4), prefixed ``erp_`` in the plan: all but the
-# key and what only a template gives (posting groups other than VAT, payment terms).
-_TEMPLATE_ONLY = ("no", "gen_bus_posting_group", "customer_posting_group", "payment_terms_code")
-ERP_VALUE_COLUMNS = [column for column in ERP_COLUMNS if column not in _TEMPLATE_ONLY]
 
 PLAN_COLUMNS = [
     "shopify_id",
@@ -76,45 +76,81 @@ def choose_addresses(addresses: pd.DataFrame) -> pd.DataFrame:
     after the numbers, by position). One row per customer, indexed by ``shopify_id``.
 
     The order is found on numeric keys (customer codes from a hash factorisation, default
-    flag, numeric id, position) with a stable lexsort: no sort of the text ids.
+    flag, numeric id, position): no sort of the text ids.
     """
     return addresses.iloc[_chosen_rows(addresses)].set_index("shopify_id")
 
 
 def _chosen_rows(addresses: pd.DataFrame) -> np.ndarray:
     """The positions of :func:`choose_addresses`' rows in ``addresses`` (one per customer)."""
+    customer, uniques = pd.factorize(addresses["shopify_id"], use_na_sentinel=False)
+    return _best_rows(addresses, customer, len(uniques))
+
+
+def _best_rows(addresses: pd.DataFrame, customer: np.ndarray, customers: int) -> np.ndarray:
+    """Per customer code (``customer``: each address row's, in ``range(customers)``) the row
+    of its chosen address, -1 for a code without addresses.
+
+    Rows are ordered by customer and default flag with one stable integer sort; only the
+    customers with several addresses of their best default flag are then ordered by numeric
+    id and position (a stable lexsort of those rows; NaN sorts after every number).
+    """
+    best = np.full(customers, -1, dtype=np.int64)
     if addresses.empty:
-        return np.zeros(0, dtype=np.int64)
-    customer, _ = pd.factorize(addresses["shopify_id"], use_na_sentinel=False)
+        return best
+    customer = np.asarray(customer, dtype=np.int64)
     default = addresses["is_default"]
     default_rank = np.where(default.isna().to_numpy(), 2, np.where(default.fillna(False), 0, 1))
-    numeric_id = _numbers(addresses["address_id"])
-    position = _numbers(addresses["position"])
-    # np.lexsort sorts by the last key first; NaN sorts after every number (na_position last)
-    order = np.lexsort((position, numeric_id, default_rank, customer))
-    return order[np.r_[True, customer[order][1:] != customer[order][:-1]]]
+    key = customer * 3 + default_rank
+    order = np.argsort(key, kind="stable")
+    key, grouped = key[order], customer[order]
+    first = np.r_[True, grouped[1:] != grouped[:-1]]  # each customer's first row in ``order``
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    candidates = order[key == key[start]]  # the rows of each customer's best default flag
+    owner = customer[candidates]
+    shared = np.r_[owner[1:] == owner[:-1], False] | np.r_[False, owner[1:] == owner[:-1]]
+    best[owner[~shared]] = candidates[~shared]
+    tied = candidates[shared]
+    if len(tied):
+        numeric_id = _numbers(addresses["address_id"].iloc[tied])
+        position = _numbers(addresses["position"].iloc[tied])
+        tied = tied[np.lexsort((position, numeric_id, customer[tied]))]
+        owner = customer[tied]
+        lowest = tied[np.r_[True, owner[1:] != owner[:-1]]]
+        best[customer[lowest]] = lowest
+    return best
 
 
 def _customer_addresses(
     addresses: pd.DataFrame, shopify_ids: pd.Series
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Per customer (the rows of ``shopify_ids``): the text of its chosen address (blanks
-    without one), and whether it has one. One Arrow take per column, of the chosen rows only
-    (no pandas reindex by the text ids)."""
-    first = _chosen_rows(addresses)
-    at = _index_in(shopify_ids, addresses["shopify_id"].take(first))
-    rows = np.where(at >= 0, first[np.maximum(at, 0)] if len(first) else 0, -1)
-    take = pa.array(rows, pa.int64(), mask=rows < 0)
-    chosen = pd.DataFrame(index=shopify_ids.index)
-    has_address = np.zeros(len(rows), dtype=bool)
-    for column in addresses.columns:
-        if column in ("shopify_id", "position", "is_default"):
-            continue
-        taken = pc.take(_arrow_text(addresses[column]), take)
-        if column == "address_id":
-            has_address = np.asarray(taken.is_valid().to_numpy(zero_copy_only=False), bool)
-        chosen[column] = pd.Series(pc.fill_null(taken, ""), dtype="str", index=chosen.index)
-    return chosen, has_address
+    """Per customer (the rows of ``shopify_ids``): the text of its chosen address, blanks
+    without one (the address columns the plan reads: ADDRESS_TEXT_COLUMNS), and whether it
+    has one. Customers and addresses are coded together in one hash of their ids (as integers
+    where :func:`_integer_keys` can); one take per column, of the chosen rows only (no pandas
+    reindex by the text ids)."""
+    customer_ids, address_ids = _arrow_text(shopify_ids), _arrow_text(addresses["shopify_id"])
+    keys = _integer_keys(customer_ids, address_ids)
+    if keys is not None:
+        code, distinct = pd.factorize(np.concatenate(keys))
+        count = len(distinct)
+    else:
+        ids = pa.chunked_array([customer_ids, address_ids], pa.large_string()).combine_chunks()
+        codes = pc.dictionary_encode(ids, null_encoding="encode")
+        code = np.asarray(codes.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        count = len(codes.dictionary)
+    n = len(customer_ids)
+    rows = _best_rows(addresses, code[n:], count)[code[:n]]
+    identified = np.r_[addresses["address_id"].notna().to_numpy(), False]
+    has_address = identified[rows]  # row -1: the False after the last address
+    missing = rows < 0
+    take = pa.array(rows, pa.int64(), mask=missing if missing.any() else None)
+    index = shopify_ids.index
+    chosen = {}
+    for column in ADDRESS_TEXT_COLUMNS:
+        taken = _arrow_text(addresses[column]).take(take)
+        chosen[column] = to_series(pc.fill_null(taken, "") if taken.null_count else taken, index)
+    return pd.DataFrame(chosen, index=index, copy=False), has_address
 
 
 def _numbers(values: pd.Series) -> np.ndarray:
@@ -153,84 +189,21 @@ def erp_values_from_addresses(
     ``given_name``: an update never blanks the name (BC would, from an address without any
     name; shopsync keeps the customer's).
     """
-    settings = context.settings
     index = addresses.index
-    first = _text(addresses["first_name"])
-    last = _text(addresses["last_name"])
+    customer_names = {}
     if first_name is not None:
-        no_names = (first == "") & (last == "")
-        first = first.where(~no_names, _text(first_name.reindex(index)))
-        last = last.where(~no_names, _text(last_name.reindex(index)))
-    company = _text(addresses["company"])
-
-    name = build_names(settings.name_source, first, last, company)
-    name_2 = build_names(settings.name_2_source, first, last, company)
-    contact = build_names(settings.contact_source, first, last, company)
-    names_empty = (name == "") & (name_2 == "")
-    name_empty = name == ""
-    given_name_2 = ~name_empty  # else the name takes name 2's value and name 2 stays as it was
-    name = name.where(~name_empty, name_2)
-    name_2 = name_2.where(~name_empty, "")
-    name_empty = name == ""
-    name = name.where(~name_empty, contact)
-    contact = contact.where(~name_empty, "")
-
-    out = pd.DataFrame(index=index)
-    out["name"], out["name_2"], out["contact"] = name, name_2, contact
-    out["address"] = _text(addresses["address1"])
-    out["address_2"] = _text(addresses["address2"])
-    out["city"] = _text(addresses["city"])
-    out["post_code"] = _text(addresses["zip"]).str.upper()  # a Code field in BC
-
-    iso = _text(addresses["country_code"]).str.upper()
-    erp_country = _map_distinct(iso, lambda code: iso_to_erp_country(code, context.countries) or "")
-    erp_country = erp_country.astype("str")
-    out["country_code"] = erp_country
-
-    province_code = _text(addresses["province_code"])
-    province_name = _text(addresses["province_name"])
-    out["county"] = province_code if settings.county_source == "code" else province_name
-    has_province = (province_code != "") | (province_name != "")
-    given = province_code.where(province_code != "", province_name)
-    known = context.provinces.resolve_provinces(iso, given, mode="any")["province_found"]
-
-    address_phone = _text(addresses["phone"])
-    out["phone"] = address_phone.where(address_phone != "", _text(customer_phone.reindex(index)))
-    out["email"] = _text(customer_email.reindex(index))
-
-    tax = _tax_area_values(iso, province_name, context.tax_areas)
-    out["tax_area_code"] = tax["tax_area_code"]
-    out["tax_liable"] = tax["tax_liable"]
-    out["vat_bus_posting_group"] = tax["vat_bus_posting_group"]
-
-    codes: Notes = defaultdict(list)
-    notes: Notes = defaultdict(list)
-    for position in np.flatnonzero(((iso != "") & (erp_country == "")).to_numpy()):
-        codes[position].append("COUNTRY_NOT_IN_ERP")
-        notes[position].append(f"no ERP country has ISO code {iso.iloc[position]}")
-    for position in np.flatnonzero((has_province & ~known & (iso != "")).to_numpy()):
-        codes[position].append("PROVINCE_UNKNOWN")
-        shown = province_code.iloc[position] or province_name.iloc[position]
-        notes[position].append(f"province {shown!r} unknown for {iso.iloc[position]}")
-    for column, limit in ERP_FIELD_LENGTHS.items():
-        if column not in out.columns:
-            continue
-        too_long = np.flatnonzero((out[column].str.len() > limit).to_numpy())
-        for position in too_long:
-            codes[position].append("VALUE_TRUNCATED")
-            notes[position].append(f"{column} cut to {limit} characters")
-        if len(too_long):  # else every value fits: nothing to cut
-            out[column] = out[column].str.slice(0, limit)
-    out["reasons"] = _joined(codes, len(out), join_codes)
-    out["notes"] = _joined(notes, len(out), "; ".join)
-    out["names_empty"] = names_empty
-    out["given_name"] = out["name"] != ""  # BC would blank it; shopsync keeps the name
-    out["given_phone"] = out["phone"] != ""
-    out["given_email"] = out["email"] != ""
-    out["given_name_2"] = given_name_2
-    out["given_tax_area_code"] = out["tax_area_code"] != ""
-    out["given_vat_bus_posting_group"] = out["vat_bus_posting_group"] != ""
-    return out
+        customer_names = {
+            "first_name": text_array(first_name.reindex(index)),
+            "last_name": text_array(last_name.reindex(index)),
+        }
+    values = erp_values(
+        {column: text_array(addresses[column]) for column in ADDRESS_TEXT_COLUMNS},
+        text_array(customer_email.reindex(index)),
+        text_array(customer_phone.reindex(index)),
+        context,
+        **customer_names,
+    )
+    return values.frame(index)
 
 
 def plan_import(
@@ -311,19 +284,15 @@ def _plan(
     candidates: Notes = defaultdict(list)
 
     chosen, has_address = _customer_addresses(shopify.addresses, customers["shopify_id"])
-    values = erp_values_from_addresses(
-        chosen,
-        customers["email"],
-        customers["phone"],
+    supplied = erp_values(
+        {column: text_array(chosen[column]) for column in ADDRESS_TEXT_COLUMNS},
+        text_array(customers["email"]),
+        text_array(customers["phone"]),
         context,
-        first_name=customers["first_name"],
-        last_name=customers["last_name"],
-    )
-    # a customer without address supplies its e-mail and phone only
-    no_address = ~has_address
-    values.loc[no_address, ["address", "address_2", "city", "post_code", "county"]] = ""
-    values.loc[no_address, "country_code"] = ""
-    values.loc[no_address, "reasons"] = ""
+        first_name=text_array(customers["first_name"]),
+        last_name=text_array(customers["last_name"]),
+    ).without_address(has_address)  # a customer without address supplies e-mail, phone, names
+    values = supplied.frame(plan.index)  # what the bill-to rules compare
 
     erp = erp.reset_index(drop=True)
 
@@ -372,64 +341,52 @@ def _plan(
                 values, erp, unmatched & bill_to_rows, claimed, reasons, candidates
             )
 
-    # 5.-6. actions
-    action = np.full(n, "skip", dtype=object)
-    template_code = np.full(n, "", dtype=object)
-    value_codes = values["reasons"].to_numpy()
-    matched = (plan["rule"] != "none").to_numpy()
-    positions = np.full(n, -1, dtype=np.int64)
-    if matched.any():
-        positions[matched] = _erp_positions(erp, plan["customer_no"].to_numpy()[matched])
-    # for matched rows: the ERP customer as an update leaves it
+    # 5.-6. actions (coded as positions in _ACTIONS)
+    action = np.full(n, _SKIP, dtype=np.int8)
+    value_codes = {p: join_codes(items).split(";") for p, items in supplied.codes.items()}
+    rule = _arrow_text(plan["rule"])
+    matched = _flags(pc.not_equal(rule, "none"))
     matched_rows = np.flatnonzero(matched)
-    after, differs = _updated_values(values, has_address, erp, matched_rows, positions[matched])
-    if matched.any():
-        rule = plan["rule"].to_numpy()[matched]
-        update = differs & (rule != "default_customer") & settings.shopify_can_update_customers
-        action[matched] = np.select(
-            [update, rule == "existing_link"], ["update", "unchanged"], default="link"
-        )
-    for position in np.flatnonzero((action == "update") & ~has_address):
+    positions = np.full(n, -1, dtype=np.int64)  # the ERP row of each matched record
+    if len(matched_rows):
+        at = pa.array(matched_rows)
+        numbers = _arrow_text(plan["customer_no"]).take(at)
+        positions[matched_rows] = _erp_positions(erp, numbers)
+        rule = rule.take(at)
+        # only a record that may be updated needs to know whether the update changes anything
+        update = ~_flags(pc.equal(rule, "default_customer")) & settings.shopify_can_update_customers
+        rows = matched_rows[update]
+        update[update] = _updated_values(supplied, has_address, erp, rows, positions[rows])
+        linked = _flags(pc.equal(rule, "existing_link"))
+        action[matched_rows] = np.where(update, _UPDATE, np.where(linked, _UNCHANGED, _LINK))
+    for position in np.flatnonzero((action == _UPDATE) & ~has_address):
         reasons[position].append("NO_ADDRESS")  # BC: no address to update from, rolled back
-        action[position] = "skip"
-    for position in np.flatnonzero((action == "update") & (value_codes != "")):
-        codes = value_codes[position].split(";")
-        reasons[position].extend(codes)
-        if _BLOCKING.intersection(codes):  # link, but do not write what cannot be written
-            action[position] = "link"
+        action[position] = _SKIP
+    for position, codes in value_codes.items():
+        if action[position] == _UPDATE:
+            reasons[position].extend(codes)
+            if _BLOCKING.intersection(codes):  # link, but do not write what cannot be written
+                action[position] = _LINK
+    template_code = pa.repeat(pa.scalar("", pa.large_string()), n)
     if settings.auto_create_unknown_customers:
         creatable = np.ones(n, dtype=bool) if can_create is None else np.asarray(can_create, bool)
-        countries = chosen["country_code"].unique()
-        templates = {iso: _template_for(iso, context) for iso in countries}
-        iso_codes = chosen["country_code"].to_numpy()
-        for position in np.flatnonzero(~matched & creatable):
-            if not has_address[position]:
-                reasons[position].append("NO_ADDRESS")
-                continue
-            template_code[position], problem = templates[iso_codes[position]]
-            codes = [c for c in (*value_codes[position].split(";"), problem) if c]
-            if codes:
-                reasons[position].extend(codes)
-            if not _BLOCKING.intersection(codes):
-                action[position] = "create"
-    plan["action"] = action
-    plan["template_code"] = template_code
+        creatable = creatable & ~matched
+        for position in np.flatnonzero(creatable & ~has_address):
+            reasons[position].append("NO_ADDRESS")
+        template_code = _create(
+            value_codes, chosen, has_address, creatable, context, action, reasons
+        )
+    plan["action"] = to_series(pa.array(_ACTIONS, pa.large_string()).take(action), plan.index)
+    plan["template_code"] = to_series(template_code, plan.index)
 
-    updates = action == "update"
-    creates = action == "create"
-    updated = updates[matched_rows]  # the matched records that are updates
-    for column in ERP_VALUE_COLUMNS:
-        if column == "tax_liable":
-            written = values[column].to_numpy(dtype=bool) & creates
-            written[matched_rows[updated]] = after[column][updated]
-            plan[f"erp_{column}"] = written
-            continue
-        text = pc.if_else(pa.array(creates), pc.fill_null(_arrow_text(values[column]), ""), "")
-        if updated.any():
-            text = pc.replace_with_mask(text, pa.array(updates), after[column].filter(updated))
-        plan[f"erp_{column}"] = pd.Series(text, dtype="str", index=plan.index)
-    plan["reasons"] = _joined(reasons, n, join_codes)
-    plan["candidates"] = _joined(candidates, n, lambda items: "; ".join(dict.fromkeys(items)))
+    for column, written in _written_values(supplied, has_address, erp, action, positions).items():
+        plan[f"erp_{column}"] = (
+            written if isinstance(written, np.ndarray) else to_series(written, plan.index)
+        )
+    plan["reasons"] = to_series(sparse_text(reasons, n, join_codes), plan.index)
+    plan["candidates"] = to_series(
+        sparse_text(candidates, n, lambda items: "; ".join(dict.fromkeys(items))), plan.index
+    )
     broken_rows = customers["record_error"] != ""
     if broken_rows.any():
         plan.loc[broken_rows, ["action", "rule", "customer_no"]] = ["skip", "none", ""]
@@ -923,112 +880,236 @@ _GIVEN_BY = {
 # What a customer without any address supplies: only its e-mail and phone.
 _WITHOUT_ADDRESS = ("phone", "email")
 
+# The plan's actions, coded by position while the plan is made.
+_ACTIONS = ["skip", "update", "unchanged", "link", "create"]
+_SKIP, _UPDATE, _UNCHANGED, _LINK, _CREATE = range(len(_ACTIONS))
 
-def _erp_positions(erp: pd.DataFrame, numbers: pd.Series | np.ndarray) -> np.ndarray:
+
+def _erp_positions(erp: pd.DataFrame, numbers: pd.Series | np.ndarray | pa.Array) -> np.ndarray:
     """The row of ``erp`` holding each customer number (-1 where none)."""
     return _index_in(numbers, erp["no"])
 
 
 def _arrow_text(values: object) -> pa.Array:
     """Text values as one Arrow ``large_string`` array (missing stays null)."""
+    if isinstance(values, pa.Array):
+        return values.cast(pa.large_string())
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, object))
     return to_arrow(series).cast(pa.large_string())
 
 
+def _flags(values: pa.Array) -> np.ndarray:
+    """An Arrow boolean array (no nulls) as numpy booleans."""
+    return np.asarray(values.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _index_in(values: object, lookup: object) -> np.ndarray:
     """Per value, the position of the first equal text in ``lookup`` (-1 where none), hashed
-    in Arrow (no Python objects)."""
-    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(lookup))
-    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    as integers where :func:`_integer_keys` can, else in Arrow (no Python objects)."""
+    values, lookup = _arrow_text(values), _arrow_text(lookup)
+    keys = _integer_keys(lookup, values)
+    if keys is None:
+        found = pc.index_in(values, value_set=lookup)
+        return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    code, distinct = pd.factorize(np.concatenate(keys))
+    in_lookup, in_values = code[: len(lookup)], code[len(lookup) :]
+    # codes number the keys in order of first appearance, the lookup's first: a lookup row
+    # is a key's first when its code exceeds every code before it
+    seen = np.maximum.accumulate(np.r_[-1, in_lookup[:-1]]) if len(in_lookup) else in_lookup
+    first = np.full(len(distinct) + 1, -1, dtype=np.int64)
+    new = np.flatnonzero(in_lookup > seen)
+    first[in_lookup[new]] = new
+    return first[in_values]
 
 
 def _is_in(values: object, lookup: object) -> np.ndarray:
     """Per value: is the text in ``lookup``?"""
-    found = pc.is_in(_arrow_text(values), value_set=_arrow_text(lookup))
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+    return _index_in(values, lookup) >= 0
+
+
+def _integer_keys(*texts: pa.Array) -> list[np.ndarray] | None:
+    """The texts as integers, equal exactly where the texts are equal, when every text allows
+    it (else None): decimal numbers written as Arrow writes them (Shopify's ids), else texts
+    of at most 8 bytes without a NUL byte, their bytes packed (ERP numbers). Integers hash
+    several times faster than text."""
+    if any(text.null_count for text in texts):
+        return None
+    numbers = [_canonical_numbers(text) for text in texts]
+    if all(keys is not None for keys in numbers):
+        return numbers  # type: ignore[return-value]
+    packed = [_packed_bytes(text) for text in texts]
+    if all(keys is not None for keys in packed):
+        return packed  # type: ignore[return-value]
+    return None
+
+
+def _canonical_numbers(text: pa.Array) -> np.ndarray | None:
+    """Whole numbers whose text is exactly the number written back (no sign, zero or space
+    in front that another text of the same number would lack), else None."""
+    if len(text) and not _starts_as_numbers(text):
+        return None  # the cast would fail, slowly
+    try:
+        numbers = pc.cast(text, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if len(text) and not pc.all(pc.equal(pc.cast(numbers, text.type), text)).as_py():
+        return None
+    return np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+# The bytes a number's text can start with: a digit or the minus sign.
+_NUMBER_START = np.zeros(256, dtype=bool)
+_NUMBER_START[list(b"-0123456789")] = True
+
+
+def _starts_as_numbers(text: pa.Array) -> bool:
+    """Does every text start with a byte a number can start with (and none is blank)?"""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
+    offsets = offsets[text.offset : text.offset + len(text) + 1]
+    data = text.buffers()[2]
+    if data is None or (np.diff(offsets) == 0).any():
+        return False
+    return bool(_NUMBER_START[np.frombuffer(data, dtype=np.uint8)[offsets[:-1]]].all())
+
+
+def _packed_bytes(text: pa.Array) -> np.ndarray | None:
+    """Texts of at most 8 bytes, none of them NUL, as their bytes zero-padded into one
+    unsigned integer each (the padding cannot be mistaken for a byte of the text), else None."""
+    if not len(text):
+        return np.zeros(0, dtype=np.uint64)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
+    offsets = offsets[text.offset : text.offset + len(text) + 1]
+    lengths = np.diff(offsets)
+    if lengths.max() > 8:
+        return None
+    data = text.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    used = data[offsets[0] : offsets[-1]]
+    if (used == 0).any():
+        return None
+    if (lengths == 8).all():
+        return used.view(">u8").astype(np.uint64)
+    padded = np.zeros((len(lengths), 8), dtype=np.uint8)
+    for at in range(8):
+        rows = np.flatnonzero(lengths > at)
+        padded[rows, at] = data[offsets[rows] + at]
+    return padded.view(">u8").ravel().astype(np.uint64)
 
 
 def _erp_text(erp: pd.DataFrame, column: str, positions: np.ndarray) -> pa.Array:
     """``erp[column]`` at ``positions`` (all >= 0) as Arrow text, blanks for missing."""
     taken = pc.take(_arrow_text(erp[column]), pa.array(positions, pa.int64()))
-    return pc.fill_null(taken, "")
+    return pc.fill_null(taken, "") if taken.null_count else taken
+
+
+def _given(supplied: ErpValues, has_address: np.ndarray, column: str) -> np.ndarray:
+    """Per record: does an update write ``column`` from Shopify (else the ERP customer keeps
+    its value)?"""
+    if column in _WITHOUT_ADDRESS:
+        return supplied.given[_GIVEN_BY[column]]
+    if column in _GIVEN_BY:
+        return has_address & supplied.given[_GIVEN_BY[column]]
+    return has_address
 
 
 def _updated_values(
-    values: pd.DataFrame,
+    supplied: ErpValues,
     has_address: np.ndarray,
     erp: pd.DataFrame,
     rows: np.ndarray,
     positions: np.ndarray,
-) -> tuple[dict[str, pa.Array | np.ndarray], np.ndarray]:
-    """For the matched records ``rows`` (positions in ``values``) and the ERP rows
-    ``positions`` they match: each ERP_VALUE_COLUMN as the update leaves the ERP customer
-    (the supplied values, and the customer's own where Shopify gives nothing), and per record
-    whether that changes the customer. Each ERP column is gathered once, for these rows only.
-    """
-    has_address = np.asarray(has_address, dtype=bool)[rows]
+) -> np.ndarray:
+    """For the matched records ``rows`` and the ERP rows ``positions`` they match: does the
+    update change the ERP customer (a field Shopify supplies differs from the customer's)?
+
+    Each column compares only the records no earlier column found changed."""
+    has_address = np.asarray(has_address, dtype=bool)
     changed = np.zeros(len(rows), dtype=bool)
-    after: dict[str, pa.Array | np.ndarray] = {}
     for column in ERP_VALUE_COLUMNS:
-        if column in _WITHOUT_ADDRESS:
-            given = values[_GIVEN_BY[column]].to_numpy(dtype=bool)[rows]
-        elif column in _GIVEN_BY:
-            given = has_address & values[_GIVEN_BY[column]].to_numpy(dtype=bool)[rows]
-        else:
-            given = has_address
+        open_ = np.flatnonzero(~changed & _given(supplied, has_address, column)[rows])
+        if not len(open_):
+            continue
         if column == "tax_liable":
-            old = erp[column].to_numpy(dtype=bool)[positions]
-            new = np.where(given, values[column].to_numpy(dtype=bool)[rows], old)
-            changed |= new != old
+            old = erp[column].to_numpy(dtype=bool)[positions[open_]]
+            differs = supplied.tax_liable[rows[open_]] != old
         else:
-            old = _erp_text(erp, column, positions)
-            supplied = pc.take(_arrow_text(values[column]), pa.array(rows, pa.int64()))
-            new = pc.if_else(pa.array(given), pc.fill_null(supplied, ""), old)
-            changed |= np.asarray(pc.not_equal(new, old).to_numpy(zero_copy_only=False), bool)
-        after[column] = new
-    return after, changed
+            old = _erp_text(erp, column, positions[open_])
+            new = supplied.text[column].take(pa.array(rows[open_]))
+            differs = np.asarray(pc.not_equal(new, old).to_numpy(zero_copy_only=False), bool)
+        changed[open_[differs]] = True
+    return changed
 
 
-def _tax_area_values(
-    iso: pd.Series, province: pd.Series, tax_areas: pd.DataFrame | None
-) -> pd.DataFrame:
-    """Tax area code/liable and VAT group from the tax-area row of (ISO country, province);
-    a row may give only one of them (tax liable goes with the tax area code)."""
-    out = pd.DataFrame(
-        {"tax_area_code": "", "tax_liable": False, "vat_bus_posting_group": ""}, index=iso.index
-    )
-    if tax_areas is None or tax_areas.empty:
-        return out
-    table = tax_areas.assign(
-        _key=tax_areas["country"].str.upper() + "|" + tax_areas["province"].map(province_key)
-    )
-    table = table.drop_duplicates("_key").set_index("_key")
-    keys = iso + "|" + _map_distinct(province, province_key)
-    hit = keys.isin(table.index)
-    if not hit.any():
-        return out
-    rows = table.loc[keys[hit]]
-    area = rows["tax_area_code"].fillna("").astype(str).to_numpy()
-    out.loc[hit, "tax_area_code"] = area
-    out.loc[hit, "tax_liable"] = np.where(
-        area != "", rows["tax_liable"].astype(bool).to_numpy(), False
-    )
-    out.loc[hit, "vat_bus_posting_group"] = (
-        rows["vat_bus_posting_group"].fillna("").astype(str).to_numpy()
-    )
-    return out
+def _written_values(
+    supplied: ErpValues,
+    has_address: np.ndarray,
+    erp: pd.DataFrame,
+    action: np.ndarray,
+    positions: np.ndarray,
+) -> dict[str, pa.Array | np.ndarray]:
+    """The plan's ``erp_*`` columns: for a create the supplied values; for an update the
+    ERP customer as the update leaves it (the supplied values, and the customer's own where
+    Shopify gives nothing: ``positions`` are the records' ERP rows); blank for the rest."""
+    has_address = np.asarray(has_address, dtype=bool)
+    creates, updates = action == _CREATE, action == _UPDATE
+    written: dict[str, pa.Array | np.ndarray] = {}
+    for column in ERP_VALUE_COLUMNS:
+        given = _given(supplied, has_address, column)
+        from_shopify = creates | (updates & given)
+        kept = np.flatnonzero(updates & ~given)  # the ERP customer's value stays
+        if column == "tax_liable":
+            values = supplied.tax_liable & from_shopify
+            values[kept] = erp[column].to_numpy(dtype=bool)[positions[kept]]
+        else:
+            values = supplied.text[column]
+            if not from_shopify.all():
+                values = pc.if_else(pa.array(from_shopify), values, "")
+            if len(kept):  # a blank ERP value is blank already
+                lengths = pc.binary_length(_arrow_text(erp[column])).fill_null(0)
+                kept = kept[np.asarray(lengths.to_numpy())[positions[kept]] > 0]
+            if len(kept):
+                mask = np.zeros(len(action), dtype=bool)
+                mask[kept] = True
+                values = pc.replace_with_mask(
+                    values, pa.array(mask), _erp_text(erp, column, positions[kept])
+                )
+        written[column] = values
+    return written
 
 
-# Per row position, the codes or texts gathered about it (rows without any have no entry).
-Notes = dict[int, list[str]]
-
-
-def _joined(notes: Notes, n: int, join: Callable[[list[str]], str]) -> np.ndarray:
-    """One text per row: the row's notes joined, '' for rows without notes."""
-    joined = np.full(n, "", dtype=object)
-    for position, items in notes.items():
-        joined[position] = join(items)
-    return joined
+def _create(
+    value_codes: Mapping[int, list[str]],
+    chosen: pd.DataFrame,
+    has_address: np.ndarray,
+    creatable: np.ndarray,
+    context: RulesContext,
+    action: np.ndarray,
+    reasons: Notes,
+) -> pa.Array:
+    """Creates of the ``creatable`` records with an address: their ``action`` and their
+    reasons (``value_codes``, the supplied values' problems, then the template's); returns
+    every record's template code (blank where none is looked up). The template is found once
+    per country."""
+    with_address = np.flatnonzero(creatable & has_address)
+    country = pc.dictionary_encode(text_array(chosen["country_code"]))
+    templates = [_template_for(iso, context) for iso in country.dictionary.to_pylist()]
+    problems = np.array([problem for _, problem in templates], dtype=object)
+    place = np.asarray(country.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    said = np.zeros(len(action), dtype=bool)
+    said[with_address] = problems[place[with_address]] != ""
+    said[[p for p in value_codes if creatable[p] and has_address[p]]] = True
+    plain = with_address[~said[with_address]]
+    action[plain] = _CREATE
+    for position in np.flatnonzero(said):
+        problem = problems[place[position]]
+        codes = [c for c in (*value_codes.get(position, ()), problem) if c]
+        reasons[position].extend(codes)
+        if not _BLOCKING.intersection(codes):
+            action[position] = _CREATE
+    codes = pa.array([code for code, _ in templates] + [""], pa.large_string())
+    at = np.full(len(action), len(templates), dtype=np.int64)
+    at[with_address] = place[with_address]
+    return codes.take(pa.array(at))
 
 
 def _name_keys(names: pd.Series) -> pd.Series:
@@ -1043,14 +1124,3 @@ def _name_keys(names: pd.Series) -> pd.Series:
         others = text[~ascii_].str.lower().str.replace(r"[\W_]+", "", regex=True)
         keys = keys.where(ascii_, others)
     return keys.where(text.notna(), text)
-
-
-def _map_distinct(values: pd.Series, func: Callable[[str], str]) -> pd.Series:
-    """``values.map(func)`` computing ``func`` once per distinct value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    mapped = np.array([func(value) for value in uniques], dtype=object)
-    return pd.Series(mapped[codes] if len(codes) else [], index=values.index, dtype=object)
-
-
-def _text(values: pd.Series) -> pd.Series:
-    return values.fillna("").astype(str).str.strip()

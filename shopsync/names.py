@@ -21,6 +21,7 @@ __all__ = [
     "NONE",
     "PERSON_SOURCES",
     "build_name",
+    "build_name_array",
     "build_names",
     "split_name",
     "split_names",
@@ -118,6 +119,21 @@ def build_names(
     first_s, last_s = _clean(first, index), _clean(last, index)
     left, right = (first_s, last_s) if source == FIRST_AND_LAST_NAME else (last_s, first_s)
     return (left + " " + right).str.strip()
+
+
+def build_name_array(source: str, first: pa.Array, last: pa.Array, company: pa.Array) -> pa.Array:
+    """:func:`build_names` of Arrow text that is trimmed already and has no nulls (the
+    import's address fields): the same names, with no Series per step (the parts need no
+    trim of their own; only a blank part leaves a space at an end of the joined text)."""
+    source = _source(source)
+    if source == COMPANY_NAME:
+        return company
+    if source == NONE:
+        return pa.repeat(pa.scalar("", company.type), len(company))
+    left, right = (first, last) if source == FIRST_AND_LAST_NAME else (last, first)
+    return pc.utf8_trim_whitespace(
+        pc.binary_join_element_wise(left, right, pa.scalar(" ", left.type))
+    )
 
 
 def split_names(source: str, text: pd.Series) -> pd.DataFrame:
