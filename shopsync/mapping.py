@@ -708,7 +708,8 @@ def _one_edit_pairs(
     order :data:`_FORM_BLOCK` describes.
     """
     shop_keys = shop_keys[(shop_keys != "") & (shop_keys.str.len() <= _TYPO_MAX_LENGTH)]
-    erp_keys = erp_keys[(erp_keys != "") & (erp_keys.str.len() <= _TYPO_MAX_LENGTH)]
+    searched = ((erp_keys != "") & (erp_keys.str.len() <= _TYPO_MAX_LENGTH)).to_numpy()
+    erp_keys = erp_keys[searched]
     if shop_keys.empty or erp_keys.empty:
         return []
     left = _deletion_hashes(_arrow_text(shop_keys))
@@ -736,7 +737,7 @@ def _one_edit_pairs(
     pairs = pairs[typo].drop_duplicates(["key", "key_erp"])
     shop_text = shop_keys.to_numpy(dtype=object)
     erp_text = erp_keys.to_numpy(dtype=object)
-    numbers = erp_numbers.astype(str).to_numpy()
+    numbers = erp_numbers.astype(str).to_numpy()[searched]  # the searched keys' own numbers
     found = []
     for k, e in zip(pairs["key"], pairs["key_erp"], strict=True):
         if _one_edit(shop_text[k], erp_text[e]):  # rules out hash collisions and non-swaps

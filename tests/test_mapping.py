@@ -433,6 +433,18 @@ def test_near_misses_typo_country_code_and_name_post_code():
     assert result.loc["3", "candidates"] == "C3 (same name and post code)"
 
 
+def test_typo_candidate_names_its_own_customer_after_erp_customers_without_email():
+    # ERP customers with no e-mail (or one too long to search) come before the one a typo
+    # away: the candidate is still that customer, not the one at its place among the e-mails
+    customers = erp(
+        {"no": "C1", "email": ""},
+        {"no": "C2", "email": "x" * 81 + "@contoso.com"},
+        {"no": "C3", "email": "typo@contoso.com"},
+    )
+    result = plan(shopify(customer(1, "tpyo@contoso.com")), customers)
+    assert result.loc["1", "candidates"] == "C3 (e-mail one typo away: typo@contoso.com)"
+
+
 def test_every_shopify_customer_appears_exactly_once_with_all_columns():
     shop = shopify(*[customer(i, f"c{i}@x.com") for i in range(50)])
     result = plan_import(shop, erp({"no": "C1", "email": "c3@x.com"}), context())

@@ -4,7 +4,6 @@ ERP phone digits."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,11 +32,6 @@ def test_typo_pairs_are_the_pairs_one_edit_apart(shop, erp):
     assert set(found) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: the ERP number is taken by position among the searched e-mails only, so "
-    "a blank (or over-long) ERP e-mail before the match shifts it (kept for identical plans)",
-)
 def test_typo_candidate_names_its_own_erp_customer_after_a_blank_email():
     found = _one_edit_pairs(
         pd.Series(["tpyo@x.com"], dtype="str"),
