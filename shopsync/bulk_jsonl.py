@@ -28,6 +28,7 @@ from __future__ import annotations
 import codecs
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -112,18 +113,13 @@ _CHILD_FIELDS = sorted(
     {"id", "__parentId", "countryCodeV2", "countryCode", *_ADDRESS_FIELDS.values()},
     key=BULK_SCHEMA.names.index,
 )
-# the bytes a whitespace character starts with in UTF-8, and those it ends with
-_EDGE_FIRST = np.zeros(256, dtype=bool)
-_EDGE_FIRST[[ord(character.encode()[:1]) for character in _WHITESPACE]] = True
-_EDGE_LAST = np.zeros(256, dtype=bool)
-_EDGE_LAST[[ord(character.encode()[-1:]) for character in _WHITESPACE]] = True
 _CHUNK = 1 << 26  # bytes read, checked and parsed at a time (up to the last line break)
 _BLOCK = 1 << 24  # Arrow's parse block: a piece is parsed a few blocks at a time, in threads
 _SCAN = 1 << 20  # bytes compared at a time when looking for control bytes (stays in cache)
 _PARENT_KEY = b'"__parentId"'
 # line breaks str.splitlines() knows of more than one byte (one byte ones are control bytes)
 _MULTIBYTE_BREAKS = tuple(character.encode() for character in "\x85\u2028\u2029")
-_LINE_FEED, _TAB, _SPACE = 0x0A, 0x09, 0x20
+_LINE_FEED, _TAB, _OPEN_BRACE = 0x0A, 0x09, ord("{")
 
 
 class _NotPlain(Exception):
@@ -137,18 +133,9 @@ def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
     children: dict[str, list[pa.Array]] = {}
     is_child: list[np.ndarray] = []
     rows = 0
-    read_options = pj.ReadOptions(block_size=_BLOCK)
-    parse_options = pj.ParseOptions(explicit_schema=BULK_SCHEMA, unexpected_field_behavior="ignore")
     try:
-        for data, end, lines in _plain_pieces(path):
-            piece = pa.py_buffer(data).slice(0, end)
-            table = pj.read_json(pa.BufferReader(piece), read_options, parse_options)
-            if table.num_rows != lines:
-                return None  # two objects on one line (a blank line the pieces never have)
-            if not _parents_plain(data, end, table):
-                return None
-            del data, piece
-            rows += lines
+        for table in _parsed_pieces(path):
+            rows += table.num_rows
             # a batch at a time, only what the frames keep: the file's table is never whole
             for batch in table.to_batches():
                 child = pc.is_valid(batch.column("__parentId"))
@@ -173,6 +160,38 @@ def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
     frames = _frames(_chunked(nodes), line[~child_rows], _chunked(children), line[child_rows])
     pa.default_memory_pool().release_unused()  # the batches' memory back to the system
     return frames
+
+
+def _parsed_pieces(path: Path) -> Iterator[pa.Table]:
+    """The plain pieces of the file parsed by Arrow, in order; each parsed in a thread while
+    the caller takes the one before (Arrow parses without the GIL)."""
+    with ThreadPoolExecutor(max_workers=1) as parser:
+        ahead = None
+        for data, end, lines in _plain_pieces(path):
+            parsing = parser.submit(_parsed, data, end, lines)
+            del data
+            if ahead is not None:
+                yield ahead.result()
+            ahead = parsing
+        if ahead is not None:
+            yield ahead.result()
+
+
+def _parsed(data: bytes, end: int, lines: int) -> pa.Table:
+    """The piece ``data[:end]`` of ``lines`` lines parsed under BULK_SCHEMA; raises
+    _NotPlain when it is not one row a line or has a null ``__parentId``."""
+    table = pj.read_json(
+        pa.BufferReader(pa.py_buffer(data).slice(0, end)),
+        read_options=pj.ReadOptions(block_size=_BLOCK),
+        parse_options=pj.ParseOptions(
+            explicit_schema=BULK_SCHEMA, unexpected_field_behavior="ignore"
+        ),
+    )
+    if table.num_rows != lines:
+        raise _NotPlain  # two objects on one line (a blank line the pieces never have)
+    if not _parents_plain(data, end, table):
+        raise _NotPlain
+    return table
 
 
 def _chunked(parts: dict[str, list[pa.Array]]) -> dict[str, pa.ChunkedArray]:
@@ -215,19 +234,24 @@ def _plain_pieces(path: Path) -> Iterator[tuple[bytes, int, int]]:
 
 def _plain_lines(data: bytes, end: int) -> int | None:
     """The number of lines of ``data[:end]`` (whole lines, the last one maybe without a line
-    break) when they are UTF-8 with ``\\n`` line breaks only and no blank line; else None.
+    break) when they are UTF-8 with ``\\n`` line breaks only and every line starts with
+    ``{``; else None.
 
-    The byte tests find every place where ``_NOT_PLAIN`` could match but a null ``__parentId``
-    (which ``_parents_plain`` checks once the piece is parsed); only when they find one is the
-    regular expression run: they are what it says, in bytes, on text that is UTF-8."""
+    A line that does not start with ``{`` is blank, not an object, or one after spaces: all
+    left to the line reader (Arrow takes a ``null`` line for an empty object, and crashes on
+    one a piece starts with). The byte tests find every other place where ``_NOT_PLAIN``
+    could match but a null ``__parentId`` (which ``_parents_plain`` checks once the piece is
+    parsed); only when they find one is the regular expression run: they are what it says,
+    in bytes, on text that is UTF-8."""
     text = pa.py_buffer(data).slice(0, end)
     if not _utf8(text):
         return None
     codes = np.frombuffer(text, dtype=np.uint8)
     breaks, other_controls = _line_breaks(codes)
     starts = np.concatenate([[0], breaks[breaks + 1 < end] + 1])
-    blank = np.isin(codes[starts], (_LINE_FEED, _SPACE, _TAB)).any()  # a line of only these
-    candidate = other_controls or blank or _multibyte_breaks(data, end, codes)
+    if (codes[starts] != _OPEN_BRACE).any():
+        return None
+    candidate = other_controls or _multibyte_breaks(data, end, codes)
     if candidate and _matches_not_plain(text):
         return None
     return len(breaks) + (codes[-1] != _LINE_FEED)
@@ -311,23 +335,7 @@ def _child(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
 
 def _text(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """Python's ``str(value).strip()`` with null as ''."""
-    values = pc.fill_null(values, "")
-    if not _may_have_edge_space(values):
-        return values  # trimming would copy it as it is
-    return pc.utf8_trim(values, _WHITESPACE)
-
-
-def _may_have_edge_space(values: pa.ChunkedArray | pa.Array) -> bool:
-    """Whether a value may start or end with ``_WHITESPACE``: its first byte is the first
-    byte of a whitespace character's UTF-8, or its last byte a last one (no nulls)."""
-    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-    for chunk in chunks:
-        offsets, data = _offsets_and_bytes(chunk)
-        starts, ends = offsets[:-1], offsets[1:]
-        filled = ends > starts
-        if _EDGE_FIRST[data[starts[filled]]].any() or _EDGE_LAST[data[ends[filled] - 1]].any():
-            return True
-    return False
+    return pc.utf8_trim(pc.fill_null(values, ""), _WHITESPACE)
 
 
 def _offsets_and_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -359,8 +367,11 @@ def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.Array:
     first = np.searchsorted(marks, head)  # the first '?' from the tail's start
     mark = marks[np.minimum(first, len(marks) - 1)] if len(marks) else ends
     tail = np.where((first < len(marks)) & (mark < ends), mark, ends)
-    if np.array_equal(head, starts) and np.array_equal(tail, ends):
-        return values
+    cut, rest = head - starts, ends - tail
+    if (cut == cut[0]).all() and (rest == rest[0]).all():
+        # the same cut in every id (e.g. gid://shopify/Customer/...): Arrow slices the bytes
+        stop = -int(rest[0]) if rest[0] else int((ends - starts).max())
+        return pc.binary_slice(values.view(pa.binary()), int(cut[0]), stop).view(_TEXT)
     return _slices(data, head, tail)
 
 
@@ -532,7 +543,10 @@ def _frames(
     order = attached[np.lexsort((numbers[attached], owner[attached]))]
     if not np.array_equal(order, np.arange(len(owner))):
         take = pa.array(order, pa.int64())
-        children = {name: values.take(take) for name, values in children.items()}
+        # Arrow's take lets go of the GIL: the columns are reordered two at a time
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            taken = pool.map(lambda values: values.take(take), children.values())
+            children = dict(zip(children, taken, strict=True))
     owner = owner[order]
     position = (
         pd.Series(owner).groupby(owner, sort=False).cumcount().to_numpy(dtype=np.int64)

@@ -170,7 +170,6 @@ _PLAIN = [
     (b'{"id": "1"}\n{"id": "2"}', 2),
     (b'{"a": "\xc3\xa9\xe2\x80\x99"}\n{"b": "\xf0\x9f\x98\x80"}\n', 2),  # é ’ 😀 across chunks
     (b'{"a": "\xc2\xa0\xe2\x80\xa7\xe2\x81\xa8"}\n', 1),  # the bytes of a break, not one
-    (b' {"id": "1"}\n\t{"id": "2"}\n', 2),  # lines that start with a space are not blank
     (b"", None),
     (b'\xef\xbb\xbf{"id": "1"}\n', None),  # a BOM
     (b'{"id": "1"}\n\n{"id": "2"}\n', None),  # a blank line
@@ -184,6 +183,11 @@ _PLAIN = [
     (b'{"id": "1\xe2\x80\xa9"}\n', None),  # U+2029
     (b'{"id": "\xc3"}\n', None),  # not UTF-8
     (b'{"id": "1"}\n{"id": "\xed\xa0\x80"}\n', None),  # a surrogate: not UTF-8
+    (b' {"id": "1"}\n', None),  # a line that does not start with "{"
+    (b'{"id": "1"}\n\t{"id": "2"}\n', None),
+    (b"null\n", None),  # Arrow crashes on a piece that starts with null
+    (b'{"id": "1"}\nnull\n', None),  # Arrow reads null as {}
+    (b'{"id": "1"}\n  null  ', None),
 ]
 # null __parentId: the pieces' bytes pass, the parsed piece does not
 _NULL_PARENT = [
