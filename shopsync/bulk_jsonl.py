@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from shopsync.arrow_text import TEXT
 from shopsync.schema import (
     ADDRESS_COLUMNS,
     CUSTOMER_COLUMNS,
@@ -434,11 +435,13 @@ def _series(values: pa.ChunkedArray | pa.Array | np.ndarray, extra: int = 0) -> 
         array[: len(values)] = values
         array[len(values) :] = np.nan
         return pd.Series(array)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    # pandas keeps text as large_string: the cast widens the offsets and shares the bytes,
+    # so the bytes are copied once (into one chunk), not once more by pandas
+    values = pc.cast(values, pa.large_string())
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     if extra:
-        values = pa.concat_arrays([values, pa.nulls(extra, _TEXT)])
-    return pd.Series(values.to_pandas(), dtype="str")
+        chunks = [*chunks, pa.nulls(extra, pa.large_string())]
+    return pd.Series(pa.concat_arrays(chunks), dtype=TEXT)
 
 
 def _node_columns(nodes: pa.RecordBatch) -> dict[str, pa.Array]:
@@ -526,7 +529,8 @@ def _frames(
     parent = children.pop("parent")
     found = pc.index_in(parent, value_set=key.filter(pa.array(named)))
     found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
-    owner = np.where(found >= 0, named_positions[np.maximum(found, 0)], -1)
+    owner = np.full(len(found), -1, dtype=np.int64)  # -1: no such customer (maybe none named)
+    owner[found >= 0] = named_positions[found[found >= 0]]
     unknown = owner < 0
     if unknown.any():
         broken_line.append(child_line[unknown])
@@ -564,21 +568,18 @@ def _frames(
     by_line = np.argsort(problems, kind="stable")
     problems, texts = problems[by_line], texts[by_line]
     extra = len(problems)
+    nodes.clear()  # each column is let go of once pandas has it
     frame = {}
-    for name, values in customers.items():
+    for name in list(customers):
+        values = customers.pop(name)
         if name == "shopify_id" and extra:
-            ids = np.concatenate(
-                [
-                    values.to_numpy(zero_copy_only=False).astype(object),
-                    np.asarray([f"line {n}" for n in problems], dtype=object),
-                ]
-            )
-            frame[name] = pd.Series(pa.array(ids, _TEXT).to_pandas(), dtype="str")
+            lines = pa.array([f"line {n}" for n in problems], _TEXT)
+            frame[name] = _series(pa.chunked_array([values, lines]))
         elif name == "record_error" and extra:
-            errors = np.concatenate([values.to_numpy(zero_copy_only=False).astype(object), texts])
-            frame[name] = pd.Series(pa.array(errors, _TEXT).to_pandas(), dtype="str")
+            frame[name] = _series(pa.chunked_array([values, pa.array(texts, _TEXT)]))
         else:
             frame[name] = _series(values, extra)
+        del values
     customer_frame = _fill(pd.DataFrame(frame), CUSTOMER_COLUMNS)
 
     if len(owner) == 0:
@@ -588,7 +589,7 @@ def _frames(
     owner_default = default_id.take(pa.array(owner, pa.int64()))
     owner_key = key.take(pa.array(owner, pa.int64()))
     is_default = pc.and_(pc.not_equal(owner_default, ""), pc.equal(address_id, owner_default))
-    addresses = {column: _series(values) for column, values in children.items()}
+    addresses = {column: _series(children.pop(column)) for column in list(children)}
     addresses["address_id"] = _series(address_id)
     addresses["shopify_id"] = _series(owner_key)
     addresses["position"] = pd.Series(position)

@@ -81,6 +81,10 @@ FILES = {
         json.dumps({"id": None, "__parentId": "gid://shopify/Customer/1", "city": "B"}),
         address(3, 1),
     ],
+    "no customer with an id, an address": [
+        json.dumps({"email": "x@x.com"}),
+        address(1, 1),
+    ],
     "the name __parentId in a value, ids with '?' before the last '/'": [
         customer(1, note='"__parentId": null', tags=["a", " b "]),
         customer("2?x=a/3"),
