@@ -14,7 +14,8 @@ same:
 * a line that is not a JSON object of the expected shape (a value of another type, a list,
   a nested ``addressesV2``/``addresses`` connection, a ``"__parentId": null``, two values
   for one field, two objects on a line...), which Arrow refuses under the schema;
-* blank lines, a line break other than ``\\n`` (``str.splitlines`` also breaks at ``\\r``,
+* blank lines or any line that does not start with ``{`` (Arrow reads a ``null`` line as an
+  empty object), a line break other than ``\\n`` (``str.splitlines`` also breaks at ``\\r``,
   U+2028...), text that is not UTF-8, or a file that is not there;
 * ids the reader orders by that do not fit in 64 bits or are not ASCII digits.
 
