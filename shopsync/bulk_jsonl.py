@@ -1,19 +1,21 @@
 """Reading a bulk query's customer JSONL in Arrow: the same frames as the line-by-line reader.
 
-``read_bulk_customers(path)`` streams the file through ``pyarrow.json`` under an explicit
-schema (the bulk customer query's fields), so no line becomes a Python dict, reducing each
+``read_bulk_customers(path)`` reads the file in pieces of whole lines, checks each piece's
+bytes (UTF-8, then byte tests for what makes a file not plain, with one RE2 pass only over a
+piece where a byte test finds a candidate), parses it with ``pyarrow.json`` under an explicit
+schema (the bulk customer query's fields), so no line becomes a Python dict, and reduces each
 batch to the customer and address columns the frames keep (the file's table is never held
-whole), then builds the frames column by column, in two passes as the line-by-line reader of
-``shopsync.shopify_io`` (address lines may come before their customer); the lines are
-checked first, in Arrow (UTF-8, then one RE2 pass for what makes a file not plain). It
-returns ``None`` whenever it cannot prove that it reads the file exactly as that reader
-does, and the caller then reads it line by line; so every record, every problem and its line
-number are the same:
+whole); then it builds the frames column by column, in two passes as the line-by-line reader
+of ``shopsync.shopify_io`` (address lines may come before their customer). It returns
+``None`` whenever it cannot prove that it reads the file exactly as that reader does, and the
+caller then reads it line by line; so every record, every problem and its line number are the
+same:
 
 * a line that is not a JSON object of the expected shape (a value of another type, a list,
   a nested ``addressesV2``/``addresses`` connection, a ``"__parentId": null``, two values
   for one field, two objects on a line...), which Arrow refuses under the schema;
-* blank lines, a line break other than ``\\n`` (``str.splitlines`` also breaks at ``\\r``,
+* blank lines or any line that does not start with ``{`` (Arrow reads a ``null`` line as an
+  empty object), a line break other than ``\\n`` (``str.splitlines`` also breaks at ``\\r``,
   U+2028...), text that is not UTF-8, or a file that is not there;
 * ids the reader orders by that do not fit in 64 bits or are not ASCII digits.
 
@@ -25,6 +27,9 @@ reports them.
 from __future__ import annotations
 
 import codecs
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from shopsync.arrow_text import TEXT
 from shopsync.schema import (
     ADDRESS_COLUMNS,
     CUSTOMER_COLUMNS,
@@ -109,51 +115,85 @@ _CHILD_FIELDS = sorted(
     {"id", "__parentId", "countryCodeV2", "countryCode", *_ADDRESS_FIELDS.values()},
     key=BULK_SCHEMA.names.index,
 )
-_CHUNK = 1 << 26
-_BLOCK = 1 << 24
+_CHUNK = 1 << 26  # bytes read, checked and parsed at a time (up to the last line break)
+_BLOCK = 1 << 24  # Arrow's parse block: a piece is parsed a few blocks at a time, in threads
+_SCAN = 1 << 20  # bytes compared at a time when looking for control bytes (stays in cache)
+_PARENT_KEY = b'"__parentId"'
+# line breaks str.splitlines() knows of more than one byte (one byte ones are control bytes)
+_MULTIBYTE_BREAKS = tuple(character.encode() for character in "\x85\u2028\u2029")
+_LINE_FEED, _TAB, _OPEN_BRACE = 0x0A, 0x09, ord("{")
+
+
+class _NotPlain(Exception):
+    """The file is not one the Arrow reader can prove it reads as the line reader does."""
 
 
 def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
     """The customers of a bulk JSONL file read in Arrow, or None: read it line by line."""
     path = Path(path)
-    lines = _plain_lines(path)
-    if lines is None:
-        return None
     nodes: dict[str, list[pa.Array]] = {}
     children: dict[str, list[pa.Array]] = {}
     is_child: list[np.ndarray] = []
     rows = 0
     try:
-        batches = pj.open_json(
-            path,
-            read_options=pj.ReadOptions(block_size=_BLOCK),
-            parse_options=pj.ParseOptions(
-                explicit_schema=BULK_SCHEMA, unexpected_field_behavior="ignore"
-            ),
-        )
-        # a batch at a time, only what the frames keep: the file's table is never whole
-        for batch in batches:
-            rows += batch.num_rows
-            child = pc.is_valid(batch.column("__parentId"))
-            is_child.append(child.to_numpy(zero_copy_only=False))
-            # each kind of line filtered to the fields it is read for, not all the schema's
-            customer_lines = batch.select(_NODE_FIELDS).filter(pc.invert(child))
-            for name, values in _node_columns(customer_lines).items():
-                nodes.setdefault(name, []).append(values)
-            del customer_lines
-            for name, values in _child_columns(batch.select(_CHILD_FIELDS).filter(child)).items():
-                children.setdefault(name, []).append(values)
-            del batch, child
-    except (pa.ArrowException, OSError):
+        for table in _parsed_pieces(path):
+            rows += table.num_rows
+            # a batch at a time, only what the frames keep: the file's table is never whole
+            for batch in table.to_batches():
+                child = pc.is_valid(batch.column("__parentId"))
+                is_child.append(child.to_numpy(zero_copy_only=False))
+                # each kind of line filtered to the fields it is read for, not all the schema's
+                customer_lines = batch.select(_NODE_FIELDS).filter(pc.invert(child))
+                for name, values in _node_columns(customer_lines).items():
+                    nodes.setdefault(name, []).append(values)
+                del customer_lines
+                address_lines = batch.select(_CHILD_FIELDS).filter(child)
+                for name, values in _child_columns(address_lines).items():
+                    children.setdefault(name, []).append(values)
+                del batch, child, address_lines
+            del table
+    except (_NotPlain, pa.ArrowException, OSError):
         return None
-    if rows != lines or not rows:
-        return None  # two objects on one line, or a line Arrow skipped
+    if not rows:
+        return None  # an empty file
     child_rows = np.concatenate(is_child)
     line = np.arange(1, rows + 1)
     # handed over, not kept: _frames lets go of each column once it has its copy
     frames = _frames(_chunked(nodes), line[~child_rows], _chunked(children), line[child_rows])
     pa.default_memory_pool().release_unused()  # the batches' memory back to the system
     return frames
+
+
+def _parsed_pieces(path: Path) -> Iterator[pa.Table]:
+    """The plain pieces of the file parsed by Arrow, in order; each parsed in a thread while
+    the caller takes the one before (Arrow parses without the GIL)."""
+    with ThreadPoolExecutor(max_workers=1) as parser:
+        ahead = None
+        for data, end, lines in _plain_pieces(path):
+            parsing = parser.submit(_parsed, data, end, lines)
+            del data
+            if ahead is not None:
+                yield ahead.result()
+            ahead = parsing
+        if ahead is not None:
+            yield ahead.result()
+
+
+def _parsed(data: bytes, end: int, lines: int) -> pa.Table:
+    """The piece ``data[:end]`` of ``lines`` lines parsed under BULK_SCHEMA; raises
+    _NotPlain when it is not one row a line or has a null ``__parentId``."""
+    table = pj.read_json(
+        pa.BufferReader(pa.py_buffer(data).slice(0, end)),
+        read_options=pj.ReadOptions(block_size=_BLOCK),
+        parse_options=pj.ParseOptions(
+            explicit_schema=BULK_SCHEMA, unexpected_field_behavior="ignore"
+        ),
+    )
+    if table.num_rows != lines:
+        raise _NotPlain  # two objects on one line (a blank line the pieces never have)
+    if not _parents_plain(data, end, table):
+        raise _NotPlain
+    return table
 
 
 def _chunked(parts: dict[str, list[pa.Array]]) -> dict[str, pa.ChunkedArray]:
@@ -163,60 +203,124 @@ def _chunked(parts: dict[str, list[pa.Array]]) -> dict[str, pa.ChunkedArray]:
     return columns
 
 
-def _plain_lines(path: Path) -> int | None:
-    """The number of lines, when the file is UTF-8 with \\n line breaks only, no blank line
-    and no null ``__parentId``; else None. Read ``_CHUNK`` bytes at a time, each checked in
-    Arrow as whole lines (the part of a line a chunk ends with goes with the next one)."""
-    lines = 0
-    carry = b""  # the start of a line that the chunk before ended in
-    before = b""  # the last whole line before it: a null __parentId may span two lines
-    try:
-        with path.open("rb") as handle:
-            if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
-                return None  # utf-8-sig: leave the BOM to the line reader
-            handle.seek(0)
-            chunk = handle.read(_CHUNK)
-            if not chunk:
-                return None
-            while chunk:
-                end = chunk.rfind(b"\n") + 1
-                if not end:
-                    carry += chunk
-                else:
-                    # the seam: the line before, the one the chunk completes and the next
-                    start = chunk.find(b"\n") + 1
-                    seam = before + carry + chunk[: chunk.find(b"\n", start) + 1 or start]
-                    if not _plain(pa.py_buffer(seam)):
-                        return None
-                    if not _plain(pa.py_buffer(chunk).slice(start, end - start)):
-                        return None
-                    lines += chunk.count(b"\n")
-                    if end > start:
-                        before = chunk[chunk.rfind(b"\n", 0, end - 1) + 1 : end]
-                    else:
-                        before = seam[seam.rfind(b"\n", 0, len(seam) - 1) + 1 :]
-                    carry = chunk[end:]
-                chunk = handle.read(_CHUNK)
-    except OSError:
+# --------------------------------------------------------------------------------------------
+# what makes a file plain
+
+
+def _plain_pieces(path: Path) -> Iterator[tuple[bytes, int, int]]:
+    """The file as pieces of whole lines, ``data[:end]`` (``_CHUNK`` bytes up to the last line
+    break, more for a longer line; the last piece may end without one), with their number of
+    lines; raises _NotPlain for a piece that is not ``_plain_lines`` or a byte order mark."""
+    with path.open("rb") as handle:
+        if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
+            raise _NotPlain  # utf-8-sig: leave the BOM to the line reader
+        handle.seek(0)
+        size = _CHUNK
+        while data := handle.read(size):
+            end = data.rfind(b"\n") + 1
+            if not end and len(data) == size:  # a line longer than a piece: read more at once
+                handle.seek(-size, os.SEEK_CUR)
+                size *= 2
+                continue
+            if end and end < len(data):  # the next piece starts with the line this one cut
+                handle.seek(end - len(data), os.SEEK_CUR)
+            else:
+                end = len(data)
+            lines = _plain_lines(data, end)
+            if lines is None:
+                raise _NotPlain
+            yield data, end, lines
+            del data
+            size = _CHUNK
+
+
+def _plain_lines(data: bytes, end: int) -> int | None:
+    """The number of lines of ``data[:end]`` (whole lines, the last one maybe without a line
+    break) when they are UTF-8 with ``\\n`` line breaks only and every line starts with
+    ``{``; else None.
+
+    A line that does not start with ``{`` is blank, not an object, or one after spaces: all
+    left to the line reader (Arrow takes a ``null`` line for an empty object, and crashes on
+    one a piece starts with). The byte tests find every other place where ``_NOT_PLAIN``
+    could match but a null ``__parentId`` (which ``_parents_plain`` checks once the piece is
+    parsed); only when they find one is the regular expression run: they are what it says,
+    in bytes, on text that is UTF-8."""
+    text = pa.py_buffer(data).slice(0, end)
+    if not _utf8(text):
         return None
-    if carry:  # the last line, without a line break
-        if not _plain(pa.py_buffer(before + carry)):
-            return None
-        lines += 1
-    return lines
+    codes = np.frombuffer(text, dtype=np.uint8)
+    breaks, other_controls = _line_breaks(codes)
+    starts = np.concatenate([[0], breaks[breaks + 1 < end] + 1])
+    if (codes[starts] != _OPEN_BRACE).any():
+        return None
+    candidate = other_controls or _multibyte_breaks(data, end, codes)
+    if candidate and _matches_not_plain(text):
+        return None
+    return len(breaks) + (codes[-1] != _LINE_FEED)
 
 
-def _plain(text: pa.Buffer) -> bool:
-    """Whether whole lines of the file are UTF-8 and have nothing ``_NOT_PLAIN``."""
-    if text.size == 0:
-        return True
+def _utf8(text: pa.Buffer) -> bool:
+    """Whether the bytes are UTF-8 (Arrow's full validation: what Python's decoder takes)."""
     offsets = pa.py_buffer(np.array([0, text.size], dtype=np.int64))
-    lines = pa.LargeStringArray.from_buffers(1, offsets, text)
     try:
-        lines.validate(full=True)  # UTF-8
+        pa.LargeStringArray.from_buffers(1, offsets, text).validate(full=True)
     except pa.ArrowInvalid:
         return False
-    return not pc.match_substring_regex(lines, _NOT_PLAIN)[0].as_py()
+    return True
+
+
+def _line_breaks(codes: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The positions of the ``\\n`` bytes, and whether there is a control byte other than
+    ``\\n`` and tab (``\\r``, ``\\v``, ``\\f``, ``\\x1c``...: a line break, or a byte JSON
+    refuses)."""
+    breaks = []
+    other_controls = False
+    for start in range(0, len(codes), _SCAN):
+        part = codes[start : start + _SCAN]
+        at = np.flatnonzero(part < 0x20)
+        kinds = part[at]
+        feeds = kinds == _LINE_FEED
+        other_controls = other_controls or bool((~feeds & (kinds != _TAB)).any())
+        breaks.append(at[feeds] + start)
+    return np.concatenate(breaks), other_controls
+
+
+def _multibyte_breaks(data: bytes, end: int, codes: np.ndarray) -> bool:
+    """Whether ``data[:end]`` (UTF-8) has U+0085, U+2028 or U+2029: each is its bytes in UTF-8,
+    looked for where its first byte is (memchr finds when there is none)."""
+    for lead in sorted({encoded[0] for encoded in _MULTIBYTE_BREAKS}):
+        if data.find(bytes([lead]), 0, end) < 0:
+            continue
+        at = np.flatnonzero(codes == lead)  # a lead byte: its continuation bytes follow it
+        for encoded in _MULTIBYTE_BREAKS:
+            if encoded[0] != lead:
+                continue
+            found = np.ones(len(at), dtype=bool)
+            for step, byte in enumerate(encoded[1:], 1):
+                found &= codes[at + step] == byte
+            if found.any():
+                return True
+    return False
+
+
+def _parents_plain(data: bytes, end: int, table: pa.Table) -> bool:
+    """Whether no line of the parsed piece ``data[:end]`` has a null ``__parentId``.
+
+    As many ``"__parentId"`` in the bytes as lines Arrow read a text ``__parentId`` of: each
+    of those lines has one, so no other line has one, and where the name is, a text follows
+    (in JSON Arrow took, no two of them overlap). Else the regular expression decides."""
+    names = data.count(_PARENT_KEY, 0, end)
+    parents = table.num_rows - table.column("__parentId").null_count
+    return names == parents or not _matches_not_plain(pa.py_buffer(data).slice(0, end))
+
+
+def _matches_not_plain(text: pa.Buffer) -> bool:
+    """Whether ``_NOT_PLAIN`` matches somewhere in whole lines of the file (UTF-8)."""
+    if text.size == 0:
+        return False
+    offsets = pa.py_buffer(np.array([0, text.size], dtype=np.int64))
+    lines = pa.LargeStringArray.from_buffers(1, offsets, text)
+    return bool(pc.match_substring_regex(lines, _NOT_PLAIN)[0].as_py())
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,17 +340,55 @@ def _text(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return pc.utf8_trim(pc.fill_null(values, ""), _WHITESPACE)
 
 
+def _offsets_and_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's value offsets into its bytes (no copy of either; no nulls)."""
+    _, offsets, data = values.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int32)[values.offset :][: len(values) + 1]
+    if data is None:  # no value has a byte
+        return offsets, np.zeros(0, dtype=np.uint8)
+    return offsets, np.frombuffer(data, dtype=np.uint8)
+
+
 def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.Array:
-    """shopify_io.legacy_id: the text after the last '/', before the first '?'."""
+    """shopify_io.legacy_id: the text after the last '/', then before the first '?' of that.
+
+    On the bytes ('/' and '?' are ASCII, so they are whole characters in UTF-8): a value's last
+    '/' is the last of all the bytes' '/' before its end, the first '?' after it likewise."""
     values = pc.fill_null(values, "")
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if len(values) == 0:
         return values
-    head = pc.list_element(pc.split_pattern(values, "?", max_splits=1), 0)
-    parts = pc.split_pattern(head, "/", max_splits=1, reverse=True)
-    last = parts.offsets.to_numpy()[1:] - 1  # every split has a part: take the last one
-    return parts.values.take(pa.array(last, pa.int64()))
+    offsets, data = _offsets_and_bytes(values)
+    starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
+    slashes = np.flatnonzero(data == ord("/"))
+    last = np.searchsorted(slashes, ends) - 1  # the last '/' before the end
+    slash = slashes[np.maximum(last, 0)] if len(slashes) else starts
+    head = np.where((last >= 0) & (slash >= starts), slash + 1, starts)
+    marks = np.flatnonzero(data == ord("?"))
+    first = np.searchsorted(marks, head)  # the first '?' from the tail's start
+    mark = marks[np.minimum(first, len(marks) - 1)] if len(marks) else ends
+    tail = np.where((first < len(marks)) & (mark < ends), mark, ends)
+    cut, rest = head - starts, ends - tail
+    if (cut == cut[0]).all() and (rest == rest[0]).all():
+        # the same cut in every id (e.g. gid://shopify/Customer/...): Arrow slices the bytes
+        stop = -int(rest[0]) if rest[0] else int((ends - starts).max())
+        return pc.binary_slice(values.view(pa.binary()), int(cut[0]), stop).view(_TEXT)
+    return _slices(data, head, tail)
+
+
+def _slices(data: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
+    """The text of ``data[start:end]`` per row, as a string array (its bytes copied once)."""
+    lengths = ends - starts
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    # each output byte's source: its row's start, plus how far into the row it is
+    source = np.arange(offsets[-1], dtype=np.int64) + np.repeat(starts - offsets[:-1], lengths)
+    return pa.StringArray.from_buffers(
+        len(lengths),
+        pa.py_buffer(offsets.astype(np.int32)),
+        pa.py_buffer(data[source]),
+    )
 
 
 def _or(first: pa.ChunkedArray, second: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -269,13 +411,12 @@ def _numbers(values: pa.ChunkedArray) -> np.ndarray | None:
 
 
 def _tags(column: pa.Array) -> pa.Array:
-    """``",".join(tag.strip() for tag in tags)`` per row ('' for none)."""
+    """``",".join(tag.strip() for tag in tags)`` per row ('' for none), in Arrow."""
     if len(pc.list_flatten(column)) == 0:
-        return pa.array([""] * len(column), _TEXT)
-    out = []
-    for tags in column.to_pylist():
-        out.append(",".join(("" if t is None else t).strip() for t in tags) if tags else "")
-    return pa.array(out, _TEXT)
+        return pa.nulls(len(column), _TEXT).fill_null("")
+    # the lists' offsets over their (whole) values, each tag trimmed, joined per list
+    trimmed = pa.ListArray.from_arrays(column.offsets, _text(column.values), mask=column.is_null())
+    return pc.fill_null(pc.binary_join(trimmed, ","), "")
 
 
 def _upper(values: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
@@ -295,11 +436,13 @@ def _series(values: pa.ChunkedArray | pa.Array | np.ndarray, extra: int = 0) -> 
         array[: len(values)] = values
         array[len(values) :] = np.nan
         return pd.Series(array)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    # pandas keeps text as large_string: the cast widens the offsets and shares the bytes,
+    # so the bytes are copied once (into one chunk), not once more by pandas
+    values = pc.cast(values, pa.large_string())
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     if extra:
-        values = pa.concat_arrays([values, pa.nulls(extra, _TEXT)])
-    return pd.Series(values.to_pandas(), dtype="str")
+        chunks = [*chunks, pa.nulls(extra, pa.large_string())]
+    return pd.Series(pa.concat_arrays(chunks), dtype=TEXT)
 
 
 def _node_columns(nodes: pa.RecordBatch) -> dict[str, pa.Array]:
@@ -387,7 +530,8 @@ def _frames(
     parent = children.pop("parent")
     found = pc.index_in(parent, value_set=key.filter(pa.array(named)))
     found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
-    owner = np.where(found >= 0, named_positions[np.maximum(found, 0)], -1)
+    owner = np.full(len(found), -1, dtype=np.int64)  # -1: no such customer (maybe none named)
+    owner[found >= 0] = named_positions[found[found >= 0]]
     unknown = owner < 0
     if unknown.any():
         broken_line.append(child_line[unknown])
@@ -404,7 +548,10 @@ def _frames(
     order = attached[np.lexsort((numbers[attached], owner[attached]))]
     if not np.array_equal(order, np.arange(len(owner))):
         take = pa.array(order, pa.int64())
-        children = {name: values.take(take) for name, values in children.items()}
+        # Arrow's take lets go of the GIL: the columns are reordered two at a time
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            taken = pool.map(lambda values: values.take(take), children.values())
+            children = dict(zip(children, taken, strict=True))
     owner = owner[order]
     position = (
         pd.Series(owner).groupby(owner, sort=False).cumcount().to_numpy(dtype=np.int64)
@@ -422,21 +569,18 @@ def _frames(
     by_line = np.argsort(problems, kind="stable")
     problems, texts = problems[by_line], texts[by_line]
     extra = len(problems)
+    nodes.clear()  # each column is let go of once pandas has it
     frame = {}
-    for name, values in customers.items():
+    for name in list(customers):
+        values = customers.pop(name)
         if name == "shopify_id" and extra:
-            ids = np.concatenate(
-                [
-                    values.to_numpy(zero_copy_only=False).astype(object),
-                    np.asarray([f"line {n}" for n in problems], dtype=object),
-                ]
-            )
-            frame[name] = pd.Series(pa.array(ids, _TEXT).to_pandas(), dtype="str")
+            lines = pa.array([f"line {n}" for n in problems], _TEXT)
+            frame[name] = _series(pa.chunked_array([values, lines]))
         elif name == "record_error" and extra:
-            errors = np.concatenate([values.to_numpy(zero_copy_only=False).astype(object), texts])
-            frame[name] = pd.Series(pa.array(errors, _TEXT).to_pandas(), dtype="str")
+            frame[name] = _series(pa.chunked_array([values, pa.array(texts, _TEXT)]))
         else:
             frame[name] = _series(values, extra)
+        del values
     customer_frame = _fill(pd.DataFrame(frame), CUSTOMER_COLUMNS)
 
     if len(owner) == 0:
@@ -446,7 +590,7 @@ def _frames(
     owner_default = default_id.take(pa.array(owner, pa.int64()))
     owner_key = key.take(pa.array(owner, pa.int64()))
     is_default = pc.and_(pc.not_equal(owner_default, ""), pc.equal(address_id, owner_default))
-    addresses = {column: _series(values) for column, values in children.items()}
+    addresses = {column: _series(children.pop(column)) for column in list(children)}
     addresses["address_id"] = _series(address_id)
     addresses["shopify_id"] = _series(owner_key)
     addresses["position"] = pd.Series(position)

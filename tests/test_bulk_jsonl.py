@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shopsync import bulk_jsonl, shopify_io
 from shopsync.bulk_jsonl import _WHITESPACE, read_bulk_customers
@@ -75,6 +80,16 @@ FILES = {
         json.dumps({"id": "x", "__parentId": "gid://shopify/Customer/1"}),
         json.dumps({"id": None, "__parentId": "gid://shopify/Customer/1", "city": "B"}),
         address(3, 1),
+    ],
+    "no customer with an id, an address": [
+        json.dumps({"email": "x@x.com"}),
+        address(1, 1),
+    ],
+    "the name __parentId in a value, ids with '?' before the last '/'": [
+        customer(1, note='"__parentId": null', tags=["a", " b "]),
+        customer("2?x=a/3"),
+        address(4, "2?x=a/3", company="__parentId"),
+        address(5, 3),
     ],
 }
 
@@ -153,11 +168,12 @@ def test_it_trims_what_python_strips():
     assert everything == _WHITESPACE
 
 
-# (file, what _plain_lines makes of it): lines, or None (the line reader reads it)
+# (file, what the pieces' checks make of it): lines, or None (the line reader reads it)
 _PLAIN = [
     (b'{"id": "1"}\n{"id": "2"}\n', 2),
     (b'{"id": "1"}\n{"id": "2"}', 2),
     (b'{"a": "\xc3\xa9\xe2\x80\x99"}\n{"b": "\xf0\x9f\x98\x80"}\n', 2),  # é ’ 😀 across chunks
+    (b'{"a": "\xc2\xa0\xe2\x80\xa7\xe2\x81\xa8"}\n', 1),  # the bytes of a break, not one
     (b"", None),
     (b'\xef\xbb\xbf{"id": "1"}\n', None),  # a BOM
     (b'{"id": "1"}\n\n{"id": "2"}\n', None),  # a blank line
@@ -165,20 +181,112 @@ _PLAIN = [
     (b'{"id": "1"}\n \n', None),  # a blank last line
     (b'{"id": "1"}\r\n', None),  # \r
     (b'{"id": "1\x0b"}\n', None),  # \v
+    (b'{"id": "1\x1e"}\n', None),  # \x1e
     (b'{"id": "1\xc2\x85"}\n', None),  # U+0085
     (b'{"id": "1\xe2\x80\xa8"}\n', None),  # U+2028
+    (b'{"id": "1\xe2\x80\xa9"}\n', None),  # U+2029
     (b'{"id": "\xc3"}\n', None),  # not UTF-8
-    (b'{"__parentId": null, "id": "1"}\n', None),
-    (b'{"id": "1"}\n{"id": "2", "__parentId" :\n null}\n', None),  # over two lines
-    (b'{"id": "2", "__parentId": "gid://shopify/Customer/1"}\n', 1),
+    (b'{"id": "1"}\n{"id": "\xed\xa0\x80"}\n', None),  # a surrogate: not UTF-8
+    (b' {"id": "1"}\n', None),  # a line that does not start with "{"
+    (b'{"id": "1"}\n\t{"id": "2"}\n', None),
+    (b"null\n", None),  # Arrow crashes on a piece that starts with null
+    (b'{"id": "1"}\nnull\n', None),  # Arrow reads null as {}
+    (b'{"id": "1"}\n  null  ', None),
 ]
+# null __parentId: the pieces' bytes pass, the parsed piece does not
+_NULL_PARENT = [
+    b'{"__parentId": null, "id": "1"}\n',
+    b'{"id": "1"}\n{"id": "2", "__parentId" :\n null}\n',  # over two lines
+    b'{"id": "1"}\n{"id": "2", "__parentId":\tnull}\n',
+]
+
+
+def plain_lines(path):
+    """The lines of the file as the pieces' checks count them, or None."""
+    try:
+        return sum(lines for _, _, lines in bulk_jsonl._plain_pieces(path)) or None
+    except bulk_jsonl._NotPlain:
+        return None
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 26])
 def test_plain_lines_whatever_the_chunks(monkeypatch, tmp_path, chunk):
-    """The checks see every line whole and every pair of lines, wherever a chunk ends."""
+    """The checks see every line whole, wherever a chunk ends."""
     monkeypatch.setattr(bulk_jsonl, "_CHUNK", chunk)
+    monkeypatch.setattr(bulk_jsonl, "_SCAN", 3)
     path = tmp_path / "c.jsonl"
     for data, expected in _PLAIN:
         path.write_bytes(data)
-        assert bulk_jsonl._plain_lines(path) == expected, data
+        assert plain_lines(path) == expected, data
+        if expected is None:
+            assert read_bulk_customers(path) is None, data
+    for data in _NULL_PARENT:
+        path.write_bytes(data)
+        assert read_bulk_customers(path) is None, data
+
+
+# --------------------------------------------------------------------------------------------
+# random files: the Arrow reader reads them as the line reader does, or leaves them to it
+
+_ODD_TEXT = st.text(
+    alphabet=st.sampled_from(
+        ["a", "Z", "é", "’", " ", "\t", "\u00a0", "\u3000", "\x85", "\u2028", "\r", "/", "?"]
+    ),
+    max_size=4,
+)
+_NUMBERS = st.sampled_from(["1", "2", "3", "12", "7?x=a/2", ""])
+_CUSTOMERS = st.builds(
+    lambda number, name, tags, email: customer(
+        number, firstName=name, tags=tags, defaultEmailAddress={"emailAddress": email}
+    ),
+    _NUMBERS,
+    _ODD_TEXT,
+    st.lists(st.one_of(st.none(), _ODD_TEXT), max_size=3),
+    _ODD_TEXT,
+)
+_ADDRESSES = st.builds(
+    lambda number, parent, city, code: address(number, parent, city=city, countryCodeV2=code),
+    _NUMBERS,
+    _NUMBERS,
+    _ODD_TEXT,
+    st.sampled_from(["de", "GB", "ß", ""]),
+)
+_ODD_LINES = st.sampled_from(
+    [
+        "",
+        " \t",
+        '{"id": "gid://shopify/MailingAddress/4", "__parentId": null}',
+        '{"id": "gid://shopify/Customer/9", "note": "\\"__parentId\\": null"}',
+        '{"id": "gid://shopify/Customer/8", "company": "__parentId"}',
+        "{x",
+        "[1]",
+        '{"id": 2}',
+        '{"id": "1"}{"id": "2"}',
+        '{"id": "gid://shopify/Customer/5", "addressesV2": {"nodes": []}}',
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(st.one_of(_CUSTOMERS, _ADDRESSES, _ODD_LINES), min_size=1, max_size=8),
+    ends=st.lists(st.sampled_from(["\n", "\n", "\n", "\r\n", "\u2028", ""]), min_size=8),
+    chunk=st.sampled_from([1, 7, 64, 1 << 26]),
+)
+def test_random_files_read_as_the_line_reader_reads_them(lines, ends, chunk):
+    text = "".join(line + end for line, end in zip(lines, ends, strict=False))
+    data = text.encode()
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk_jsonl, "_CHUNK", chunk)
+        patch.setattr(bulk_jsonl, "_SCAN", 5)
+        path = Path(folder) / "customers.jsonl"
+        path.write_bytes(data)
+        fast = read_bulk_customers(path)
+        # where the whole-file check of before found the file not plain, it is still left
+        whole = pa.py_buffer(data)
+        if not data or bulk_jsonl._matches_not_plain(whole):
+            assert fast is None
+        if fast is not None:
+            slow = line_by_line(path)
+            pd.testing.assert_frame_equal(fast.customers, slow.customers)
+            pd.testing.assert_frame_equal(fast.addresses, slow.addresses)
