@@ -204,9 +204,11 @@ _NULL_PARENT = [
 def plain_lines(path):
     """The lines of the file as the pieces' checks count them, or None."""
     try:
-        return sum(lines for _, _, lines in bulk_jsonl._plain_pieces(path)) or None
+        pieces = list(bulk_jsonl._plain_pieces(path))
     except bulk_jsonl._NotPlain:
         return None
+    counts = [bulk_jsonl._plain_lines(data, end) for data, end in pieces]
+    return None if None in counts else sum(counts) or None
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 26])
