@@ -512,8 +512,17 @@ def _child_columns(children: pa.RecordBatch) -> dict[str, pa.Array]:
 
 def _first_of_each(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Per value, the position where the same value first occurs, and whether it is there."""
-    codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
-    _, first = np.unique(codes, return_index=True)
+    encoded = pc.dictionary_encode(values)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    # Arrow numbers the values in the order they first occur, so a value first occurs where
+    # its code is more than every code before it (no sort); checked, else sorted for it
+    rising = np.empty(len(codes), dtype=bool)
+    if len(codes):
+        rising[0] = True
+        np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=rising[1:])
+    first = np.flatnonzero(rising)
+    if not np.array_equal(codes[first], np.arange(len(encoded.dictionary))):
+        _, first = np.unique(codes, return_index=True)
     first_of = first[codes]
     return first_of, first_of == np.arange(len(values))
 
