@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -136,22 +137,14 @@ def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
     is_child: list[np.ndarray] = []
     rows = 0
     try:
-        for table in _parsed_pieces(path):
-            rows += table.num_rows
-            # a batch at a time, only what the frames keep: the file's table is never whole
-            for batch in table.to_batches():
-                child = pc.is_valid(batch.column("__parentId"))
-                is_child.append(child.to_numpy(zero_copy_only=False))
-                # each kind of line filtered to the fields it is read for, not all the schema's
-                customer_lines = batch.select(_NODE_FIELDS).filter(pc.invert(child))
-                for name, values in _node_columns(customer_lines).items():
-                    nodes.setdefault(name, []).append(values)
-                del customer_lines
-                address_lines = batch.select(_CHILD_FIELDS).filter(child)
-                for name, values in _child_columns(address_lines).items():
-                    children.setdefault(name, []).append(values)
-                del batch, child, address_lines
-            del table
+        for piece in _piece_columns(path):
+            rows += piece.rows
+            is_child.extend(piece.is_child)
+            for name, arrays in piece.nodes.items():
+                nodes.setdefault(name, []).extend(arrays)
+            for name, arrays in piece.children.items():
+                children.setdefault(name, []).extend(arrays)
+            del piece
     except (_NotPlain, pa.ArrowException, OSError):
         return None
     if not rows:
@@ -164,19 +157,57 @@ def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
     return frames
 
 
-def _parsed_pieces(path: Path) -> Iterator[pa.Table]:
-    """The plain pieces of the file parsed by Arrow, in order; each parsed in a thread while
-    the caller takes the one before (Arrow parses without the GIL)."""
-    with ThreadPoolExecutor(max_workers=1) as parser:
-        ahead = None
-        for data, end, lines in _plain_pieces(path):
-            parsing = parser.submit(_parsed, data, end, lines)
+class _Columns:
+    """A piece's columns: its number of lines, which are address lines (per batch), and the
+    customer and address columns of its batches."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.is_child: list[np.ndarray] = []
+        self.nodes: dict[str, list[pa.Array]] = {}
+        self.children: dict[str, list[pa.Array]] = {}
+
+
+def _piece_columns(path: Path) -> Iterator[_Columns]:
+    """The columns of the file's plain pieces, in order. Each piece is checked, parsed and
+    taken apart in one of two threads (Arrow's kernels and numpy's let go of the GIL), so the
+    caller's thread only reads the bytes and gathers the columns; at most two pieces are in
+    the threads' hands while the caller holds the one before."""
+    with ThreadPoolExecutor(max_workers=2) as workers:
+        ahead: deque[Future[_Columns]] = deque()
+        for data, end in _plain_pieces(path):
+            ahead.append(workers.submit(_columns_of_piece, data, end))
             del data
-            if ahead is not None:
-                yield ahead.result()
-            ahead = parsing
-        if ahead is not None:
-            yield ahead.result()
+            if len(ahead) == 2:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+def _columns_of_piece(data: bytes, end: int) -> _Columns:
+    """The columns of the piece ``data[:end]``; raises _NotPlain for a piece that is not
+    ``_plain_lines``."""
+    lines = _plain_lines(data, end)
+    if lines is None:
+        raise _NotPlain
+    table = _parsed(data, end, lines)
+    del data
+    piece = _Columns()
+    piece.rows = table.num_rows
+    # a batch at a time, only what the frames keep: the file's table is never whole
+    for batch in table.to_batches():
+        child = pc.is_valid(batch.column("__parentId"))
+        piece.is_child.append(child.to_numpy(zero_copy_only=False))
+        # each kind of line filtered to the fields it is read for, not all the schema's
+        customer_lines = batch.select(_NODE_FIELDS).filter(pc.invert(child))
+        for name, values in _node_columns(customer_lines).items():
+            piece.nodes.setdefault(name, []).append(values)
+        del customer_lines
+        address_lines = batch.select(_CHILD_FIELDS).filter(child)
+        for name, values in _child_columns(address_lines).items():
+            piece.children.setdefault(name, []).append(values)
+        del batch, child, address_lines
+    return piece
 
 
 def _parsed(data: bytes, end: int, lines: int) -> pa.Table:
@@ -207,10 +238,10 @@ def _chunked(parts: dict[str, list[pa.Array]]) -> dict[str, pa.ChunkedArray]:
 # what makes a file plain
 
 
-def _plain_pieces(path: Path) -> Iterator[tuple[bytes, int, int]]:
+def _plain_pieces(path: Path) -> Iterator[tuple[bytes, int]]:
     """The file as pieces of whole lines, ``data[:end]`` (``_CHUNK`` bytes up to the last line
-    break, more for a longer line; the last piece may end without one), with their number of
-    lines; raises _NotPlain for a piece that is not ``_plain_lines`` or a byte order mark."""
+    break, more for a longer line; the last piece may end without one); raises _NotPlain for
+    a byte order mark."""
     with path.open("rb") as handle:
         if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
             raise _NotPlain  # utf-8-sig: leave the BOM to the line reader
@@ -226,10 +257,7 @@ def _plain_pieces(path: Path) -> Iterator[tuple[bytes, int, int]]:
                 handle.seek(end - len(data), os.SEEK_CUR)
             else:
                 end = len(data)
-            lines = _plain_lines(data, end)
-            if lines is None:
-                raise _NotPlain
-            yield data, end, lines
+            yield data, end
             del data
             size = _CHUNK
 
@@ -445,6 +473,15 @@ def _series(values: pa.ChunkedArray | pa.Array | np.ndarray, extra: int = 0) -> 
     return pd.Series(pa.concat_arrays(chunks), dtype=TEXT)
 
 
+def _in_two_threads(
+    series_of: Callable[[str], pd.Series], names: Iterable[str]
+) -> dict[str, pd.Series]:
+    """``series_of`` each name, two at a time (Arrow copies the bytes without the GIL)."""
+    names = list(names)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(names, pool.map(series_of, names), strict=True))
+
+
 def _node_columns(nodes: pa.RecordBatch) -> dict[str, pa.Array]:
     """The customer columns of a batch's customer lines (``key`` is the shopify_id)."""
     legacy = pc.fill_null(nodes.column("legacyResourceId"), "")
@@ -484,8 +521,17 @@ def _child_columns(children: pa.RecordBatch) -> dict[str, pa.Array]:
 
 def _first_of_each(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Per value, the position where the same value first occurs, and whether it is there."""
-    codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
-    _, first = np.unique(codes, return_index=True)
+    encoded = pc.dictionary_encode(values)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    # Arrow numbers the values in the order they first occur, so a value first occurs where
+    # its code is more than every code before it (no sort); checked, else sorted for it
+    rising = np.empty(len(codes), dtype=bool)
+    if len(codes):
+        rising[0] = True
+        np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=rising[1:])
+    first = np.flatnonzero(rising)
+    if not np.array_equal(codes[first], np.arange(len(encoded.dictionary))):
+        _, first = np.unique(codes, return_index=True)
     first_of = first[codes]
     return first_of, first_of == np.arange(len(values))
 
@@ -570,18 +616,20 @@ def _frames(
     problems, texts = problems[by_line], texts[by_line]
     extra = len(problems)
     nodes.clear()  # each column is let go of once pandas has it
-    frame = {}
-    for name in list(customers):
-        values = customers.pop(name)
-        if name == "shopify_id" and extra:
-            lines = pa.array([f"line {n}" for n in problems], _TEXT)
-            frame[name] = _series(pa.chunked_array([values, lines]))
-        elif name == "record_error" and extra:
-            frame[name] = _series(pa.chunked_array([values, pa.array(texts, _TEXT)]))
-        else:
-            frame[name] = _series(values, extra)
-        del values
-    customer_frame = _fill(pd.DataFrame(frame), CUSTOMER_COLUMNS)
+    ends = {}
+    if extra:
+        ends["shopify_id"] = pa.array([f"line {n}" for n in problems], _TEXT)
+        ends["record_error"] = pa.array(texts, _TEXT)
+
+    def customer_series(name: str) -> pd.Series:
+        values = customers.pop(name)  # let go of once pandas has its copy
+        if name in ends:
+            return _series(pa.chunked_array([values, ends[name]]))
+        return _series(values, extra)
+
+    customer_frame = _fill(
+        pd.DataFrame(_in_two_threads(customer_series, customers)), CUSTOMER_COLUMNS
+    )
 
     if len(owner) == 0:
         address_frame = _fill(pd.DataFrame([]), ADDRESS_COLUMNS)
@@ -590,7 +638,7 @@ def _frames(
     owner_default = default_id.take(pa.array(owner, pa.int64()))
     owner_key = key.take(pa.array(owner, pa.int64()))
     is_default = pc.and_(pc.not_equal(owner_default, ""), pc.equal(address_id, owner_default))
-    addresses = {column: _series(children.pop(column)) for column in list(children)}
+    addresses = _in_two_threads(lambda column: _series(children.pop(column)), children)
     addresses["address_id"] = _series(address_id)
     addresses["shopify_id"] = _series(owner_key)
     addresses["position"] = pd.Series(position)

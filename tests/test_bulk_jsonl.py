@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -204,9 +205,11 @@ _NULL_PARENT = [
 def plain_lines(path):
     """The lines of the file as the pieces' checks count them, or None."""
     try:
-        return sum(lines for _, _, lines in bulk_jsonl._plain_pieces(path)) or None
+        pieces = list(bulk_jsonl._plain_pieces(path))
     except bulk_jsonl._NotPlain:
         return None
+    counts = [bulk_jsonl._plain_lines(data, end) for data, end in pieces]
+    return None if None in counts else sum(counts) or None
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 26])
@@ -290,3 +293,16 @@ def test_random_files_read_as_the_line_reader_reads_them(lines, ends, chunk):
             slow = line_by_line(path)
             pd.testing.assert_frame_equal(fast.customers, slow.customers)
             pd.testing.assert_frame_equal(fast.addresses, slow.addresses)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", "1", "2", "a", "é", "10"]), max_size=12))
+def test_first_of_each_as_a_sort_finds_it(values):
+    """Where each value first occurs, found without a sort, is what a sort of the codes finds."""
+    first_of, first = bulk_jsonl._first_of_each(pa.array(values, pa.string()))
+    where = {}
+    for position, value in enumerate(values):
+        where.setdefault(value, position)
+    expected = np.array([where[value] for value in values], dtype=np.int64)
+    assert np.array_equal(first_of, expected)
+    assert np.array_equal(first, expected == np.arange(len(values)))
