@@ -292,7 +292,10 @@ def _groups(keys: np.ndarray) -> Iterator[tuple[object, np.ndarray]]:
     """(key, positions) for each distinct key, in order of first appearance."""
     if len(keys) == 0:
         return
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=False)
+    # the array itself: integer keys hash as integers, and object keys skip a Series' NA scan
+    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+    if len(uniques) <= np.iinfo(np.int16).max:
+        codes = codes.astype(np.int16)  # numpy's stable sort of 16-bit keys is a radix sort
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     for k, key in enumerate(uniques):
