@@ -467,7 +467,7 @@ def _text_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
 def _split_extensions(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(number, extension) of each text (no nulls): a plain viable number and its extension
     (see _EXTENSION_RE2) apart, any other text whole with extension ""."""
-    none = pa.array([""] * len(texts), texts.type)
+    none = pa.repeat(pa.scalar("", texts.type), len(texts))
     labelled = np.flatnonzero(_bools(pc.match_substring(texts, "x", ignore_case=True)))
     if not len(labelled):  # every extension label has an x: the regex runs on those only
         return texts, none
