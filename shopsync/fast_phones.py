@@ -292,7 +292,10 @@ def _groups(keys: np.ndarray) -> Iterator[tuple[object, np.ndarray]]:
     """(key, positions) for each distinct key, in order of first appearance."""
     if len(keys) == 0:
         return
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), use_na_sentinel=False)
+    # the array itself: integer keys hash as integers, and object keys skip a Series' NA scan
+    codes, uniques = pd.factorize(keys, use_na_sentinel=False)
+    if len(uniques) <= np.iinfo(np.int16).max:
+        codes = codes.astype(np.int16)  # numpy's stable sort of 16-bit keys is a radix sort
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     for k, key in enumerate(uniques):
@@ -366,12 +369,14 @@ def _strip_national_prefix(numbers: pa.Array, meta: _Metadata) -> pa.Array:
     last group, which never matches ""), so only longer matches are looked at."""
     if meta.national_prefix is None or len(numbers) == 0:
         return numbers
-    rest = _replace(numbers, meta.national_prefix, "")
-    matched = _lengths(rest) < _lengths(numbers)
+    # the rewrite only where the prefix matches at all (a match test is the cheaper pass)
+    where = np.flatnonzero(_matches(numbers, meta.national_prefix))
+    group = numbers.take(where)
+    rest = _replace(group, meta.national_prefix, "")
+    matched = _lengths(rest) < _lengths(group)
     if not matched.any():
         return numbers
-    where = np.flatnonzero(matched)
-    group, candidate = numbers.take(where), rest.take(where)
+    where, group, candidate = where[matched], _filter(group, matched), _filter(rest, matched)
     if meta.transform is not None:
         with_group = _replace(group, meta.national_prefix, f"\\{meta.transform_group}")
         took_part = _lengths(with_group) > _lengths(candidate)
@@ -513,11 +518,15 @@ def _national_forms(
     keep = lengths >= _MIN_NSN
     positions, texts = positions[keep], _filter(texts, keep)
     if meta.idd is not None:
-        after = _replace(texts, meta.idd, "")  # an IDD never matches "" (checked)
-        stripped = (_lengths(after) < _lengths(texts)) & ~_mask(pc.starts_with(after, "0"))
+        # an IDD never matches "" (checked), so a match is a strip; few numbers have one,
+        # so the match test runs on all and the rewrite on those only
+        where = np.flatnonzero(_matches(texts, meta.idd))
+        after = _replace(texts.take(where), meta.idd, "")
+        digit_follows = ~_mask(pc.starts_with(after, "0"))
+        stripped = np.zeros(len(texts), dtype=bool)
+        stripped[where[digit_follows]] = True
         if stripped.any():
-            where = np.flatnonzero(stripped)
-            after = after.take(where)
+            where, after = where[digit_follows], _filter(after, digit_follows)
             short = _lengths(after) <= _MIN_NSN  # "Phone number had an IDD, but ..."
             work.fail(positions[where[short]])
             where, after = where[~short], _filter(after, ~short)

@@ -467,7 +467,7 @@ def _text_codes(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
 def _split_extensions(texts: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(number, extension) of each text (no nulls): a plain viable number and its extension
     (see _EXTENSION_RE2) apart, any other text whole with extension ""."""
-    none = pa.array([""] * len(texts), texts.type)
+    none = pa.repeat(pa.scalar("", texts.type), len(texts))
     labelled = np.flatnonzero(_bools(pc.match_substring(texts, "x", ignore_case=True)))
     if not len(labelled):  # every extension label has an x: the regex runs on those only
         return texts, none
@@ -501,10 +501,19 @@ def _phone_pairs_and_extensions(
 ) -> tuple[np.ndarray, pa.Array, np.ndarray, pa.Array]:
     """As :func:`_phone_pairs`, plus each row's extension where the text is a plain number
     and an extension (read apart: the pair is the number's; '' for the other rows)."""
-    raw_codes, raw_texts = _text_codes(raw)
-    numbers, extensions = _split_extensions(raw_texts)
-    cleaned = _clean_phones(numbers).dictionary_encode()
-    text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    if isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow":
+        # phones are mostly distinct: cleaning every row costs less than a first
+        # dictionary pass over the raw texts (the cleaned ones are encoded anyway)
+        numbers, row_extensions = _split_extensions(pc.fill_null(to_arrow(raw), ""))
+        cleaned = _clean_phones(numbers).dictionary_encode()
+        text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    else:  # other values are made text once per distinct value
+        raw_codes, raw_texts = _text_codes(raw)
+        numbers, extensions = _split_extensions(raw_texts)
+        row_extensions = extensions.take(pa.array(raw_codes))
+        cleaned = _clean_phones(numbers).dictionary_encode()
+        text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        text_codes = text_codes[raw_codes]
     if isinstance(region, pd.Series):
         if not region.index.equals(raw.index):
             region = region.reindex(raw.index)
@@ -514,10 +523,10 @@ def _phone_pairs_and_extensions(
         region_codes = np.zeros(len(raw), dtype=np.int64)
         regions = np.array([_clean_region(region)], dtype=object)
     width = len(regions)
-    rows, pairs = pd.factorize(text_codes[raw_codes] * width + region_codes)
+    rows, pairs = pd.factorize(text_codes * width + region_codes)
     pairs = np.asarray(pairs, dtype=np.int64)
     texts = cleaned.dictionary.take(pairs // width)
-    return rows, texts, regions[pairs % width], extensions.take(pa.array(raw_codes))
+    return rows, texts, regions[pairs % width], row_extensions
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
