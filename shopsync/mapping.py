@@ -1053,9 +1053,20 @@ def _updated_values(
     """For the matched records ``rows`` and the ERP rows ``positions`` they match: does the
     update change the ERP customer (a field Shopify supplies differs from the customer's)?
 
-    Each column compares only the records no earlier column found changed."""
+    A text of another length differs: the lengths (integers, no text gathered) find most
+    changes first; then each column compares the texts of only the records no earlier
+    step found changed (whichever step finds a change, the answer is the same)."""
     has_address = np.asarray(has_address, dtype=bool)
     changed = np.zeros(len(rows), dtype=bool)
+    for column in ERP_VALUE_COLUMNS:
+        if column == "tax_liable":
+            continue
+        open_ = np.flatnonzero(~changed & _given(supplied, has_address, column)[rows])
+        new = pc.binary_length(supplied.text[column]).fill_null(-1)  # null never differs
+        new = np.asarray(new.to_numpy(zero_copy_only=False))[rows[open_]]
+        old = pc.binary_length(_arrow_text(erp[column])).fill_null(0)  # missing is blank
+        old = np.asarray(old.to_numpy(zero_copy_only=False))[positions[open_]]
+        changed[open_[(new >= 0) & (new != old)]] = True
     for column in ERP_VALUE_COLUMNS:
         open_ = np.flatnonzero(~changed & _given(supplied, has_address, column)[rows])
         if not len(open_):
