@@ -317,15 +317,28 @@ def _plan(
         if default and _is_in([default], erp["no"])[0]:
             plan.loc[open_rows, "customer_no"] = default
             plan.loc[open_rows, "rule"] = "default_customer"
-    elif mapping_type == "by_bill_to":
-        fallback = open_rows & values["names_empty"]
-        for position in np.flatnonzero(fallback.to_numpy()):
-            reasons[position].append("NAME_EMPTY_FALLBACK_EMAIL_PHONE")
-        bill_to_rows = open_rows & ~values["names_empty"] & pd.Series(has_address, plan.index)
-        _match_bill_to(plan, values, erp, bill_to_rows)
-        _match_email_phone(plan, customers, chosen, erp, fallback, context, reasons, candidates)
     else:
-        _match_email_phone(plan, customers, chosen, erp, open_rows, context, reasons, candidates)
+        # the e-mail keys serve the exact match and the near misses: computed once
+        shop_emails = email_match_keys(customers["email"])
+        erp_emails = email_match_keys(erp["email"])
+        email_rows = open_rows
+        if mapping_type == "by_bill_to":
+            email_rows = open_rows & values["names_empty"]
+            for position in np.flatnonzero(email_rows.to_numpy()):
+                reasons[position].append("NAME_EMPTY_FALLBACK_EMAIL_PHONE")
+            bill_to_rows = open_rows & ~values["names_empty"] & pd.Series(has_address, plan.index)
+            _match_bill_to(plan, values, erp, bill_to_rows)
+        _match_email_phone(
+            plan,
+            customers,
+            chosen,
+            erp,
+            email_rows,
+            (shop_emails, erp_emails),
+            context,
+            reasons,
+            candidates,
+        )
 
     # near misses for whoever is still unmatched
     unmatched = plan["rule"] == "none"
@@ -334,7 +347,17 @@ def _plan(
             plan.loc[~unmatched, "customer_no"].astype("str").unique() if exclusive else []
         )
         _near_misses(
-            plan, customers, chosen, values, erp, unmatched, claimed, context, reasons, candidates
+            plan,
+            customers,
+            chosen,
+            values,
+            erp,
+            unmatched,
+            claimed,
+            (shop_emails, erp_emails),
+            context,
+            reasons,
+            candidates,
         )
         if (unmatched & bill_to_rows).any():
             _bill_to_near_misses(
@@ -404,16 +427,18 @@ def _match_email_phone(
     chosen: pd.DataFrame,
     erp: pd.DataFrame,
     rows: pd.Series,
+    email_keys: tuple[pd.Series, pd.Series],
     context: RulesContext,
     reasons: Notes,
     candidates: Notes,
 ) -> None:
-    """E-mail (trimmed, case-insensitive, whole field), then phone (E.164 or BC's rule)."""
+    """E-mail (trimmed, case-insensitive, whole field), then phone (E.164 or BC's rule).
+    ``email_keys``: the e-mail match keys of every Shopify and every ERP customer."""
     if not rows.any() or erp.empty:
         return
-    shop_keys = email_match_keys(customers.loc[rows, "email"])
-    erp_keys = email_match_keys(erp["email"])
-    hits = _join_keys(shop_keys[shop_keys != ""], erp_keys, erp["no"])
+    shop_keys, erp_keys = email_keys
+    shop_keys = shop_keys[rows & (shop_keys != "")]
+    hits = _join_keys(shop_keys, erp_keys, erp["no"])
     _apply_hits(plan, hits, "email", reasons, candidates)
 
     rows = rows & (plan["rule"] == "none") & (customers["phone"] != "")
@@ -435,16 +460,19 @@ def _match_email_phone(
 def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
     """Equi-join of non-blank keys: columns ``_row`` (Shopify index) and ``no``.
 
-    Both sides' keys are coded as integers by one Arrow dictionary encoding of them all (one
-    hash pass); ERP rows are grouped by code with a counting sort, so each Shopify key finds
-    all its ERP rows (in ERP order) without a join of the texts."""
+    The ERP keys are coded as integers by an Arrow dictionary encoding (one hash pass), the
+    Shopify keys by a lookup in its dictionary (a key no ERP customer has finds none); ERP
+    rows are grouped by code with a counting sort, so each Shopify key finds all its ERP
+    rows (in ERP order) without a join of the texts."""
     erp_key = pc.fill_null(_arrow_text(erp_keys.reset_index(drop=True)), "")
     shop_key = pc.fill_null(_arrow_text(shop_keys), "")
-    encoded = pa.concat_arrays([erp_key, shop_key]).dictionary_encode()
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    erp_code, shop_code = codes[: len(erp_key)], codes[len(erp_key) :]
+    encoded = erp_key.dictionary_encode()
+    erp_code = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    shop_code = pc.index_in(shop_key, value_set=encoded.dictionary).fill_null(-1)
+    shop_code = np.asarray(shop_code.to_numpy(zero_copy_only=False), dtype=np.int64)
     blank = pc.index(encoded.dictionary, "").as_py()  # -1 when no key is blank
-    counts = np.bincount(erp_code, minlength=len(encoded.dictionary))
+    counts = np.bincount(erp_code, minlength=len(encoded.dictionary) + 1)
+    counts[-1] = 0  # the code of a Shopify key no ERP customer has (-1) matches nothing
     if blank >= 0:
         counts[blank] = 0  # a blank ERP key matches nothing
     at = np.flatnonzero(counts[shop_code] > 0)
@@ -609,21 +637,23 @@ def _near_misses(
     erp: pd.DataFrame,
     rows: pd.Series,
     claimed: pd.Index,
+    email_keys: tuple[pd.Series, pd.Series],
     context: RulesContext,
     reasons: Notes,
     candidates: Notes,
 ) -> None:
     """Likely candidates among ERP customers no other Shopify customer matched exactly:
     an e-mail one typo away, the same phone digits under another country code, or the
-    same name and post code."""
-    free = erp[~_is_in(erp["no"], claimed)].reset_index(drop=True)
+    same name and post code. ``email_keys``: as for :func:`_match_email_phone`."""
+    is_free = ~_is_in(erp["no"], claimed)
+    free = erp[is_free].reset_index(drop=True)
     if free.empty:
         return
     positions = pd.Series(np.arange(len(plan)), index=plan.index)
     found: dict[object, list[str]] = {}
 
-    shop_keys = email_match_keys(customers.loc[rows, "email"])
-    erp_keys = email_match_keys(free["email"])
+    shop_keys = email_keys[0][rows]
+    erp_keys = email_keys[1][is_free].reset_index(drop=True)
     for row, no, other in _one_edit_pairs(shop_keys, erp_keys, free["no"]):
         found.setdefault(row, []).append(f"{no} (e-mail one typo away: {other})")
 
@@ -1023,9 +1053,20 @@ def _updated_values(
     """For the matched records ``rows`` and the ERP rows ``positions`` they match: does the
     update change the ERP customer (a field Shopify supplies differs from the customer's)?
 
-    Each column compares only the records no earlier column found changed."""
+    A text of another length differs: the lengths (integers, no text gathered) find most
+    changes first; then each column compares the texts of only the records no earlier
+    step found changed (whichever step finds a change, the answer is the same)."""
     has_address = np.asarray(has_address, dtype=bool)
     changed = np.zeros(len(rows), dtype=bool)
+    for column in ERP_VALUE_COLUMNS:
+        if column == "tax_liable":
+            continue
+        open_ = np.flatnonzero(~changed & _given(supplied, has_address, column)[rows])
+        new = pc.binary_length(supplied.text[column]).fill_null(-1)  # null never differs
+        new = np.asarray(new.to_numpy(zero_copy_only=False))[rows[open_]]
+        old = pc.binary_length(_arrow_text(erp[column])).fill_null(0)  # missing is blank
+        old = np.asarray(old.to_numpy(zero_copy_only=False))[positions[open_]]
+        changed[open_[(new >= 0) & (new != old)]] = True
     for column in ERP_VALUE_COLUMNS:
         open_ = np.flatnonzero(~changed & _given(supplied, has_address, column)[rows])
         if not len(open_):
