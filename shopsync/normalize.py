@@ -85,15 +85,6 @@ def _as_series(values: pd.Series | Iterable[Any]) -> pd.Series:
     return values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
 
 
-def _aligned(other: pd.Series | str | None, index: pd.Index) -> np.ndarray:
-    """``other`` as an object array aligned on ``index`` (a scalar is broadcast)."""
-    if isinstance(other, pd.Series):
-        if not other.index.equals(index):
-            other = other.reindex(index)
-        return other.to_numpy(dtype=object)
-    return np.full(len(index), other, dtype=object)
-
-
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
     return codes, np.asarray(uniques, dtype=object)
