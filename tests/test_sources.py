@@ -62,3 +62,23 @@ def test_the_command_line_refuses_an_unknown_source_in_one_line(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.startswith("shopsync: error: Shopify source 'livee' is not known: use emulator")
     assert not out.exists()
+
+
+def test_the_erp_file_read_beside_the_shopify_reports_as_if_read_after(tmp_path, capsys):
+    # the --erp file is read in a second thread while the Shopify customers load: the user
+    # still sees the Shopify source's error first, then the file's error, then its notes
+    out = tmp_path / "plan.csv"
+    args = ["--config", str(SAMPLE / "shop.toml"), "--out", str(out), "--db", "sqlite://"]
+    missing = str(tmp_path / "no-such-erp.csv")
+    assert main(["preview-import", *args, "--shopify", "livee", "--erp", missing]) == 2
+    assert capsys.readouterr().err.startswith("shopsync: error: Shopify source 'livee'")
+    shopify = ["--shopify", str(SAMPLE / "customers.jsonl")]
+    assert main(["preview-import", *args, *shopify, "--erp", missing]) == 2
+    assert "no-such-erp.csv" in capsys.readouterr().err
+    assert not out.exists()
+    erp = tmp_path / "erp.csv"
+    erp.write_text("No.;Name;City\nC1;Contoso;" + "x" * 31 + "\n")
+    assert main(["preview-import", *args, *shopify, "--erp", str(erp)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.index("row 2 (C1) city: VALUE_TOO_LONG") < printed.index("Import plan")
+    assert out.exists()
