@@ -645,7 +645,7 @@ def _near_misses(
     """Likely candidates among ERP customers no other Shopify customer matched exactly:
     an e-mail one typo away, the same phone digits under another country code, or the
     same name and post code. ``email_keys``: as for :func:`_match_email_phone`."""
-    is_free = ~_is_in(erp["no"], claimed)
+    is_free = ~_is_in(erp["no"], _claimed_text(claimed))
     free = erp[is_free].reset_index(drop=True)
     if free.empty:
         return
@@ -688,6 +688,12 @@ def _near_misses(
         candidates[position].extend(items)
 
 
+def _claimed_text(claimed: pd.Index) -> pd.Series:
+    """The claimed ERP numbers as a text Series: its Arrow text is looked up as it is (an
+    Index would be turned into Python objects first)."""
+    return pd.Series(claimed, dtype="str", copy=False)
+
+
 def _bill_to_near_misses(
     values: pd.DataFrame,
     erp: pd.DataFrame,
@@ -698,7 +704,7 @@ def _bill_to_near_misses(
 ) -> None:
     """Bill-to near misses: an ERP customer no other record matched that equals the address
     on seven of the eight bill-to fields; the candidate names the field that differs."""
-    free = _bill_to_keys(erp[~_is_in(erp["no"], claimed)])
+    free = _bill_to_keys(erp[~_is_in(erp["no"], _claimed_text(claimed))])
     if free.empty:
         return
     left = values.loc[rows, _BILL_TO_FIELDS].copy()
