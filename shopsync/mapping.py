@@ -663,22 +663,27 @@ def _near_misses(
     left = pd.DataFrame({"tail": shop_phones.str[-tail:], "_row": shop_phones.index})
     left = left[shop_phones.str.len() > tail]
     right = pd.DataFrame({"tail": erp_digits.str[-tail:], "phone": free["phone"], "no": free["no"]})
-    merged = left.merge(right[erp_digits.str.len() >= tail], on="tail")
+    right = right[erp_digits.str.len() >= tail]
+    left["tail"], right["tail"] = _digit_codes(left["tail"], right["tail"], tail)
+    merged = left.merge(right, on="tail")
     for row, no, phone in zip(merged["_row"], merged["no"], merged["phone"], strict=True):
         found.setdefault(row, []).append(f"{no} (same phone digits: {phone})")
 
     who = customers.loc[rows, "first_name"] + " " + customers.loc[rows, "last_name"]
     left = pd.DataFrame({"who": _name_keys(who), "zip": chosen.loc[rows, "zip"], "_row": who.index})
     left = left[(left["who"] != "") & (left["zip"] != "")]
+    # one integer key per (name, post code), equal exactly where both texts are equal
+    left_zip, erp_zip = _shared_codes(left["zip"], free["post_code"].str.strip())
+    width = max(left_zip.max(initial=0), erp_zip.max(initial=0)) + 1
     for column in ("name", "contact"):
+        erp_who = _name_keys(free[column])
+        named = np.flatnonzero((erp_who != "").to_numpy())
+        left_who, right_who = _shared_codes(left["who"], erp_who.iloc[named])
+        keyed = pd.DataFrame({"key": left_who * width + left_zip, "_row": left["_row"]})
         right = pd.DataFrame(
-            {
-                "who": _name_keys(free[column]),
-                "zip": free["post_code"].str.strip(),
-                "no": free["no"],
-            }
+            {"key": right_who * width + erp_zip[named], "no": free["no"].iloc[named]}
         )
-        merged = left.merge(right[right["who"] != ""], on=["who", "zip"])
+        merged = keyed.merge(right, on="key")
         for row, no in zip(merged["_row"], merged["no"], strict=True):
             found.setdefault(row, []).append(f"{no} (same {column} and post code)")
 
@@ -686,6 +691,42 @@ def _near_misses(
         position = positions[row]
         reasons[position].append("NEAR_MISS")
         candidates[position].extend(items)
+
+
+def _shared_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of two text columns, equal exactly where the texts are equal (missing
+    equals missing, as in a pandas merge): one Arrow dictionary encoding of both, so a merge
+    on the codes hashes integers instead of texts and pairs the same rows in the same order."""
+    left_text, right_text = _arrow_text(left), _arrow_text(right)
+    keys = _integer_keys(left_text, right_text)  # short texts hash faster as integers
+    if keys is not None:
+        codes, _ = pd.factorize(np.concatenate(keys))
+    else:
+        both = pa.concat_arrays([left_text, right_text])
+        codes = pc.dictionary_encode(both, null_encoding="encode").indices
+        codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes[: len(left)], codes[len(left) :]
+
+
+def _digit_codes(left: pd.Series, right: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shared_codes` of texts of ``width`` characters: their numbers when every text
+    is ``width`` ASCII digits (such texts are equal exactly where their numbers are), else
+    the texts' codes."""
+    texts = [_arrow_text(left), _arrow_text(right)]
+    if all(_are_digits(text, width) for text in texts):
+        numbers = [pc.cast(text, pa.int64()) for text in texts]
+        return tuple(np.asarray(n.to_numpy(zero_copy_only=False), dtype=np.int64) for n in numbers)
+    return _shared_codes(left, right)
+
+
+def _are_digits(text: pa.Array, width: int) -> bool:
+    """Is every text (none missing) ``width`` ASCII digits?"""
+    if text.null_count:
+        return False
+    if not len(text):
+        return True
+    exact = pc.all(pc.equal(pc.binary_length(text), width)).as_py()
+    return bool(exact and pc.all(pc.ascii_is_decimal(text)).as_py())
 
 
 def _claimed_text(claimed: pd.Index) -> pd.Series:
@@ -1164,11 +1205,13 @@ def _name_keys(names: pd.Series) -> pd.Series:
     """Names compared loosely: lower case, letters and digits only (ASCII text in Arrow
     kernels, where Python's ``\\W`` is ``[^0-9A-Za-z_]``; other text by Python's ``re``)."""
     text = names.astype("str")
-    array = to_arrow(text.fillna(""))
-    ascii_ = np.asarray(pc.string_is_ascii(array).to_numpy(zero_copy_only=False), dtype=bool)
-    keys = pc.replace_substring_regex(pc.ascii_lower(array), "[^0-9a-z]+", "")
-    keys = pd.Series(keys, dtype=text.dtype, index=text.index)
+    # names repeat (a few thousand distinct among a million): each distinct one is keyed once
+    encoded = pc.dictionary_encode(to_arrow(text))
+    distinct = encoded.dictionary
+    ascii_ = np.asarray(pc.string_is_ascii(distinct).to_numpy(zero_copy_only=False), dtype=bool)
+    keys = pc.replace_substring_regex(pc.ascii_lower(distinct), "[^0-9a-z]+", "")
     if not ascii_.all():
-        others = text[~ascii_].str.lower().str.replace(r"[\W_]+", "", regex=True)
-        keys = keys.where(ascii_, others)
-    return keys.where(text.notna(), text)
+        others = pd.Series(distinct, dtype=text.dtype)[~ascii_]
+        others = others.str.lower().str.replace(r"[\W_]+", "", regex=True)
+        keys = pc.replace_with_mask(keys, pa.array(~ascii_), to_arrow(others))
+    return pd.Series(keys.take(encoded.indices), dtype=text.dtype, index=text.index)
