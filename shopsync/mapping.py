@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -402,7 +402,13 @@ def _plan(
     plan["action"] = to_series(pa.array(_ACTIONS, pa.large_string()).take(action), plan.index)
     plan["template_code"] = to_series(template_code, plan.index)
 
-    for column, written in _written_values(supplied, has_address, erp, action, positions).items():
+    # the erp_* columns one at a time, each supplied text let go once its column is written:
+    # the plan's peak holds one copy of the values, not two
+    text, tax_liable, given = dict(supplied.text), supplied.tax_liable, supplied.given
+    del supplied, values, chosen
+    for column, written in _written_values(
+        text, tax_liable, given, has_address, erp, action, positions
+    ):
         plan[f"erp_{column}"] = (
             written if isinstance(written, np.ndarray) else to_series(written, plan.index)
         )
@@ -1080,13 +1086,13 @@ def _erp_text(erp: pd.DataFrame, column: str, positions: np.ndarray) -> pa.Array
     return pc.fill_null(taken, "") if taken.null_count else taken
 
 
-def _given(supplied: ErpValues, has_address: np.ndarray, column: str) -> np.ndarray:
+def _given(given: Mapping[str, np.ndarray], has_address: np.ndarray, column: str) -> np.ndarray:
     """Per record: does an update write ``column`` from Shopify (else the ERP customer keeps
-    its value)?"""
+    its value)? ``given``: the supplied values' ``given_<field>`` flags."""
     if column in _WITHOUT_ADDRESS:
-        return supplied.given[_GIVEN_BY[column]]
+        return given[_GIVEN_BY[column]]
     if column in _GIVEN_BY:
-        return has_address & supplied.given[_GIVEN_BY[column]]
+        return has_address & given[_GIVEN_BY[column]]
     return has_address
 
 
@@ -1108,14 +1114,14 @@ def _updated_values(
     for column in ERP_VALUE_COLUMNS:
         if column == "tax_liable":
             continue
-        open_ = np.flatnonzero(~changed & _given(supplied, has_address, column)[rows])
+        open_ = np.flatnonzero(~changed & _given(supplied.given, has_address, column)[rows])
         new = pc.binary_length(supplied.text[column]).fill_null(-1)  # null never differs
         new = np.asarray(new.to_numpy(zero_copy_only=False))[rows[open_]]
         old = pc.binary_length(_arrow_text(erp[column])).fill_null(0)  # missing is blank
         old = np.asarray(old.to_numpy(zero_copy_only=False))[positions[open_]]
         changed[open_[(new >= 0) & (new != old)]] = True
     for column in ERP_VALUE_COLUMNS:
-        open_ = np.flatnonzero(~changed & _given(supplied, has_address, column)[rows])
+        open_ = np.flatnonzero(~changed & _given(supplied.given, has_address, column)[rows])
         if not len(open_):
             continue
         if column == "tax_liable":
@@ -1130,40 +1136,44 @@ def _updated_values(
 
 
 def _written_values(
-    supplied: ErpValues,
+    text: dict[str, pa.Array],
+    tax_liable: np.ndarray,
+    given: Mapping[str, np.ndarray],
     has_address: np.ndarray,
     erp: pd.DataFrame,
     action: np.ndarray,
     positions: np.ndarray,
-) -> dict[str, pa.Array | np.ndarray]:
-    """The plan's ``erp_*`` columns: for a create the supplied values; for an update the
-    ERP customer as the update leaves it (the supplied values, and the customer's own where
-    Shopify gives nothing: ``positions`` are the records' ERP rows); blank for the rest."""
+) -> Iterator[tuple[str, pa.Array | np.ndarray]]:
+    """The plan's ``erp_*`` columns, one at a time: for a create the supplied values; for an
+    update the ERP customer as the update leaves it (the supplied values, and the customer's
+    own where Shopify gives nothing: ``positions`` are the records' ERP rows); blank for the
+    rest. ``text``, ``tax_liable`` and ``given`` are the supplied values' (``ErpValues``);
+    each column is taken out of ``text`` as it is made, so that a caller that keeps no other
+    reference to the supplied texts holds only one copy of each column at a time."""
     has_address = np.asarray(has_address, dtype=bool)
     creates, updates = action == _CREATE, action == _UPDATE
-    written: dict[str, pa.Array | np.ndarray] = {}
     for column in ERP_VALUE_COLUMNS:
-        given = _given(supplied, has_address, column)
-        from_shopify = creates | (updates & given)
-        kept = np.flatnonzero(updates & ~given)  # the ERP customer's value stays
+        from_shopify = _given(given, has_address, column)
+        kept = np.flatnonzero(updates & ~from_shopify)  # the ERP customer's value stays
+        from_shopify = creates | (updates & from_shopify)
         if column == "tax_liable":
-            values = supplied.tax_liable & from_shopify
+            values = tax_liable & from_shopify
             values[kept] = erp[column].to_numpy(dtype=bool)[positions[kept]]
-        else:
-            values = supplied.text[column]
-            if not from_shopify.all():
-                values = pc.if_else(pa.array(from_shopify), values, "")
-            if len(kept):  # a blank ERP value is blank already
-                lengths = pc.binary_length(_arrow_text(erp[column])).fill_null(0)
-                kept = kept[np.asarray(lengths.to_numpy())[positions[kept]] > 0]
-            if len(kept):
-                mask = np.zeros(len(action), dtype=bool)
-                mask[kept] = True
-                values = pc.replace_with_mask(
-                    values, pa.array(mask), _erp_text(erp, column, positions[kept])
-                )
-        written[column] = values
-    return written
+            yield column, values
+            continue
+        values = text.pop(column)
+        if not from_shopify.all():
+            values = pc.if_else(pa.array(from_shopify), values, "")
+        if len(kept):  # a blank ERP value is blank already
+            lengths = pc.binary_length(_arrow_text(erp[column])).fill_null(0)
+            kept = kept[np.asarray(lengths.to_numpy())[positions[kept]] > 0]
+        if len(kept):
+            mask = np.zeros(len(action), dtype=bool)
+            mask[kept] = True
+            values = pc.replace_with_mask(
+                values, pa.array(mask), _erp_text(erp, column, positions[kept])
+            )
+        yield column, values
 
 
 def _create(
