@@ -902,13 +902,12 @@ def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.n
     survivors' bits narrows the right ones, and pandas' hash-table ``isin`` decides on the
     few left. A bitmap only drops hashes the other side cannot have: the answer is exact."""
     bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
-    top = np.uint64(64 - _FILTER_BITS)
-    bitmap[right.view(np.uint64) >> top] = True
-    in_left = np.flatnonzero(bitmap[left.view(np.uint64) >> top])
+    top, middle = 64 - _FILTER_BITS, 64 - 2 * _FILTER_BITS
+    bitmap[_bit_slice(right, top)] = True
+    in_left = np.flatnonzero(bitmap[_bit_slice(left, top)])
     bitmap[:] = False
-    middle, mask = np.uint64(64 - 2 * _FILTER_BITS), np.uint64((1 << _FILTER_BITS) - 1)
-    bitmap[(left[in_left].view(np.uint64) >> middle) & mask] = True
-    in_right = np.flatnonzero(bitmap[(right.view(np.uint64) >> middle) & mask])
+    bitmap[_bit_slice(left[in_left], middle)] = True
+    in_right = np.flatnonzero(bitmap[_bit_slice(right, middle)])
     in_left = in_left[pd.Series(left[in_left]).isin(right[in_right]).to_numpy()]
     in_right = in_right[pd.Series(right[in_right]).isin(left[in_left]).to_numpy()]
     keep_left = np.zeros(len(left), dtype=bool)
@@ -916,6 +915,15 @@ def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.n
     keep_left[in_left] = True
     keep_right[in_right] = True
     return keep_left, keep_right
+
+
+def _bit_slice(hashes: np.ndarray, shift: int) -> np.ndarray:
+    """_FILTER_BITS bits of each hash, from bit ``shift`` up, as an index into the bitmap:
+    int64, which numpy indexes with as it is (unsigned indices are copied to int64 first)."""
+    bits = hashes.view(np.uint64) >> np.uint64(shift)
+    if shift + _FILTER_BITS < 64:
+        bits &= np.uint64((1 << _FILTER_BITS) - 1)
+    return bits.view(np.int64)
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -687,3 +687,24 @@ def test_near_misses_by_phone_digits_and_name_list_every_erp_customer_in_erp_ord
         "C9 (same name and post code); C2 (same name and post code); "
         "C5 (same contact and post code)"
     )
+
+
+_HASHES = st.lists(
+    st.one_of(
+        st.integers(-(2**63), 2**63 - 1),
+        st.sampled_from([-1, 0, 1, 2**63 - 1, -(2**63), 2**39, -(2**39), 2**14]),
+    ),
+    max_size=40,
+)
+
+
+@given(left=_HASHES, right=_HASHES)
+def test_shared_forms_says_exactly_which_hashes_the_other_side_has(left, right):
+    import numpy as np
+
+    from shopsync.mapping import _shared_forms
+
+    left_hashes, right_hashes = np.array(left, np.int64), np.array(right, np.int64)
+    in_left, in_right = _shared_forms(left_hashes, right_hashes)
+    assert in_left.tolist() == [h in set(right) for h in left]
+    assert in_right.tolist() == [h in set(left) for h in right]
