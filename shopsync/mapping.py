@@ -652,10 +652,10 @@ def _near_misses(
     an e-mail one typo away, the same phone digits under another country code, or the
     same name and post code. ``email_keys``: as for :func:`_match_email_phone`."""
     is_free = ~_is_in(erp["no"], _claimed_text(claimed))
-    free = erp[is_free].reset_index(drop=True)
+    compared = ["no", "phone", "name", "contact", "post_code"]  # only these rows are taken
+    free = erp[compared][is_free].reset_index(drop=True)
     if free.empty:
         return
-    positions = pd.Series(np.arange(len(plan)), index=plan.index)
     found: dict[object, list[str]] = {}
 
     shop_keys = email_keys[0][rows]
@@ -693,8 +693,8 @@ def _near_misses(
         for row, no in zip(merged["_row"], merged["no"], strict=True):
             found.setdefault(row, []).append(f"{no} (same {column} and post code)")
 
-    for row, items in found.items():
-        position = positions[row]
+    at = plan.index.get_indexer(list(found))  # the rows' positions, in one lookup
+    for position, items in zip(at.tolist(), found.values(), strict=True):
         reasons[position].append("NEAR_MISS")
         candidates[position].extend(items)
 
