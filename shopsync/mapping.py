@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -402,7 +402,13 @@ def _plan(
     plan["action"] = to_series(pa.array(_ACTIONS, pa.large_string()).take(action), plan.index)
     plan["template_code"] = to_series(template_code, plan.index)
 
-    for column, written in _written_values(supplied, has_address, erp, action, positions).items():
+    # the erp_* columns one at a time, each supplied text let go once its column is written:
+    # the plan's peak holds one copy of the values, not two
+    text, tax_liable, given = dict(supplied.text), supplied.tax_liable, supplied.given
+    del supplied, values, chosen
+    for column, written in _written_values(
+        text, tax_liable, given, has_address, erp, action, positions
+    ):
         plan[f"erp_{column}"] = (
             written if isinstance(written, np.ndarray) else to_series(written, plan.index)
         )
@@ -645,11 +651,11 @@ def _near_misses(
     """Likely candidates among ERP customers no other Shopify customer matched exactly:
     an e-mail one typo away, the same phone digits under another country code, or the
     same name and post code. ``email_keys``: as for :func:`_match_email_phone`."""
-    is_free = ~_is_in(erp["no"], claimed)
-    free = erp[is_free].reset_index(drop=True)
+    is_free = ~_is_in(erp["no"], _claimed_text(claimed))
+    compared = ["no", "phone", "name", "contact", "post_code"]  # only these rows are taken
+    free = erp[compared][is_free].reset_index(drop=True)
     if free.empty:
         return
-    positions = pd.Series(np.arange(len(plan)), index=plan.index)
     found: dict[object, list[str]] = {}
 
     shop_keys = email_keys[0][rows]
@@ -663,29 +669,76 @@ def _near_misses(
     left = pd.DataFrame({"tail": shop_phones.str[-tail:], "_row": shop_phones.index})
     left = left[shop_phones.str.len() > tail]
     right = pd.DataFrame({"tail": erp_digits.str[-tail:], "phone": free["phone"], "no": free["no"]})
-    merged = left.merge(right[erp_digits.str.len() >= tail], on="tail")
+    right = right[erp_digits.str.len() >= tail]
+    left["tail"], right["tail"] = _digit_codes(left["tail"], right["tail"], tail)
+    merged = left.merge(right, on="tail")
     for row, no, phone in zip(merged["_row"], merged["no"], merged["phone"], strict=True):
         found.setdefault(row, []).append(f"{no} (same phone digits: {phone})")
 
     who = customers.loc[rows, "first_name"] + " " + customers.loc[rows, "last_name"]
     left = pd.DataFrame({"who": _name_keys(who), "zip": chosen.loc[rows, "zip"], "_row": who.index})
     left = left[(left["who"] != "") & (left["zip"] != "")]
+    # one integer key per (name, post code), equal exactly where both texts are equal
+    left_zip, erp_zip = _shared_codes(left["zip"], free["post_code"].str.strip())
+    width = max(left_zip.max(initial=0), erp_zip.max(initial=0)) + 1
     for column in ("name", "contact"):
+        erp_who = _name_keys(free[column])
+        named = np.flatnonzero((erp_who != "").to_numpy())
+        left_who, right_who = _shared_codes(left["who"], erp_who.iloc[named])
+        keyed = pd.DataFrame({"key": left_who * width + left_zip, "_row": left["_row"]})
         right = pd.DataFrame(
-            {
-                "who": _name_keys(free[column]),
-                "zip": free["post_code"].str.strip(),
-                "no": free["no"],
-            }
+            {"key": right_who * width + erp_zip[named], "no": free["no"].iloc[named]}
         )
-        merged = left.merge(right[right["who"] != ""], on=["who", "zip"])
+        merged = keyed.merge(right, on="key")
         for row, no in zip(merged["_row"], merged["no"], strict=True):
             found.setdefault(row, []).append(f"{no} (same {column} and post code)")
 
-    for row, items in found.items():
-        position = positions[row]
+    at = plan.index.get_indexer(list(found))  # the rows' positions, in one lookup
+    for position, items in zip(at.tolist(), found.values(), strict=True):
         reasons[position].append("NEAR_MISS")
         candidates[position].extend(items)
+
+
+def _shared_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of two text columns, equal exactly where the texts are equal (missing
+    equals missing, as in a pandas merge): one Arrow dictionary encoding of both, so a merge
+    on the codes hashes integers instead of texts and pairs the same rows in the same order."""
+    left_text, right_text = _arrow_text(left), _arrow_text(right)
+    keys = _integer_keys(left_text, right_text)  # short texts hash faster as integers
+    if keys is not None:
+        codes, _ = pd.factorize(np.concatenate(keys))
+    else:
+        both = pa.concat_arrays([left_text, right_text])
+        codes = pc.dictionary_encode(both, null_encoding="encode").indices
+        codes = np.asarray(codes.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes[: len(left)], codes[len(left) :]
+
+
+def _digit_codes(left: pd.Series, right: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shared_codes` of texts of ``width`` characters: their numbers when every text
+    is ``width`` ASCII digits (such texts are equal exactly where their numbers are), else
+    the texts' codes."""
+    texts = [_arrow_text(left), _arrow_text(right)]
+    if all(_are_digits(text, width) for text in texts):
+        numbers = [pc.cast(text, pa.int64()) for text in texts]
+        return tuple(np.asarray(n.to_numpy(zero_copy_only=False), dtype=np.int64) for n in numbers)
+    return _shared_codes(left, right)
+
+
+def _are_digits(text: pa.Array, width: int) -> bool:
+    """Is every text (none missing) ``width`` ASCII digits?"""
+    if text.null_count:
+        return False
+    if not len(text):
+        return True
+    exact = pc.all(pc.equal(pc.binary_length(text), width)).as_py()
+    return bool(exact and pc.all(pc.ascii_is_decimal(text)).as_py())
+
+
+def _claimed_text(claimed: pd.Index) -> pd.Series:
+    """The claimed ERP numbers as a text Series: its Arrow text is looked up as it is (an
+    Index would be turned into Python objects first)."""
+    return pd.Series(claimed, dtype="str", copy=False)
 
 
 def _bill_to_near_misses(
@@ -698,7 +751,7 @@ def _bill_to_near_misses(
 ) -> None:
     """Bill-to near misses: an ERP customer no other record matched that equals the address
     on seven of the eight bill-to fields; the candidate names the field that differs."""
-    free = _bill_to_keys(erp[~_is_in(erp["no"], claimed)])
+    free = _bill_to_keys(erp[~_is_in(erp["no"], _claimed_text(claimed))])
     if free.empty:
         return
     left = values.loc[rows, _BILL_TO_FIELDS].copy()
@@ -849,13 +902,12 @@ def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.n
     survivors' bits narrows the right ones, and pandas' hash-table ``isin`` decides on the
     few left. A bitmap only drops hashes the other side cannot have: the answer is exact."""
     bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
-    top = np.uint64(64 - _FILTER_BITS)
-    bitmap[right.view(np.uint64) >> top] = True
-    in_left = np.flatnonzero(bitmap[left.view(np.uint64) >> top])
+    top, middle = 64 - _FILTER_BITS, 64 - 2 * _FILTER_BITS
+    bitmap[_bit_slice(right, top)] = True
+    in_left = np.flatnonzero(bitmap[_bit_slice(left, top)])
     bitmap[:] = False
-    middle, mask = np.uint64(64 - 2 * _FILTER_BITS), np.uint64((1 << _FILTER_BITS) - 1)
-    bitmap[(left[in_left].view(np.uint64) >> middle) & mask] = True
-    in_right = np.flatnonzero(bitmap[(right.view(np.uint64) >> middle) & mask])
+    bitmap[_bit_slice(left[in_left], middle)] = True
+    in_right = np.flatnonzero(bitmap[_bit_slice(right, middle)])
     in_left = in_left[pd.Series(left[in_left]).isin(right[in_right]).to_numpy()]
     in_right = in_right[pd.Series(right[in_right]).isin(left[in_left]).to_numpy()]
     keep_left = np.zeros(len(left), dtype=bool)
@@ -863,6 +915,15 @@ def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.n
     keep_left[in_left] = True
     keep_right[in_right] = True
     return keep_left, keep_right
+
+
+def _bit_slice(hashes: np.ndarray, shift: int) -> np.ndarray:
+    """_FILTER_BITS bits of each hash, from bit ``shift`` up, as an index into the bitmap:
+    int64, which numpy indexes with as it is (unsigned indices are copied to int64 first)."""
+    bits = hashes.view(np.uint64) >> np.uint64(shift)
+    if shift + _FILTER_BITS < 64:
+        bits &= np.uint64((1 << _FILTER_BITS) - 1)
+    return bits.view(np.int64)
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -1033,14 +1094,21 @@ def _erp_text(erp: pd.DataFrame, column: str, positions: np.ndarray) -> pa.Array
     return pc.fill_null(taken, "") if taken.null_count else taken
 
 
-def _given(supplied: ErpValues, has_address: np.ndarray, column: str) -> np.ndarray:
+def _given(given: Mapping[str, np.ndarray], has_address: np.ndarray, column: str) -> np.ndarray:
     """Per record: does an update write ``column`` from Shopify (else the ERP customer keeps
-    its value)?"""
+    its value)? ``given``: the supplied values' ``given_<field>`` flags."""
     if column in _WITHOUT_ADDRESS:
-        return supplied.given[_GIVEN_BY[column]]
+        return given[_GIVEN_BY[column]]
     if column in _GIVEN_BY:
-        return has_address & supplied.given[_GIVEN_BY[column]]
+        return has_address & given[_GIVEN_BY[column]]
     return has_address
+
+
+# The columns an update most often changes (a phone written in another format, an e-mail in
+# another case, an address spelled otherwise) are compared first: the other columns then
+# look at only the records these did not find changed. Any order gives the same answer.
+_COMPARED_FIRST = ["phone", "email", "address"]
+_COMPARISON_ORDER = _COMPARED_FIRST + [c for c in ERP_VALUE_COLUMNS if c not in _COMPARED_FIRST]
 
 
 def _updated_values(
@@ -1058,17 +1126,23 @@ def _updated_values(
     step found changed (whichever step finds a change, the answer is the same)."""
     has_address = np.asarray(has_address, dtype=bool)
     changed = np.zeros(len(rows), dtype=bool)
-    for column in ERP_VALUE_COLUMNS:
+    # the records not found changed yet, by number (a list that shrinks as changes are found,
+    # so each column looks at those only, not at a mask over every record)
+    pending = np.arange(len(rows))
+    for column in _COMPARISON_ORDER:
         if column == "tax_liable":
             continue
-        open_ = np.flatnonzero(~changed & _given(supplied, has_address, column)[rows])
+        open_ = pending[_given(supplied.given, has_address, column)[rows[pending]]]
         new = pc.binary_length(supplied.text[column]).fill_null(-1)  # null never differs
         new = np.asarray(new.to_numpy(zero_copy_only=False))[rows[open_]]
         old = pc.binary_length(_arrow_text(erp[column])).fill_null(0)  # missing is blank
         old = np.asarray(old.to_numpy(zero_copy_only=False))[positions[open_]]
-        changed[open_[(new >= 0) & (new != old)]] = True
-    for column in ERP_VALUE_COLUMNS:
-        open_ = np.flatnonzero(~changed & _given(supplied, has_address, column)[rows])
+        found = open_[(new >= 0) & (new != old)]
+        if len(found):
+            changed[found] = True
+            pending = pending[~changed[pending]]
+    for column in _COMPARISON_ORDER:
+        open_ = pending[_given(supplied.given, has_address, column)[rows[pending]]]
         if not len(open_):
             continue
         if column == "tax_liable":
@@ -1078,45 +1152,51 @@ def _updated_values(
             old = _erp_text(erp, column, positions[open_])
             new = supplied.text[column].take(pa.array(rows[open_]))
             differs = np.asarray(pc.not_equal(new, old).to_numpy(zero_copy_only=False), bool)
-        changed[open_[differs]] = True
+        if differs.any():
+            changed[open_[differs]] = True
+            pending = pending[~changed[pending]]
     return changed
 
 
 def _written_values(
-    supplied: ErpValues,
+    text: dict[str, pa.Array],
+    tax_liable: np.ndarray,
+    given: Mapping[str, np.ndarray],
     has_address: np.ndarray,
     erp: pd.DataFrame,
     action: np.ndarray,
     positions: np.ndarray,
-) -> dict[str, pa.Array | np.ndarray]:
-    """The plan's ``erp_*`` columns: for a create the supplied values; for an update the
-    ERP customer as the update leaves it (the supplied values, and the customer's own where
-    Shopify gives nothing: ``positions`` are the records' ERP rows); blank for the rest."""
+) -> Iterator[tuple[str, pa.Array | np.ndarray]]:
+    """The plan's ``erp_*`` columns, one at a time: for a create the supplied values; for an
+    update the ERP customer as the update leaves it (the supplied values, and the customer's
+    own where Shopify gives nothing: ``positions`` are the records' ERP rows); blank for the
+    rest. ``text``, ``tax_liable`` and ``given`` are the supplied values' (``ErpValues``);
+    each column is taken out of ``text`` as it is made, so that a caller that keeps no other
+    reference to the supplied texts holds only one copy of each column at a time."""
     has_address = np.asarray(has_address, dtype=bool)
     creates, updates = action == _CREATE, action == _UPDATE
-    written: dict[str, pa.Array | np.ndarray] = {}
     for column in ERP_VALUE_COLUMNS:
-        given = _given(supplied, has_address, column)
-        from_shopify = creates | (updates & given)
-        kept = np.flatnonzero(updates & ~given)  # the ERP customer's value stays
+        from_shopify = _given(given, has_address, column)
+        kept = np.flatnonzero(updates & ~from_shopify)  # the ERP customer's value stays
+        from_shopify = creates | (updates & from_shopify)
         if column == "tax_liable":
-            values = supplied.tax_liable & from_shopify
+            values = tax_liable & from_shopify
             values[kept] = erp[column].to_numpy(dtype=bool)[positions[kept]]
-        else:
-            values = supplied.text[column]
-            if not from_shopify.all():
-                values = pc.if_else(pa.array(from_shopify), values, "")
-            if len(kept):  # a blank ERP value is blank already
-                lengths = pc.binary_length(_arrow_text(erp[column])).fill_null(0)
-                kept = kept[np.asarray(lengths.to_numpy())[positions[kept]] > 0]
-            if len(kept):
-                mask = np.zeros(len(action), dtype=bool)
-                mask[kept] = True
-                values = pc.replace_with_mask(
-                    values, pa.array(mask), _erp_text(erp, column, positions[kept])
-                )
-        written[column] = values
-    return written
+            yield column, values
+            continue
+        values = text.pop(column)
+        if not from_shopify.all():
+            values = pc.if_else(pa.array(from_shopify), values, "")
+        if len(kept):  # a blank ERP value is blank already
+            lengths = pc.binary_length(_arrow_text(erp[column])).fill_null(0)
+            kept = kept[np.asarray(lengths.to_numpy())[positions[kept]] > 0]
+        if len(kept):
+            mask = np.zeros(len(action), dtype=bool)
+            mask[kept] = True
+            values = pc.replace_with_mask(
+                values, pa.array(mask), _erp_text(erp, column, positions[kept])
+            )
+        yield column, values
 
 
 def _create(
@@ -1158,11 +1238,13 @@ def _name_keys(names: pd.Series) -> pd.Series:
     """Names compared loosely: lower case, letters and digits only (ASCII text in Arrow
     kernels, where Python's ``\\W`` is ``[^0-9A-Za-z_]``; other text by Python's ``re``)."""
     text = names.astype("str")
-    array = to_arrow(text.fillna(""))
-    ascii_ = np.asarray(pc.string_is_ascii(array).to_numpy(zero_copy_only=False), dtype=bool)
-    keys = pc.replace_substring_regex(pc.ascii_lower(array), "[^0-9a-z]+", "")
-    keys = pd.Series(keys, dtype=text.dtype, index=text.index)
+    # names repeat (a few thousand distinct among a million): each distinct one is keyed once
+    encoded = pc.dictionary_encode(to_arrow(text))
+    distinct = encoded.dictionary
+    ascii_ = np.asarray(pc.string_is_ascii(distinct).to_numpy(zero_copy_only=False), dtype=bool)
+    keys = pc.replace_substring_regex(pc.ascii_lower(distinct), "[^0-9a-z]+", "")
     if not ascii_.all():
-        others = text[~ascii_].str.lower().str.replace(r"[\W_]+", "", regex=True)
-        keys = keys.where(ascii_, others)
-    return keys.where(text.notna(), text)
+        others = pd.Series(distinct, dtype=text.dtype)[~ascii_]
+        others = others.str.lower().str.replace(r"[\W_]+", "", regex=True)
+        keys = pc.replace_with_mask(keys, pa.array(~ascii_), to_arrow(others))
+    return pd.Series(keys.take(encoded.indices), dtype=text.dtype, index=text.index)

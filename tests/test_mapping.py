@@ -646,3 +646,65 @@ def test_create_writes_the_erp_country_code_carrying_the_iso_code(table, written
     assert row["erp_country_code"] == written
     assert ("COUNTRY_NOT_IN_ERP" in row["reasons"]) == (written == "")
     assert row["action"] == ("create" if written else "skip")
+
+
+_CODED_TEXT = st.one_of(st.none(), st.text(alphabet="0129a\u0660 ", max_size=9))
+
+
+@given(left=st.lists(_CODED_TEXT), right=st.lists(_CODED_TEXT))
+def test_shared_codes_are_equal_exactly_where_the_texts_are(left, right):
+    from shopsync.mapping import _digit_codes, _shared_codes
+
+    texts = [*left, *right]
+    for width in (None, 2):
+        if width is None:
+            codes = _shared_codes(pd.Series(left, dtype="str"), pd.Series(right, dtype="str"))
+        else:  # the phone tails: texts of one length, numbers when every one is ASCII digits
+            left = [t if t is None else (t + "00")[:width] for t in left]
+            right = [t if t is None else (t + "00")[:width] for t in right]
+            texts = [*left, *right]
+            codes = _digit_codes(pd.Series(left, dtype="str"), pd.Series(right, dtype="str"), width)
+        joined = [*codes[0], *codes[1]]
+        assert len(joined) == len(texts)
+        for i, a in enumerate(texts):
+            for j, b in enumerate(texts):
+                assert (joined[i] == joined[j]) == (a == b)
+
+
+def test_near_misses_by_phone_digits_and_name_list_every_erp_customer_in_erp_order():
+    customers = erp(
+        {"no": "C9", "phone": "0031 6 1234 5678", "name": "Åsa Öberg", "post_code": "111 22"},
+        {"no": "C2", "phone": "+32612345678", "name": "åsa öberg", "post_code": "111 22"},
+        {"no": "C5", "phone": "+4٦١٢٣٤٥٦٧٨", "contact": "Åsa Öberg", "post_code": "111 22"},
+    )
+    nordic = address(1, firstName="Åsa", lastName="Öberg", zip="111 22", countryCodeV2="SE")
+    shop = shopify(
+        customer(1, None, "+46612345678", firstName="Åsa", lastName="Öberg", addresses=[nordic])
+    )
+    result = plan(shop, customers)
+    assert result.loc["1", "candidates"] == (
+        "C9 (same phone digits: 0031 6 1234 5678); C2 (same phone digits: +32612345678); "
+        "C9 (same name and post code); C2 (same name and post code); "
+        "C5 (same contact and post code)"
+    )
+
+
+_HASHES = st.lists(
+    st.one_of(
+        st.integers(-(2**63), 2**63 - 1),
+        st.sampled_from([-1, 0, 1, 2**63 - 1, -(2**63), 2**39, -(2**39), 2**14]),
+    ),
+    max_size=40,
+)
+
+
+@given(left=_HASHES, right=_HASHES)
+def test_shared_forms_says_exactly_which_hashes_the_other_side_has(left, right):
+    import numpy as np
+
+    from shopsync.mapping import _shared_forms
+
+    left_hashes, right_hashes = np.array(left, np.int64), np.array(right, np.int64)
+    in_left, in_right = _shared_forms(left_hashes, right_hashes)
+    assert in_left.tolist() == [h in set(right) for h in left]
+    assert in_right.tolist() == [h in set(left) for h in right]

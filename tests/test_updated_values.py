@@ -53,7 +53,7 @@ def test_updated_values_equal_a_comparison_of_every_given_field(data, records, c
     for row, position in zip(rows, positions, strict=True):
         changed = False
         for column in ERP_VALUE_COLUMNS:
-            if not _given(supplied, has_address, column)[row]:
+            if not _given(supplied.given, has_address, column)[row]:
                 continue
             if column == "tax_liable":
                 changed |= bool(supplied.tax_liable[row]) != bool(erp[column][position])
