@@ -460,27 +460,21 @@ def _match_email_phone(
 def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
     """Equi-join of non-blank keys: columns ``_row`` (Shopify index) and ``no``.
 
-    The ERP keys are coded as integers by an Arrow dictionary encoding (one hash pass), the
-    Shopify keys by a lookup in its dictionary (a key no ERP customer has finds none); ERP
-    rows are grouped by code with a counting sort, so each Shopify key finds all its ERP
-    rows (in ERP order) without a join of the texts."""
+    The non-blank ERP keys and the Shopify keys are coded as integers by one Arrow dictionary
+    encoding of both (one hash pass; a Shopify key no ERP customer has gets a code no ERP row
+    has); ERP rows are grouped by code with a counting sort, so each Shopify key finds all
+    its ERP rows (in ERP order) without a join of the texts."""
     erp_key = pc.fill_null(_arrow_text(erp_keys.reset_index(drop=True)), "")
+    erp_rows = np.flatnonzero(_flags(pc.not_equal(erp_key, "")))  # a blank matches nothing
     shop_key = pc.fill_null(_arrow_text(shop_keys), "")
-    encoded = erp_key.dictionary_encode()
-    erp_code = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    shop_code = pc.index_in(shop_key, value_set=encoded.dictionary).fill_null(-1)
-    shop_code = np.asarray(shop_code.to_numpy(zero_copy_only=False), dtype=np.int64)
-    blank = pc.index(encoded.dictionary, "").as_py()  # -1 when no key is blank
-    counts = np.bincount(erp_code, minlength=len(encoded.dictionary) + 1)
-    counts[-1] = 0  # the code of a Shopify key no ERP customer has (-1) matches nothing
-    if blank >= 0:
-        counts[blank] = 0  # a blank ERP key matches nothing
+    keys = pa.concat_arrays([erp_key.take(pa.array(erp_rows)), shop_key])
+    codes = keys.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+    erp_code, shop_code = codes[: len(erp_rows)], codes[len(erp_rows) :]
+    counts = np.bincount(erp_code, minlength=int(codes.max(initial=-1)) + 1)
     at = np.flatnonzero(counts[shop_code] > 0)
     code = shop_code[at]
     starts = np.cumsum(counts) - counts
-    by_code = np.argsort(erp_code, kind="stable")
-    if blank >= 0:
-        by_code = by_code[erp_code[by_code] != blank]
+    by_code = erp_rows[np.argsort(erp_code, kind="stable")]
     hits = counts[code]
     at = np.repeat(at, hits)
     offset = np.arange(len(at)) - np.repeat(np.cumsum(hits) - hits, hits)
@@ -504,27 +498,38 @@ def _apply_hits(
     """Record matches: the lowest ERP number wins; ties are flagged with the others named.
 
     Rows are found by position (one hash lookup of the labels); only the records with
-    several hits are sorted."""
+    several hits are sorted, and the two columns are rewritten in Arrow (one pass each)."""
     if hits.empty:
         return
-    hits = hits.assign(_at=plan.index.get_indexer(hits["_row"]))
-    repeated = hits["_at"].duplicated(keep=False).to_numpy()
-    ties = hits[repeated].sort_values(["_at", "no"], kind="stable")
-    first = pd.concat([hits[~repeated], ties.drop_duplicates("_at")])
-    at = first["_at"].to_numpy()
-    plan.iloc[at, plan.columns.get_loc("customer_no")] = first["no"].to_numpy()
-    plan.iloc[at, plan.columns.get_loc("rule")] = rule
-    if ties.empty:
+    at = plan.index.get_indexer(hits["_row"])
+    numbers = _arrow_text(hits["no"])
+    repeated = np.bincount(at, minlength=len(plan))[at] > 1
+    winner = np.full(len(plan), -1, dtype=np.int64)  # per record, the hit it takes
+    single = np.flatnonzero(~repeated)
+    winner[at[single]] = single
+    tied = np.flatnonzero(repeated)
+    if len(tied):
+        ties = pa.table({"at": at[tied], "no": numbers.take(pa.array(tied))})
+        order = pc.sort_indices(ties, sort_keys=[("at", "ascending"), ("no", "ascending")])
+        order = order.to_numpy(zero_copy_only=False)
+        tied, tied_at = tied[order], at[tied][order]
+        starts = np.flatnonzero(np.r_[True, tied_at[1:] != tied_at[:-1]])
+        winner[tied_at[starts]] = tied[starts]
+    matched = winner >= 0
+    mask = pa.array(matched)
+    chosen = numbers.take(pa.array(winner[matched]))
+    customer_no = pc.replace_with_mask(_arrow_text(plan["customer_no"]), mask, chosen)
+    plan["customer_no"] = to_series(customer_no, plan.index)
+    plan["rule"] = to_series(pc.if_else(mask, rule, _arrow_text(plan["rule"])), plan.index)
+    if not len(tied):
         return
     label = "same e-mail" if rule == "email" else f"same {rule}"
     code = f"AMBIGUOUS_{rule.upper()}"
-    at = ties["_at"].to_numpy()
-    numbers = ties["no"].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])  # ties are sorted by row
-    for start, end in zip(starts, np.r_[starts[1:], len(at)], strict=True):
-        position = int(at[start])
+    others = numbers.take(pa.array(tied)).to_pylist()
+    for start, end in zip(starts, np.r_[starts[1:], len(tied)], strict=True):
+        position = int(tied_at[start])
         reasons[position].append(code)
-        candidates[position].extend(f"{no} ({label})" for no in numbers[start + 1 : end])
+        candidates[position].extend(f"{no} ({label})" for no in others[start + 1 : end])
 
 
 def _match_bill_to(
@@ -565,24 +570,29 @@ def _erp_e164(
     erp: pd.DataFrame, context: RulesContext, tails: Collection[str] | None = None
 ) -> pd.Series:
     """ERP phones in E.164, each parsed with its customer's ISO country ('' when it does not
-    parse).
+    parse), as text on ``erp``'s index.
 
     With ``tails``, only phones that can end in one of those digit tails are parsed (the
     others are ''): E.164 keeps a number's last digits, so a phone whose written digits end
     otherwise cannot equal a wanted number. Text with letters or other signs (extensions,
     vanity numbers, non-ASCII digits) is always parsed.
     """
-    phones = pd.Series(pc.fill_null(_arrow_text(erp["phone"]), ""), dtype="str", index=erp.index)
-    wanted = np.asarray(pc.not_equal(to_arrow(phones), "").to_numpy(zero_copy_only=False), bool)
+    phones = pc.fill_null(_arrow_text(erp["phone"]), "")
+    wanted = _flags(pc.not_equal(phones, ""))
     if tails is not None:
-        digits, plain = _phone_digits(phones)
+        digits, plain = _phone_digits(to_series(phones, erp.index))
         wanted &= ~plain | _is_in(_tail(digits), pd.Series(tails, dtype="str"))
-    result = pd.Series("", index=erp.index, dtype=object)
+    result = pc.cast(pa.repeat(pa.scalar("", pa.string()), len(phones)), pa.large_string())
     if wanted.any():
-        subset = erp[wanted]
-        iso = countries_to_iso(subset["country_code"], context.countries, context.company_country)
-        result[wanted] = phones_e164(subset["phone"], iso["iso_code"]).to_numpy()
-    return result
+        # only the two columns the parse reads are cut down, not the whole ERP table
+        rows = np.flatnonzero(wanted)
+        countries = erp["country_code"].iloc[rows]
+        iso = countries_to_iso(countries, context.countries, context.company_country)
+        found = phones_e164(
+            to_series(phones.take(pa.array(rows)), countries.index), iso["iso_code"]
+        )
+        result = pc.replace_with_mask(result, pa.array(wanted), _arrow_text(found))
+    return to_series(result, erp.index)
 
 
 _PLAIN_PHONE_BYTES = np.zeros(256, dtype=bool)  # digits and + ( ) . / - space
@@ -603,16 +613,22 @@ def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
         return phones.copy(), np.ones(len(phones), dtype=bool)
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
     bounds = offsets - offsets[0]
+    sizes = np.diff(bounds)
+    # a segment sum per phone, not a running sum over every byte (one big temporary less);
+    # over the non-empty phones only: reduceat ends each segment where the next one starts
+    filled = np.flatnonzero(sizes)
+    starts = bounds[filled]
 
     def per_phone(flags: np.ndarray) -> np.ndarray:  # how many bytes of each phone are set
-        return np.diff(np.concatenate([[0], np.cumsum(flags)])[bounds])
+        counts = np.zeros(len(sizes), dtype=np.int64)
+        counts[filled] = np.add.reduceat(flags.view(np.uint8), starts, dtype=np.int64)
+        return counts
 
-    digit = (data >= ord("0")) & (data <= ord("9"))
-    sizes = np.diff(bounds)
+    digit = (data - np.uint8(ord("0"))) < 10  # unsigned: the bytes below "0" wrap past 9
     plain = per_phone(_PLAIN_PHONE_BYTES[data]) == sizes
-    ascii_ = per_phone(data < 0x80) == sizes
-    kept = np.concatenate([[0], np.cumsum(digit)])[bounds]
-    buffers = [None, pa.py_buffer(kept.astype(np.int64)), pa.py_buffer(data[digit].copy())]
+    ascii_ = _flags(pc.string_is_ascii(array))
+    kept = np.concatenate([[0], np.cumsum(per_phone(digit))])
+    buffers = [None, pa.py_buffer(kept), pa.py_buffer(data[digit])]
     digits = pa.Array.from_buffers(pa.large_string(), len(array), buffers)
     result = pd.Series(digits, dtype=phones.dtype, index=phones.index)
     if not ascii_.all():
