@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -452,7 +452,7 @@ def _match_email_phone(
     else:
         shop_e164 = _shopify_e164(shop_phone, chosen["country_code"])
         shop_e164 = shop_e164[shop_e164 != ""]
-        erp_e164 = _erp_e164(erp, context, tails=_tail(shop_e164).unique())
+        erp_e164 = _erp_e164(erp, context, wanted=shop_e164)
         hits = _join_keys(shop_e164, erp_e164, erp["no"])
     _apply_hits(plan, hits, "phone", reasons, candidates)
 
@@ -571,36 +571,39 @@ def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
 
 
 def _erp_e164(
-    erp: pd.DataFrame, context: RulesContext, tails: Collection[str] | None = None
+    erp: pd.DataFrame, context: RulesContext, wanted: pd.Series | None = None
 ) -> pd.Series:
     """ERP phones in E.164, each parsed with its customer's ISO country ('' when it does not
     parse), as text on ``erp``'s index.
 
-    With ``tails``, only phones that can end in one of those digit tails are parsed (the
-    others are ''): E.164 keeps a number's last digits, so a phone whose written digits end
-    otherwise cannot equal a wanted number. Text with letters or other signs (extensions,
-    vanity numbers, non-ASCII digits) is always parsed.
+    With ``wanted`` (E.164 numbers), only phones that can end in the last digits of one of
+    those are parsed (the others are ''): E.164 keeps a number's last digits, so a phone
+    whose written digits end otherwise cannot equal a wanted number. Text with letters or
+    other signs (extensions, vanity numbers, non-ASCII digits) is always parsed.
     """
     phones = pc.fill_null(_arrow_text(erp["phone"]), "")
-    wanted = _flags(pc.not_equal(phones, ""))
-    if tails is not None:
+    parse = _flags(pc.not_equal(phones, ""))
+    if wanted is not None:
         digits, plain = _phone_digits(to_series(phones, erp.index))
-        wanted &= ~plain | _is_in(_tail(digits), pd.Series(tails, dtype="str"))
+        # a flag per possible tail code (index -1, no code, stays False)
+        wanted_tails = np.zeros(2 * 10**_TAIL_DIGITS + 1, dtype=bool)
+        codes = _tail_codes(_arrow_text(wanted))
+        wanted_tails[codes[codes >= 0]] = True
+        parse &= ~plain | wanted_tails[_tail_codes(_arrow_text(digits))]
     result = pc.cast(pa.repeat(pa.scalar("", pa.string()), len(phones)), pa.large_string())
-    if wanted.any():
+    if parse.any():
         # only the two columns the parse reads are cut down, not the whole ERP table
-        rows = np.flatnonzero(wanted)
+        rows = np.flatnonzero(parse)
         countries = erp["country_code"].iloc[rows]
         iso = countries_to_iso(countries, context.countries, context.company_country)
         found = phones_e164(
             to_series(phones.take(pa.array(rows)), countries.index), iso["iso_code"]
         )
-        result = pc.replace_with_mask(result, pa.array(wanted), _arrow_text(found))
+        result = pc.replace_with_mask(result, pa.array(parse), _arrow_text(found))
     return to_series(result, erp.index)
 
 
-_PLAIN_PHONE_BYTES = np.zeros(256, dtype=bool)  # digits and + ( ) . / - space
-_PLAIN_PHONE_BYTES[[*range(ord("0"), ord("9") + 1), *b"+()./- "]] = True
+_PLAIN_PHONE = r"^[0-9+()./\- ]*$"  # ASCII digits, + ( ) . / - and spaces only
 
 
 def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -618,20 +621,15 @@ def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
     bounds = offsets - offsets[0]
     sizes = np.diff(bounds)
-    # a segment sum per phone, not a running sum over every byte (one big temporary less);
-    # over the non-empty phones only: reduceat ends each segment where the next one starts
-    filled = np.flatnonzero(sizes)
-    starts = bounds[filled]
-
-    def per_phone(flags: np.ndarray) -> np.ndarray:  # how many bytes of each phone are set
-        counts = np.zeros(len(sizes), dtype=np.int64)
-        counts[filled] = np.add.reduceat(flags.view(np.uint8), starts, dtype=np.int64)
-        return counts
-
     digit = (data - np.uint8(ord("0"))) < 10  # unsigned: the bytes below "0" wrap past 9
-    plain = per_phone(_PLAIN_PHONE_BYTES[data]) == sizes
+    # the digits per phone as segment sums, not a running sum over every byte (one big
+    # temporary less); over the non-empty phones: reduceat ends each where the next starts
+    filled = np.flatnonzero(sizes)
+    counts = np.zeros(len(sizes), dtype=np.int64)
+    counts[filled] = np.add.reduceat(digit.view(np.uint8), bounds[filled], dtype=np.int64)
+    kept = np.concatenate([[0], np.cumsum(counts)])
+    plain = _flags(pc.match_substring_regex(array, _PLAIN_PHONE))
     ascii_ = _flags(pc.string_is_ascii(array))
-    kept = np.concatenate([[0], np.cumsum(per_phone(digit))])
     buffers = [None, pa.py_buffer(kept), pa.py_buffer(data[digit])]
     digits = pa.Array.from_buffers(pa.large_string(), len(array), buffers)
     result = pd.Series(digits, dtype=phones.dtype, index=phones.index)
@@ -641,9 +639,25 @@ def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return result, plain
 
 
-def _tail(numbers: pd.Series) -> pd.Series:
-    """The last digits that identify a number whatever its prefixes."""
-    return numbers.str[-_TAIL_DIGITS:]
+def _tail_codes(texts: pa.Array) -> np.ndarray:
+    """The last digits that identify a number whatever its prefixes, as an integer per text
+    of a ``large_string`` array: its last ``_TAIL_DIGITS`` characters (all of a shorter
+    text) behind a leading 1, so that equal codes are equal tails ("0123" is not "123");
+    -1 where those are not all ASCII digits (such a tail equals no tail of digits)."""
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)
+    offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
+    ends, sizes = offsets[1:], np.minimum(np.diff(offsets), _TAIL_DIGITS)
+    data = texts.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    codes = np.power(10, sizes)  # the leading 1
+    digits = np.ones(len(texts), dtype=bool)
+    for place in range(_TAIL_DIGITS):  # the last byte first
+        rows = np.flatnonzero(sizes > place)
+        digit = data[ends[rows] - 1 - place] - np.uint8(ord("0"))  # unsigned: "/" wraps past 9
+        digits[rows[digit > 9]] = False
+        codes[rows] += digit.astype(np.int64) * 10**place
+    codes[~digits] = -1
+    return codes
 
 
 # -- near misses ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from shopsync.mapping import (
     _one_edit,
     _one_edit_pairs,
     _phone_digits,
+    _tail_codes,
     _text_hashes,
 )
 
@@ -118,3 +119,14 @@ def test_join_keys_drops_pairs_whose_hashes_collide(shop, erp):
         (5 + i, f"N{j}") for i, a in enumerate(shop) for j, b in enumerate(erp) if a and a == b
     ]
     assert list(zip(hits["_row"], hits["no"], strict=True)) == expected
+
+
+@given(st.lists(st.text(alphabet="0189+x\u0663\u00e9", max_size=10), max_size=20))
+def test_tail_codes_are_equal_where_the_digit_tails_are(texts):
+    codes = _tail_codes(pa.array(texts, pa.large_string()))
+    tails = [text[-7:] for text in texts]
+    for i, a in enumerate(tails):
+        assert (codes[i] >= 0) == (a.isascii() and (a.isdigit() or a == ""))
+        for j, b in enumerate(tails):
+            if codes[i] >= 0 and codes[j] >= 0:
+                assert (codes[i] == codes[j]) == (a == b)
