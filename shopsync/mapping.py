@@ -29,6 +29,7 @@ from shopsync.normalize import (
 from shopsync.reasons import join_codes
 from shopsync.rules_context import RulesContext
 from shopsync.shopify_io import ShopifyCustomers
+from shopsync.text_hashes import text_hashes
 
 __all__ = [
     "ERP_VALUE_COLUMNS",
@@ -468,7 +469,7 @@ def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series
     erp_key = pc.fill_null(_arrow_text(erp_keys.reset_index(drop=True)), "")
     erp_rows = np.flatnonzero(_flags(pc.not_equal(erp_key, "")))  # a blank matches nothing
     shop_key = pc.fill_null(_arrow_text(shop_keys), "")
-    hashes = np.concatenate([_text_hashes(erp_key)[erp_rows], _text_hashes(shop_key)])
+    hashes = np.concatenate([text_hashes(erp_key)[erp_rows], text_hashes(shop_key)])
     codes, _ = pd.factorize(hashes)
     erp_code, shop_code = codes[: len(erp_rows)], codes[len(erp_rows) :]
     counts = np.bincount(erp_code, minlength=int(codes.max(initial=-1)) + 1)
@@ -1059,40 +1060,6 @@ def _packed_bytes(text: pa.Array) -> np.ndarray | None:
         rows = np.flatnonzero(lengths > at)
         padded[rows, at] = data[offsets[rows] + at]
     return padded.view(">u8").ravel().astype(np.uint64)
-
-
-_HASH_FACTOR = np.uint64(0x9E3779B97F4A7C15)  # odd, bits well spread: a multiplicative hash
-_ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
-def _text_hashes(text: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each text of a ``large_string`` array (null: as ""): equal texts have
-    equal hashes (unequal texts rarely do). The bytes are read 8 at a time, one gather per
-    8 bytes of the longest text, not one pass per byte."""
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
-    offsets = offsets[text.offset : text.offset + len(text) + 1]
-    lengths = np.diff(offsets)
-    hashes = lengths.astype(np.uint64) * _HASH_FACTOR
-    data = text.buffers()[2]
-    if data is None or not len(text) or not lengths.any():
-        return hashes
-    size = data.size
-    # every 8 bytes of the buffer that start at some byte, as one integer (overlapping view)
-    words = np.ndarray((max(size - 7, 0),), dtype="<u8", buffer=data, strides=(1,))
-    for start in range(0, int(lengths.max()), 8):
-        rows = np.flatnonzero(lengths > start)
-        at = offsets[rows] + start
-        left = lengths[rows] - start  # bytes of the text from here on
-        inside = at <= size - 8
-        word = np.zeros(len(rows), dtype=np.uint64)
-        word[inside] = words[at[inside]]
-        for i in np.flatnonzero(~inside):  # the last few bytes of the buffer
-            word[i] = int.from_bytes(data[int(at[i]) : size].to_pybytes(), "little")
-        short = left < 8  # the word runs into the next text: those bytes are masked off
-        word[short] &= ~(_ALL_BITS << (left[short].astype(np.uint64) * np.uint64(8)))
-        mixed = (hashes[rows] ^ word) * _HASH_FACTOR
-        hashes[rows] = mixed ^ (mixed >> np.uint64(31))
-    return hashes
 
 
 def _erp_text(erp: pd.DataFrame, column: str, positions: np.ndarray) -> pa.Array:

@@ -20,6 +20,7 @@ from shopsync.arrow_text import to_arrow, to_series
 from shopsync.distinct import distinct_rows, is_text, spread
 from shopsync.errors import UserInputError
 from shopsync.fast_phones import parse_plain_phones
+from shopsync.text_hashes import distinct_codes
 
 __all__ = [
     "COUNTRY_NO_ISO",
@@ -496,14 +497,12 @@ def _phone_pairs_and_extensions(
         # phones are mostly distinct: cleaning every row costs less than a first
         # dictionary pass over the raw texts (the cleaned ones are encoded anyway)
         numbers, row_extensions = _split_extensions(pc.fill_null(to_arrow(raw), ""))
-        cleaned = _clean_phones(numbers).dictionary_encode()
-        text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        text_codes, distinct = distinct_codes(_clean_phones(numbers))
     else:  # other values are made text once per distinct value
         raw_codes, raw_texts = _text_codes(raw)
         numbers, extensions = _split_extensions(raw_texts)
         row_extensions = extensions.take(pa.array(raw_codes))
-        cleaned = _clean_phones(numbers).dictionary_encode()
-        text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        text_codes, distinct = distinct_codes(_clean_phones(numbers))
         text_codes = text_codes[raw_codes]
     if isinstance(region, pd.Series):
         if not region.index.equals(raw.index):
@@ -516,7 +515,7 @@ def _phone_pairs_and_extensions(
     width = len(regions)
     rows, pairs = pd.factorize(text_codes * width + region_codes)
     pairs = np.asarray(pairs, dtype=np.int64)
-    texts = cleaned.dictionary.take(pairs // width)
+    texts = distinct.take(pairs // width)
     return rows, texts, regions[pairs % width], row_extensions
 
 
