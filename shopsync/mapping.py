@@ -484,12 +484,9 @@ def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series
     same = _flags(pc.equal(shop_key.take(pa.array(at)), erp_key.take(pa.array(found))))
     if not same.all():
         at, found = at[same], found[same]
-    numbers = pd.Series(erp_numbers).reset_index(drop=True).astype("str")
+    numbers = _arrow_text(pd.Series(erp_numbers).astype("str")).take(pa.array(found))
     return pd.DataFrame(
-        {
-            "_row": shop_keys.index.take(at),
-            "no": pd.Series(numbers.array.take(found), dtype="str", index=range(len(at))),
-        }
+        {"_row": shop_keys.index.take(at), "no": to_series(numbers, pd.RangeIndex(len(at)))}
     )
 
 
