@@ -15,7 +15,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS, PhoneMetadata
 
-__all__ = ["MAX_FAST_LENGTH", "FastPhones", "parse_plain_phones"]
+__all__ = [
+    "MAX_FAST_LENGTH",
+    "FastPhones",
+    "FastPhonesText",
+    "parse_plain_phones",
+    "parse_plain_phones_text",
+]
 
 #: Longer text is left to phonenumbers (it refuses more than 250 characters anyway).
 MAX_FAST_LENGTH = 40
@@ -58,6 +64,15 @@ class FastPhones(NamedTuple):
     """
 
     e164: np.ndarray
+    valid: np.ndarray
+    handled: np.ndarray
+
+
+class FastPhonesText(NamedTuple):
+    """:class:`FastPhones` with ``e164`` as one Arrow ``string`` array (no Python string per
+    number: the callers keep the numbers in Arrow)."""
+
+    e164: pa.Array
     valid: np.ndarray
     handled: np.ndarray
 
@@ -413,7 +428,7 @@ class _Work:
     (national prefix, length bounds) and the validity check, done once per metadata."""
 
     def __init__(self, n: int) -> None:
-        self.e164 = np.full(n, "", dtype=object)
+        self._e164: list[tuple[np.ndarray, pa.Array]] = []  # (positions, their E.164 forms)
         self.valid = np.zeros(n, dtype=bool)
         self.handled = np.zeros(n, dtype=bool)
         self._pending: list[tuple[np.ndarray, pa.Array, np.ndarray, np.ndarray]] = []
@@ -469,9 +484,20 @@ class _Work:
                 self.handled[positions[where]] = False
                 continue
             chosen = positions[where]
-            self.e164[chosen] = _np(pc.binary_join_element_wise(f"+{code}", group, ""))
+            self._e164.append((chosen, pc.binary_join_element_wise(f"+{code}", group, "")))
             self.valid[chosen] = valid
             self.handled[chosen] = True
+
+    def e164(self) -> pa.Array:
+        """The E.164 form of every input, "" where none was found, by one take."""
+        n = len(self.valid)
+        forms = pa.concat_arrays([part[1] for part in self._e164] + [pa.array([""], pa.string())])
+        at = np.full(n, len(forms) - 1, dtype=np.int64)  # the "" behind the forms
+        start = 0
+        for positions, found in self._e164:
+            at[positions] = np.arange(start, start + len(found))
+            start += len(found)
+        return forms.take(pa.array(at))
 
 
 def _split_country_code(version: str, numbers: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -576,13 +602,22 @@ def parse_plain_phones(texts: Sequence[str] | pa.Array, regions: Sequence[str]) 
     a ``+`` followed by an unknown country code or a 0 (phonenumbers then retries with the
     region), and numbers governed by metadata this module cannot compile for RE2.
     """
+    found = parse_plain_phones_text(texts, regions)
+    e164 = np.asarray(found.e164.to_numpy(zero_copy_only=False), dtype=object)
+    return FastPhones(e164, found.valid, found.handled)
+
+
+def parse_plain_phones_text(
+    texts: Sequence[str] | pa.Array, regions: Sequence[str]
+) -> FastPhonesText:
+    """:func:`parse_plain_phones` with the E.164 forms as one Arrow array."""
     array = texts if isinstance(texts, pa.Array) else pa.array(list(texts), pa.string())
     if array.type != pa.string():
         array = pc.cast(array, pa.string())
     region_array = np.asarray(regions, dtype=object)
     work = _Work(len(array))
     if len(array) == 0:
-        return FastPhones(work.e164, work.valid, work.handled)
+        return FastPhonesText(work.e164(), work.valid, work.handled)
     version = phonenumbers.__version__
     lengths = _np(pc.fill_null(pc.binary_length(array), 0)).astype(np.int64)
     plain = _mask(pc.match_substring_regex(array, _PLAIN)) & (lengths <= MAX_FAST_LENGTH)
@@ -594,4 +629,4 @@ def parse_plain_phones(texts: Sequence[str] | pa.Array, regions: Sequence[str]) 
         chosen = national[where]
         _national_forms(work, version, str(region or ""), chosen, array.take(chosen))
     work.finish(version)
-    return FastPhones(work.e164, work.valid, work.handled)
+    return FastPhonesText(work.e164(), work.valid, work.handled)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ from shopsync.normalize import (
 from shopsync.reasons import join_codes
 from shopsync.rules_context import RulesContext
 from shopsync.shopify_io import ShopifyCustomers
+from shopsync.text_hashes import text_hashes
 
 __all__ = [
     "ERP_VALUE_COLUMNS",
@@ -458,7 +459,7 @@ def _match_email_phone(
     else:
         shop_e164 = _shopify_e164(shop_phone, chosen["country_code"])
         shop_e164 = shop_e164[shop_e164 != ""]
-        erp_e164 = _erp_e164(erp, context, tails=_tail(shop_e164).unique())
+        erp_e164 = _erp_e164(erp, context, wanted=shop_e164)
         hits = _join_keys(shop_e164, erp_e164, erp["no"])
     _apply_hits(plan, hits, "phone", reasons, candidates)
 
@@ -466,37 +467,32 @@ def _match_email_phone(
 def _join_keys(shop_keys: pd.Series, erp_keys: pd.Series, erp_numbers: pd.Series) -> pd.DataFrame:
     """Equi-join of non-blank keys: columns ``_row`` (Shopify index) and ``no``.
 
-    The ERP keys are coded as integers by an Arrow dictionary encoding (one hash pass), the
-    Shopify keys by a lookup in its dictionary (a key no ERP customer has finds none); ERP
-    rows are grouped by code with a counting sort, so each Shopify key finds all its ERP
-    rows (in ERP order) without a join of the texts."""
+    The non-blank ERP keys and the Shopify keys are coded as integers by one factorization
+    of their 64-bit hashes (integers hash several times faster than text); ERP rows are
+    grouped by code with a counting sort, so each Shopify key finds all its ERP rows (in ERP
+    order) without a join of the texts. Equal texts have equal hashes, so every true pair is
+    found; the texts of the pairs are then compared, so a hash two texts share makes none."""
     erp_key = pc.fill_null(_arrow_text(erp_keys.reset_index(drop=True)), "")
+    erp_rows = np.flatnonzero(_flags(pc.not_equal(erp_key, "")))  # a blank matches nothing
     shop_key = pc.fill_null(_arrow_text(shop_keys), "")
-    encoded = erp_key.dictionary_encode()
-    erp_code = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    shop_code = pc.index_in(shop_key, value_set=encoded.dictionary).fill_null(-1)
-    shop_code = np.asarray(shop_code.to_numpy(zero_copy_only=False), dtype=np.int64)
-    blank = pc.index(encoded.dictionary, "").as_py()  # -1 when no key is blank
-    counts = np.bincount(erp_code, minlength=len(encoded.dictionary) + 1)
-    counts[-1] = 0  # the code of a Shopify key no ERP customer has (-1) matches nothing
-    if blank >= 0:
-        counts[blank] = 0  # a blank ERP key matches nothing
+    hashes = np.concatenate([text_hashes(erp_key)[erp_rows], text_hashes(shop_key)])
+    codes, _ = pd.factorize(hashes)
+    erp_code, shop_code = codes[: len(erp_rows)], codes[len(erp_rows) :]
+    counts = np.bincount(erp_code, minlength=int(codes.max(initial=-1)) + 1)
     at = np.flatnonzero(counts[shop_code] > 0)
     code = shop_code[at]
     starts = np.cumsum(counts) - counts
-    by_code = np.argsort(erp_code, kind="stable")
-    if blank >= 0:
-        by_code = by_code[erp_code[by_code] != blank]
+    by_code = erp_rows[np.argsort(erp_code, kind="stable")]
     hits = counts[code]
     at = np.repeat(at, hits)
     offset = np.arange(len(at)) - np.repeat(np.cumsum(hits) - hits, hits)
     found = by_code[np.repeat(starts[code], hits) + offset]
-    numbers = pd.Series(erp_numbers).reset_index(drop=True).astype("str")
+    same = _flags(pc.equal(shop_key.take(pa.array(at)), erp_key.take(pa.array(found))))
+    if not same.all():
+        at, found = at[same], found[same]
+    numbers = _arrow_text(pd.Series(erp_numbers).astype("str")).take(pa.array(found))
     return pd.DataFrame(
-        {
-            "_row": shop_keys.index.take(at),
-            "no": pd.Series(numbers.array.take(found), dtype="str", index=range(len(at))),
-        }
+        {"_row": shop_keys.index.take(at), "no": to_series(numbers, pd.RangeIndex(len(at)))}
     )
 
 
@@ -510,27 +506,38 @@ def _apply_hits(
     """Record matches: the lowest ERP number wins; ties are flagged with the others named.
 
     Rows are found by position (one hash lookup of the labels); only the records with
-    several hits are sorted."""
+    several hits are sorted, and the two columns are rewritten in Arrow (one pass each)."""
     if hits.empty:
         return
-    hits = hits.assign(_at=plan.index.get_indexer(hits["_row"]))
-    repeated = hits["_at"].duplicated(keep=False).to_numpy()
-    ties = hits[repeated].sort_values(["_at", "no"], kind="stable")
-    first = pd.concat([hits[~repeated], ties.drop_duplicates("_at")])
-    at = first["_at"].to_numpy()
-    plan.iloc[at, plan.columns.get_loc("customer_no")] = first["no"].to_numpy()
-    plan.iloc[at, plan.columns.get_loc("rule")] = rule
-    if ties.empty:
+    at = plan.index.get_indexer(hits["_row"])
+    numbers = _arrow_text(hits["no"])
+    repeated = np.bincount(at, minlength=len(plan))[at] > 1
+    winner = np.full(len(plan), -1, dtype=np.int64)  # per record, the hit it takes
+    single = np.flatnonzero(~repeated)
+    winner[at[single]] = single
+    tied = np.flatnonzero(repeated)
+    if len(tied):
+        ties = pa.table({"at": at[tied], "no": numbers.take(pa.array(tied))})
+        order = pc.sort_indices(ties, sort_keys=[("at", "ascending"), ("no", "ascending")])
+        order = order.to_numpy(zero_copy_only=False)
+        tied, tied_at = tied[order], at[tied][order]
+        starts = np.flatnonzero(np.r_[True, tied_at[1:] != tied_at[:-1]])
+        winner[tied_at[starts]] = tied[starts]
+    matched = winner >= 0
+    mask = pa.array(matched)
+    chosen = numbers.take(pa.array(winner[matched]))
+    customer_no = pc.replace_with_mask(_arrow_text(plan["customer_no"]), mask, chosen)
+    plan["customer_no"] = to_series(customer_no, plan.index)
+    plan["rule"] = to_series(pc.if_else(mask, rule, _arrow_text(plan["rule"])), plan.index)
+    if not len(tied):
         return
     label = "same e-mail" if rule == "email" else f"same {rule}"
     code = f"AMBIGUOUS_{rule.upper()}"
-    at = ties["_at"].to_numpy()
-    numbers = ties["no"].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])  # ties are sorted by row
-    for start, end in zip(starts, np.r_[starts[1:], len(at)], strict=True):
-        position = int(at[start])
+    others = numbers.take(pa.array(tied)).to_pylist()
+    for start, end in zip(starts, np.r_[starts[1:], len(tied)], strict=True):
+        position = int(tied_at[start])
         reasons[position].append(code)
-        candidates[position].extend(f"{no} ({label})" for no in numbers[start + 1 : end])
+        candidates[position].extend(f"{no} ({label})" for no in others[start + 1 : end])
 
 
 def _match_bill_to(
@@ -568,31 +575,39 @@ def _shopify_e164(phones: pd.Series, regions: pd.Series) -> pd.Series:
 
 
 def _erp_e164(
-    erp: pd.DataFrame, context: RulesContext, tails: Collection[str] | None = None
+    erp: pd.DataFrame, context: RulesContext, wanted: pd.Series | None = None
 ) -> pd.Series:
     """ERP phones in E.164, each parsed with its customer's ISO country ('' when it does not
-    parse).
+    parse), as text on ``erp``'s index.
 
-    With ``tails``, only phones that can end in one of those digit tails are parsed (the
-    others are ''): E.164 keeps a number's last digits, so a phone whose written digits end
-    otherwise cannot equal a wanted number. Text with letters or other signs (extensions,
-    vanity numbers, non-ASCII digits) is always parsed.
+    With ``wanted`` (E.164 numbers), only phones that can end in the last digits of one of
+    those are parsed (the others are ''): E.164 keeps a number's last digits, so a phone
+    whose written digits end otherwise cannot equal a wanted number. Text with letters or
+    other signs (extensions, vanity numbers, non-ASCII digits) is always parsed.
     """
-    phones = pd.Series(pc.fill_null(_arrow_text(erp["phone"]), ""), dtype="str", index=erp.index)
-    wanted = np.asarray(pc.not_equal(to_arrow(phones), "").to_numpy(zero_copy_only=False), bool)
-    if tails is not None:
-        digits, plain = _phone_digits(phones)
-        wanted &= ~plain | _is_in(_tail(digits), pd.Series(tails, dtype="str"))
-    result = pd.Series("", index=erp.index, dtype=object)
-    if wanted.any():
-        subset = erp[wanted]
-        iso = countries_to_iso(subset["country_code"], context.countries, context.company_country)
-        result[wanted] = phones_e164(subset["phone"], iso["iso_code"]).to_numpy()
-    return result
+    phones = pc.fill_null(_arrow_text(erp["phone"]), "")
+    parse = _flags(pc.not_equal(phones, ""))
+    if wanted is not None:
+        digits, plain = _phone_digits(to_series(phones, erp.index))
+        # a flag per possible tail code (index -1, no code, stays False)
+        wanted_tails = np.zeros(2 * 10**_TAIL_DIGITS + 1, dtype=bool)
+        codes = _tail_codes(_arrow_text(wanted))
+        wanted_tails[codes[codes >= 0]] = True
+        parse &= ~plain | wanted_tails[_tail_codes(_arrow_text(digits))]
+    result = pc.cast(pa.repeat(pa.scalar("", pa.string()), len(phones)), pa.large_string())
+    if parse.any():
+        # only the two columns the parse reads are cut down, not the whole ERP table
+        rows = np.flatnonzero(parse)
+        countries = erp["country_code"].iloc[rows]
+        iso = countries_to_iso(countries, context.countries, context.company_country)
+        found = phones_e164(
+            to_series(phones.take(pa.array(rows)), countries.index), iso["iso_code"]
+        )
+        result = pc.replace_with_mask(result, pa.array(parse), _arrow_text(found))
+    return to_series(result, erp.index)
 
 
-_PLAIN_PHONE_BYTES = np.zeros(256, dtype=bool)  # digits and + ( ) . / - space
-_PLAIN_PHONE_BYTES[[*range(ord("0"), ord("9") + 1), *b"+()./- "]] = True
+_PLAIN_PHONE = r"^[0-9+()./\- ]*$"  # ASCII digits, + ( ) . / - and spaces only
 
 
 def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -609,16 +624,17 @@ def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
         return phones.copy(), np.ones(len(phones), dtype=bool)
     data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
     bounds = offsets - offsets[0]
-
-    def per_phone(flags: np.ndarray) -> np.ndarray:  # how many bytes of each phone are set
-        return np.diff(np.concatenate([[0], np.cumsum(flags)])[bounds])
-
-    digit = (data >= ord("0")) & (data <= ord("9"))
     sizes = np.diff(bounds)
-    plain = per_phone(_PLAIN_PHONE_BYTES[data]) == sizes
-    ascii_ = per_phone(data < 0x80) == sizes
-    kept = np.concatenate([[0], np.cumsum(digit)])[bounds]
-    buffers = [None, pa.py_buffer(kept.astype(np.int64)), pa.py_buffer(data[digit].copy())]
+    digit = (data - np.uint8(ord("0"))) < 10  # unsigned: the bytes below "0" wrap past 9
+    # the digits per phone as segment sums, not a running sum over every byte (one big
+    # temporary less); over the non-empty phones: reduceat ends each where the next starts
+    filled = np.flatnonzero(sizes)
+    counts = np.zeros(len(sizes), dtype=np.int64)
+    counts[filled] = np.add.reduceat(digit.view(np.uint8), bounds[filled], dtype=np.int64)
+    kept = np.concatenate([[0], np.cumsum(counts)])
+    plain = _flags(pc.match_substring_regex(array, _PLAIN_PHONE))
+    ascii_ = _flags(pc.string_is_ascii(array))
+    buffers = [None, pa.py_buffer(kept), pa.py_buffer(data[digit])]
     digits = pa.Array.from_buffers(pa.large_string(), len(array), buffers)
     result = pd.Series(digits, dtype=phones.dtype, index=phones.index)
     if not ascii_.all():
@@ -627,9 +643,25 @@ def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return result, plain
 
 
-def _tail(numbers: pd.Series) -> pd.Series:
-    """The last digits that identify a number whatever its prefixes."""
-    return numbers.str[-_TAIL_DIGITS:]
+def _tail_codes(texts: pa.Array) -> np.ndarray:
+    """The last digits that identify a number whatever its prefixes, as an integer per text
+    of a ``large_string`` array: its last ``_TAIL_DIGITS`` characters (all of a shorter
+    text) behind a leading 1, so that equal codes are equal tails ("0123" is not "123");
+    -1 where those are not all ASCII digits (such a tail equals no tail of digits)."""
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)
+    offsets = offsets[texts.offset : texts.offset + len(texts) + 1]
+    ends, sizes = offsets[1:], np.minimum(np.diff(offsets), _TAIL_DIGITS)
+    data = texts.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    codes = np.power(10, sizes)  # the leading 1
+    digits = np.ones(len(texts), dtype=bool)
+    for place in range(_TAIL_DIGITS):  # the last byte first
+        rows = np.flatnonzero(sizes > place)
+        digit = data[ends[rows] - 1 - place] - np.uint8(ord("0"))  # unsigned: "/" wraps past 9
+        digits[rows[digit > 9]] = False
+        codes[rows] += digit.astype(np.int64) * 10**place
+    codes[~digits] = -1
+    return codes
 
 
 # -- near misses ----------------------------------------------------------------------------

@@ -19,7 +19,8 @@ import pyarrow.compute as pc
 from shopsync.arrow_text import to_arrow, to_series
 from shopsync.distinct import distinct_rows, is_text, spread
 from shopsync.errors import UserInputError
-from shopsync.fast_phones import parse_plain_phones
+from shopsync.fast_phones import parse_plain_phones_text
+from shopsync.text_hashes import distinct_codes
 
 __all__ = [
     "COUNTRY_NO_ISO",
@@ -496,14 +497,12 @@ def _phone_pairs_and_extensions(
         # phones are mostly distinct: cleaning every row costs less than a first
         # dictionary pass over the raw texts (the cleaned ones are encoded anyway)
         numbers, row_extensions = _split_extensions(pc.fill_null(to_arrow(raw), ""))
-        cleaned = _clean_phones(numbers).dictionary_encode()
-        text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        text_codes, distinct = distinct_codes(_clean_phones(numbers))
     else:  # other values are made text once per distinct value
         raw_codes, raw_texts = _text_codes(raw)
         numbers, extensions = _split_extensions(raw_texts)
         row_extensions = extensions.take(pa.array(raw_codes))
-        cleaned = _clean_phones(numbers).dictionary_encode()
-        text_codes = np.asarray(cleaned.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        text_codes, distinct = distinct_codes(_clean_phones(numbers))
         text_codes = text_codes[raw_codes]
     if isinstance(region, pd.Series):
         if not region.index.equals(raw.index):
@@ -516,7 +515,7 @@ def _phone_pairs_and_extensions(
     width = len(regions)
     rows, pairs = pd.factorize(text_codes * width + region_codes)
     pairs = np.asarray(pairs, dtype=np.int64)
-    texts = cleaned.dictionary.take(pairs // width)
+    texts = distinct.take(pairs // width)
     return rows, texts, regions[pairs % width], row_extensions
 
 
@@ -555,15 +554,18 @@ def normalize_phones(raw: pd.Series, region: pd.Series | str | None = None) -> p
     if len(raw) == 0:
         return _frame(raw.index, {name: np.empty(0, dtype=object) for name in names}, names[2:])
     rows, texts, regions, row_extensions = _phone_pairs_and_extensions(raw, region)
-    fast = parse_plain_phones(texts, regions)
+    fast = parse_plain_phones_text(texts, regions)
     e164, valid = fast.e164, fast.valid
     extension = np.full(len(texts), "", dtype=object)
     missing = np.zeros(len(texts), dtype=bool)
     others = np.flatnonzero(~fast.handled)
-    for i, text in zip(others, texts.take(others).to_pylist(), strict=True):
-        e164[i], extension[i], valid[i], missing[i] = _parse_phone(text, regions[i])
+    if len(others):
+        slow = np.full(len(others), "", dtype=object)
+        for k, (i, text) in enumerate(zip(others, texts.take(others).to_pylist(), strict=True)):
+            slow[k], extension[i], valid[i], missing[i] = _parse_phone(text, regions[i])
+        e164 = pc.replace_with_mask(e164, pa.array(~fast.handled), pa.array(slow, e164.type))
     take = pa.array(rows)
-    row_e164 = pa.array(e164, pa.string()).take(take)
+    row_e164 = e164.take(take)
     # an extension read apart counts where the number parses (phonenumbers: none otherwise)
     row_extension = pa.array(extension, pa.string()).take(take)
     row_extension = pc.if_else(
@@ -604,12 +606,14 @@ def phones_e164(raw: pd.Series, region: pd.Series | str | None = None) -> pd.Ser
     if len(raw) == 0:
         return pd.Series([], index=raw.index, dtype="str", name=raw.name)
     rows, texts, regions = _phone_pairs(raw, region)
-    fast = parse_plain_phones(texts, regions)
+    fast = parse_plain_phones_text(texts, regions)
     e164 = fast.e164
     others = np.flatnonzero(~fast.handled)
-    for i, text in zip(others, texts.take(others).to_pylist(), strict=True):
-        e164[i] = _e164_only(text, regions[i])[0]
-    row_e164 = pa.array(e164, pa.string()).take(pa.array(rows))
+    if len(others):
+        pairs = zip(texts.take(others).to_pylist(), regions[others], strict=True)
+        slow = [_e164_only(text, region)[0] for text, region in pairs]
+        e164 = pc.replace_with_mask(e164, pa.array(~fast.handled), pa.array(slow, e164.type))
+    row_e164 = e164.take(pa.array(rows))
     return to_series(row_e164, raw.index).rename(raw.name)
 
 

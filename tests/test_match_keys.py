@@ -3,11 +3,24 @@ ERP phone digits."""
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopsync.mapping import _join_keys, _one_edit, _one_edit_pairs, _phone_digits
+from shopsync import mapping
+from shopsync.mapping import (
+    _join_keys,
+    _one_edit,
+    _one_edit_pairs,
+    _phone_digits,
+    _tail_codes,
+)
+from shopsync.text_hashes import distinct_codes, text_hashes
 
 
 def _numbers(count: int) -> pd.Series:
@@ -70,3 +83,69 @@ def test_phone_digits_as_pandas_regex(phones):
     digits, plain = _phone_digits(series)
     pd.testing.assert_series_equal(digits, series.str.replace(r"\D", "", regex=True))
     assert plain.tolist() == series.str.fullmatch(r"[0-9+()./\- ]*").tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.none() | st.text(alphabet="ab\u00e9\x00", max_size=20), max_size=30))
+def test_text_hashes_are_equal_for_equal_texts(texts):
+    array = pa.array(texts, pa.large_string())
+    for start in range(min(len(texts), 3)):  # an array cut at an offset reads the same bytes
+        hashes = text_hashes(array[start:])
+        for i, a in enumerate(texts[start:]):
+            for j, b in enumerate(texts[start:]):
+                if (a or "") == (b or ""):
+                    assert hashes[i] == hashes[j]
+
+
+def test_text_hashes_tell_apart_texts_that_differ_in_one_byte():
+    texts = ["", "a", "a\x00", "abcdefgh", "abcdefgi", "abcdefghX", "abcdefgh" * 3 + "Y"]
+    assert len(set(text_hashes(pa.array(texts, pa.large_string())).tolist())) == len(texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    shop=st.lists(st.sampled_from(["", "a", "b", "ab", "ba", "é"]), max_size=12),
+    erp=st.lists(st.none() | st.sampled_from(["", "a", "b", "ab", "ba", "é"]), max_size=12),
+)
+def test_join_keys_drops_pairs_whose_hashes_collide(shop, erp):
+    # a hash of the length only: texts of one length share it; the join stays exact
+    def lengths_only(text: pa.Array) -> np.ndarray:
+        return np.asarray(pc.fill_null(pc.binary_length(text), 0), dtype=np.uint64)
+
+    shop_keys = pd.Series(shop, dtype="str", index=[5 + i for i in range(len(shop))])
+    with patch.object(mapping, "text_hashes", lengths_only):
+        hits = _join_keys(shop_keys, pd.Series(erp, dtype="str"), _numbers(len(erp)))
+    expected = [
+        (5 + i, f"N{j}") for i, a in enumerate(shop) for j, b in enumerate(erp) if a and a == b
+    ]
+    assert list(zip(hits["_row"], hits["no"], strict=True)) == expected
+
+
+@given(st.lists(st.text(alphabet="0189+x\u0663\u00e9", max_size=10), max_size=20))
+def test_tail_codes_are_equal_where_the_digit_tails_are(texts):
+    codes = _tail_codes(pa.array(texts, pa.large_string()))
+    tails = [text[-7:] for text in texts]
+    for i, a in enumerate(tails):
+        assert (codes[i] >= 0) == (a.isascii() and (a.isdigit() or a == ""))
+        for j, b in enumerate(tails):
+            if codes[i] >= 0 and codes[j] >= 0:
+                assert (codes[i] == codes[j]) == (a == b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="ab\u00e9 ", max_size=12), max_size=30), st.booleans())
+def test_distinct_codes_as_arrow_encodes(texts, wide):
+    array = pa.array(texts, pa.large_string() if wide else pa.string())
+    codes, distinct = distinct_codes(array)
+    encoded = array.dictionary_encode()
+    assert codes.tolist() == encoded.indices.to_pylist()
+    assert distinct.to_pylist() == encoded.dictionary.to_pylist()
+
+
+def test_distinct_codes_when_hashes_collide():
+    array = pa.array(["ab", "ba", "ab", "c"], pa.large_string())
+    lengths_only = lambda text: np.asarray(pc.binary_length(text), dtype=np.uint64)  # noqa: E731
+    with patch("shopsync.text_hashes.text_hashes", lengths_only):
+        codes, distinct = distinct_codes(array)
+    assert codes.tolist() == [0, 1, 0, 2]
+    assert distinct.to_pylist() == ["ab", "ba", "c"]
