@@ -92,6 +92,11 @@ FILES = {
         address(4, "2?x=a/3", company="__parentId"),
         address(5, 3),
     ],
+    "the name __parentId as a customer's value, and as an address's key with an escape": [
+        customer(1, company="__parentId"),
+        '{"id": "gid://shopify/MailingAddress/3", "\\u005f_parentId": "gid://shopify/Customer/1"}',
+        address(2, 1),
+    ],
 }
 
 
@@ -103,6 +108,20 @@ def test_same_frames_as_the_line_reader(tmp_path, name):
     slow = line_by_line(path)
     pd.testing.assert_frame_equal(fast.customers, slow.customers)
     pd.testing.assert_frame_equal(fast.addresses, slow.addresses)
+
+
+def test_the_kinds_of_line_are_parsed_apart_unless_the_parse_disagrees(tmp_path, monkeypatch):
+    """A piece is parsed whole only when the bytes ``"__parentId"`` do not tell the kinds."""
+    whole = []
+    mixed = bulk_jsonl._mixed_columns
+    monkeypatch.setattr(bulk_jsonl, "_mixed_columns", lambda table: whole.append(1) or mixed(table))
+    read_bulk_customers(
+        write(tmp_path, FILES["a customer twice by gid, by number, by legacyResourceId"])
+    )
+    assert not whole
+    name = "the name __parentId as a customer's value, and as an address's key with an escape"
+    read_bulk_customers(write(tmp_path, FILES[name]))
+    assert whole
 
 
 def test_the_reported_problems_name_their_lines(tmp_path):
