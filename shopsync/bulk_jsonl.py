@@ -204,20 +204,20 @@ def _columns_of_piece(data: bytes, end: int) -> _Columns:
     if starts is None:
         raise _NotPlain
     lines = _lines(data, end, starts)
-    named = pc.match_substring(lines, _PARENT_KEY.decode())
-    split = _parsed_apart(lines, named)
+    named, names = _named_lines(np.frombuffer(data, dtype=np.uint8, count=end), starts)
+    split = _parsed_apart(lines, pa.array(named))
     if split is None:
         table = _parsed(data, end, len(starts))
         del data, lines
         return _mixed_columns(table)
     nodes, children = split
     del lines
-    if not _parents_plain(data, end, len(children)):
-        raise _NotPlain
+    if names != len(children) and _matches_not_plain(pa.py_buffer(data).slice(0, end)):
+        raise _NotPlain  # as _parents_plain: a null __parentId somewhere
     del data
     piece = _Columns()
     piece.rows = len(starts)
-    piece.is_child.append(named.to_numpy(zero_copy_only=False))
+    piece.is_child.append(named)
     for batch in _batches(nodes):
         for name, values in _node_columns(batch).items():
             piece.nodes.setdefault(name, []).append(values)
@@ -256,6 +256,21 @@ def _lines(data: bytes, end: int, starts: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(
         pa.large_binary(), len(starts), [None, pa.py_buffer(offsets), text]
     )
+
+
+def _named_lines(codes: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, int]:
+    """Which lines (they start at ``starts``) have the bytes ``"__parentId"``, and how many
+    times the bytes start there (two that share a quote both: never so in JSON, and never
+    fewer than ``bytes.count`` finds). Looked for where the name's second byte is, '_', which
+    few bytes of a file are."""
+    key = np.frombuffer(_PARENT_KEY, dtype=np.uint8)
+    at = np.flatnonzero(codes == key[1]) - 1
+    at = at[(at >= 0) & (at <= len(codes) - len(key))]
+    for step, byte in enumerate(key):
+        at = at[codes[at + step] == byte]
+    named = np.zeros(len(starts), dtype=bool)
+    named[np.searchsorted(starts, at, side="right") - 1] = True
+    return named, len(at)
 
 
 def _parsed_apart(lines: pa.Array, named: pa.Array) -> tuple[pa.Table, pa.Table] | None:

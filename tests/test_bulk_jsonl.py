@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -325,3 +326,23 @@ def test_first_of_each_as_a_sort_finds_it(values):
     expected = np.array([where[value] for value in values], dtype=np.int64)
     assert np.array_equal(first_of, expected)
     assert np.array_equal(first, expected == np.arange(len(values)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(['"__parentId"', '"_', "_", '__parentId"', '"', "a", "{"])).map(
+            "".join
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_named_lines_as_bytes_count_finds_them(lines):
+    """The lines with the bytes ``"__parentId"``, and how often they are there, found in numpy."""
+    data = "\n".join(lines).encode()
+    starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]])
+    codes = np.frombuffer(data, dtype=np.uint8)
+    named, names = bulk_jsonl._named_lines(codes, starts)
+    assert named.tolist() == [bulk_jsonl._PARENT_KEY in line.encode() for line in lines]
+    assert names == len(re.findall(b'(?="__parentId")', data)) >= data.count(bulk_jsonl._PARENT_KEY)
