@@ -472,8 +472,46 @@ def _child(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
 
 
 def _text(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """Python's ``str(value).strip()`` with null as ''."""
-    return pc.utf8_trim(pc.fill_null(values, ""), _WHITESPACE)
+    """Python's ``str(value).strip()`` with null as ''; ``values`` themselves when that
+    changes none of them (no null, no value whose edge may be a space: no copy)."""
+    if values.null_count:
+        values = pc.fill_null(values, "")
+    if isinstance(values, pa.Array) and not _edge_may_be_space(values):
+        return values
+    return pc.utf8_trim(values, _WHITESPACE)
+
+
+def _edge_bytes() -> tuple[np.ndarray, np.ndarray]:
+    """Which first bytes, and which last two bytes, a value that starts or ends with one of
+    _WHITESPACE can have (in UTF-8)."""
+    first = np.zeros(256, dtype=bool)
+    last = np.zeros((256, 256), dtype=bool)
+    for character in _WHITESPACE:
+        encoded = character.encode()
+        first[encoded[0]] = True
+        if len(encoded) == 1:
+            last[:, encoded[0]] = True
+        else:
+            last[encoded[-2], encoded[-1]] = True
+    return first, last
+
+
+_SPACE_FIRST, _SPACE_LAST = _edge_bytes()
+
+
+def _edge_may_be_space(values: pa.Array) -> bool:
+    """Whether a value (no nulls) may start or end with one of _WHITESPACE, by its first byte
+    and its last two (one of another value for a value of one byte: only one byte decides
+    then). True may be wrong, False is not."""
+    offsets, data = _offsets_and_bytes(values)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.any():
+        return False
+    starts, ends = starts[filled], ends[filled] - 1
+    if _SPACE_FIRST[data[starts]].any():
+        return True
+    return bool(_SPACE_LAST[data[np.maximum(ends - 1, 0)], data[ends]].any())
 
 
 def _offsets_and_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -490,7 +528,8 @@ def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.Array:
 
     On the bytes ('/' and '?' are ASCII, so they are whole characters in UTF-8): a value's last
     '/' is the last of all the bytes' '/' before its end, the first '?' after it likewise."""
-    values = pc.fill_null(values, "")
+    if values.null_count:
+        values = pc.fill_null(values, "")
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if len(values) == 0:
@@ -612,10 +651,11 @@ def _node_columns(nodes: pa.RecordBatch) -> dict[str, pa.Array]:
 def _child_columns(children: pa.RecordBatch) -> dict[str, pa.Array]:
     """The address columns of a batch's address lines, with ``parent`` (its customer's key)
     and ``number`` (the id's tail, by which the addresses of a customer are ordered)."""
-    number = _legacy_id(children.column("id"))
+    ids = children.column("id")
+    number = _legacy_id(ids)
     # legacy_id(str(id).strip()): the tail already cut, unless trimming changes the id
-    trimmed = _text(children.column("id"))
-    same = pc.all(pc.equal(trimmed, pc.fill_null(children.column("id"), ""))).as_py()
+    trimmed = _text(ids)
+    same = trimmed is ids or pc.all(pc.equal(trimmed, pc.fill_null(ids, ""))).as_py()
     columns = {
         "parent": _legacy_id(children.column("__parentId")),
         "number": number,

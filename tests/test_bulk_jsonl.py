@@ -346,3 +346,27 @@ def test_named_lines_as_bytes_count_finds_them(lines):
     named, names = bulk_jsonl._named_lines(codes, starts)
     assert named.tolist() == [bulk_jsonl._PARENT_KEY in line.encode() for line in lines]
     assert names == len(re.findall(b'(?="__parentId")', data)) >= data.count(bulk_jsonl._PARENT_KEY)
+
+
+_EDGY = st.text(
+    alphabet=st.sampled_from(
+        [*_WHITESPACE, "a", "é", "ā", "中", "\u00a9", "\u2030", "\u2027", "\u1681", "\U0001f600"]
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), _EDGY), max_size=8), st.integers(0, 3))
+def test_text_strips_as_python_does(values, skip):
+    """_text trims only where an edge may be a space, and then as str.strip() does."""
+    array = pa.array(["x", *values], pa.string()).slice(min(skip, len(values)) + 1)
+    expected = [(value or "").strip() for value in values[min(skip, len(values)) :]]
+    assert bulk_jsonl._text(array).to_pylist() == expected
+
+
+def test_every_space_is_seen_at_either_edge():
+    for space in _WHITESPACE:
+        for value in (space + "ab", "ab" + space, space, "é" + space):
+            assert bulk_jsonl._edge_may_be_space(pa.array(["x", value])), repr(value)
+    assert not bulk_jsonl._edge_may_be_space(pa.array(["Zoë", "José", "中", "", "a b"]))
