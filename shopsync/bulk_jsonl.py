@@ -612,12 +612,13 @@ def _series(values: pa.ChunkedArray | pa.Array | np.ndarray, extra: int = 0) -> 
         array[len(values) :] = np.nan
         return pd.Series(array)
     # pandas keeps text as large_string: the cast widens the offsets and shares the bytes,
-    # so the bytes are copied once (into one chunk), not once more by pandas
+    # so the bytes are copied once (into one chunk, when they are not in one already), not
+    # once more by pandas
     values = pc.cast(values, pa.large_string())
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     if extra:
         chunks = [*chunks, pa.nulls(extra, pa.large_string())]
-    return pd.Series(pa.concat_arrays(chunks), dtype=TEXT)
+    return pd.Series(chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks), dtype=TEXT)
 
 
 def _in_two_threads(
