@@ -182,7 +182,7 @@ def _piece_columns(path: Path) -> Iterator[_Columns]:
     the threads' hands while the caller holds the one before."""
     with ThreadPoolExecutor(max_workers=2) as workers:
         ahead: deque[Future[_Columns]] = deque()
-        for data, end in _plain_pieces(path):
+        for data, end in _plain_pieces(path, reuse=2):  # by then the one two before is done
             ahead.append(workers.submit(_columns_of_piece, data, end))
             del data
             if len(ahead) == 2:
@@ -191,7 +191,7 @@ def _piece_columns(path: Path) -> Iterator[_Columns]:
             yield ahead.popleft().result()
 
 
-def _columns_of_piece(data: bytes, end: int) -> _Columns:
+def _columns_of_piece(data: bytes | bytearray, end: int) -> _Columns:
     """The columns of the piece ``data[:end]``; raises _NotPlain for a piece that is not
     ``_plain_lines``.
 
@@ -248,7 +248,7 @@ def _mixed_columns(table: pa.Table) -> _Columns:
     return piece
 
 
-def _lines(data: bytes, end: int, starts: np.ndarray) -> pa.Array:
+def _lines(data: bytes | bytearray, end: int, starts: np.ndarray) -> pa.Array:
     """The lines of ``data[:end]`` (each with its line break) as binary values, no copy."""
     offsets = np.empty(len(starts) + 1, dtype=np.int64)
     offsets[:-1], offsets[-1] = starts, end
@@ -311,7 +311,7 @@ def _batches(table: pa.Table) -> list[pa.RecordBatch]:
     ]
 
 
-def _parsed(data: bytes, end: int, lines: int) -> pa.Table:
+def _parsed(data: bytes | bytearray, end: int, lines: int) -> pa.Table:
     """The piece ``data[:end]`` of ``lines`` lines parsed under BULK_SCHEMA; raises
     _NotPlain when it is not one row a line or has a null ``__parentId``."""
     table = pj.read_json(
@@ -340,37 +340,53 @@ def _chunked(parts: dict[str, list[pa.Array]]) -> dict[str, pa.ChunkedArray]:
 # what makes a file plain
 
 
-def _plain_pieces(path: Path) -> Iterator[tuple[bytes, int]]:
+def _plain_pieces(path: Path, reuse: int = 0) -> Iterator[tuple[bytearray, int]]:
     """The file as pieces of whole lines, ``data[:end]`` (``_CHUNK`` bytes up to the last line
     break, more for a longer line; the last piece may end without one); raises _NotPlain for
-    a byte order mark."""
+    a byte order mark.
+
+    With ``reuse``, the caller is done with a piece once it has asked for ``reuse`` more, and
+    a piece is read into the memory of the one ``reuse`` before it: the kernel does not have
+    to hand out (and zero) fresh pages for every piece."""
+    done: deque[bytearray] = deque()  # the memory of the pieces handed out, the oldest first
+    spare: bytearray | None = None
     with path.open("rb") as handle:
         if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
             raise _NotPlain  # utf-8-sig: leave the BOM to the line reader
         handle.seek(0)
         size = _CHUNK
-        while data := handle.read(size):
-            end = data.rfind(b"\n") + 1
-            if not end and len(data) == size:  # a line longer than a piece: read more at once
+        while True:
+            if spare is None or len(spare) < size:
+                spare = bytearray(size)
+            read = handle.readinto(memoryview(spare)[:size])
+            if not read:
+                return
+            end = spare.rfind(b"\n", 0, read) + 1
+            if not end and read == size:  # a line longer than a piece: read more at once
                 handle.seek(-size, os.SEEK_CUR)
                 size *= 2
                 continue
-            if end and end < len(data):  # the next piece starts with the line this one cut
-                handle.seek(end - len(data), os.SEEK_CUR)
+            if end and end < read:  # the next piece starts with the line this one cut
+                handle.seek(end - read, os.SEEK_CUR)
             else:
-                end = len(data)
+                end = read
+            data, spare = spare, None
             yield data, end
+            if reuse:
+                done.append(data)
+                if len(done) >= reuse:
+                    spare = done.popleft()
             del data
             size = _CHUNK
 
 
-def _plain_lines(data: bytes, end: int) -> int | None:
+def _plain_lines(data: bytes | bytearray, end: int) -> int | None:
     """The number of lines of ``data[:end]`` when ``_plain_line_starts`` finds them plain."""
     starts = _plain_line_starts(data, end)
     return None if starts is None else len(starts)
 
 
-def _plain_line_starts(data: bytes, end: int) -> np.ndarray | None:
+def _plain_line_starts(data: bytes | bytearray, end: int) -> np.ndarray | None:
     """Where the lines of ``data[:end]`` start (whole lines, the last one maybe without a line
     break) when they are UTF-8 with ``\\n`` line breaks only and every line starts with
     ``{``; else None.
@@ -421,7 +437,7 @@ def _line_breaks(codes: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.concatenate(breaks), other_controls
 
 
-def _multibyte_breaks(data: bytes, end: int, codes: np.ndarray) -> bool:
+def _multibyte_breaks(data: bytes | bytearray, end: int, codes: np.ndarray) -> bool:
     """Whether ``data[:end]`` (UTF-8) has U+0085, U+2028 or U+2029: each is its bytes in UTF-8,
     looked for where its first byte is (memchr finds when there is none)."""
     for lead in sorted({encoded[0] for encoded in _MULTIBYTE_BREAKS}):
@@ -439,7 +455,7 @@ def _multibyte_breaks(data: bytes, end: int, codes: np.ndarray) -> bool:
     return False
 
 
-def _parents_plain(data: bytes, end: int, parents: int) -> bool:
+def _parents_plain(data: bytes | bytearray, end: int, parents: int) -> bool:
     """Whether no line of the parsed piece ``data[:end]`` has a null ``__parentId``, Arrow
     having read a text ``__parentId`` of ``parents`` lines.
 

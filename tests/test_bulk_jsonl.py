@@ -370,3 +370,19 @@ def test_every_space_is_seen_at_either_edge():
         for value in (space + "ab", "ab" + space, space, "é" + space):
             assert bulk_jsonl._edge_may_be_space(pa.array(["x", value])), repr(value)
     assert not bulk_jsonl._edge_may_be_space(pa.array(["Zoë", "José", "中", "", "a b"]))
+
+
+@pytest.mark.parametrize("chunk", [4, 16, 64])
+def test_pieces_read_into_the_memory_of_pieces_done_with(monkeypatch, tmp_path, chunk):
+    """With reuse, the pieces are the same bytes, in the memory of the piece two before."""
+    monkeypatch.setattr(bulk_jsonl, "_CHUNK", chunk)
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b"".join(b'{"id": "%d"}\n' % n * (n % 3 + 1) for n in range(40)))
+    fresh = [bytes(data[:end]) for data, end in bulk_jsonl._plain_pieces(path)]
+    reused, memory = [], []
+    for data, end in bulk_jsonl._plain_pieces(path, reuse=2):
+        reused.append(bytes(data[:end]))
+        memory.append(id(data))
+    assert reused == fresh and b"".join(fresh) == path.read_bytes()
+    assert len(set(memory)) < len(memory)
+    assert all(memory[n] != memory[n + 1] for n in range(len(memory) - 1))
