@@ -116,6 +116,13 @@ _CHILD_FIELDS = sorted(
     {"id", "__parentId", "countryCodeV2", "countryCode", *_ADDRESS_FIELDS.values()},
     key=BULK_SCHEMA.names.index,
 )
+# what the line reader reads of a customer line (the connections only to refuse them) and of
+# an address line: what a line of the other kind has is not its business
+_NODE_SCHEMA = pa.schema(
+    [field for field in BULK_SCHEMA if field.name in {*_NODE_FIELDS, "__parentId"}]
+    + [BULK_SCHEMA.field("addressesV2"), BULK_SCHEMA.field("addresses")]
+)
+_CHILD_SCHEMA = pa.schema([BULK_SCHEMA.field(name) for name in _CHILD_FIELDS])
 _CHUNK = 1 << 26  # bytes read, checked and parsed at a time (up to the last line break)
 _BLOCK = 1 << 24  # Arrow's parse block: a piece is parsed a few blocks at a time, in threads
 _SCAN = 1 << 20  # bytes compared at a time when looking for control bytes (stays in cache)
@@ -175,7 +182,7 @@ def _piece_columns(path: Path) -> Iterator[_Columns]:
     the threads' hands while the caller holds the one before."""
     with ThreadPoolExecutor(max_workers=2) as workers:
         ahead: deque[Future[_Columns]] = deque()
-        for data, end in _plain_pieces(path):
+        for data, end in _plain_pieces(path, reuse=2):  # by then the one two before is done
             ahead.append(workers.submit(_columns_of_piece, data, end))
             del data
             if len(ahead) == 2:
@@ -184,14 +191,45 @@ def _piece_columns(path: Path) -> Iterator[_Columns]:
             yield ahead.popleft().result()
 
 
-def _columns_of_piece(data: bytes, end: int) -> _Columns:
+def _columns_of_piece(data: bytes | bytearray, end: int) -> _Columns:
     """The columns of the piece ``data[:end]``; raises _NotPlain for a piece that is not
-    ``_plain_lines``."""
-    lines = _plain_lines(data, end)
-    if lines is None:
+    ``_plain_lines``.
+
+    The address lines (those with the bytes ``"__parentId"``) and the customer lines are
+    parsed apart, each under the fields the line reader reads of that kind of line: Arrow
+    parses a file of one shape of line much faster than one of two, and no batch has to be
+    filtered. When the parse does not confirm the split (the name in a value, or written with
+    escapes), the piece is parsed whole and its batches are filtered, as the split would."""
+    starts = _plain_line_starts(data, end)
+    if starts is None:
         raise _NotPlain
-    table = _parsed(data, end, lines)
+    lines = _lines(data, end, starts)
+    named, names = _named_lines(np.frombuffer(data, dtype=np.uint8, count=end), starts)
+    split = _parsed_apart(lines, pa.array(named))
+    if split is None:
+        table = _parsed(data, end, len(starts))
+        del data, lines
+        return _mixed_columns(table)
+    nodes, children = split
+    del lines
+    if names != len(children) and _matches_not_plain(pa.py_buffer(data).slice(0, end)):
+        raise _NotPlain  # as _parents_plain: a null __parentId somewhere
     del data
+    piece = _Columns()
+    piece.rows = len(starts)
+    piece.is_child.append(named)
+    for batch in _batches(nodes):
+        for name, values in _node_columns(batch).items():
+            piece.nodes.setdefault(name, []).append(values)
+    del nodes
+    for batch in _batches(children):
+        for name, values in _child_columns(batch).items():
+            piece.children.setdefault(name, []).append(values)
+    return piece
+
+
+def _mixed_columns(table: pa.Table) -> _Columns:
+    """The columns of a piece parsed whole under BULK_SCHEMA."""
     piece = _Columns()
     piece.rows = table.num_rows
     # a batch at a time, only what the frames keep: the file's table is never whole
@@ -210,7 +248,70 @@ def _columns_of_piece(data: bytes, end: int) -> _Columns:
     return piece
 
 
-def _parsed(data: bytes, end: int, lines: int) -> pa.Table:
+def _lines(data: bytes | bytearray, end: int, starts: np.ndarray) -> pa.Array:
+    """The lines of ``data[:end]`` (each with its line break) as binary values, no copy."""
+    offsets = np.empty(len(starts) + 1, dtype=np.int64)
+    offsets[:-1], offsets[-1] = starts, end
+    text = pa.py_buffer(data).slice(0, end)
+    return pa.Array.from_buffers(
+        pa.large_binary(), len(starts), [None, pa.py_buffer(offsets), text]
+    )
+
+
+def _named_lines(codes: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, int]:
+    """Which lines (they start at ``starts``) have the bytes ``"__parentId"``, and how many
+    times the bytes start there (two that share a quote both: never so in JSON, and never
+    fewer than ``bytes.count`` finds). Looked for where the name's second byte is, '_', which
+    few bytes of a file are."""
+    key = np.frombuffer(_PARENT_KEY, dtype=np.uint8)
+    at = np.flatnonzero(codes == key[1]) - 1
+    at = at[(at >= 0) & (at <= len(codes) - len(key))]
+    for step, byte in enumerate(key):
+        at = at[codes[at + step] == byte]
+    named = np.zeros(len(starts), dtype=bool)
+    named[np.searchsorted(starts, at, side="right") - 1] = True
+    return named, len(at)
+
+
+def _parsed_apart(lines: pa.Array, named: pa.Array) -> tuple[pa.Table, pa.Table] | None:
+    """The customer lines and the address lines (``named``) each parsed under its schema;
+    None when Arrow reads a ``__parentId`` of a line without the name's bytes or none of a
+    line with them; raises _NotPlain when a kind is not one row a line."""
+    tables = []
+    for schema, which, parents in ((_NODE_SCHEMA, pc.invert(named), 0), (_CHILD_SCHEMA, named, -1)):
+        kind = lines.filter(which)
+        table = _parsed_lines(kind, schema)
+        if table.num_rows != len(kind):
+            raise _NotPlain  # two objects on one line (a blank line the pieces never have)
+        if table.column("__parentId").null_count != (len(kind) if parents == 0 else 0):
+            return None
+        tables.append(table)
+    return tables[0], tables[1]
+
+
+def _parsed_lines(lines: pa.Array, schema: pa.Schema) -> pa.Table:
+    """Whole lines (``_lines``) parsed under ``schema``."""
+    if len(lines) == 0:
+        return schema.empty_table()
+    _, offsets, text = lines.buffers()
+    first, last = np.frombuffer(offsets, dtype=np.int64)[lines.offset :][[0, len(lines)]]
+    return pj.read_json(
+        pa.BufferReader(text.slice(int(first), int(last - first))),
+        read_options=pj.ReadOptions(block_size=_BLOCK),
+        parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+    )
+
+
+def _batches(table: pa.Table) -> list[pa.RecordBatch]:
+    """The table's batches, one empty batch for an empty table (its columns still built)."""
+    return table.to_batches() or [
+        pa.RecordBatch.from_arrays(
+            [pa.array([], field.type) for field in table.schema], schema=table.schema
+        )
+    ]
+
+
+def _parsed(data: bytes | bytearray, end: int, lines: int) -> pa.Table:
     """The piece ``data[:end]`` of ``lines`` lines parsed under BULK_SCHEMA; raises
     _NotPlain when it is not one row a line or has a null ``__parentId``."""
     table = pj.read_json(
@@ -222,7 +323,8 @@ def _parsed(data: bytes, end: int, lines: int) -> pa.Table:
     )
     if table.num_rows != lines:
         raise _NotPlain  # two objects on one line (a blank line the pieces never have)
-    if not _parents_plain(data, end, table):
+    parents = table.num_rows - table.column("__parentId").null_count
+    if not _parents_plain(data, end, parents):
         raise _NotPlain
     return table
 
@@ -238,32 +340,54 @@ def _chunked(parts: dict[str, list[pa.Array]]) -> dict[str, pa.ChunkedArray]:
 # what makes a file plain
 
 
-def _plain_pieces(path: Path) -> Iterator[tuple[bytes, int]]:
+def _plain_pieces(path: Path, reuse: int = 0) -> Iterator[tuple[bytearray, int]]:
     """The file as pieces of whole lines, ``data[:end]`` (``_CHUNK`` bytes up to the last line
     break, more for a longer line; the last piece may end without one); raises _NotPlain for
-    a byte order mark."""
+    a byte order mark.
+
+    With ``reuse``, the caller is done with a piece once it has asked for ``reuse`` more, and
+    a piece is read into the memory of the one ``reuse`` before it: the kernel does not have
+    to hand out (and zero) fresh pages for every piece."""
+    done: deque[bytearray] = deque()  # the memory of the pieces handed out, the oldest first
+    spare: bytearray | None = None
     with path.open("rb") as handle:
         if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
             raise _NotPlain  # utf-8-sig: leave the BOM to the line reader
         handle.seek(0)
         size = _CHUNK
-        while data := handle.read(size):
-            end = data.rfind(b"\n") + 1
-            if not end and len(data) == size:  # a line longer than a piece: read more at once
+        while True:
+            if spare is None or len(spare) < size:
+                spare = bytearray(size)
+            read = handle.readinto(memoryview(spare)[:size])
+            if not read:
+                return
+            end = spare.rfind(b"\n", 0, read) + 1
+            if not end and read == size:  # a line longer than a piece: read more at once
                 handle.seek(-size, os.SEEK_CUR)
                 size *= 2
                 continue
-            if end and end < len(data):  # the next piece starts with the line this one cut
-                handle.seek(end - len(data), os.SEEK_CUR)
+            if end and end < read:  # the next piece starts with the line this one cut
+                handle.seek(end - read, os.SEEK_CUR)
             else:
-                end = len(data)
+                end = read
+            data, spare = spare, None
             yield data, end
+            if reuse:
+                done.append(data)
+                if len(done) >= reuse:
+                    spare = done.popleft()
             del data
             size = _CHUNK
 
 
-def _plain_lines(data: bytes, end: int) -> int | None:
-    """The number of lines of ``data[:end]`` (whole lines, the last one maybe without a line
+def _plain_lines(data: bytes | bytearray, end: int) -> int | None:
+    """The number of lines of ``data[:end]`` when ``_plain_line_starts`` finds them plain."""
+    starts = _plain_line_starts(data, end)
+    return None if starts is None else len(starts)
+
+
+def _plain_line_starts(data: bytes | bytearray, end: int) -> np.ndarray | None:
+    """Where the lines of ``data[:end]`` start (whole lines, the last one maybe without a line
     break) when they are UTF-8 with ``\\n`` line breaks only and every line starts with
     ``{``; else None.
 
@@ -284,7 +408,7 @@ def _plain_lines(data: bytes, end: int) -> int | None:
     candidate = other_controls or _multibyte_breaks(data, end, codes)
     if candidate and _matches_not_plain(text):
         return None
-    return len(breaks) + (codes[-1] != _LINE_FEED)
+    return starts
 
 
 def _utf8(text: pa.Buffer) -> bool:
@@ -313,7 +437,7 @@ def _line_breaks(codes: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.concatenate(breaks), other_controls
 
 
-def _multibyte_breaks(data: bytes, end: int, codes: np.ndarray) -> bool:
+def _multibyte_breaks(data: bytes | bytearray, end: int, codes: np.ndarray) -> bool:
     """Whether ``data[:end]`` (UTF-8) has U+0085, U+2028 or U+2029: each is its bytes in UTF-8,
     looked for where its first byte is (memchr finds when there is none)."""
     for lead in sorted({encoded[0] for encoded in _MULTIBYTE_BREAKS}):
@@ -331,14 +455,14 @@ def _multibyte_breaks(data: bytes, end: int, codes: np.ndarray) -> bool:
     return False
 
 
-def _parents_plain(data: bytes, end: int, table: pa.Table) -> bool:
-    """Whether no line of the parsed piece ``data[:end]`` has a null ``__parentId``.
+def _parents_plain(data: bytes | bytearray, end: int, parents: int) -> bool:
+    """Whether no line of the parsed piece ``data[:end]`` has a null ``__parentId``, Arrow
+    having read a text ``__parentId`` of ``parents`` lines.
 
     As many ``"__parentId"`` in the bytes as lines Arrow read a text ``__parentId`` of: each
     of those lines has one, so no other line has one, and where the name is, a text follows
     (in JSON Arrow took, no two of them overlap). Else the regular expression decides."""
     names = data.count(_PARENT_KEY, 0, end)
-    parents = table.num_rows - table.column("__parentId").null_count
     return names == parents or not _matches_not_plain(pa.py_buffer(data).slice(0, end))
 
 
@@ -364,8 +488,46 @@ def _child(column: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
 
 
 def _text(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """Python's ``str(value).strip()`` with null as ''."""
-    return pc.utf8_trim(pc.fill_null(values, ""), _WHITESPACE)
+    """Python's ``str(value).strip()`` with null as ''; ``values`` themselves when that
+    changes none of them (no null, no value whose edge may be a space: no copy)."""
+    if values.null_count:
+        values = pc.fill_null(values, "")
+    if isinstance(values, pa.Array) and not _edge_may_be_space(values):
+        return values
+    return pc.utf8_trim(values, _WHITESPACE)
+
+
+def _edge_bytes() -> tuple[np.ndarray, np.ndarray]:
+    """Which first bytes, and which last two bytes, a value that starts or ends with one of
+    _WHITESPACE can have (in UTF-8)."""
+    first = np.zeros(256, dtype=bool)
+    last = np.zeros((256, 256), dtype=bool)
+    for character in _WHITESPACE:
+        encoded = character.encode()
+        first[encoded[0]] = True
+        if len(encoded) == 1:
+            last[:, encoded[0]] = True
+        else:
+            last[encoded[-2], encoded[-1]] = True
+    return first, last
+
+
+_SPACE_FIRST, _SPACE_LAST = _edge_bytes()
+
+
+def _edge_may_be_space(values: pa.Array) -> bool:
+    """Whether a value (no nulls) may start or end with one of _WHITESPACE, by its first byte
+    and its last two (one of another value for a value of one byte: only one byte decides
+    then). True may be wrong, False is not."""
+    offsets, data = _offsets_and_bytes(values)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    if not filled.any():
+        return False
+    starts, ends = starts[filled], ends[filled] - 1
+    if _SPACE_FIRST[data[starts]].any():
+        return True
+    return bool(_SPACE_LAST[data[np.maximum(ends - 1, 0)], data[ends]].any())
 
 
 def _offsets_and_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -382,7 +544,8 @@ def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.Array:
 
     On the bytes ('/' and '?' are ASCII, so they are whole characters in UTF-8): a value's last
     '/' is the last of all the bytes' '/' before its end, the first '?' after it likewise."""
-    values = pc.fill_null(values, "")
+    if values.null_count:
+        values = pc.fill_null(values, "")
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if len(values) == 0:
@@ -465,12 +628,13 @@ def _series(values: pa.ChunkedArray | pa.Array | np.ndarray, extra: int = 0) -> 
         array[len(values) :] = np.nan
         return pd.Series(array)
     # pandas keeps text as large_string: the cast widens the offsets and shares the bytes,
-    # so the bytes are copied once (into one chunk), not once more by pandas
+    # so the bytes are copied once (into one chunk, when they are not in one already), not
+    # once more by pandas
     values = pc.cast(values, pa.large_string())
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     if extra:
         chunks = [*chunks, pa.nulls(extra, pa.large_string())]
-    return pd.Series(pa.concat_arrays(chunks), dtype=TEXT)
+    return pd.Series(chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks), dtype=TEXT)
 
 
 def _in_two_threads(
@@ -504,10 +668,11 @@ def _node_columns(nodes: pa.RecordBatch) -> dict[str, pa.Array]:
 def _child_columns(children: pa.RecordBatch) -> dict[str, pa.Array]:
     """The address columns of a batch's address lines, with ``parent`` (its customer's key)
     and ``number`` (the id's tail, by which the addresses of a customer are ordered)."""
-    number = _legacy_id(children.column("id"))
+    ids = children.column("id")
+    number = _legacy_id(ids)
     # legacy_id(str(id).strip()): the tail already cut, unless trimming changes the id
-    trimmed = _text(children.column("id"))
-    same = pc.all(pc.equal(trimmed, pc.fill_null(children.column("id"), ""))).as_py()
+    trimmed = _text(ids)
+    same = trimmed is ids or pc.all(pc.equal(trimmed, pc.fill_null(ids, ""))).as_py()
     columns = {
         "parent": _legacy_id(children.column("__parentId")),
         "number": number,

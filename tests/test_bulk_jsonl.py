@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -92,6 +93,11 @@ FILES = {
         address(4, "2?x=a/3", company="__parentId"),
         address(5, 3),
     ],
+    "the name __parentId as a customer's value, and as an address's key with an escape": [
+        customer(1, company="__parentId"),
+        '{"id": "gid://shopify/MailingAddress/3", "\\u005f_parentId": "gid://shopify/Customer/1"}',
+        address(2, 1),
+    ],
 }
 
 
@@ -103,6 +109,20 @@ def test_same_frames_as_the_line_reader(tmp_path, name):
     slow = line_by_line(path)
     pd.testing.assert_frame_equal(fast.customers, slow.customers)
     pd.testing.assert_frame_equal(fast.addresses, slow.addresses)
+
+
+def test_the_kinds_of_line_are_parsed_apart_unless_the_parse_disagrees(tmp_path, monkeypatch):
+    """A piece is parsed whole only when the bytes ``"__parentId"`` do not tell the kinds."""
+    whole = []
+    mixed = bulk_jsonl._mixed_columns
+    monkeypatch.setattr(bulk_jsonl, "_mixed_columns", lambda table: whole.append(1) or mixed(table))
+    read_bulk_customers(
+        write(tmp_path, FILES["a customer twice by gid, by number, by legacyResourceId"])
+    )
+    assert not whole
+    name = "the name __parentId as a customer's value, and as an address's key with an escape"
+    read_bulk_customers(write(tmp_path, FILES[name]))
+    assert whole
 
 
 def test_the_reported_problems_name_their_lines(tmp_path):
@@ -306,3 +326,63 @@ def test_first_of_each_as_a_sort_finds_it(values):
     expected = np.array([where[value] for value in values], dtype=np.int64)
     assert np.array_equal(first_of, expected)
     assert np.array_equal(first, expected == np.arange(len(values)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(['"__parentId"', '"_', "_", '__parentId"', '"', "a", "{"])).map(
+            "".join
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_named_lines_as_bytes_count_finds_them(lines):
+    """The lines with the bytes ``"__parentId"``, and how often they are there, found in numpy."""
+    data = "\n".join(lines).encode()
+    starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]])
+    codes = np.frombuffer(data, dtype=np.uint8)
+    named, names = bulk_jsonl._named_lines(codes, starts)
+    assert named.tolist() == [bulk_jsonl._PARENT_KEY in line.encode() for line in lines]
+    assert names == len(re.findall(b'(?="__parentId")', data)) >= data.count(bulk_jsonl._PARENT_KEY)
+
+
+_EDGY = st.text(
+    alphabet=st.sampled_from(
+        [*_WHITESPACE, "a", "é", "ā", "中", "\u00a9", "\u2030", "\u2027", "\u1681", "\U0001f600"]
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), _EDGY), max_size=8), st.integers(0, 3))
+def test_text_strips_as_python_does(values, skip):
+    """_text trims only where an edge may be a space, and then as str.strip() does."""
+    array = pa.array(["x", *values], pa.string()).slice(min(skip, len(values)) + 1)
+    expected = [(value or "").strip() for value in values[min(skip, len(values)) :]]
+    assert bulk_jsonl._text(array).to_pylist() == expected
+
+
+def test_every_space_is_seen_at_either_edge():
+    for space in _WHITESPACE:
+        for value in (space + "ab", "ab" + space, space, "é" + space):
+            assert bulk_jsonl._edge_may_be_space(pa.array(["x", value])), repr(value)
+    assert not bulk_jsonl._edge_may_be_space(pa.array(["Zoë", "José", "中", "", "a b"]))
+
+
+@pytest.mark.parametrize("chunk", [4, 16, 64])
+def test_pieces_read_into_the_memory_of_pieces_done_with(monkeypatch, tmp_path, chunk):
+    """With reuse, the pieces are the same bytes, in the memory of the piece two before."""
+    monkeypatch.setattr(bulk_jsonl, "_CHUNK", chunk)
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b"".join(b'{"id": "%d"}\n' % n * (n % 3 + 1) for n in range(40)))
+    fresh = [bytes(data[:end]) for data, end in bulk_jsonl._plain_pieces(path)]
+    reused, memory = [], []
+    for data, end in bulk_jsonl._plain_pieces(path, reuse=2):
+        reused.append(bytes(data[:end]))
+        memory.append(id(data))
+    assert reused == fresh and b"".join(fresh) == path.read_bytes()
+    assert len(set(memory)) < len(memory)
+    assert all(memory[n] != memory[n + 1] for n in range(len(memory) - 1))
