@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -285,15 +286,12 @@ def _plan(
     candidates: Notes = defaultdict(list)
 
     chosen, has_address = _customer_addresses(shopify.addresses, customers["shopify_id"])
-    supplied = erp_values(
-        {column: text_array(chosen[column]) for column in ADDRESS_TEXT_COLUMNS},
-        text_array(customers["email"]),
-        text_array(customers["phone"]),
-        context,
-        first_name=text_array(customers["first_name"]),
-        last_name=text_array(customers["last_name"]),
-    ).without_address(has_address)  # a customer without address supplies e-mail, phone, names
-    values = supplied.frame(plan.index)  # what the bill-to rules compare
+    # what the records supply needs nothing the matching finds: it is worked out in a second
+    # thread (Arrow's kernels let go of the GIL, so both cores work) while the keys are
+    # matched, and waited for where it is first read
+    beside = ThreadPoolExecutor(max_workers=1)
+    supplying = beside.submit(_supplied_values, chosen, customers, has_address, context)
+    beside.shutdown(wait=False)  # the one task runs on; the thread ends with it
 
     erp = erp.reset_index(drop=True)
 
@@ -324,6 +322,7 @@ def _plan(
         erp_emails = email_match_keys(erp["email"])
         email_rows = open_rows
         if mapping_type == "by_bill_to":
+            supplied, values = supplying.result()
             email_rows = open_rows & values["names_empty"]
             for position in np.flatnonzero(email_rows.to_numpy()):
                 reasons[position].append("NAME_EMPTY_FALLBACK_EMAIL_PHONE")
@@ -341,6 +340,7 @@ def _plan(
             candidates,
         )
 
+    supplied, values = supplying.result()
     # near misses for whoever is still unmatched
     unmatched = plan["rule"] == "none"
     if unmatched.any() and mapping_type != "default_customer":
@@ -423,6 +423,22 @@ def _plan(
         plan.loc[broken_rows, "reasons"] = "RECORD_UNREADABLE"
         plan.loc[broken_rows, "candidates"] = customers.loc[broken_rows, "record_error"]
     return plan[PLAN_COLUMNS].reset_index(drop=True)
+
+
+def _supplied_values(
+    chosen: pd.DataFrame, customers: pd.DataFrame, has_address: np.ndarray, context: RulesContext
+) -> tuple[ErpValues, pd.DataFrame]:
+    """The ERP values each record supplies (a customer without address supplies its e-mail,
+    phone and names only), and them as the frame the bill-to rules compare."""
+    supplied = erp_values(
+        {column: text_array(chosen[column]) for column in ADDRESS_TEXT_COLUMNS},
+        text_array(customers["email"]),
+        text_array(customers["phone"]),
+        context,
+        first_name=text_array(customers["first_name"]),
+        last_name=text_array(customers["last_name"]),
+    ).without_address(has_address)
+    return supplied, supplied.frame(customers.index)
 
 
 # -- matching rules -------------------------------------------------------------------------
