@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -844,7 +844,9 @@ def _one_edit_pairs(
     if shop_keys.empty or erp_keys.empty:
         return []
     left = _deletion_hashes(_arrow_text(shop_keys))
-    right = _deletion_hashes(_arrow_text(erp_keys))
+    # the ERP side has many more forms: only those the shop side may share are kept, as they
+    # are made (the peak holds a fraction of them); _shared_forms then decides exactly
+    right = _deletion_hashes(_arrow_text(erp_keys), keep=_may_share(left[0]))
     in_left, in_right = _shared_forms(left[0], right[0])
     left = tuple(column[in_left] for column in left)
     right = tuple(column[in_right] for column in right)
@@ -907,7 +909,9 @@ def _code_points(texts: pa.Array, rows: np.ndarray, length: int) -> np.ndarray:
 
 
 def _deletion_hashes(
-    texts: pa.Array, chunk: int = 20_000
+    texts: pa.Array,
+    chunk: int = 20_000,
+    keep: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each text of ``texts`` (no nulls, at most _TYPO_MAX_LENGTH characters): the hash
     of the text (``at`` = -1) and of each one-character deletion (``at`` = the position
@@ -918,6 +922,9 @@ def _deletion_hashes(
     (mod 2^64); deleting position i keeps the prefix and moves the suffix one place left:
     hash_i = prefix_i + suffix_(i+1) * BASE. As if padded with code point 0 to the full
     width, the hash of a deletion equals the hash of the shorter text itself.
+
+    ``keep``: the forms kept of each chunk's (a mask of its hashes, as :func:`_may_share`
+    gives); all of them without it. The kept ones stay in their order.
     """
     lengths = np.asarray(pc.utf8_length(texts).to_numpy(zero_copy_only=False), dtype=np.int64)
     by_length = np.argsort(lengths, kind="stable").astype(np.int32)
@@ -932,10 +939,25 @@ def _deletion_hashes(
                 np.cumsum(codes * _HASH_WEIGHTS[:length], axis=1, out=prefix[:, 1:])
                 total = prefix[:, -1].copy()
                 deleted = prefix[:, :-1] + (total[:, None] - prefix[:, 1:]) * _HASH_BASE
-            hashes += [total, deleted.ravel()]
-            keys += [rows, np.repeat(rows, length)]
-            positions = np.arange(length, dtype=np.int16)
-            ats += [np.full(len(rows), -1, dtype=np.int16), np.tile(positions, len(rows))]
+            forms = [
+                (total, rows, np.full(len(rows), -1, dtype=np.int16)),
+                (
+                    deleted.ravel(),
+                    np.repeat(rows, length),
+                    np.tile(np.arange(length, dtype=np.int16), len(rows)),
+                ),
+            ]
+            for form_hashes, form_keys, form_ats in forms:
+                if keep is not None:
+                    kept = keep(form_hashes.view(np.int64))
+                    form_hashes, form_keys, form_ats = (
+                        form_hashes[kept],
+                        form_keys[kept],
+                        form_ats[kept],
+                    )
+                hashes.append(form_hashes)
+                keys.append(form_keys)
+                ats.append(form_ats)
     if not hashes:
         return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int16)
     return np.concatenate(hashes).view(np.int64), np.concatenate(keys), np.concatenate(ats)
@@ -963,6 +985,15 @@ def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.n
     keep_left[in_left] = True
     keep_right[in_right] = True
     return keep_left, keep_right
+
+
+def _may_share(hashes: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """A test of other hashes: False for one ``hashes`` surely lacks (its top _FILTER_BITS
+    bits are those of none of them), True for the others."""
+    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
+    top = 64 - _FILTER_BITS
+    bitmap[_bit_slice(hashes, top)] = True
+    return lambda others: bitmap[_bit_slice(others, top)]
 
 
 def _bit_slice(hashes: np.ndarray, shift: int) -> np.ndarray:
