@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import html
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -247,7 +249,8 @@ def _csv_pieces(header: bytes, columns: list) -> Iterator[bytes | memoryview]:  
     # each line's break joined to its last field: one short column copied, not every line
     ends = pc.binary_join_element_wise(columns[-1], pa.scalar("", pa.large_string()), newline)
     columns = [*columns[:-1], ends]
-    for start in range(0, len(columns[0]), _CSV_ROWS):
+
+    def lines_of(start: int) -> memoryview:
         part = [column.slice(start, _CSV_ROWS) for column in columns]
         lines = pc.binary_join_element_wise(*part, comma)
         del part
@@ -255,7 +258,18 @@ def _csv_pieces(header: bytes, columns: list) -> Iterator[bytes | memoryview]:  
             lines = lines.combine_chunks()
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
         begin, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
-        yield memoryview(lines.buffers()[2])[begin:end]
+        return memoryview(lines.buffers()[2])[begin:end]
+
+    # two pieces joined at a time in two threads (Arrow's join lets go of the GIL) while the
+    # one before is written; at most two are held beside the one being written
+    with ThreadPoolExecutor(max_workers=2) as joiners:
+        ahead: deque[Future[memoryview]] = deque()
+        for start in range(0, len(columns[0]), _CSV_ROWS):
+            ahead.append(joiners.submit(lines_of, start))
+            if len(ahead) == 2:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
 
 
 def _csv_columns(frame: pd.DataFrame) -> list | None:  # type: ignore[type-arg]
