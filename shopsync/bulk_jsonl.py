@@ -29,8 +29,7 @@ from __future__ import annotations
 import codecs
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +48,7 @@ from shopsync.schema import (
 from shopsync.schema import ADDRESS_NODE_FIELDS as _ADDRESS_FIELDS
 from shopsync.schema import fill_columns as _fill
 from shopsync.shopify_io import ShopifyCustomers
+from shopsync.two_threads import each_in_two_threads, in_order_in_two_threads
 
 __all__ = ["BULK_SCHEMA", "read_bulk_customers"]
 
@@ -180,15 +180,8 @@ def _piece_columns(path: Path) -> Iterator[_Columns]:
     taken apart in one of two threads (Arrow's kernels and numpy's let go of the GIL), so the
     caller's thread only reads the bytes and gathers the columns; at most two pieces are in
     the threads' hands while the caller holds the one before."""
-    with ThreadPoolExecutor(max_workers=2) as workers:
-        ahead: deque[Future[_Columns]] = deque()
-        for data, end in _plain_pieces(path, reuse=2):  # by then the one two before is done
-            ahead.append(workers.submit(_columns_of_piece, data, end))
-            del data
-            if len(ahead) == 2:
-                yield ahead.popleft().result()
-        while ahead:
-            yield ahead.popleft().result()
+    # by the time a piece is read, the one two before is done: its memory is read into
+    return in_order_in_two_threads(_columns_of_piece, _plain_pieces(path, reuse=2))
 
 
 def _columns_of_piece(data: bytes | bytearray, end: int) -> _Columns:
@@ -637,15 +630,6 @@ def _series(values: pa.ChunkedArray | pa.Array | np.ndarray, extra: int = 0) -> 
     return pd.Series(chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks), dtype=TEXT)
 
 
-def _in_two_threads(
-    series_of: Callable[[str], pd.Series], names: Iterable[str]
-) -> dict[str, pd.Series]:
-    """``series_of`` each name, two at a time (Arrow copies the bytes without the GIL)."""
-    names = list(names)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(names, pool.map(series_of, names), strict=True))
-
-
 def _node_columns(nodes: pa.RecordBatch) -> dict[str, pa.Array]:
     """The customer columns of a batch's customer lines (``key`` is the shopify_id)."""
     legacy = pc.fill_null(nodes.column("legacyResourceId"), "")
@@ -760,9 +744,7 @@ def _frames(
     if not np.array_equal(order, np.arange(len(owner))):
         take = pa.array(order, pa.int64())
         # Arrow's take lets go of the GIL: the columns are reordered two at a time
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            taken = pool.map(lambda values: values.take(take), children.values())
-            children = dict(zip(children, taken, strict=True))
+        children = each_in_two_threads(lambda name: children[name].take(take), children)
     owner = owner[order]
     position = (
         pd.Series(owner).groupby(owner, sort=False).cumcount().to_numpy(dtype=np.int64)
@@ -793,7 +775,7 @@ def _frames(
         return _series(values, extra)
 
     customer_frame = _fill(
-        pd.DataFrame(_in_two_threads(customer_series, customers)), CUSTOMER_COLUMNS
+        pd.DataFrame(each_in_two_threads(customer_series, customers)), CUSTOMER_COLUMNS
     )
 
     if len(owner) == 0:
@@ -803,7 +785,7 @@ def _frames(
     owner_default = default_id.take(pa.array(owner, pa.int64()))
     owner_key = key.take(pa.array(owner, pa.int64()))
     is_default = pc.and_(pc.not_equal(owner_default, ""), pc.equal(address_id, owner_default))
-    addresses = _in_two_threads(lambda column: _series(children.pop(column)), children)
+    addresses = each_in_two_threads(lambda column: _series(children.pop(column)), children)
     addresses["address_id"] = _series(address_id)
     addresses["shopify_id"] = _series(owner_key)
     addresses["position"] = pd.Series(position)

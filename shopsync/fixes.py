@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -12,6 +10,7 @@ import pyarrow.compute as pc
 from shopsync.arrow_text import to_arrow, to_series
 from shopsync.distinct import is_text
 from shopsync.reasons import explain, is_error, split_codes
+from shopsync.two_threads import each_in_two_threads
 
 __all__ = ["FIX_COLUMNS", "field_of", "offending_values", "with_fixes"]
 
@@ -127,8 +126,7 @@ def _rows_taken(frame: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
     def column(name: str) -> pd.Series:
         return frame[name].take(order).reset_index(drop=True)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        columns = dict(zip(frame.columns, pool.map(column, frame.columns), strict=True))
+    columns = each_in_two_threads(column, frame.columns)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(order)), copy=False)
 
 

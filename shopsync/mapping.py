@@ -964,6 +964,8 @@ def _deletion_hashes(
 
 
 _FILTER_BITS = 25  # a 32 MB bitmap: about one in six unshared forms passes it
+# the two slices of a hash's bits the bitmaps look at: its top bits, and the ones below those
+_TOP_BITS, _MIDDLE_BITS = 64 - _FILTER_BITS, 64 - 2 * _FILTER_BITS
 
 
 def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -971,13 +973,8 @@ def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.n
     right hashes' bits narrows the left ones, a bitmap of another slice of the left
     survivors' bits narrows the right ones, and pandas' hash-table ``isin`` decides on the
     few left. A bitmap only drops hashes the other side cannot have: the answer is exact."""
-    bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
-    top, middle = 64 - _FILTER_BITS, 64 - 2 * _FILTER_BITS
-    bitmap[_bit_slice(right, top)] = True
-    in_left = np.flatnonzero(bitmap[_bit_slice(left, top)])
-    bitmap[:] = False
-    bitmap[_bit_slice(left[in_left], middle)] = True
-    in_right = np.flatnonzero(bitmap[_bit_slice(right, middle)])
+    in_left = np.flatnonzero(_may_share(right)(left))
+    in_right = np.flatnonzero(_may_share(left[in_left], bits=_MIDDLE_BITS)(right))
     in_left = in_left[pd.Series(left[in_left]).isin(right[in_right]).to_numpy()]
     in_right = in_right[pd.Series(right[in_right]).isin(left[in_left]).to_numpy()]
     keep_left = np.zeros(len(left), dtype=bool)
@@ -987,13 +984,12 @@ def _shared_forms(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.n
     return keep_left, keep_right
 
 
-def _may_share(hashes: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """A test of other hashes: False for one ``hashes`` surely lacks (its top _FILTER_BITS
-    bits are those of none of them), True for the others."""
+def _may_share(hashes: np.ndarray, bits: int = _TOP_BITS) -> Callable[[np.ndarray], np.ndarray]:
+    """A test of other hashes: False for one ``hashes`` surely lacks (its _FILTER_BITS bits
+    from bit ``bits`` up are those of none of them), True for the others."""
     bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
-    top = 64 - _FILTER_BITS
-    bitmap[_bit_slice(hashes, top)] = True
-    return lambda others: bitmap[_bit_slice(others, top)]
+    bitmap[_bit_slice(hashes, bits)] = True
+    return lambda others: bitmap[_bit_slice(others, bits)]
 
 
 def _bit_slice(hashes: np.ndarray, shift: int) -> np.ndarray:

@@ -13,9 +13,7 @@ from __future__ import annotations
 import csv
 import html
 import re
-from collections import deque
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -27,6 +25,7 @@ import pandas as pd
 from shopsync.charts import bar_chart
 from shopsync.errors import UserInputError
 from shopsync.reasons import explain
+from shopsync.two_threads import in_order_in_two_threads
 from shopsync.versions import verdict_versions, versions_line
 
 __all__ = [
@@ -261,15 +260,9 @@ def _csv_pieces(header: bytes, columns: list) -> Iterator[bytes | memoryview]:  
         return memoryview(lines.buffers()[2])[begin:end]
 
     # two pieces joined at a time in two threads (Arrow's join lets go of the GIL) while the
-    # one before is written; at most two are held beside the one being written
-    with ThreadPoolExecutor(max_workers=2) as joiners:
-        ahead: deque[Future[memoryview]] = deque()
-        for start in range(0, len(columns[0]), _CSV_ROWS):
-            ahead.append(joiners.submit(lines_of, start))
-            if len(ahead) == 2:
-                yield ahead.popleft().result()
-        while ahead:
-            yield ahead.popleft().result()
+    # one before is written
+    starts = range(0, len(columns[0]), _CSV_ROWS)
+    yield from in_order_in_two_threads(lines_of, ((start,) for start in starts))
 
 
 def _csv_columns(frame: pd.DataFrame) -> list | None:  # type: ignore[type-arg]

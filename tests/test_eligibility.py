@@ -6,23 +6,12 @@ import dataclasses
 
 import pandas as pd
 import pytest
-from factories import PROVINCES, countries, erp
+from factories import erp
+from factories import export_context as context
 
 from shopsync.eligibility import ELIGIBILITY_COLUMNS, check_export_eligibility
 from shopsync.reasons import is_error
 from shopsync.reference import load_province_table
-from shopsync.rules_context import RulesContext
-from shopsync.settings import ShopSettings
-
-
-def context(**settings) -> RulesContext:
-    return RulesContext(
-        settings=ShopSettings(code="D", url="http://127.0.0.1:8787", **settings),
-        countries=countries(EL="GR", XK=""),
-        company_country="US",
-        provinces=PROVINCES,
-        provinces_required={"US", "CA", "JP", "MX"},
-    )
 
 
 def check(*rows, ctx=None, **kw):

@@ -10,7 +10,7 @@ import random
 import export_before
 import pandas as pd
 import pytest
-from factories import PROVINCES, countries, erp
+from factories import erp, export_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +18,6 @@ from shopsync.eligibility import check_export_eligibility
 from shopsync.export_plan import plan_export
 from shopsync.fixes import with_fixes
 from shopsync.reference import load_province_table
-from shopsync.rules_context import RulesContext
 from shopsync.settings import CONTACT_SOURCES, COUNTY_SOURCES, NAME_SOURCES, ShopSettings
 
 SPACES = ["", "", " ", "  ", "\t", "\xa0"]
@@ -100,16 +99,6 @@ SETTINGS = st.fixed_dictionaries(
 )
 
 
-def _context(**shop) -> RulesContext:
-    return RulesContext(
-        settings=ShopSettings(code="D", url="http://127.0.0.1:8787", **shop),
-        countries=countries(EL="GR", XK=""),
-        company_country="US",
-        provinces=PROVINCES,
-        provinces_required={"US", "CA", "JP", "MX"},
-    )
-
-
 def _mirror(rows: list[dict], text: bool) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(MIRROR_ROW_DEFAULTS), dtype=object)
     frame.insert(0, "shopify_id", [str(11 + i) for i in range(len(rows))])
@@ -123,7 +112,7 @@ def _same(ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
 def _check(records, shop, linked_count, mirror_rows, text_mirror) -> None:
     customers = erp(*records)
     texts = customers.astype({c: "str" for c in customers.columns if c != "tax_liable"})
-    context = _context(**shop)
+    context = export_context(**shop)
     linked = set(NUMBERS[:linked_count])
     before = export_before.check_export_eligibility(customers, context, linked=linked)
     for frame in (customers, texts):  # object columns: every row; str: per distinct value
@@ -219,7 +208,7 @@ def test_a_shared_twin_is_claimed_once_and_the_others_are_told():
     ]
     shop = dict(export_customers=True)  # no update: C1 leaves the twin's phone as it is
     _check(records, shop, 0, mirror, True)
-    report = check_export_eligibility(erp(*records), _context(**shop))
+    report = check_export_eligibility(erp(*records), export_context(**shop))
     plan = plan_export(report, _mirror(mirror, True), ShopSettings(code="D", url="x", **shop))
     assert plan["action"].tolist() == ["link", "skip", "skip"]
     assert plan["reasons"].tolist() == ["", *["ALREADY_EXISTS_IN_SHOPIFY"] * 2]
@@ -232,7 +221,7 @@ def test_a_shared_twin_is_claimed_once_and_the_others_are_told():
 def test_a_report_in_the_file_order_and_one_out_of_it_find_the_same_erp_values():
     records = [{"no": f"C{i}", "email": "bad", "country_code": "NL"} for i in (3, 1, 2)]
     customers = erp(*records).astype("str")
-    report = check_export_eligibility(customers, _context())
+    report = check_export_eligibility(customers, export_context())
     plan = plan_export(report, _mirror([], True), ShopSettings(code="D", url="x"))
     for frame in (customers, customers.iloc[::-1], pd.concat([customers, customers])):
         fixed = with_fixes(plan, frame)
@@ -244,7 +233,7 @@ def test_counties_resolve_per_distinct_pair_as_they_did_per_row():
     # tax areas give Greece provinces; the same county spelled several ways, and missing
     tax_areas = pd.DataFrame([{"country": "GR", "province": "Attica", "province_code": "I"}])
     context = dataclasses.replace(
-        _context(county_source="name"), provinces=load_province_table(tax_areas)
+        export_context(county_source="name"), provinces=load_province_table(tax_areas)
     )
     records = [
         {"no": "C1", "country_code": "EL", "county": county, "email": f"c{i}@x.com"}

@@ -63,6 +63,11 @@ def test_typo_candidates_keep_the_index_order():
     assert found == [(0, "N1", "abc"), (0, "N0", "abce")]
 
 
+def _equi_join(shop: list[str], erp: list[str | None]) -> list[tuple[int, str]]:
+    """(shop row, ERP no) of equal non-blank keys, shop rows numbered from 5, in join order."""
+    return [(5 + i, f"N{j}") for i, a in enumerate(shop) for j, b in enumerate(erp) if a and a == b]
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     shop=st.lists(st.sampled_from(["", "a", "b", "c", "é"]), max_size=12),
@@ -71,10 +76,7 @@ def test_typo_candidates_keep_the_index_order():
 def test_join_keys_is_an_equi_join_of_non_blank_keys(shop, erp):
     shop_keys = pd.Series(shop, dtype="str", index=[5 + i for i in range(len(shop))])
     hits = _join_keys(shop_keys, pd.Series(erp, dtype="str"), _numbers(len(erp)))
-    expected = [
-        (5 + i, f"N{j}") for i, a in enumerate(shop) for j, b in enumerate(erp) if a and a == b
-    ]
-    assert list(zip(hits["_row"], hits["no"], strict=True)) == expected
+    assert list(zip(hits["_row"], hits["no"], strict=True)) == _equi_join(shop, erp)
 
 
 @given(st.lists(st.text(alphabet="0189 +()./-x\n\u0663\u00e9", max_size=8), max_size=20))
@@ -115,10 +117,7 @@ def test_join_keys_drops_pairs_whose_hashes_collide(shop, erp):
     shop_keys = pd.Series(shop, dtype="str", index=[5 + i for i in range(len(shop))])
     with patch.object(mapping, "text_hashes", lengths_only):
         hits = _join_keys(shop_keys, pd.Series(erp, dtype="str"), _numbers(len(erp)))
-    expected = [
-        (5 + i, f"N{j}") for i, a in enumerate(shop) for j, b in enumerate(erp) if a and a == b
-    ]
-    assert list(zip(hits["_row"], hits["no"], strict=True)) == expected
+    assert list(zip(hits["_row"], hits["no"], strict=True)) == _equi_join(shop, erp)
 
 
 @given(st.lists(st.text(alphabet="0189+x\u0663\u00e9", max_size=10), max_size=20))
