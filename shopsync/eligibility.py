@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -58,27 +59,33 @@ def shopify_fields(customers: pd.DataFrame, context: RulesContext) -> pd.DataFra
     out once per distinct value (see shopsync.distinct), the others column-wise.
     """
     index = customers.index
-    out: dict[str, pd.Series] = {"customer_no": customers["no"].astype(str)}
-    out.update(normalize_emails(customers["email"]).items())
     place = _place(customers, context)
+    # the phones, most of the work, in a second thread (Arrow's and RE2's kernels let go of
+    # the GIL) while this one works out the e-mails and the names
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        phoning = beside.submit(normalize_phones, customers["phone"], place["country_code"])
+        emails = normalize_emails(customers["email"])
+        names, chosen = _first_and_last(customers, context.settings)
+        person = {
+            "first_name": spread(names["first_name"], chosen, index),
+            "last_name": spread(names["last_name"], chosen, index),
+            "company": _company(customers, context.settings, names, chosen),
+        }
+        for target, source in [
+            ("address1", "address"),
+            ("address2", "address_2"),
+            ("zip", "post_code"),
+            ("city", "city"),
+        ]:
+            person[target] = customers[source].fillna("").astype(str).str.strip()
+        phones = phoning.result()
+    out: dict[str, pd.Series] = {"customer_no": customers["no"].astype(str)}
+    out.update(emails.items())
     out["country_code"] = place["country_code"]
     out["country_reason"] = place["country_reason"]
-
-    phones = normalize_phones(customers["phone"], out["country_code"])
     out.update(phones.items())
     out["phone"] = phones["phone_e164"].where(phones["phone_valid"], "")
-
-    names, chosen = _first_and_last(customers, context.settings)
-    out["first_name"] = spread(names["first_name"], chosen, index)
-    out["last_name"] = spread(names["last_name"], chosen, index)
-    out["company"] = _company(customers, context.settings, names, chosen)
-    for target, source in [
-        ("address1", "address"),
-        ("address2", "address_2"),
-        ("zip", "post_code"),
-        ("city", "city"),
-    ]:
-        out[target] = customers[source].fillna("").astype(str).str.strip()
+    out.update(person)
     for column in ["county", "has_provinces", "province_code", "province", "province_found"]:
         out[column] = place[column]
     return pd.DataFrame(out, index=index)

@@ -25,6 +25,7 @@ import pandas as pd
 from shopsync.charts import bar_chart
 from shopsync.errors import UserInputError
 from shopsync.reasons import explain
+from shopsync.two_threads import in_order_in_two_threads
 from shopsync.versions import verdict_versions, versions_line
 
 __all__ = [
@@ -247,7 +248,8 @@ def _csv_pieces(header: bytes, columns: list) -> Iterator[bytes | memoryview]:  
     # each line's break joined to its last field: one short column copied, not every line
     ends = pc.binary_join_element_wise(columns[-1], pa.scalar("", pa.large_string()), newline)
     columns = [*columns[:-1], ends]
-    for start in range(0, len(columns[0]), _CSV_ROWS):
+
+    def lines_of(start: int) -> memoryview:
         part = [column.slice(start, _CSV_ROWS) for column in columns]
         lines = pc.binary_join_element_wise(*part, comma)
         del part
@@ -255,7 +257,12 @@ def _csv_pieces(header: bytes, columns: list) -> Iterator[bytes | memoryview]:  
             lines = lines.combine_chunks()
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
         begin, end = offsets[lines.offset], offsets[lines.offset + len(lines)]
-        yield memoryview(lines.buffers()[2])[begin:end]
+        return memoryview(lines.buffers()[2])[begin:end]
+
+    # two pieces joined at a time in two threads (Arrow's join lets go of the GIL) while the
+    # one before is written
+    starts = range(0, len(columns[0]), _CSV_ROWS)
+    yield from in_order_in_two_threads(lines_of, ((start,) for start in starts))
 
 
 def _csv_columns(frame: pd.DataFrame) -> list | None:  # type: ignore[type-arg]
