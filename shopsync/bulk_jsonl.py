@@ -746,11 +746,11 @@ def _frames(
         # Arrow's take lets go of the GIL: the columns are reordered two at a time
         children = each_in_two_threads(lambda name: children[name].take(take), children)
     owner = owner[order]
-    position = (
-        pd.Series(owner).groupby(owner, sort=False).cumcount().to_numpy(dtype=np.int64)
-        if len(owner)
-        else np.zeros(0, dtype=np.int64)
-    )
+    # each address's place among its customer's: the owners are sorted, so it is the
+    # distance to where its owner's run starts
+    run_starts = np.flatnonzero(np.diff(owner, prepend=-2))
+    run_lengths = np.diff(run_starts, append=len(owner))
+    position = np.arange(len(owner)) - np.repeat(run_starts, run_lengths)
 
     default_id = nodes["default_address_id"]
     customers = {"shopify_id": key, **nodes}
