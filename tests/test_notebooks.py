@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
+import zmq
 
 from shopsync.errors import UserInputError
 from shopsync.notebook import check_parameters
@@ -524,6 +525,29 @@ class Kernel:
         self.client.execute_cell(cell, len(self.client.nb.cells) - 1)
 
 
+def _wake_the_reply_wait_after_each_send(channel) -> None:
+    """Make each send on ``channel`` (the client's shell channel) re-check its socket's events.
+
+    jupyter_client's ``Session.send`` writes to the channel's ``zmq.asyncio`` socket through a
+    plain ``zmq.Socket.shadow`` of it, behind the asyncio wrapper's back. A send processes the
+    socket's pending commands, which drains its edge-triggered FD: when the kernel's
+    execute_reply has just arrived, the event loop is never woken for it and nbclient's
+    ``shell_channel.get_msg`` sleeps until its timeout (300 s) with the reply in the socket.
+    nbclient does send on the shell channel while it waits for that reply: its Output widget
+    mimic syncs each ``clear_output`` and output back to the kernel (the validate panel's
+    table, in the last cell). ``get(zmq.EVENTS)`` on the asyncio socket after the send
+    schedules the waiting poll if a message is there, as pyzmq does after its own sends
+    (zeromq/pyzmq#1208); a reply that never comes still times out.
+    """
+    send = channel.send
+
+    def send_and_wake(msg) -> None:
+        send(msg)
+        channel.socket.get(zmq.EVENTS)
+
+    channel.send = send_and_wake
+
+
 @pytest.fixture
 def kernel(tmp_path):
     from nbclient import NotebookClient
@@ -537,6 +561,7 @@ def kernel(tmp_path):
         resources={"metadata": {"path": str(tmp_path)}},
     )
     with client.setup_kernel():
+        _wake_the_reply_wait_after_each_send(client.kc.shell_channel)
         found = Kernel(client)
         found.run("__session__ = 'lab'  # a kernel JupyterLab started: the panels show")
         yield found
