@@ -65,19 +65,7 @@ def shopify_fields(customers: pd.DataFrame, context: RulesContext) -> pd.DataFra
     with ThreadPoolExecutor(max_workers=1) as beside:
         phoning = beside.submit(normalize_phones, customers["phone"], place["country_code"])
         emails = normalize_emails(customers["email"])
-        names, chosen = _first_and_last(customers, context.settings)
-        person = {
-            "first_name": spread(names["first_name"], chosen, index),
-            "last_name": spread(names["last_name"], chosen, index),
-            "company": _company(customers, context.settings, names, chosen),
-        }
-        for target, source in [
-            ("address1", "address"),
-            ("address2", "address_2"),
-            ("zip", "post_code"),
-            ("city", "city"),
-        ]:
-            person[target] = customers[source].fillna("").astype(str).str.strip()
+        person = _person(customers, context)
         phones = phoning.result()
     out: dict[str, pd.Series] = {"customer_no": customers["no"].astype(str)}
     out.update(emails.items())
@@ -89,6 +77,25 @@ def shopify_fields(customers: pd.DataFrame, context: RulesContext) -> pd.DataFra
     for column in ["county", "has_provinces", "province_code", "province", "province_found"]:
         out[column] = place[column]
     return pd.DataFrame(out, index=index)
+
+
+def _person(customers: pd.DataFrame, context: RulesContext) -> dict[str, pd.Series]:
+    """The name, company and street columns Shopify is sent (see shopify_fields)."""
+    index = customers.index
+    names, chosen = _first_and_last(customers, context.settings)
+    person = {
+        "first_name": spread(names["first_name"], chosen, index),
+        "last_name": spread(names["last_name"], chosen, index),
+        "company": _company(customers, context.settings, names, chosen),
+    }
+    for target, source in [
+        ("address1", "address"),
+        ("address2", "address_2"),
+        ("zip", "post_code"),
+        ("city", "city"),
+    ]:
+        person[target] = customers[source].fillna("").astype(str).str.strip()
+    return person
 
 
 def _place(customers: pd.DataFrame, context: RulesContext) -> dict[str, pd.Series]:
