@@ -14,13 +14,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# One stamp per install flavour; re-installs when pyproject.toml or the lock file changes.
+# One stamp per install flavour; re-installs (and so recompiles the bulk JSONL scanner,
+# shopsync/_bulk_scan.c) when pyproject.toml, setup.py, the scanner or the lock file changes.
 # Every dependency is installed at the exact version requirements.lock pins.
-$(VENV)/.installed-base: pyproject.toml $(LOCK) | $(BIN)/python
+$(VENV)/.installed-base: pyproject.toml setup.py shopsync/_bulk_scan.c $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(LOCK) | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml setup.py shopsync/_bulk_scan.c $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed-base
 

@@ -50,6 +50,11 @@ from shopsync.schema import fill_columns as _fill
 from shopsync.shopify_io import ShopifyCustomers
 from shopsync.two_threads import each_in_two_threads, in_order_in_two_threads
 
+try:  # compiled at install where there is a C compiler (setup.py)
+    from shopsync import _bulk_scan
+except ImportError:  # none: every piece is parsed by pyarrow, the same frames more slowly
+    _bulk_scan = None
+
 __all__ = ["BULK_SCHEMA", "read_bulk_customers"]
 
 _TEXT = pa.string()
@@ -123,6 +128,31 @@ _NODE_SCHEMA = pa.schema(
     + [BULK_SCHEMA.field("addressesV2"), BULK_SCHEMA.field("addresses")]
 )
 _CHILD_SCHEMA = pa.schema([BULK_SCHEMA.field(name) for name in _CHILD_FIELDS])
+# what the scanner is asked for: (kind of line, field, what it holds, an object's one field)
+_CUSTOMER_LINE, _ADDRESS_LINE = 0, 1
+_TEXT_FIELD, _FLAG_FIELD, _OBJECT_FIELD, _LIST_FIELD, _NULL_FIELD = range(5)
+
+
+def _scanned_fields() -> tuple[tuple[int, bytes, int, bytes], ...]:
+    """The fields of the two schemas as shopsync/_bulk_scan.c takes them, in their order."""
+
+    def holds(kind: pa.DataType) -> tuple[int, bytes]:
+        if pa.types.is_struct(kind):
+            return _OBJECT_FIELD, kind.field(0).name.encode()
+        if pa.types.is_list(kind):
+            return _LIST_FIELD, b""
+        if pa.types.is_boolean(kind):
+            return _FLAG_FIELD, b""
+        return (_NULL_FIELD if pa.types.is_null(kind) else _TEXT_FIELD), b""
+
+    return tuple(
+        (line, field.name.encode(), *holds(field.type))
+        for line, schema in ((_CUSTOMER_LINE, _NODE_SCHEMA), (_ADDRESS_LINE, _CHILD_SCHEMA))
+        for field in schema
+    )
+
+
+_SCANNED_FIELDS = _scanned_fields()
 _CHUNK = 1 << 26  # bytes read, checked and parsed at a time (up to the last line break)
 _BLOCK = 1 << 24  # Arrow's parse block: a piece is parsed a few blocks at a time, in threads
 _SCAN = 1 << 20  # bytes compared at a time when looking for control bytes (stays in cache)
@@ -192,7 +222,15 @@ def _columns_of_piece(data: bytes | bytearray, end: int) -> _Columns:
     parsed apart, each under the fields the line reader reads of that kind of line: Arrow
     parses a file of one shape of line much faster than one of two, and no batch has to be
     filtered. When the parse does not confirm the split (the name in a value, or written with
-    escapes), the piece is parsed whole and its batches are filtered, as the split would."""
+    escapes), the piece is parsed whole and its batches are filtered, as the split would.
+
+    First the compiled scanner (``shopsync/_bulk_scan.c``) is tried: one pass that checks the
+    lines and gives both kinds' columns; it refuses a piece it cannot prove it reads as
+    json.loads does, and only then does the rest of this function run."""
+    if _bulk_scan is not None:
+        scanned = _bulk_scan.scan(data, end, _SCANNED_FIELDS)
+        if scanned is not None:
+            return _scanned_columns(*scanned)
     starts = _plain_line_starts(data, end)
     if starts is None:
         raise _NotPlain
@@ -219,6 +257,56 @@ def _columns_of_piece(data: bytes | bytearray, end: int) -> _Columns:
         for name, values in _child_columns(batch).items():
             piece.children.setdefault(name, []).append(values)
     return piece
+
+
+def _scanned_columns(
+    lines: int, is_address: bytes, customers: int, addresses: int, columns: list[tuple]
+) -> _Columns:
+    """The columns of a piece from what the scanner gave: the batch of each kind of line,
+    under the schema that pyarrow parses it with, taken apart as pyarrow's batches are."""
+    given = iter(columns)
+    batches = [
+        pa.RecordBatch.from_arrays(
+            [_scanned_array(field.type, rows, next(given)) for field in schema], schema=schema
+        )
+        for schema, rows in ((_NODE_SCHEMA, customers), (_CHILD_SCHEMA, addresses))
+    ]
+    piece = _Columns()
+    piece.rows = lines
+    piece.is_child.append(np.frombuffer(is_address, dtype=bool))
+    for name, values in _node_columns(batches[0]).items():
+        piece.nodes.setdefault(name, []).append(values)
+    for name, values in _child_columns(batches[1]).items():
+        piece.children.setdefault(name, []).append(values)
+    return piece
+
+
+def _scanned_array(kind: pa.DataType, rows: int, parts: tuple) -> pa.Array:
+    """An array of ``rows`` values of ``kind`` from the scanner's buffers of one field."""
+    if pa.types.is_null(kind):
+        return pa.nulls(rows)
+    if pa.types.is_string(kind):
+        return _scanned_texts(parts)
+    valid, nulls, *rest = parts
+    validity = None if valid is None else pa.py_buffer(valid)
+    if pa.types.is_boolean(kind):
+        return pa.Array.from_buffers(kind, rows, [validity, pa.py_buffer(rest[0])], nulls)
+    if pa.types.is_struct(kind):
+        children = [_scanned_texts(rest[0])]
+        return pa.Array.from_buffers(kind, rows, [validity], nulls, children=children)
+    offsets, items = rest  # a list of texts
+    children = [_scanned_texts(items)]
+    buffers = [validity, pa.py_buffer(offsets)]
+    return pa.Array.from_buffers(kind, rows, buffers, nulls, children=children)
+
+
+def _scanned_texts(parts: tuple) -> pa.Array:
+    """A string array from the scanner's (values, validity bitmap or None, nulls, offsets,
+    bytes)."""
+    values, valid, nulls, offsets, data = parts
+    validity = None if valid is None else pa.py_buffer(valid)
+    buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(_TEXT, values, buffers, nulls)
 
 
 def _mixed_columns(table: pa.Table) -> _Columns:

@@ -1,11 +1,14 @@
-"""The Arrow reader of bulk customer JSONL gives exactly what the line-by-line reader gives."""
+"""The Arrow reader of bulk customer JSONL gives exactly what the line-by-line reader gives,
+with the compiled scanner (shopsync/_bulk_scan.c) and without it (pyarrow's parse alone)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,28 @@ from hypothesis import strategies as st
 
 from shopsync import bulk_jsonl, shopify_io
 from shopsync.bulk_jsonl import _WHITESPACE, read_bulk_customers
+
+# the reader's two ways of parsing a piece: the compiled scanner first, or pyarrow's alone
+ENGINES = ["scanner", "pyarrow"]
+
+
+def need_engine(engine):
+    """Skip a test of the scanner where it was not compiled (no C compiler at install), but
+    fail where SHOPSYNC_REQUIRE_SCANNER is set (.ci/run sets it)."""
+    if engine == "scanner" and bulk_jsonl._bulk_scan is None:
+        if os.environ.get("SHOPSYNC_REQUIRE_SCANNER"):
+            pytest.fail("shopsync._bulk_scan was not compiled, and SHOPSYNC_REQUIRE_SCANNER is set")
+        pytest.skip("shopsync._bulk_scan was not compiled (no C compiler at install)")
+
+
+@contextmanager
+def reading_with(engine):
+    """The reader parses pieces with ``engine`` while in the block."""
+    need_engine(engine)
+    with pytest.MonkeyPatch.context() as patch:
+        if engine == "pyarrow":
+            patch.setattr(bulk_jsonl, "_bulk_scan", None)
+        yield
 
 
 def line_by_line(path):
@@ -101,10 +126,12 @@ FILES = {
 }
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", FILES)
-def test_same_frames_as_the_line_reader(tmp_path, name):
+def test_same_frames_as_the_line_reader(tmp_path, name, engine):
     path = write(tmp_path, FILES[name])
-    fast = read_bulk_customers(path)
+    with reading_with(engine):
+        fast = read_bulk_customers(path)
     assert fast is not None, "this file should not need the line reader"
     slow = line_by_line(path)
     pd.testing.assert_frame_equal(fast.customers, slow.customers)
@@ -113,6 +140,7 @@ def test_same_frames_as_the_line_reader(tmp_path, name):
 
 def test_the_kinds_of_line_are_parsed_apart_unless_the_parse_disagrees(tmp_path, monkeypatch):
     """A piece is parsed whole only when the bytes ``"__parentId"`` do not tell the kinds."""
+    monkeypatch.setattr(bulk_jsonl, "_bulk_scan", None)  # pyarrow's parse, whatever is built
     whole = []
     mixed = bulk_jsonl._mixed_columns
     monkeypatch.setattr(bulk_jsonl, "_mixed_columns", lambda table: whole.append(1) or mixed(table))
@@ -161,11 +189,13 @@ LINE_READER_ONLY = {
 }
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", LINE_READER_ONLY)
-def test_files_it_cannot_prove_are_left_to_the_line_reader(tmp_path, name):
+def test_files_it_cannot_prove_are_left_to_the_line_reader(tmp_path, name, engine):
     path = tmp_path / "customers.jsonl"
     path.write_bytes(LINE_READER_ONLY[name])
-    assert read_bulk_customers(path) is None
+    with reading_with(engine):
+        assert read_bulk_customers(path) is None
     if name != "not UTF-8":
         read = shopify_io.read_shopify_customers(path)  # the public reader still reads it
         assert len(read.customers) >= 1
@@ -232,9 +262,13 @@ def plain_lines(path):
     return None if None in counts else sum(counts) or None
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 26])
-def test_plain_lines_whatever_the_chunks(monkeypatch, tmp_path, chunk):
+def test_plain_lines_whatever_the_chunks(monkeypatch, tmp_path, chunk, engine):
     """The checks see every line whole, wherever a chunk ends."""
+    need_engine(engine)
+    if engine == "pyarrow":
+        monkeypatch.setattr(bulk_jsonl, "_bulk_scan", None)
     monkeypatch.setattr(bulk_jsonl, "_CHUNK", chunk)
     monkeypatch.setattr(bulk_jsonl, "_SCAN", 3)
     path = tmp_path / "c.jsonl"
@@ -295,11 +329,16 @@ _ODD_LINES = st.sampled_from(
     lines=st.lists(st.one_of(_CUSTOMERS, _ADDRESSES, _ODD_LINES), min_size=1, max_size=8),
     ends=st.lists(st.sampled_from(["\n", "\n", "\n", "\r\n", "\u2028", ""]), min_size=8),
     chunk=st.sampled_from([1, 7, 64, 1 << 26]),
+    engine=st.sampled_from(ENGINES),
 )
-def test_random_files_read_as_the_line_reader_reads_them(lines, ends, chunk):
+def test_random_files_read_as_the_line_reader_reads_them(lines, ends, chunk, engine):
     text = "".join(line + end for line, end in zip(lines, ends, strict=False))
     data = text.encode()
-    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        reading_with(engine),
+        pytest.MonkeyPatch.context() as patch,
+    ):
         patch.setattr(bulk_jsonl, "_CHUNK", chunk)
         patch.setattr(bulk_jsonl, "_SCAN", 5)
         path = Path(folder) / "customers.jsonl"

@@ -16,7 +16,7 @@ from tests_paths import ROOT
 pytestmark = pytest.mark.slow
 
 SOURCES = ["shopsync", "data/sample", "pyproject.toml", "setup.py", "MANIFEST.in", "README.md"]
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "*.db")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "*.db", "*.so")
 
 
 def run(command: list[str], cwd: Path, timeout: float = 900) -> str:
@@ -59,6 +59,14 @@ def test_the_installed_wheel_runs_the_demo_from_another_folder(installed, tmp_pa
     assert "Sync 2: the same again" in output
     assert "mutations sent by sync 2: 0" in output
     assert (tmp_path / "data" / "demo.db").is_file() and (tmp_path / "reports").is_dir()
+
+
+def test_the_installed_wheel_has_the_compiled_bulk_scanner(installed, tmp_path):
+    """The wheel is built with the C scanner of bulk JSONL (a compiler is on this machine), and
+    the installed reader uses it."""
+    check = "from shopsync import bulk_jsonl as b; print(b._bulk_scan.__file__)"
+    where = run([str(installed / "python"), "-c", check], tmp_path)
+    assert str(installed.parent) in where and where.strip().endswith(".so")
 
 
 def test_the_installed_wheel_seeds_and_migrates_a_postgresql_store(installed, postgres, tmp_path):
