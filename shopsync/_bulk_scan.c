@@ -61,6 +61,7 @@ static int reserve(Buffer *buffer, size_t more) {
 }
 
 static int put(Buffer *buffer, const void *bytes, size_t size) {
+    if (!size) return 0;
     if (reserve(buffer, size)) return -1;
     memcpy(buffer->bytes + buffer->size, bytes, size);
     buffer->size += size;
