@@ -27,6 +27,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 enum { SCANNED = 0, NOT_PLAIN = 1, NO_MEMORY = 2 };
 /* what a field holds: text, true/false, an object of one text field, a list of texts, or
@@ -583,7 +586,9 @@ static PyTypeObject MemoryType = {
 static PyObject *as_bytes(Buffer *buffer) {
     Memory *memory = PyObject_New(Memory, &MemoryType);
     if (!memory) return NULL;
-    memory->bytes = buffer->bytes;
+    /* what the buffer grew to but did not fill goes back to the allocator */
+    char *fitted = buffer->size < buffer->capacity ? realloc(buffer->bytes, buffer->size + 1) : NULL;
+    memory->bytes = fitted ? fitted : buffer->bytes;
     memory->size = (Py_ssize_t)buffer->size;
     buffer->bytes = NULL;
     buffer->size = buffer->capacity = 0;
@@ -710,7 +715,20 @@ done:
     return result;
 }
 
+/* The C heap's free memory back to the system (glibc keeps what the scans freed otherwise,
+   and the frames built after them would only add to it). */
+static PyObject *release_unused(PyObject *module, PyObject *unused) {
+    (void)module;
+    (void)unused;
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"release_unused", release_unused, METH_NOARGS,
+     "release_unused(): the C heap's free memory back to the system."},
     {"scan", scan_piece, METH_VARARGS,
      "scan(data, end, fields): the columns of the customer and address lines of data[:end], "
      "or None."},

@@ -191,6 +191,8 @@ def read_bulk_customers(path: str | Path) -> ShopifyCustomers | None:
     # handed over, not kept: _frames lets go of each column once it has its copy
     frames = _frames(_chunked(nodes), line[~child_rows], _chunked(children), line[child_rows])
     pa.default_memory_pool().release_unused()  # the batches' memory back to the system
+    if _bulk_scan is not None:
+        _bulk_scan.release_unused()  # and the scans' (the C heap's)
     return frames
 
 
