@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -28,18 +29,23 @@ def run(command: list[str], cwd: Path, timeout: float = 900) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """A clean venv with the wheel built from a copy of the sources (no stale build/ folder)
-    and its dependencies as requirements.lock pins them; returns the venv's bin folder."""
-    base = tmp_path_factory.mktemp("install")
-    source = base / "source"
+def copy_sources(source: Path) -> Path:
+    """The files a wheel is built from, copied to ``source`` (no stale build/ folder)."""
     for name in SOURCES:
         origin = ROOT / name
         if origin.is_dir():
             shutil.copytree(origin, source / name, ignore=IGNORED)
         else:
             shutil.copy2(origin, source / name)
+    return source
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """A clean venv with the wheel built from a copy of the sources (no stale build/ folder)
+    and its dependencies as requirements.lock pins them; returns the venv's bin folder."""
+    base = tmp_path_factory.mktemp("install")
+    source = copy_sources(base / "source")
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(source), "-w", "dist"], base)
     (wheel,) = (base / "dist").glob("shopsync-*.whl")
     venv.create(base / "venv", with_pip=True)  # no system site-packages, no source tree
@@ -67,6 +73,24 @@ def test_the_installed_wheel_has_the_compiled_bulk_scanner(installed, tmp_path):
     check = "from shopsync import bulk_jsonl as b; print(b._bulk_scan.__file__)"
     where = run([str(installed / "python"), "-c", check], tmp_path)
     assert str(installed.parent) in where and where.strip().endswith(".so")
+
+
+def test_without_a_c_compiler_the_wheel_builds_without_the_scanner(tmp_path):
+    """The scanner is optional: a build whose compiler fails still gives a wheel, with the
+    whole package but the scanner (the reader then parses every piece with pyarrow, as the
+    reader's tests check with the scanner switched off)."""
+    source = copy_sources(tmp_path / "source")
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", str(source), "-w", "dist"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL"))}
+    done = subprocess.run(
+        command, cwd=tmp_path, env=environment | {"CC": "false"}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert 'building extension "shopsync._bulk_scan" failed' in done.stdout + done.stderr
+    (wheel,) = (tmp_path / "dist").glob("shopsync-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "shopsync/bulk_jsonl.py" in names and "shopsync/cli.py" in names
+    assert not [name for name in names if "_bulk_scan" in name]
 
 
 def test_the_installed_wheel_seeds_and_migrates_a_postgresql_store(installed, postgres, tmp_path):
