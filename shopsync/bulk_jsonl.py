@@ -1,15 +1,17 @@
 """Reading a bulk query's customer JSONL in Arrow: the same frames as the line-by-line reader.
 
-``read_bulk_customers(path)`` reads the file in pieces of whole lines, checks each piece's
-bytes (UTF-8, then byte tests for what makes a file not plain, with one RE2 pass only over a
-piece where a byte test finds a candidate), parses it with ``pyarrow.json`` under an explicit
-schema (the bulk customer query's fields), so no line becomes a Python dict, and reduces each
-batch to the customer and address columns the frames keep (the file's table is never held
-whole); then it builds the frames column by column, in two passes as the line-by-line reader
-of ``shopsync.shopify_io`` (address lines may come before their customer). It returns
-``None`` whenever it cannot prove that it reads the file exactly as that reader does, and the
-caller then reads it line by line; so every record, every problem and its line number are the
-same:
+``read_bulk_customers(path)`` reads the file in pieces of whole lines. Each piece goes first
+to the compiled scanner (``shopsync/_bulk_scan.c``, where the install could compile it), which
+checks and parses it in one pass into Arrow's buffers, or refuses it; a refused piece has its
+bytes checked (UTF-8, then byte tests for what makes a file not plain, with one RE2 pass only
+over a piece where a byte test finds a candidate) and is parsed with ``pyarrow.json`` under an
+explicit schema (the bulk customer query's fields). Either way no line becomes a Python dict,
+and each batch is reduced to the customer and address columns the frames keep (the file's
+table is never held whole); then the frames are built column by column, in two passes as the
+line-by-line reader of ``shopsync.shopify_io`` (address lines may come before their customer).
+It returns ``None`` whenever it cannot prove that it reads the file exactly as that reader
+does, and the caller then reads it line by line; so every record, every problem and its line
+number are the same:
 
 * a line that is not a JSON object of the expected shape (a value of another type, a list,
   a nested ``addressesV2``/``addresses`` connection, a ``"__parentId": null``, two values
