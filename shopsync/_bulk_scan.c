@@ -389,9 +389,9 @@ static const byte *seen_value(const byte *at, const byte *end, Seen *seen) {
     return after;
 }
 
-static int key_of(const Scan *scan, const byte *name, Py_ssize_t size) {
-    for (int k = 0; k < scan->key_count; k++) {
-        const Key *key = &scan->keys[k];
+static int key_of(const Key *keys, int count, const byte *name, Py_ssize_t size) {
+    for (int k = 0; k < count; k++) {
+        const Key *key = &keys[k];
         if (key->size == size && key->name[0] == (char)name[0] &&
             !memcmp(key->name, name, (size_t)size)) {
             return k;
@@ -401,8 +401,9 @@ static int key_of(const Scan *scan, const byte *name, Py_ssize_t size) {
 }
 
 /* The end of the object at ``at``, NULL when it is not plain or a key has an escape; what
-   each of the scan's keys got in ``seen`` (the other keys' values only checked). */
-static const byte *object_fields(const byte *at, const byte *end, const Scan *scan, Seen *seen) {
+   each of ``keys`` got in ``seen`` (the other keys' values only checked). */
+static const byte *object_fields(const byte *at, const byte *end, const Key *keys, int count,
+                                 Seen *seen) {
     at = spaces(at + 1, end);
     if (at < end && *at == '}') return at + 1;
     for (;;) {
@@ -410,7 +411,7 @@ static const byte *object_fields(const byte *at, const byte *end, const Scan *sc
         if (at >= end || *at != '"') return NULL;
         const byte *quote = text_end(at + 1, end, &escaped);
         if (!quote || escaped) return NULL;
-        int key = quote > at + 1 ? key_of(scan, at + 1, quote - at - 1) : -1;
+        int key = quote > at + 1 ? key_of(keys, count, at + 1, quote - at - 1) : -1;
         at = spaces(quote + 1, end);
         if (at >= end || *at != ':') return NULL;
         at = spaces(at + 1, end);
@@ -444,13 +445,10 @@ static int object_value(Column *column, const Seen *seen) {
         return texts_null(&column->texts) ? NO_MEMORY : SCANNED;
     }
     if (seen->got != GOT_OBJECT) return NOT_PLAIN;
-    /* the object's one field, looked for among its keys (a small table of one key) */
-    Scan inner = {0};
-    inner.keys[0].name = column->inner;
-    inner.keys[0].size = column->inner_size;
-    inner.key_count = 1;
+    /* the object's one field, looked for among its keys */
+    Key inner = {column->inner, column->inner_size};
     Seen field = {0};
-    if (!object_fields(seen->start, seen->end, &inner, &field)) return NOT_PLAIN;
+    if (!object_fields(seen->start, seen->end, &inner, 1, &field)) return NOT_PLAIN;
     if (field.times > 1) return NOT_PLAIN;
     if (row_valid(column, 1)) return NO_MEMORY;
     return text_value(&column->texts, &field);
@@ -501,7 +499,7 @@ static int scan_line(Scan *scan, const byte *at, const byte *end) {
     Seen seen[MAX_KEYS];
     memset(seen, 0, sizeof(Seen) * (size_t)scan->key_count);
     if (at >= end || *at != '{') return NOT_PLAIN;
-    const byte *after = object_fields(at, end, scan, seen);
+    const byte *after = object_fields(at, end, scan->keys, scan->key_count, seen);
     if (!after || spaces(after, end) != end) return NOT_PLAIN; /* one object, then spaces */
     int status;
     const Seen *parent = &seen[scan->parent_key];
@@ -632,7 +630,7 @@ static PyObject *column_tuple(Column *column) {
 }
 
 static int add_key(Scan *scan, const char *name, Py_ssize_t size) {
-    int key = key_of(scan, (const byte *)name, size);
+    int key = key_of(scan->keys, scan->key_count, (const byte *)name, size);
     if (key >= 0) return key;
     if (scan->key_count == MAX_KEYS) return -1;
     scan->keys[scan->key_count].name = name;
