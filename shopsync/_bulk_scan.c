@@ -183,7 +183,7 @@ static int texts_put(Texts *texts, const byte *start, const byte *end, int escap
         if (put(&texts->bytes, plain, (size_t)(at - plain))) return -1;
         if (at >= end) break;
         byte escape = at[1];
-        unsigned code;
+        unsigned code = 0;
         at += 2;
         switch (escape) {
         case '"': code = '"'; break;
@@ -198,7 +198,7 @@ static int texts_put(Texts *texts, const byte *start, const byte *end, int escap
             hex4(at, end, &code);
             at += 4;
             if (code >= 0xD800 && code <= 0xDBFF) {
-                unsigned low;
+                unsigned low = 0;
                 hex4(at + 2, end, &low);
                 at += 6;
                 code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
