@@ -835,8 +835,9 @@ def _frames(
     order = attached[np.lexsort((numbers[attached], owner[attached]))]
     if not np.array_equal(order, np.arange(len(owner))):
         take = pa.array(order, pa.int64())
-        # Arrow's take lets go of the GIL: the columns are reordered two at a time
-        children = each_in_two_threads(lambda name: children[name].take(take), children)
+        # Arrow's take lets go of the GIL: the columns are reordered two at a time, each
+        # let go of once reordered (not all held twice)
+        children = each_in_two_threads(lambda name: children.pop(name).take(take), children)
     owner = owner[order]
     # each address's place among its customer's: the owners are sorted, so it is the
     # distance to where its owner's run starts

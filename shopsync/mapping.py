@@ -341,6 +341,7 @@ def _plan(
         )
 
     supplied, values = supplying.result()
+    del supplying  # else the finished task keeps the supplied values to the end
     # near misses for whoever is still unmatched
     unmatched = plan["rule"] == "none"
     if unmatched.any() and mapping_type != "default_customer":
@@ -364,6 +365,8 @@ def _plan(
             _bill_to_near_misses(
                 values, erp, unmatched & bill_to_rows, claimed, reasons, candidates
             )
+    if mapping_type != "default_customer":
+        del shop_emails, erp_emails  # the e-mail keys serve the matching only
 
     # 5.-6. actions (coded as positions in _ACTIONS)
     action = np.full(n, _SKIP, dtype=np.int8)
