@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -138,3 +139,21 @@ def test_read_only_commands_never_create_a_store_and_name_the_one_they_use(
     assert default in capsys.readouterr().out
     assert main(["runs"]) == 0
     assert capsys.readouterr().out.startswith(f"{default}\n")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the command picks jemalloc on Linux only")
+@pytest.mark.parametrize(("users_choice", "pool"), [(None, "jemalloc"), ("system", "system")])
+def test_the_command_takes_arrow_memory_from_jemalloc_unless_the_user_chose(users_choice, pool):
+    # the lower peak of the 1M preview (benchmarks/README.md) comes from this choice
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if users_choice:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = users_choice
+    probe = (
+        "from shopsync.cli import _choose_arrow_allocator; _choose_arrow_allocator(); "
+        "import pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == pool
+    assert result.stderr == ""
