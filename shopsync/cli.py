@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _choose_arrow_allocator() -> None:
     """On Linux the command's Arrow memory comes from jemalloc (pyarrow's Linux wheels carry
     it), not pyarrow's default mimalloc: on the 1M preview it peaks ~10% lower, with less
-    time in the kernel zeroing fresh pages (benchmarks/README.md). Read by Arrow when it first
+    time in the kernel zeroing fresh pages (README, Benchmarks). Read by Arrow when it first
     allocates, so it is set before pyarrow is imported; a user's own
     ``ARROW_DEFAULT_MEMORY_POOL`` wins, and a process that imported pyarrow keeps its pool."""
     if sys.platform == "linux" and "pyarrow" not in sys.modules:
