@@ -318,8 +318,7 @@ def _plan(
             plan.loc[open_rows, "rule"] = "default_customer"
     else:
         # the e-mail keys serve the exact match and the near misses: computed once
-        shop_emails = email_match_keys(customers["email"])
-        erp_emails = email_match_keys(erp["email"])
+        email_keys = (email_match_keys(customers["email"]), email_match_keys(erp["email"]))
         email_rows = open_rows
         if mapping_type == "by_bill_to":
             supplied, values = supplying.result()
@@ -334,7 +333,7 @@ def _plan(
             chosen,
             erp,
             email_rows,
-            (shop_emails, erp_emails),
+            email_keys,
             context,
             reasons,
             candidates,
@@ -356,7 +355,7 @@ def _plan(
             erp,
             unmatched,
             claimed,
-            (shop_emails, erp_emails),
+            email_keys,
             context,
             reasons,
             candidates,
@@ -365,8 +364,7 @@ def _plan(
             _bill_to_near_misses(
                 values, erp, unmatched & bill_to_rows, claimed, reasons, candidates
             )
-    if mapping_type != "default_customer":
-        del shop_emails, erp_emails  # the e-mail keys serve the matching only
+    email_keys = None  # they serve the matching only
 
     # 5.-6. actions (coded as positions in _ACTIONS)
     action = np.full(n, _SKIP, dtype=np.int8)

@@ -144,7 +144,7 @@ def test_read_only_commands_never_create_a_store_and_name_the_one_they_use(
 @pytest.mark.skipif(sys.platform != "linux", reason="the command picks jemalloc on Linux only")
 @pytest.mark.parametrize(("users_choice", "pool"), [(None, "jemalloc"), ("system", "system")])
 def test_the_command_takes_arrow_memory_from_jemalloc_unless_the_user_chose(users_choice, pool):
-    # the lower peak of the 1M preview (benchmarks/README.md) comes from this choice
+    # the lower peak of the 1M preview (README, Benchmarks) comes from this choice
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     if users_choice:
         env["ARROW_DEFAULT_MEMORY_POOL"] = users_choice
