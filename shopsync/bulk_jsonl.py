@@ -50,6 +50,7 @@ from shopsync.schema import (
 from shopsync.schema import ADDRESS_NODE_FIELDS as _ADDRESS_FIELDS
 from shopsync.schema import fill_columns as _fill
 from shopsync.shopify_io import ShopifyCustomers
+from shopsync.text_keys import first_positions, index_in
 from shopsync.two_threads import each_in_two_threads, in_order_in_two_threads
 
 try:  # compiled at install where there is a C compiler (setup.py)
@@ -760,21 +761,17 @@ def _child_columns(children: pa.RecordBatch) -> dict[str, pa.Array]:
     return columns
 
 
-def _first_of_each(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Per value, the position where the same value first occurs, and whether it is there."""
-    encoded = pc.dictionary_encode(values)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    # Arrow numbers the values in the order they first occur, so a value first occurs where
-    # its code is more than every code before it (no sort); checked, else sorted for it
-    rising = np.empty(len(codes), dtype=bool)
-    if len(codes):
-        rising[0] = True
-        np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=rising[1:])
-    first = np.flatnonzero(rising)
-    if not np.array_equal(codes[first], np.arange(len(encoded.dictionary))):
-        _, first = np.unique(codes, return_index=True)
-    first_of = first[codes]
-    return first_of, first_of == np.arange(len(values))
+def _by_owner_then_number(owner: np.ndarray, numbers: np.ndarray) -> np.ndarray:
+    """The positions that order the rows by owner, then by number, ties in file order (a
+    stable lexsort): one stable sort of a combined integer key when the owners (all >= 0) and
+    the numbers' span fit 63 bits, as they do for Shopify's ids."""
+    if not len(owner):
+        return np.zeros(0, dtype=np.int64)
+    low, high = int(numbers.min()), int(numbers.max())
+    span = high - low + 1
+    if (int(owner.max()) + 1) * span >= 2**63:
+        return np.lexsort((numbers, owner))
+    return np.argsort(owner * np.int64(span) + (numbers - np.int64(low)), kind="stable")
 
 
 def _frames(
@@ -790,8 +787,8 @@ def _frames(
     # customers: the key a customer names itself by; a key read before is a problem
     key = nodes.pop("key").combine_chunks()
     named = pc.not_equal(key, "").to_numpy(zero_copy_only=False)
-    first_of, first = _first_of_each(key)
-    again = ~first & named
+    first_of = first_positions(key)
+    again = (first_of != np.arange(len(key))) & named
     broken_line: list[np.ndarray] = []
     broken_text: list[np.ndarray] = []
     if again.any():
@@ -815,8 +812,7 @@ def _frames(
     # addresses: of a known customer, in address-id order within the customer
     named_positions = np.flatnonzero(named)
     parent = children.pop("parent")
-    found = pc.index_in(parent, value_set=key.filter(pa.array(named)))
-    found = pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+    found = index_in(parent.combine_chunks(), key.filter(pa.array(named)))
     owner = np.full(len(found), -1, dtype=np.int64)  # -1: no such customer (maybe none named)
     owner[found >= 0] = named_positions[found[found >= 0]]
     unknown = owner < 0
@@ -832,7 +828,7 @@ def _frames(
     if numbers is None:
         return None
     attached = np.flatnonzero(~unknown)
-    order = attached[np.lexsort((numbers[attached], owner[attached]))]
+    order = attached[_by_owner_then_number(owner[attached], numbers[attached])]
     if not np.array_equal(order, np.arange(len(owner))):
         take = pa.array(order, pa.int64())
         # Arrow's take lets go of the GIL: the columns are reordered two at a time, each

@@ -31,6 +31,7 @@ from shopsync.reasons import join_codes
 from shopsync.rules_context import RulesContext
 from shopsync.shopify_io import ShopifyCustomers
 from shopsync.text_hashes import text_hashes
+from shopsync.text_keys import index_in, integer_keys
 
 __all__ = [
     "ERP_VALUE_COLUMNS",
@@ -129,10 +130,10 @@ def _customer_addresses(
     """Per customer (the rows of ``shopify_ids``): the text of its chosen address, blanks
     without one (the address columns the plan reads: ADDRESS_TEXT_COLUMNS), and whether it
     has one. Customers and addresses are coded together in one hash of their ids (as integers
-    where :func:`_integer_keys` can); one take per column, of the chosen rows only (no pandas
-    reindex by the text ids)."""
+    where ``text_keys.integer_keys`` can); one take per column, of the chosen rows only (no
+    pandas reindex by the text ids)."""
     customer_ids, address_ids = _arrow_text(shopify_ids), _arrow_text(addresses["shopify_id"])
-    keys = _integer_keys(customer_ids, address_ids)
+    keys = integer_keys(customer_ids, address_ids)
     if keys is not None:
         code, distinct = pd.factorize(np.concatenate(keys))
         count = len(distinct)
@@ -753,7 +754,7 @@ def _shared_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.nda
     equals missing, as in a pandas merge): one Arrow dictionary encoding of both, so a merge
     on the codes hashes integers instead of texts and pairs the same rows in the same order."""
     left_text, right_text = _arrow_text(left), _arrow_text(right)
-    keys = _integer_keys(left_text, right_text)  # short texts hash faster as integers
+    keys = integer_keys(left_text, right_text)  # short texts hash faster as integers
     if keys is not None:
         codes, _ = pd.factorize(np.concatenate(keys))
     else:
@@ -1072,96 +1073,13 @@ def _flags(values: pa.Array) -> np.ndarray:
 
 
 def _index_in(values: object, lookup: object) -> np.ndarray:
-    """Per value, the position of the first equal text in ``lookup`` (-1 where none), hashed
-    as integers where :func:`_integer_keys` can, else in Arrow (no Python objects)."""
-    values, lookup = _arrow_text(values), _arrow_text(lookup)
-    keys = _integer_keys(lookup, values)
-    if keys is None:
-        found = pc.index_in(values, value_set=lookup)
-        return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    code, distinct = pd.factorize(np.concatenate(keys))
-    in_lookup, in_values = code[: len(lookup)], code[len(lookup) :]
-    # codes number the keys in order of first appearance, the lookup's first: a lookup row
-    # is a key's first when its code exceeds every code before it
-    seen = np.maximum.accumulate(np.r_[-1, in_lookup[:-1]]) if len(in_lookup) else in_lookup
-    first = np.full(len(distinct) + 1, -1, dtype=np.int64)
-    new = np.flatnonzero(in_lookup > seen)
-    first[in_lookup[new]] = new
-    return first[in_values]
+    """Per value, the position of the first equal text in ``lookup`` (-1 where none)."""
+    return index_in(_arrow_text(values), _arrow_text(lookup))
 
 
 def _is_in(values: object, lookup: object) -> np.ndarray:
     """Per value: is the text in ``lookup``?"""
     return _index_in(values, lookup) >= 0
-
-
-def _integer_keys(*texts: pa.Array) -> list[np.ndarray] | None:
-    """The texts as integers, equal exactly where the texts are equal, when every text allows
-    it (else None): decimal numbers written as Arrow writes them (Shopify's ids), else texts
-    of at most 8 bytes without a NUL byte, their bytes packed (ERP numbers). Integers hash
-    several times faster than text."""
-    if any(text.null_count for text in texts):
-        return None
-    numbers = [_canonical_numbers(text) for text in texts]
-    if all(keys is not None for keys in numbers):
-        return numbers  # type: ignore[return-value]
-    packed = [_packed_bytes(text) for text in texts]
-    if all(keys is not None for keys in packed):
-        return packed  # type: ignore[return-value]
-    return None
-
-
-def _canonical_numbers(text: pa.Array) -> np.ndarray | None:
-    """Whole numbers whose text is exactly the number written back (no sign, zero or space
-    in front that another text of the same number would lack), else None."""
-    if len(text) and not _starts_as_numbers(text):
-        return None  # the cast would fail, slowly
-    try:
-        numbers = pc.cast(text, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    if len(text) and not pc.all(pc.equal(pc.cast(numbers, text.type), text)).as_py():
-        return None
-    return np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-# The bytes a number's text can start with: a digit or the minus sign.
-_NUMBER_START = np.zeros(256, dtype=bool)
-_NUMBER_START[list(b"-0123456789")] = True
-
-
-def _starts_as_numbers(text: pa.Array) -> bool:
-    """Does every text start with a byte a number can start with (and none is blank)?"""
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
-    offsets = offsets[text.offset : text.offset + len(text) + 1]
-    data = text.buffers()[2]
-    if data is None or (np.diff(offsets) == 0).any():
-        return False
-    return bool(_NUMBER_START[np.frombuffer(data, dtype=np.uint8)[offsets[:-1]]].all())
-
-
-def _packed_bytes(text: pa.Array) -> np.ndarray | None:
-    """Texts of at most 8 bytes, none of them NUL, as their bytes zero-padded into one
-    unsigned integer each (the padding cannot be mistaken for a byte of the text), else None."""
-    if not len(text):
-        return np.zeros(0, dtype=np.uint64)
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)
-    offsets = offsets[text.offset : text.offset + len(text) + 1]
-    lengths = np.diff(offsets)
-    if lengths.max() > 8:
-        return None
-    data = text.buffers()[2]
-    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    used = data[offsets[0] : offsets[-1]]
-    if (used == 0).any():
-        return None
-    if (lengths == 8).all():
-        return used.view(">u8").astype(np.uint64)
-    padded = np.zeros((len(lengths), 8), dtype=np.uint8)
-    for at in range(8):
-        rows = np.flatnonzero(lengths > at)
-        padded[rows, at] = data[offsets[rows] + at]
-    return padded.view(">u8").ravel().astype(np.uint64)
 
 
 def _erp_text(erp: pd.DataFrame, column: str, positions: np.ndarray) -> pa.Array:
