@@ -43,12 +43,12 @@ def preview_import(
     config: ShopConfig,
     store: Store,
     *,
-    erp_file: ErpFile | str | Path | None = None,
+    erp_file: ErpFile | pd.DataFrame | str | Path | None = None,
     shopify: ShopifyCustomers | str | Path | None = None,
 ) -> pd.DataFrame:
     """The import plan for Shopify customers (a ShopifyCustomers, or a source of
     shopsync.sources: a JSONL file, ``emulator``, ``live``, else the store's mirror) against
-    the ERP customers (a file, else the store)."""
+    the ERP customers (a file or a frame of them, else the store)."""
     customers = _shopify(store, config, shopify)
     return plan_import(
         customers,
@@ -76,7 +76,9 @@ def preview_orders(
     )
 
 
-def _erp(store: Store, erp_file: ErpFile | str | Path | None) -> pd.DataFrame:
+def _erp(store: Store, erp_file: ErpFile | pd.DataFrame | str | Path | None) -> pd.DataFrame:
+    if isinstance(erp_file, pd.DataFrame):
+        return erp_file
     if isinstance(erp_file, ErpFile):
         return erp_file.customers
     return read_erp_customers(erp_file).customers if erp_file else store.erp_customers()

@@ -31,13 +31,17 @@ from shopsync.reasons import join_codes
 from shopsync.rules_context import RulesContext
 from shopsync.shopify_io import ShopifyCustomers
 from shopsync.text_hashes import text_hashes
-from shopsync.text_keys import index_in, integer_keys
+from shopsync.text_keys import first_positions, index_in, integer_keys
 
 __all__ = [
     "ERP_VALUE_COLUMNS",
+    "IMPORT_ADDRESS_COLUMNS",
+    "IMPORT_CUSTOMER_COLUMNS",
+    "IMPORT_ERP_COLUMNS",
     "PLAN_COLUMNS",
     "choose_addresses",
     "erp_values_from_addresses",
+    "import_view",
     "map_order_customers",
     "plan_import",
 ]
@@ -124,15 +128,52 @@ def _best_rows(addresses: pd.DataFrame, customer: np.ndarray, customers: int) ->
     return best
 
 
-def _customer_addresses(
-    addresses: pd.DataFrame, shopify_ids: pd.Series
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Per customer (the rows of ``shopify_ids``): the text of its chosen address, blanks
-    without one (the address columns the plan reads: ADDRESS_TEXT_COLUMNS), and whether it
-    has one. Customers and addresses are coded together in one hash of their ids (as integers
-    where ``text_keys.integer_keys`` can); one take per column, of the chosen rows only (no
-    pandas reindex by the text ids)."""
+#: what :func:`plan_import` reads of its inputs (an ERP frame also needs ``no``)
+IMPORT_CUSTOMER_COLUMNS = (
+    "shopify_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "record_error",
+)
+IMPORT_ADDRESS_COLUMNS = (
+    "address_id",
+    "shopify_id",
+    "position",
+    "is_default",
+    *ADDRESS_TEXT_COLUMNS,
+)
+IMPORT_ERP_COLUMNS = ("no", *ERP_VALUE_COLUMNS)
+
+
+def import_view(
+    shopify: ShopifyCustomers, erp: pd.DataFrame
+) -> tuple[ShopifyCustomers, pd.DataFrame]:
+    """What :func:`plan_import` reads of its inputs: the customers with the one address it
+    uses of each (choose_addresses), in the customers' order, and of each frame only the
+    columns it reads. The plan is the same; a caller that lets go of the inputs does not hold
+    the rest while it is worked out. When every customer has an address, the plan reads the
+    view's address columns as they are (no copy)."""
+    rows = _address_rows(shopify.addresses, shopify.customers["shopify_id"])
+    kept = rows[rows >= 0]
+    _, first = np.unique(kept, return_index=True)  # a customer read twice: its address once
+    addresses = shopify.addresses[list(IMPORT_ADDRESS_COLUMNS)].take(kept[np.sort(first)])
+    customers = shopify.customers[list(IMPORT_CUSTOMER_COLUMNS)]
+    view = ShopifyCustomers(customers, addresses.reset_index(drop=True))
+    return view, erp[list(IMPORT_ERP_COLUMNS)]
+
+
+def _address_rows(addresses: pd.DataFrame, shopify_ids: pd.Series) -> np.ndarray:
+    """Per customer (the rows of ``shopify_ids``) the row of ``addresses`` holding its chosen
+    address, -1 for none. Customers and addresses are coded together in one hash of their
+    ids (as integers where ``text_keys.integer_keys`` can), not reindexed by the text ids."""
     customer_ids, address_ids = _arrow_text(shopify_ids), _arrow_text(addresses["shopify_id"])
+    n = len(customer_ids)
+    if n == len(address_ids) and not customer_ids.null_count and customer_ids.equals(address_ids):
+        own = np.arange(n)
+        if np.array_equal(first_positions(customer_ids), own):
+            return own  # each customer's own row, as import_view gives them
     keys = integer_keys(customer_ids, address_ids)
     if keys is not None:
         code, distinct = pd.factorize(np.concatenate(keys))
@@ -142,16 +183,28 @@ def _customer_addresses(
         codes = pc.dictionary_encode(ids, null_encoding="encode")
         code = np.asarray(codes.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
         count = len(codes.dictionary)
-    n = len(customer_ids)
-    rows = _best_rows(addresses, code[n:], count)[code[:n]]
+    return _best_rows(addresses, code[n:], count)[code[:n]]
+
+
+def _customer_addresses(
+    addresses: pd.DataFrame, shopify_ids: pd.Series
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per customer (the rows of ``shopify_ids``): the text of its chosen address, blanks
+    without one (the address columns the plan reads: ADDRESS_TEXT_COLUMNS), and whether it
+    has one. One take per column, of the chosen rows only; none where each customer's row is
+    its own (:func:`import_view`)."""
+    rows = _address_rows(addresses, shopify_ids)
     identified = np.r_[addresses["address_id"].notna().to_numpy(), False]
     has_address = identified[rows]  # row -1: the False after the last address
+    own = len(rows) == len(addresses) and np.array_equal(rows, np.arange(len(rows)))
     missing = rows < 0
     take = pa.array(rows, pa.int64(), mask=missing if missing.any() else None)
     index = shopify_ids.index
     chosen = {}
     for column in ADDRESS_TEXT_COLUMNS:
-        taken = _arrow_text(addresses[column]).take(take)
+        taken = _arrow_text(addresses[column])
+        if not own:
+            taken = taken.take(take)
         chosen[column] = to_series(pc.fill_null(taken, "") if taken.null_count else taken, index)
     return pd.DataFrame(chosen, index=index, copy=False), has_address
 
