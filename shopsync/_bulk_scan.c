@@ -724,7 +724,45 @@ static PyObject *release_unused(PyObject *module, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+/* Whether a value of a string array may start or end with a space, by the tables ``first``
+   (256 bytes: a first byte a space can have) and ``last`` (256 x 256: its last two bytes);
+   the value's last byte but one is the byte before it, whichever value that belongs to (as
+   shopsync.bulk_jsonl's numpy check reads them). True may be wrong, false is not. */
+static PyObject *edge_may_be_space(PyObject *module, PyObject *args) {
+    Py_buffer offsets, data, first, last;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*", &offsets, &data, &first, &last)) return NULL;
+    int found = 0;
+    if (first.len != 256 || last.len != 256 * 256 || offsets.len % 4) {
+        PyErr_SetString(PyExc_ValueError, "tables of 256 and 65536 bytes, int32 offsets");
+        found = -1;
+    } else {
+        const int32_t *at = (const int32_t *)offsets.buf;
+        const byte *bytes = (const byte *)data.buf, *starts = first.buf, *ends = last.buf;
+        Py_ssize_t values = offsets.len / 4 - 1;
+        for (Py_ssize_t i = 0; i < values && !found; i++) {
+            int32_t start = at[i], end = at[i + 1];
+            if (end <= start) continue;
+            if (start < 0 || end > data.len) {
+                PyErr_SetString(PyExc_ValueError, "an offset outside the bytes");
+                found = -1;
+                break;
+            }
+            byte before = bytes[end >= 2 ? end - 2 : 0];
+            found = starts[bytes[start]] || ends[before * 256 + bytes[end - 1]];
+        }
+    }
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&first);
+    PyBuffer_Release(&last);
+    if (found < 0) return NULL;
+    return PyBool_FromLong(found);
+}
+
 static PyMethodDef methods[] = {
+    {"edge_may_be_space", edge_may_be_space, METH_VARARGS,
+     "edge_may_be_space(offsets, data, first, last): may a value start or end with a space?"},
     {"release_unused", release_unused, METH_NOARGS,
      "release_unused(): the C heap's free memory back to the system."},
     {"scan", scan_piece, METH_VARARGS,

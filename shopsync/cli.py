@@ -319,14 +319,17 @@ def _print_file_notes(erp, absent: str = "stored values kept") -> None:  # type:
 def _preview_import(args: argparse.Namespace) -> int:
     from shopsync.jobs import preview_import
     from shopsync.mapping import import_view
+    from shopsync.memory import release_unused
 
     config, store = _config_and_store(args)
     shopify, erp = _both_sources(args, config, store)
     if erp is not None:
         # what the plan does not read (other addresses, other columns) is let go of first
         shopify, erp = import_view(shopify, erp.customers)
+        release_unused()
     plan = preview_import(config, store, shopify=shopify, erp_file=erp)
     del shopify, erp  # the report is written without the inputs in memory
+    release_unused()
     return _report(
         plan, args.out, f"Import plan for shop {config.shop.code}", "action", args.csv_style
     )

@@ -985,6 +985,9 @@ def _deletion_hashes(
     by_length = np.argsort(lengths, kind="stable").astype(np.int32)
     bounds = np.searchsorted(lengths[by_length], np.arange(_TYPO_MAX_LENGTH + 2))
     hashes, keys, ats = [], [], []
+    # every form kept: written into arrays of their number (no second copy to join chunks)
+    counted = np.diff(bounds) * np.arange(1, _TYPO_MAX_LENGTH + 2)
+    whole = None if keep is not None else _FormArrays(int(counted.sum()))
     for length in range(_TYPO_MAX_LENGTH + 1):
         for start in range(bounds[length], bounds[length + 1], chunk):
             rows = by_length[start : min(start + chunk, bounds[length + 1])]
@@ -1003,6 +1006,9 @@ def _deletion_hashes(
                 ),
             ]
             for form_hashes, form_keys, form_ats in forms:
+                if whole is not None:
+                    whole.add(form_hashes, form_keys, form_ats)
+                    continue
                 if keep is not None:
                     kept = keep(form_hashes.view(np.int64))
                     form_hashes, form_keys, form_ats = (
@@ -1013,9 +1019,26 @@ def _deletion_hashes(
                 hashes.append(form_hashes)
                 keys.append(form_keys)
                 ats.append(form_ats)
+    if whole is not None:
+        return whole.hashes.view(np.int64), whole.keys, whole.ats
     if not hashes:
         return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int16)
     return np.concatenate(hashes).view(np.int64), np.concatenate(keys), np.concatenate(ats)
+
+
+class _FormArrays:
+    """The (hash, key, at) arrays of a known number of forms, filled in order."""
+
+    def __init__(self, size: int) -> None:
+        self.hashes = np.empty(size, dtype=np.uint64)
+        self.keys = np.empty(size, dtype=np.int32)
+        self.ats = np.empty(size, dtype=np.int16)
+        self.filled = 0
+
+    def add(self, hashes: np.ndarray, keys: np.ndarray, ats: np.ndarray) -> None:
+        part = slice(self.filled, self.filled + len(hashes))
+        self.hashes[part], self.keys[part], self.ats[part] = hashes, keys, ats
+        self.filled = part.stop
 
 
 _FILTER_BITS = 25  # a 32 MB bitmap: about one in six unshared forms passes it
@@ -1043,8 +1066,20 @@ def _may_share(hashes: np.ndarray, bits: int = _TOP_BITS) -> Callable[[np.ndarra
     """A test of other hashes: False for one ``hashes`` surely lacks (its _FILTER_BITS bits
     from bit ``bits`` up are those of none of them), True for the others."""
     bitmap = np.zeros(1 << _FILTER_BITS, dtype=bool)
-    bitmap[_bit_slice(hashes, bits)] = True
-    return lambda others: bitmap[_bit_slice(others, bits)]
+    for start in range(0, len(hashes), _SLICE_CHUNK):
+        bitmap[_bit_slice(hashes[start : start + _SLICE_CHUNK], bits)] = True
+
+    def test(others: np.ndarray) -> np.ndarray:
+        passed = np.empty(len(others), dtype=bool)
+        for start in range(0, len(others), _SLICE_CHUNK):
+            part = slice(start, start + _SLICE_CHUNK)
+            passed[part] = bitmap[_bit_slice(others[part], bits)]
+        return passed
+
+    return test
+
+
+_SLICE_CHUNK = 1 << 20  # hashes sliced at a time: the slices' integers are a few MB, not 40
 
 
 def _bit_slice(hashes: np.ndarray, shift: int) -> np.ndarray:

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -264,3 +265,24 @@ def test_random_lines_it_takes_read_as_the_line_reader_reads_them(lines):
             return
         pd.testing.assert_frame_equal(fast.customers, slow.customers)
         pd.testing.assert_frame_equal(fast.addresses, slow.addresses)
+
+
+_EDGE_TEXT = st.text(
+    alphabet=st.sampled_from([*bulk_jsonl._WHITESPACE[:3], " ", "\xa0", "\u3000", "a", "é", "€"]),
+    max_size=4,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_EDGE_TEXT, max_size=8), st.integers(0, 3))
+def test_the_compiled_edge_check_answers_as_the_numpy_one(values, skip):
+    """Whether a value may start or end with a space: the scanner's C pass and the numpy
+    gathers it replaces agree (on sliced arrays too), and a value that has one is found."""
+    array = pa.array(values, pa.string()).slice(min(skip, len(values)))
+    compiled = bulk_jsonl._edge_may_be_space(array)
+    with reading_with("pyarrow"):
+        assert bulk_jsonl._bulk_scan is None
+        in_numpy = bulk_jsonl._edge_may_be_space(array)
+    assert compiled == in_numpy
+    if any(value != value.strip() for value in array.to_pylist()):
+        assert compiled
