@@ -679,6 +679,7 @@ def _erp_e164(
 
 
 _PLAIN_PHONE = r"^[0-9+()./\- ]*$"  # ASCII digits, + ( ) . / - and spaces only
+_PHONES_AT_ONCE = 1 << 16  # phones whose digits are counted at a time (a few MB of sums)
 
 
 def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -698,10 +699,16 @@ def _phone_digits(phones: pd.Series) -> tuple[pd.Series, np.ndarray]:
     sizes = np.diff(bounds)
     digit = (data - np.uint8(ord("0"))) < 10  # unsigned: the bytes below "0" wrap past 9
     # the digits per phone as segment sums, not a running sum over every byte (one big
-    # temporary less); over the non-empty phones: reduceat ends each where the next starts
+    # temporary less); over the non-empty phones: reduceat ends each where the next starts.
+    # A block of phones at a time: reduceat copies its bytes into the sum's type first
     filled = np.flatnonzero(sizes)
     counts = np.zeros(len(sizes), dtype=np.int64)
-    counts[filled] = np.add.reduceat(digit.view(np.uint8), bounds[filled], dtype=np.int64)
+    for block in range(0, len(filled), _PHONES_AT_ONCE):
+        rows = filled[block : block + _PHONES_AT_ONCE]
+        start, stop = bounds[rows[0]], bounds[rows[-1] + 1]
+        counts[rows] = np.add.reduceat(
+            digit[start:stop].view(np.uint8), bounds[rows] - start, dtype=np.int64
+        )
     kept = np.concatenate([[0], np.cumsum(counts)])
     plain = _flags(pc.match_substring_regex(array, _PLAIN_PHONE))
     ascii_ = _flags(pc.string_is_ascii(array))

@@ -79,10 +79,15 @@ def test_join_keys_is_an_equi_join_of_non_blank_keys(shop, erp):
     assert list(zip(hits["_row"], hits["no"], strict=True)) == _equi_join(shop, erp)
 
 
-@given(st.lists(st.text(alphabet="0189 +()./-x\n\u0663\u00e9", max_size=8), max_size=20))
-def test_phone_digits_as_pandas_regex(phones):
+@given(
+    st.lists(st.text(alphabet="0189 +()./-x\n\u0663\u00e9", max_size=8), max_size=20),
+    st.sampled_from([1, 3, 1 << 16]),
+)
+def test_phone_digits_as_pandas_regex(phones, at_once):
+    """The digits of each phone, counted a block of phones at a time (any block size)."""
     series = pd.Series(phones, dtype="str", index=range(7, 7 + len(phones)))
-    digits, plain = _phone_digits(series)
+    with patch.object(mapping, "_PHONES_AT_ONCE", at_once):
+        digits, plain = _phone_digits(series)
     pd.testing.assert_series_equal(digits, series.str.replace(r"\D", "", regex=True))
     assert plain.tolist() == series.str.fullmatch(r"[0-9+()./\- ]*").tolist()
 
