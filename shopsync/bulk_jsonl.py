@@ -51,6 +51,7 @@ from shopsync.schema import (
 from shopsync.schema import ADDRESS_NODE_FIELDS as _ADDRESS_FIELDS
 from shopsync.schema import fill_columns as _fill
 from shopsync.shopify_io import ShopifyCustomers
+from shopsync.text_columns import offsets_and_bytes
 from shopsync.text_keys import first_positions, index_in
 from shopsync.two_threads import each_in_two_threads, in_order_in_two_threads
 
@@ -605,8 +606,8 @@ def _edge_may_be_space(values: pa.Array) -> bool:
     """Whether a value (no nulls) may start or end with one of _WHITESPACE, by its first byte
     and its last two (one of another value for a value of one byte: only one byte decides
     then). True may be wrong, False is not."""
-    offsets, data = _offsets_and_bytes(values)
-    if _bulk_scan is not None:  # the same test in one pass of C
+    offsets, data = offsets_and_bytes(values)
+    if _bulk_scan is not None and offsets.dtype == np.int32:  # the same test in one pass of C
         return _bulk_scan.edge_may_be_space(offsets, data, _SPACE_FIRST_TABLE, _SPACE_LAST_TABLE)
     starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
@@ -616,15 +617,6 @@ def _edge_may_be_space(values: pa.Array) -> bool:
     if _SPACE_FIRST[data[starts]].any():
         return True
     return bool(_SPACE_LAST[data[np.maximum(ends - 1, 0)], data[ends]].any())
-
-
-def _offsets_and_bytes(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A string array's value offsets into its bytes (no copy of either; no nulls)."""
-    _, offsets, data = values.buffers()
-    offsets = np.frombuffer(offsets, dtype=np.int32)[values.offset :][: len(values) + 1]
-    if data is None:  # no value has a byte
-        return offsets, np.zeros(0, dtype=np.uint8)
-    return offsets, np.frombuffer(data, dtype=np.uint8)
 
 
 def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -638,7 +630,7 @@ def _legacy_id(values: pa.ChunkedArray | pa.Array) -> pa.Array:
         values = values.combine_chunks()
     if len(values) == 0:
         return values
-    offsets, data = _offsets_and_bytes(values)
+    offsets, data = offsets_and_bytes(values)
     starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
     slashes = np.flatnonzero(data == ord("/"))
     last = np.searchsorted(slashes, ends) - 1  # the last '/' before the end

@@ -1016,16 +1016,10 @@ def _deletion_hashes(
                 if whole is not None:
                     whole.add(form_hashes, form_keys, form_ats)
                     continue
-                if keep is not None:
-                    kept = keep(form_hashes.view(np.int64))
-                    form_hashes, form_keys, form_ats = (
-                        form_hashes[kept],
-                        form_keys[kept],
-                        form_ats[kept],
-                    )
-                hashes.append(form_hashes)
-                keys.append(form_keys)
-                ats.append(form_ats)
+                kept = keep(form_hashes.view(np.int64))
+                hashes.append(form_hashes[kept])
+                keys.append(form_keys[kept])
+                ats.append(form_ats[kept])
     if whole is not None:
         return whole.hashes.view(np.int64), whole.keys, whole.ats
     if not hashes:

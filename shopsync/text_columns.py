@@ -1,4 +1,4 @@
-"""Arrow text columns made or read without a pass over their characters: blanks, lengths."""
+"""Arrow text columns made or read without a pass over their characters: blanks, buffers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["blank_texts", "byte_lengths", "replaced"]
+__all__ = ["blank_texts", "byte_lengths", "offsets_and_bytes", "replaced"]
 
 
 def blank_texts(n: int) -> pa.Array:
@@ -18,6 +18,18 @@ def blank_texts(n: int) -> pa.Array:
 def byte_lengths(texts: pa.Array) -> np.ndarray:
     """Each text's length in bytes (from the offsets); a text is blank when it is 0."""
     return np.asarray(pc.binary_length(texts).to_numpy(zero_copy_only=False))
+
+
+def offsets_and_bytes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A ``string`` or ``large_string`` array's value offsets (its own ``len + 1``, int32 or
+    int64 as stored) and the bytes they point into, both as numpy views (no copy)."""
+    wide = pa.types.is_large_string(texts.type)
+    _, offsets, data = texts.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)
+    offsets = offsets[texts.offset :][: len(texts) + 1]
+    if data is None:  # no value has a byte
+        return offsets, np.zeros(0, dtype=np.uint8)
+    return offsets, np.frombuffer(data, dtype=np.uint8)
 
 
 def replaced(texts: pa.Array, rows: np.ndarray, new: list[str] | pa.Array) -> pa.Array:

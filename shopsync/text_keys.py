@@ -7,6 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from shopsync.text_columns import offsets_and_bytes
+
 __all__ = ["first_positions", "index_in", "integer_keys"]
 
 
@@ -84,20 +86,9 @@ _NUMBER_START = np.zeros(256, dtype=bool)
 _NUMBER_START[list(b"-0123456789")] = True
 
 
-def _offsets_and_data(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A (large_)string array's offsets (its own ``len + 1``) and the bytes they point into."""
-    wide = pa.types.is_large_string(text.type)
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64 if wide else np.int32)
-    offsets = offsets[text.offset : text.offset + len(text) + 1].astype(np.int64, copy=False)
-    data = text.buffers()[2]
-    if data is None:  # no text has a byte
-        return offsets, np.zeros(0, dtype=np.uint8)
-    return offsets, np.frombuffer(data, dtype=np.uint8)
-
-
 def _starts_as_numbers(text: pa.Array) -> bool:
     """Does every text start with a byte a number can start with (and none is blank)?"""
-    offsets, data = _offsets_and_data(text)
+    offsets, data = offsets_and_bytes(text)
     if not len(data) or (np.diff(offsets) == 0).any():
         return False
     return bool(_NUMBER_START[data[offsets[:-1]]].all())
@@ -108,7 +99,7 @@ def _packed_bytes(text: pa.Array) -> np.ndarray | None:
     unsigned integer each (the padding cannot be mistaken for a byte of the text), else None."""
     if not len(text):
         return np.zeros(0, dtype=np.uint64)
-    offsets, data = _offsets_and_data(text)
+    offsets, data = offsets_and_bytes(text)
     lengths = np.diff(offsets)
     if lengths.max() > 8:
         return None
